@@ -1,0 +1,19 @@
+#include "gateway/api_error.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace gateway {
+
+nlohmann::json to_json_value(const api_error& error) {
+  nlohmann::json body = {{"code", error.code}, {"message", error.message}};
+  if (!error.field.empty()) body["field"] = error.field;
+  return {{"error", std::move(body)}};
+}
+
+std::string to_json(const api_error& error) { return to_json_value(error).dump(); }
+
+api_error bad_request(std::string message, std::string field) {
+  return {400, "bad_request", std::move(message), std::move(field)};
+}
+
+}  // namespace gateway

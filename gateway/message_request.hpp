@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "gateway/api_error.hpp"
+
+namespace gateway {
+
+// The body of POST /v1/messages (and one item of a batch), validated for shape only:
+// number validity, sender permission and policy are decided later.
+struct message_request {
+  std::string to;
+  std::string from;
+  std::string text;
+  std::string category;  // empty: the configured default
+  std::string campaign;
+  std::optional<std::int64_t> send_at;  // unix seconds, from RFC 3339
+  std::string client_ref;
+  std::string region;  // ISO 3166 alpha-2 hint for national-format numbers, upper case
+
+  bool operator==(const message_request&) const = default;
+};
+
+// Limits on the shape of a request; the number of segments is checked later.
+inline constexpr std::size_t max_text_bytes = 8 * 1024;
+inline constexpr std::size_t max_short_field_bytes = 128;
+
+using message_request_result = std::variant<message_request, api_error>;
+
+// Validates one JSON object. Unknown fields are refused (a typo such as "txt" must not send a
+// message without text). Errors are 400 bad_request naming the field.
+message_request_result parse_message_request(const nlohmann::json& object);
+
+// Parses a request body; malformed JSON is 400 bad_request without a field.
+message_request_result parse_message_request_body(std::string_view body);
+
+// Parses an RFC 3339 timestamp ("2026-12-01T15:00:00Z", "2026-12-01T10:00:00-05:00", optional
+// fractional seconds) to unix seconds; std::nullopt when malformed.
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
+
+// Formats unix seconds as RFC 3339 in UTC ("2026-12-01T15:00:00Z").
+std::string format_rfc3339(std::int64_t unix_seconds);
+
+}  // namespace gateway

@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/message_request.hpp"
+
+namespace {
+
+using gateway::api_error;
+using gateway::message_request;
+
+api_error error_of(std::string_view body) {
+  auto result = gateway::parse_message_request_body(body);
+  EXPECT_TRUE(std::holds_alternative<api_error>(result)) << body;
+  return std::holds_alternative<api_error>(result) ? std::get<api_error>(result) : api_error{};
+}
+
+TEST(MessageRequest, ParsesTheDocumentedExample) {
+  auto result = gateway::parse_message_request_body(
+      R"({"to": "+14155550123", "from": "12345", "text": "Your code is 123456",
+          "category": "transactional", "campaign": "spring-sale", "send_at": "2026-12-01T15:00:00Z",
+          "client_ref": "order-42", "region": "us"})");
+  ASSERT_TRUE(std::holds_alternative<message_request>(result));
+  const auto& r = std::get<message_request>(result);
+  EXPECT_EQ(r.to, "+14155550123");
+  EXPECT_EQ(r.from, "12345");
+  EXPECT_EQ(r.text, "Your code is 123456");
+  EXPECT_EQ(r.category, "transactional");
+  EXPECT_EQ(r.campaign, "spring-sale");
+  EXPECT_EQ(r.send_at, 1796137200);
+  EXPECT_EQ(r.client_ref, "order-42");
+  EXPECT_EQ(r.region, "US");
+}
+
+TEST(MessageRequest, MissingRequiredFieldsAreNamed) {
+  EXPECT_EQ(error_of(R"({"from": "12345", "text": "hi"})").field, "to");
+  EXPECT_EQ(error_of(R"({"to": "+14155550123", "text": "hi"})").field, "from");
+  EXPECT_EQ(error_of(R"({"to": "+14155550123", "from": "12345"})").field, "text");
+  EXPECT_EQ(error_of(R"({"to": "+14155550123", "from": "12345", "text": ""})").field, "text");
+}
+
+TEST(MessageRequest, IllTypedFieldsAreNamed) {
+  auto e = error_of(R"({"to": 14155550123, "from": "12345", "text": "hi"})");
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.code, "bad_request");
+  EXPECT_EQ(e.field, "to");
+  EXPECT_EQ(error_of(R"({"to": "+1", "from": "1", "text": "hi", "category": 3})").field, "category");
+  EXPECT_EQ(error_of(R"({"to": "+1", "from": "1", "text": "hi", "region": "USA"})").field, "region");
+  EXPECT_EQ(error_of(R"({"to": "+1", "from": "1", "text": "hi", "region": "1A"})").field, "region");
+}
+
+TEST(MessageRequest, UnknownFieldsAreRefused) {
+  auto e = error_of(R"({"to": "+14155550123", "from": "12345", "txt": "hi", "text": "x"})");
+  EXPECT_EQ(e.field, "txt");
+  EXPECT_NE(e.message.find("unknown field"), std::string::npos);
+}
+
+TEST(MessageRequest, MalformedJsonHasNoField) {
+  for (auto body : {"", "{", "[]", "\"text\"", "{\"to\": \"+1\",}", "null"}) {
+    auto e = error_of(body);
+    EXPECT_EQ(e.code, "bad_request") << body;
+    EXPECT_TRUE(e.field.empty()) << body;
+  }
+}
+
+TEST(MessageRequest, SendAtMustBeRfc3339WithOffset) {
+  EXPECT_EQ(error_of(R"({"to": "+1", "from": "1", "text": "hi", "send_at": "tomorrow"})").field, "send_at");
+  EXPECT_EQ(error_of(R"({"to": "+1", "from": "1", "text": "hi", "send_at": "2026-12-01 15:00"})").field,
+            "send_at");
+  EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T10:00:00-05:00"), 1796137200);
+  EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T15:00:00.250Z"), 1796137200);
+  EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T15:00:00"), std::nullopt);
+  EXPECT_EQ(gateway::format_rfc3339(1796137200), "2026-12-01T15:00:00Z");
+}
+
+TEST(MessageRequest, TextOverTheLimitIsRefused) {
+  std::string body = R"({"to": "+14155550123", "from": "12345", "text": ")" +
+                     std::string(gateway::max_text_bytes + 1, 'a') + "\"}";
+  EXPECT_EQ(error_of(body).field, "text");
+}
+
+}  // namespace

@@ -1,0 +1,169 @@
+#include "gateway/http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <optional>
+
+#include "gateway/api_error.hpp"
+
+namespace gateway {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+struct http_server::state {
+  tcp::acceptor acceptor;
+  http_limits limits;
+  http_handler handler;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+
+  state(asio::any_io_executor executor, const tcp::endpoint& endpoint, http_limits l, http_handler h)
+      : acceptor(executor), limits(l), handler(std::move(h)) {
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+};
+
+http_response json_response(unsigned status, std::string body, bool keep_alive) {
+  http_response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+namespace {
+
+// The answer to a request that could not be read; std::nullopt when the connection should just
+// close (peer gone, timeout before anything arrived).
+std::optional<http_response> answer_read_error(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    return json_response(413, to_json({413, "payload_too_large", "the request body is over the limit", ""}),
+                         false);
+  }
+  if (ec == bhttp::error::header_limit) {
+    return json_response(431, to_json({431, "headers_too_large", "the request headers are over the limit", ""}),
+                         false);
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+    return json_response(400, to_json(bad_request("malformed HTTP request: " + ec.message())), false);
+  }
+  return std::nullopt;
+}
+
+struct connection_count {
+  std::shared_ptr<http_server::state> s;
+  explicit connection_count(std::shared_ptr<http_server::state> st) : s(std::move(st)) { ++s->connections; }
+  ~connection_count() { --s->connections; }
+  connection_count(const connection_count&) = delete;
+  connection_count& operator=(const connection_count&) = delete;
+};
+
+// Serves one connection until the peer closes, keep-alive ends, an error occurs or the server
+// stops. Runs on the connection's strand.
+asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tcp::socket socket) {
+  connection_count counted(s);
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (bool first = true;; first = false) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(s->limits.body_limit);
+    parser.header_limit(static_cast<std::uint32_t>(s->limits.header_limit));
+    if (!first && buffer.size() == 0) {
+      // Keep-alive: wait for the next request's first bytes under the idle deadline.
+      boost::system::error_code ec;
+      stream.expires_after(s->limits.idle_timeout);
+      std::size_t n = co_await stream.async_read_some(buffer.prepare(4096),
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    // The deadline covers the whole request, so a client trickling bytes is cut off.
+    stream.expires_after(s->limits.read_timeout);
+    boost::system::error_code ec;
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (auto answer = answer_read_error(ec)) {
+        stream.expires_after(s->limits.write_timeout);
+        co_await bhttp::async_write(stream, *answer, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      break;
+    }
+    http_request request = parser.release();
+    const bool keep_alive = request.keep_alive() && !s->stopping;
+    http_response response;
+    try {
+      response = co_await s->handler(std::move(request));
+    } catch (const std::exception& e) {
+      response = json_response(500, to_json({500, "internal", "internal error", ""}), false);
+    }
+    response.keep_alive(keep_alive && response.keep_alive());
+    response.prepare_payload();
+    stream.expires_after(s->limits.write_timeout);
+    co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !response.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<http_server::state> s) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await s->acceptor.async_accept(
+        asio::make_strand(s->acceptor.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || s->stopping) co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    if (s->connections >= s->limits.max_connections) continue;  // socket closes here
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_connection(s, std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+http_server::http_server(asio::any_io_executor executor, const tcp::endpoint& endpoint,
+                         http_limits limits, http_handler handler)
+    : state_(std::make_shared<state>(std::move(executor), endpoint, limits, std::move(handler))) {}
+
+http_server::~http_server() { stop(); }
+
+tcp::endpoint http_server::local_endpoint() const { return state_->acceptor.local_endpoint(); }
+
+void http_server::start() {
+  asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_), asio::detached);
+}
+
+void http_server::stop() {
+  if (state_->stopping.exchange(true)) return;
+  asio::post(state_->acceptor.get_executor(), [s = state_] {
+    boost::system::error_code ignored;
+    s->acceptor.close(ignored);
+  });
+}
+
+std::size_t http_server::open_connections() const { return state_->connections; }
+
+}  // namespace gateway

@@ -1,0 +1,153 @@
+// The HTTP listener over loopback (port 0): limits, deadlines, keep-alive, malformed input.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "gateway/http_server.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+asio::awaitable<gateway::http_response> echo_handler(gateway::http_request request) {
+  co_return gateway::json_response(200, "{\"target\":\"" + std::string(request.target()) +
+                                            "\",\"bytes\":" + std::to_string(request.body().size()) + "}");
+}
+
+class HttpServer : public ::testing::Test {
+ protected:
+  void start(gateway::http_limits limits) {
+    server_ = std::make_unique<gateway::http_server>(
+        io_.get_executor(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), limits,
+        echo_handler);
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  tcp::socket connect() {
+    tcp::socket socket(client_io_);
+    socket.connect(server_->local_endpoint());
+    return socket;
+  }
+
+  // Reads until the peer closes or `deadline` passes; returns everything read.
+  static std::string read_all(tcp::socket& socket) {
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+      std::size_t n = socket.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      out.append(buf, n);
+    }
+    return out;
+  }
+
+  static std::string read_response(tcp::socket& socket) {
+    std::string out;
+    char buf[4096];
+    // Read headers, then Content-Length bytes of body.
+    while (out.find("\r\n\r\n") == std::string::npos) {
+      std::size_t n = socket.read_some(asio::buffer(buf));
+      out.append(buf, n);
+    }
+    auto header_end = out.find("\r\n\r\n") + 4;
+    auto pos = out.find("Content-Length: ");
+    std::size_t length = pos == std::string::npos ? 0 : std::stoul(out.substr(pos + 16));
+    while (out.size() < header_end + length) {
+      std::size_t n = socket.read_some(asio::buffer(buf));
+      out.append(buf, n);
+    }
+    return out;
+  }
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  asio::io_context client_io_;
+  std::unique_ptr<gateway::http_server> server_;
+  std::thread thread_;
+};
+
+TEST_F(HttpServer, ServesTwoRequestsOnOneKeepAliveConnection) {
+  start({});
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")));
+  auto first = read_response(socket);
+  EXPECT_NE(first.find("HTTP/1.1 200 OK"), std::string::npos);
+  EXPECT_NE(first.find("{\"target\":\"/a\",\"bytes\":0}"), std::string::npos);
+  asio::write(socket, asio::buffer(std::string("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")));
+  auto second = read_response(socket);
+  EXPECT_NE(second.find("{\"target\":\"/b\",\"bytes\":3}"), std::string::npos);
+}
+
+TEST_F(HttpServer, BodyOverTheLimitIs413) {
+  gateway::http_limits limits;
+  limits.body_limit = 100;
+  start(limits);
+  auto socket = connect();
+  std::string body(200, 'x');
+  asio::write(socket, asio::buffer("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n" + body));
+  auto response = read_all(socket);
+  EXPECT_NE(response.find("HTTP/1.1 413"), std::string::npos) << response;
+  EXPECT_NE(response.find("\"code\":\"payload_too_large\""), std::string::npos) << response;
+}
+
+TEST_F(HttpServer, HeadersOverTheLimitAre431) {
+  gateway::http_limits limits;
+  limits.header_limit = 512;
+  start(limits);
+  auto socket = connect();
+  asio::write(socket, asio::buffer("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n"));
+  auto response = read_all(socket);
+  EXPECT_NE(response.find("HTTP/1.1 431"), std::string::npos) << response;
+}
+
+TEST_F(HttpServer, MalformedRequestIs400NeverA5xx) {
+  start({});
+  for (std::string garbage : {"HELLO\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+                              "POST / HTTP/1.1\r\nContent-Length: zz\r\n\r\n"}) {
+    auto socket = connect();
+    asio::write(socket, asio::buffer(garbage));
+    auto response = read_all(socket);
+    EXPECT_NE(response.find("HTTP/1.1 400"), std::string::npos) << garbage << " -> " << response;
+    EXPECT_NE(response.find("\"code\":\"bad_request\""), std::string::npos) << response;
+  }
+}
+
+TEST_F(HttpServer, TricklingClientIsCutOff) {
+  gateway::http_limits limits;
+  limits.read_timeout = 300ms;
+  start(limits);
+  auto socket = connect();
+  const std::string request = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789";
+  auto started = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  // One byte every 50 ms: the whole request would take over 3 s.
+  for (char c : request) {
+    asio::write(socket, asio::buffer(&c, 1), ec);
+    if (ec) break;
+    std::this_thread::sleep_for(50ms);
+    if (std::chrono::steady_clock::now() - started > 2s) break;
+  }
+  auto response = read_all(socket);
+  EXPECT_EQ(response.find("HTTP/1.1 200"), std::string::npos) << "the trickled request was served";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+}
+
+}  // namespace

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace gateway {
+
+// Every metric the gateway exports (Prometheus text format on the admin listener). Labels carry
+// routes, codes, reasons and carrier names, never a phone number or a message body.
+// Thread-safe (prometheus-cpp metrics are atomic).
+class metrics {
+ public:
+  explicit metrics(std::string_view version);
+
+  // HTTP requests by route template ("/v1/messages/{id}") and status code.
+  void count_request(std::string_view route, unsigned status);
+  void count_accepted(std::string_view category);
+  void count_rejected(std::string_view reason);
+  void count_deferred(std::string_view reason);
+
+  prometheus::Gauge& queue_depth(std::string_view carrier);
+  prometheus::Gauge& queue_oldest_age_seconds(std::string_view carrier);
+  prometheus::Gauge& window_in_use(std::string_view carrier);
+  prometheus::Gauge& binds_up(std::string_view carrier);
+  prometheus::Counter& throttle_events(std::string_view carrier);
+  prometheus::Counter& resent_after_crash(std::string_view carrier);
+  prometheus::Histogram& submit_latency_seconds(std::string_view carrier);
+
+  void count_reload(bool ok);
+
+  // The Prometheus text exposition of everything above.
+  std::string serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& accepted_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& deferred_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Family<prometheus::Gauge>& queue_oldest_age_;
+  prometheus::Family<prometheus::Gauge>& window_in_use_;
+  prometheus::Family<prometheus::Gauge>& binds_up_;
+  prometheus::Family<prometheus::Counter>& throttle_events_;
+  prometheus::Family<prometheus::Counter>& resent_;
+  prometheus::Family<prometheus::Histogram>& submit_latency_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
+};
+
+}  // namespace gateway

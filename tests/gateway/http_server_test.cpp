@@ -1,6 +1,7 @@
 // The HTTP listener over loopback (port 0): limits, deadlines, keep-alive, malformed input.
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -148,6 +149,47 @@ TEST_F(HttpServer, TricklingClientIsCutOff) {
   auto response = read_all(socket);
   EXPECT_EQ(response.find("HTTP/1.1 200"), std::string::npos) << "the trickled request was served";
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+}
+
+}  // namespace
+
+#include "gateway/admin_api.hpp"
+
+namespace {
+
+
+TEST(AdminApiHandler, LivezReadyzMetricsReload) {
+  gateway::metrics m("0.0.0");
+  bool ready = false;
+  int reloads = 0;
+  auto handler = gateway::make_admin_handler(
+      {[&] { return ready ? std::string() : std::string("store unreachable"); },
+       [&] { return ++reloads == 1 ? std::string("smsgw.yaml:3:5: unknown key 'tsp'") : std::string(); }, &m});
+  asio::io_context io;
+  auto call = [&](boost::beast::http::verb verb, const char* target) {
+    gateway::http_request req{verb, target, 11};
+    gateway::http_response res;
+    asio::co_spawn(io, handler(std::move(req)), [&](std::exception_ptr, gateway::http_response r) { res = std::move(r); });
+    io.restart();
+    io.run();
+    return res;
+  };
+  using boost::beast::http::verb;
+  EXPECT_EQ(call(verb::get, "/livez").result_int(), 200U);
+  auto not_ready = call(verb::get, "/readyz");
+  EXPECT_EQ(not_ready.result_int(), 503U);
+  EXPECT_NE(not_ready.body().find("store unreachable"), std::string::npos);
+  ready = true;
+  EXPECT_EQ(call(verb::get, "/readyz").result_int(), 200U);
+  auto failed = call(verb::post, "/admin/reload");
+  EXPECT_EQ(failed.result_int(), 422U);
+  EXPECT_NE(failed.body().find("unknown key 'tsp'"), std::string::npos);
+  EXPECT_EQ(call(verb::post, "/admin/reload").result_int(), 200U);
+  EXPECT_EQ(call(verb::get, "/admin/reload").result_int(), 405U);
+  auto metrics = call(verb::get, "/metrics");
+  EXPECT_NE(metrics.body().find("smsgw_config_reloads_total{result=\"failed\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body().find("smsgw_config_reloads_total{result=\"ok\"} 1"), std::string::npos);
+  EXPECT_EQ(call(verb::get, "/nope").result_int(), 404U);
 }
 
 }  // namespace

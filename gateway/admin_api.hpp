@@ -1,0 +1,25 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "gateway/http_server.hpp"
+#include "gateway/metrics.hpp"
+
+namespace gateway {
+
+// What the admin listener needs from the running service.
+struct admin_hooks {
+  // Readiness: empty string when ready, otherwise why not ("store unreachable", "no bind up").
+  std::function<std::string()> not_ready_reason;
+  // Applies a new configuration atomically; returns empty on success, otherwise the errors
+  // (the old configuration stays in force).
+  std::function<std::string()> reload;
+  metrics* metrics_registry = nullptr;
+};
+
+// GET /livez, GET /readyz, GET /metrics, POST /admin/reload. Unknown paths are 404, a wrong
+// method 405 with Allow.
+http_handler make_admin_handler(admin_hooks hooks);
+
+}  // namespace gateway

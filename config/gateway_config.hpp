@@ -322,7 +322,6 @@ struct retry_settings {
 struct queue_settings {
   std::uint64_t max_depth = 1'000'000;  // messages waiting, all carriers; 503 above
   std::chrono::seconds validity{48 * 3'600};   // not sent by then -> "expired"
-  std::chrono::seconds max_validity{7 * 86'400};
   retry_settings retry;
   bool operator==(const queue_settings&) const = default;
 };

@@ -201,6 +201,7 @@ class loader {
   std::vector<reference> carrier_refs_;   // routes -> carriers
   std::vector<reference> profile_refs_;   // categories -> quiet hours profiles
   std::optional<field> default_category_;
+  std::optional<field> categories_at_;
   std::vector<std::pair<std::string, field>> webhook_urls_without_secret_;
   std::vector<std::size_t> carriers_without_region_;
   std::optional<field> routes_at_;
@@ -684,6 +685,7 @@ class loader {
     if (auto t = m.take("allowed_number_types")) read_number_types(*t, out.allowed_number_types);
     if (auto q = m.take("quiet_hours")) read_quiet_hours(*q, out.quiet_hours);
     if (auto c = m.take("categories")) {
+      categories_at_ = c;
       read_categories(*c, out.categories);
     } else {
       out.categories = default_categories();
@@ -833,7 +835,8 @@ class loader {
   }
 
   // Reads a keyword block over `base` (each key given replaces that part of the base).
-  void read_keyword_set(map_reader& m, keyword_settings& out) {
+  // `positions` receives where each word given in this block was written.
+  void read_keyword_set(map_reader& m, keyword_settings& out, std::vector<std::pair<std::string, field>>& positions) {
     for (auto [key, target] : {std::pair{"opt_out", &out.opt_out}, std::pair{"opt_in", &out.opt_in},
                                std::pair{"help", &out.help}}) {
       if (auto l = m.take(key)) {
@@ -852,6 +855,7 @@ class loader {
             continue;
           }
           words.push_back(*s);
+          positions.emplace_back(*s, item);
         }
         *target = words;
       }
@@ -875,7 +879,8 @@ class loader {
     }
   }
 
-  void check_keyword_overlap(const field& at, const keyword_settings& k) {
+  void check_keyword_overlap(const field& at, const keyword_settings& k,
+                             const std::vector<std::pair<std::string, field>>& positions) {
     std::vector<std::pair<std::string, std::string>> seen;  // upper-cased word, list
     for (auto [name, list] : {std::pair{"opt_out", &k.opt_out}, std::pair{"opt_in", &k.opt_in},
                               std::pair{"help", &k.help}}) {
@@ -883,7 +888,9 @@ class loader {
         std::string u = upper_ascii(w);
         auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == u; });
         if (it != seen.end() && it->second != name) {
-          ctx_.error(at.mark, at.path + ": \"" + w + "\" is both an " + it->second + " and an " + name + " keyword");
+          auto given = std::find_if(positions.rbegin(), positions.rend(), [&](const auto& p) { return p.first == w; });
+          const field& where = given != positions.rend() ? given->second : at;
+          ctx_.error(where.mark, where.path + ": \"" + w + "\" is both an " + it->second + " and an " + name + " keyword");
         } else if (it == seen.end()) {
           seen.emplace_back(u, name);
         }
@@ -894,8 +901,9 @@ class loader {
   void read_keywords(const field& f, policy_settings& out) {
     map_reader m(ctx_, f);
     if (!m.is_map()) return;
-    read_keyword_set(m, out.keywords);
-    check_keyword_overlap(f, out.keywords);
+    std::vector<std::pair<std::string, field>> positions;
+    read_keyword_set(m, out.keywords, positions);
+    check_keyword_overlap(f, out.keywords, positions);
     if (auto s = m.take("senders")) {
       map_reader sm(ctx_, *s);
       for (auto& e : sm.entries()) {
@@ -908,9 +916,10 @@ class loader {
         map_reader one(ctx_, e.value);
         if (!one.is_map()) continue;
         sender_keywords sk{e.key, out.keywords};
-        read_keyword_set(one, sk.keywords);
+        std::vector<std::pair<std::string, field>> sender_positions;
+        read_keyword_set(one, sk.keywords, sender_positions);
         one.finish();
-        check_keyword_overlap(e.value, sk.keywords);
+        check_keyword_overlap(e.value, sk.keywords, sender_positions);
         out.sender_overrides.push_back(std::move(sk));
       }
     }
@@ -949,7 +958,6 @@ class loader {
     map_reader m(ctx_, f);
     optional_key(m, "max_depth", out.max_depth, unsigned_reader<std::uint64_t>(1, 1'000'000'000));
     optional_key(m, "validity", out.validity, duration_reader);
-    optional_key(m, "max_validity", out.max_validity, duration_reader);
     if (auto r = m.take("retry")) {
       map_reader rm(ctx_, *r);
       optional_key(rm, "max_attempts", out.retry.max_attempts, unsigned_reader<std::uint32_t>(0, 100));
@@ -961,9 +969,6 @@ class loader {
       }
     }
     m.finish();
-    if (out.validity > out.max_validity) {
-      ctx_.error(f.mark, f.path + ": validity must not be longer than max_validity");
-    }
   }
 
   // ------------------------------------------------------------ checks across sections
@@ -986,7 +991,9 @@ class loader {
     if (cfg.policy.find_category(cfg.policy.default_category) == nullptr) {
       std::string names;
       for (const auto& c : cfg.policy.categories) names += (names.empty() ? "" : ", ") + c.name;
-      const YAML::Mark at = default_category_ ? default_category_->mark : root.mark;
+      const YAML::Mark at = default_category_ ? default_category_->mark
+                            : categories_at_  ? categories_at_->key_mark
+                                              : root.mark;
       ctx_.error(at, "policy.default_category: \"" + cfg.policy.default_category +
                          "\" is not a category (categories: " + names + ")");
     }

@@ -177,6 +177,10 @@ class loader {
   void load(const field& root, gateway_config& cfg) {
     map_reader m(ctx_, root);
     if (!m.is_map()) return;
+    // Top-level "x-..." keys hold anchors for reuse (x-carrier-defaults: &defaults {...}).
+    for (auto& e : m.entries()) {
+      if (e.key.starts_with("x-")) e.used = true;
+    }
     if (auto f = m.take("http")) read_http(*f, cfg.http);
     if (auto f = m.take("admin")) read_admin(*f, cfg.admin);
     read_store(m.take("store"), cfg.store);

@@ -122,6 +122,7 @@ map_reader::map_reader(context& ctx, const field& self) : ctx_(ctx), self_(self)
     return;
   }
   is_map_ = true;
+  std::vector<YAML::Node> merged;  // values of "<<" merge keys, applied after the own keys
   for (auto it = self.node.begin(); it != self.node.end(); ++it) {
     // The iterator hands out a temporary pair: copy the nodes (they are handles) out of it.
     const YAML::detail::iterator_value pair = *it;
@@ -132,16 +133,47 @@ map_reader::map_reader(context& ctx, const field& self) : ctx_(ctx), self_(self)
       continue;
     }
     std::string name = key.Scalar();
-    auto first = std::find_if(entries_.begin(), entries_.end(), [&](const entry& e) { return e.key == name; });
-    if (first != entries_.end()) {
-      ctx_.error(key.Mark(), join_path(self.path, name) + ": duplicate key (first at line " +
-                                 std::to_string(one_based(first->value.key_mark.line)) + ")");
+    if (name == "<<" && key.Tag() == "?") {
+      std::vector<YAML::Node> sources;
+      if (value.IsSequence()) {
+        for (auto m = value.begin(); m != value.end(); ++m) sources.push_back(*m);
+      } else {
+        sources.push_back(value);
+      }
+      for (const auto& source : sources) {
+        if (source.IsMap()) {
+          merged.push_back(source);
+        } else {
+          ctx_.error(key.Mark(), where(self) + ": a merge key (<<) takes a mapping or a list of mappings");
+        }
+      }
       continue;
     }
-    YAML::Mark value_mark = value.Mark();
-    if (value_mark.is_null() || value.IsNull()) value_mark = key.Mark();
-    entries_.push_back({name, field{value, key.Mark(), value_mark, join_path(self.path, name)}, false});
+    add(name, key, value, true);
   }
+  // YAML merge keys (<<: *anchor): the anchored mapping's keys, unless given here. Earlier
+  // mappings of a merge list win over later ones. yaml-cpp 0.7 does not do this itself.
+  for (const auto& source : merged) {
+    if (!source.IsMap()) continue;
+    for (auto it = source.begin(); it != source.end(); ++it) {
+      const YAML::detail::iterator_value pair = *it;
+      if (pair.first.IsScalar()) add(pair.first.Scalar(), pair.first, pair.second, false);
+    }
+  }
+}
+
+void map_reader::add(const std::string& name, const YAML::Node& key, const YAML::Node& value, bool own) {
+  auto first = std::find_if(entries_.begin(), entries_.end(), [&](const entry& e) { return e.key == name; });
+  if (first != entries_.end()) {
+    if (own) {
+      ctx_.error(key.Mark(), join_path(self_.path, name) + ": duplicate key (first at line " +
+                                 std::to_string(one_based(first->value.key_mark.line)) + ")");
+    }
+    return;
+  }
+  YAML::Mark value_mark = value.Mark();
+  if (value_mark.is_null() || value.IsNull()) value_mark = key.Mark();
+  entries_.push_back({name, field{value, key.Mark(), value_mark, join_path(self_.path, name)}, false});
 }
 
 std::optional<field> map_reader::take(std::string_view key) {

@@ -68,6 +68,8 @@ class map_reader {
   std::vector<entry>& entries() noexcept { return entries_; }
 
  private:
+  void add(const std::string& name, const YAML::Node& key, const YAML::Node& value, bool own);
+
   context& ctx_;
   field self_;
   bool is_map_ = false;

@@ -282,3 +282,30 @@ TEST(Diagnostic, PrintsFileLineColumnMessage) {
 }
 
 }  // namespace
+
+namespace {
+
+// Operators share carrier settings with anchors; yaml-cpp 0.7 does not apply "<<" itself.
+TEST(Load, AppliesYamlMergeKeysAndIgnoresTopLevelExtensionKeys) {
+  config::load_result r = load(
+      "x-carrier: &carrier {host: smpp.example.net, system_id: acme, window: 128}\n"
+      "carriers:\n"
+      "  - {<<: *carrier, name: a}\n"
+      "  - {<<: *carrier, name: b, window: 8}\n"
+      "  - {<<: *carrier, name: c, colour: red}\n");
+  EXPECT_EQ(lines(r.errors), std::vector<std::string>{"t.yaml:5:29: carriers[2]: unknown key \"colour\""});
+  ASSERT_EQ(r.config.carriers.size(), 3u);
+  EXPECT_EQ(r.config.carriers[0].host, "smpp.example.net");
+  EXPECT_EQ(r.config.carriers[0].window, 128u);
+  EXPECT_EQ(r.config.carriers[1].window, 8u);  // the key written here wins
+
+  // A mistake inside the anchor is reported where it is written.
+  config::load_result bad = load(
+      "x-carrier: &carrier {host: h, system_id: s, window: 0}\n"
+      "carriers:\n"
+      "  - {<<: *carrier, name: a}\n");
+  EXPECT_EQ(lines(bad.errors),
+            std::vector<std::string>{"t.yaml:1:53: carriers[0].window: must be an integer from 1 to 1000, got \"0\""});
+}
+
+}  // namespace

@@ -153,3 +153,23 @@ TEST(ShippedConfig, ProductionExampleInPlaceMissesOnlyItsSecretFiles) {
 }
 
 }  // namespace
+
+namespace {
+
+// A file cut anywhere (a half-written edit, a truncated copy) gives diagnostics, never a crash
+// or an exception, and every diagnostic has a position inside the text.
+TEST(ShippedConfig, EveryTruncationOfTheExampleIsReportedNotThrown) {
+  const std::string text = config_test::read_file(source_dir + "/config/production.example.yaml");
+  const int total_lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+  for (std::size_t cut = 0; cut < text.size(); cut += 23) {
+    config::load_result r;
+    ASSERT_NO_THROW(r = config::load_config_from_string(text.substr(0, cut), "p.yaml", "/nonexistent"));
+    for (const auto& e : r.errors) {
+      ASSERT_GE(e.line, 1) << cut;
+      ASSERT_LE(e.line, total_lines) << cut;
+      ASSERT_GE(e.column, 1) << cut;
+    }
+  }
+}
+
+}  // namespace

@@ -740,7 +740,11 @@ class loader {
     if (auto x = m.require("to")) to = detail::read_time_of_day(ctx_, *x);
     m.finish();
     if (!from || !to) return std::nullopt;
-    if (*from == *to % (24 * 60)) {
+    if (*from == 24 * 60) {
+      ctx_.error(f.mark, f.path + ".from: 24:00 is only allowed as the end of a window");
+      return std::nullopt;
+    }
+    if (*from == *to) {
       ctx_.error(f.mark, f.path + ": from and to are the same time: sending would never be allowed");
       return std::nullopt;
     }

@@ -240,14 +240,14 @@ TEST(Load, QuietHoursProfilesAndJurisdictions) {
       "  quiet_hours:\n"
       "    default: {from: \"09:00\", to: \"20:30\"}\n"
       "    jurisdictions: {GB: {from: \"08:00\", to: \"21:00\"}, CA-QC: {from: \"09:00\", to: \"24:00\"}}\n"
-      "    profiles: {night: {from: \"22:00\", to: \"06:00\"}}\n"
+      "    profiles: {night: {from: \"22:00\", to: \"06:00\"}, always: {from: \"00:00\", to: \"24:00\"}}\n"
       "    no_common_window: defer\n");
   ASSERT_TRUE(r.ok()) << lines(r.errors)[0];
   const config::quiet_hours_settings& q = r.config.policy.quiet_hours;
   EXPECT_EQ(q.default_window, (config::time_window{9 * 60, 20 * 60 + 30}));
   EXPECT_EQ(q.jurisdictions, (std::vector<config::jurisdiction_window>{{"GB", {8 * 60, 21 * 60}},
                                                                         {"CA-QC", {9 * 60, 24 * 60}}}));
-  EXPECT_EQ(q.profiles, (std::vector<config::named_window>{{"night", {22 * 60, 6 * 60}}}));
+  EXPECT_EQ(q.profiles, (std::vector<config::named_window>{{"night", {22 * 60, 6 * 60}}, {"always", {0, 24 * 60}}}));
   EXPECT_EQ(q.no_common_window, config::no_common_window_action::defer);
   EXPECT_EQ(r.config.policy.find_category("alerts")->action, config::quiet_hours_action::reject);
 }

@@ -1044,10 +1044,14 @@ void sort_by_position(std::vector<diagnostic>& list) {
 
 }  // namespace
 
-load_result load_config_from_string(std::string_view text, const std::string& display_name,
-                                    const std::string& base_dir) {
+namespace detail {
+
+load_result load_traced(std::string_view text, const std::string& display_name, const std::string& base_dir,
+                        std::set<std::string>* asked, std::set<std::string>* present) {
   load_result result;
   context ctx;
+  ctx.asked = asked;
+  ctx.present = present;
   ctx.file = display_name;
   ctx.base_dir = std::filesystem::absolute(base_dir.empty() ? std::string(".") : base_dir).lexically_normal();
   result.config.source_file = display_name;
@@ -1067,7 +1071,7 @@ load_result load_config_from_string(std::string_view text, const std::string& di
     } else {
       if (documents.size() > 1) ctx.error(documents[1].Mark(), "only one YAML document is allowed per file");
       try {
-        loader(ctx).load(detail::root_field(documents.front(), ""), result.config);
+        loader(ctx).load(root_field(documents.front(), ""), result.config);
       } catch (const YAML::Exception& e) {
         // yaml-cpp throws on conversions we do not use; keep a bug here from crashing the caller.
         ctx.error(e.mark, std::string("YAML error: ") + e.what());
@@ -1079,6 +1083,13 @@ load_result load_config_from_string(std::string_view text, const std::string& di
   result.errors = std::move(ctx.errors);
   result.warnings = std::move(ctx.warnings);
   return result;
+}
+
+}  // namespace detail
+
+load_result load_config_from_string(std::string_view text, const std::string& display_name,
+                                    const std::string& base_dir) {
+  return detail::load_traced(text, display_name, base_dir, nullptr, nullptr);
 }
 
 load_result load_config(const std::string& path) {

@@ -174,10 +174,12 @@ void map_reader::add(const std::string& name, const YAML::Node& key, const YAML:
   YAML::Mark value_mark = value.Mark();
   if (value_mark.is_null() || value.IsNull()) value_mark = key.Mark();
   entries_.push_back({name, field{value, key.Mark(), value_mark, join_path(self_.path, name)}, false});
+  if (ctx_.present != nullptr) ctx_.present->insert(entries_.back().value.path);
 }
 
 std::optional<field> map_reader::take(std::string_view key) {
   known_.emplace_back(key);
+  if (ctx_.asked != nullptr && is_map_) ctx_.asked->insert(join_path(self_.path, key));
   for (auto& e : entries_) {
     if (e.key == key) {
       e.used = true;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ struct context {
   std::filesystem::path base_dir;
   std::vector<diagnostic> errors;
   std::vector<diagnostic> warnings;
+  // For tests: the key paths the schema asked for and those the file has (list indexes kept).
+  std::set<std::string>* asked = nullptr;
+  std::set<std::string>* present = nullptr;
 
   void error(const YAML::Mark& at, std::string message);
   void warn(const YAML::Mark& at, std::string message);
@@ -106,5 +110,9 @@ void optional_key(map_reader& m, std::string_view key, T& out, Reader&& reader) 
     if (auto v = reader(m.ctx(), *f)) out = std::move(*v);
   }
 }
+
+// load_config_from_string, recording the key paths asked for and present (see context).
+load_result load_traced(std::string_view text, const std::string& display_name, const std::string& base_dir,
+                        std::set<std::string>* asked, std::set<std::string>* present);
 
 }  // namespace config::detail

@@ -4,9 +4,13 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <random>
+#include <regex>
+#include <set>
 #include <string>
 
 #include "config/load.hpp"
+#include "config/yaml_reader.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -144,6 +148,40 @@ TEST(ShippedConfig, ProductionExampleIsValidOnceItsSecretFilesExist) {
   EXPECT_EQ(c.policy.keywords_for("+14155550100").replies.help_text, c.policy.keywords.replies.help_text);
 }
 
+// "Every key present": each key the loader knows appears in the example, except the inline
+// forms of secrets the example deliberately gives as files (and per-sender keyword overrides,
+// which take the same keys as policy.keywords).
+TEST(ShippedConfig, ProductionExampleHasEveryKey) {
+  config_test::temp_dir dir;
+  for (const char* f : {"secrets/redis.password", "secrets/billing-webhook.secret", "secrets/marketing-app.key",
+                        "secrets/webhook.secret", "secrets/carrier-a.password", "tls/carrier-a-ca.pem",
+                        "tls/client.pem", "tls/client.key"}) {
+    dir.write(f, "x\n");
+  }
+  const std::string text = config_test::read_file(source_dir + "/config/production.example.yaml");
+  std::set<std::string> asked;
+  std::set<std::string> present;
+  config::load_result r = config::detail::load_traced(text, "p.yaml", dir.str(), &asked, &present);
+  ASSERT_TRUE(r.ok());
+  auto normalise = [](const std::set<std::string>& paths) {
+    static const std::regex index(R"(\[[0-9]+\])");
+    static const std::regex named(R"(^(policy\.(categories|quiet_hours\.jurisdictions|quiet_hours\.profiles|keywords\.senders))\.[^.]+)");
+    std::set<std::string> out;
+    for (const auto& p : paths) out.insert(std::regex_replace(std::regex_replace(p, index, "[]"), named, "$1.*"));
+    return out;
+  };
+  const std::set<std::string> allowed_missing = {"api_keys[].key", "api_keys[].webhooks.secret", "webhooks.secret"};
+  std::set<std::string> in_file = normalise(present);
+  std::vector<std::string> missing;
+  for (const auto& key : normalise(asked)) {
+    if (in_file.count(key) == 0 && allowed_missing.count(key) == 0 && !key.starts_with("policy.keywords.senders.*.")) {
+      missing.push_back(key);
+    }
+  }
+  EXPECT_EQ(missing, std::vector<std::string>{});
+  EXPECT_GT(asked.size(), 150u);  // the trace really saw the schema
+}
+
 TEST(ShippedConfig, ProductionExampleInPlaceMissesOnlyItsSecretFiles) {
   config::load_result r = config::load_config(source_dir + "/config/production.example.yaml");
   ASSERT_EQ(r.errors.size(), 8u);
@@ -169,6 +207,31 @@ TEST(ShippedConfig, EveryTruncationOfTheExampleIsReportedNotThrown) {
       ASSERT_LE(e.line, total_lines) << cut;
       ASSERT_GE(e.column, 1) << cut;
     }
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Random damage (a byte changed, removed or duplicated) never throws or crashes.
+TEST(ShippedConfig, RandomlyDamagedExamplesAreReportedNotThrown) {
+  const std::string text = config_test::read_file(source_dir + "/config/production.example.yaml");
+  std::mt19937 random(20261129);
+  const std::string alphabet = " :-[]{}\"'#&*!|>\n\tax0+,";
+  for (int round = 0; round < 300; ++round) {
+    std::string damaged = text;
+    for (int edits = 0; edits < 3; ++edits) {
+      std::size_t at = random() % damaged.size();
+      switch (random() % 3) {
+        case 0: damaged[at] = alphabet[random() % alphabet.size()]; break;
+        case 1: damaged.erase(at, 1); break;
+        default: damaged.insert(at, 1, damaged[at]); break;
+      }
+    }
+    config::load_result r;
+    ASSERT_NO_THROW(r = config::load_config_from_string(damaged, "p.yaml", "/nonexistent")) << round;
+    for (const auto& e : r.errors) ASSERT_GE(e.line, 1) << round;
   }
 }
 

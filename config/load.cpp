@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <tuple>
 
@@ -898,7 +897,8 @@ class loader {
         if (it != seen.end() && it->second != name) {
           auto given = std::find_if(positions.rbegin(), positions.rend(), [&](const auto& p) { return p.first == w; });
           const field& where = given != positions.rend() ? given->second : at;
-          ctx_.error(where.mark, where.path + ": \"" + w + "\" is both an " + it->second + " and an " + name + " keyword");
+          ctx_.error(where.mark,
+                     where.path + ": \"" + w + "\" is both an " + it->second + " and an " + name + " keyword");
         } else if (it == seen.end()) {
           seen.emplace_back(u, name);
         }
@@ -1031,7 +1031,8 @@ class loader {
     if (cfg.carriers.empty()) {
       ctx_.warn(root.mark, "no carriers are configured: nothing can be sent");
     } else if (std::none_of(cfg.routes.begin(), cfg.routes.end(), [](const route& r) { return r.prefix == "+"; })) {
-      ctx_.warn(routes_at_ ? routes_at_->key_mark : root.mark, "routes: no default route (prefix \"+\"): numbers matching no prefix get no_route");
+      ctx_.warn(routes_at_ ? routes_at_->key_mark : root.mark,
+                "routes: no default route (prefix \"+\"): numbers matching no prefix get no_route");
     }
   }
 };

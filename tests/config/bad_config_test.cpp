@@ -150,7 +150,9 @@ TEST_P(BadConfig, ReportsExactlyOneErrorWithItsPosition) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadConfig, testing::ValuesIn(cases), [](const auto& info) {
   std::string name;
-  for (const char* p = info.param.what; *p != '\0'; ++p) name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+  for (const char* p = info.param.what; *p != '\0'; ++p) {
+    name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+  }
   return name;
 });
 

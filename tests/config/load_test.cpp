@@ -104,11 +104,12 @@ TEST(Load, ParsesListenersDurationsAndSizes) {
 TEST(Load, ResolvesRelativePathsAgainstTheConfigDirectory) {
   temp_dir dir;
   dir.write("tls/ca.pem", "x");
-  const std::string file = dir.write("etc/smsgw.yaml",
-                                     "store: {path: \"data/smsgw.db\"}\n"
-                                     "secrets: {number_key_file: \"../keys/number.key\"}\n"
-                                     "carriers:\n"
-                                     "  - {name: c, host: h, system_id: s, tls: {enabled: true, ca_file: ../tls/ca.pem}}\n");
+  const std::string file = dir.write(
+      "etc/smsgw.yaml",
+      "store: {path: \"data/smsgw.db\"}\n"
+      "secrets: {number_key_file: \"../keys/number.key\"}\n"
+      "carriers:\n"
+      "  - {name: c, host: h, system_id: s, tls: {enabled: true, ca_file: ../tls/ca.pem}}\n");
   config::load_result r = config::load_config(file);
   ASSERT_TRUE(r.ok()) << lines(r.errors)[0];
   EXPECT_EQ(r.config.base_dir, dir.str() + "/etc");

@@ -165,7 +165,8 @@ TEST(ShippedConfig, ProductionExampleHasEveryKey) {
   ASSERT_TRUE(r.ok());
   auto normalise = [](const std::set<std::string>& paths) {
     static const std::regex index(R"(\[[0-9]+\])");
-    static const std::regex named(R"(^(policy\.(categories|quiet_hours\.jurisdictions|quiet_hours\.profiles|keywords\.senders))\.[^.]+)");
+    static const std::regex named(
+        R"(^(policy\.(categories|quiet_hours\.jurisdictions|quiet_hours\.profiles|keywords\.senders))\.[^.]+)");
     std::set<std::string> out;
     for (const auto& p : paths) out.insert(std::regex_replace(std::regex_replace(p, index, "[]"), named, "$1.*"));
     return out;

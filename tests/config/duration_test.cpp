@@ -21,3 +21,23 @@ TEST(Duration, RejectsMalformed) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(DurationMs, AcceptsMillisecondsAndEveryOtherUnit) {
+  EXPECT_EQ(config::parse_duration_ms("250ms"), 250ms);
+  EXPECT_EQ(config::parse_duration_ms("30s"), 30s);
+  EXPECT_EQ(config::parse_duration_ms("5m"), 5min);
+  EXPECT_EQ(config::parse_duration_ms("1d"), 24h);
+}
+
+TEST(DurationMs, RejectsMalformed) {
+  for (const char* bad : {"", "ms", "0ms", "1.5ms", "-5ms", "5 ms", "5mss", "5", "9999999999999999ms",
+                          "99999999999999w"}) {
+    EXPECT_FALSE(config::parse_duration_ms(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace

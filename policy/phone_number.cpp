@@ -96,6 +96,7 @@ void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n, phone_num
 void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out) {
   util.Format(n, PhoneNumberUtil::E164, &out.e164);
   util.GetRegionCodeForNumber(n, &out.region);
+  if (out.region == "ZZ") out.region.clear();  // libphonenumber's "unknown region"
   if (n.has_extension() && !n.extension().empty()) {
     fail(out, number_error::has_extension, "a number with an extension cannot receive SMS");
     return;

@@ -68,8 +68,8 @@ std::string_view us_territory(std::string_view region) {
   return {};
 }
 
-void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out) {
-  const PhoneNumberUtil::PhoneNumberType lib_type = util.GetNumberType(n);
+void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n,
+                    PhoneNumberUtil::PhoneNumberType lib_type, phone_number_info& out) {
   out.type = from_lib(lib_type);
   const bool geographical = util.IsNumberGeographical(lib_type, n.country_code());
   const std::string digits = out.e164.substr(1);
@@ -93,20 +93,28 @@ void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n, phone_num
   out.timezones.assign(zones.begin(), zones.end());
 }
 
+// Region, type, jurisdiction and zones of a number that parsed. libphonenumber's IsValidNumber
+// and GetNumberType each repeat the region search (the expensive part for +1, +7, +44: every
+// region of the calling code is tried); a number is valid exactly when its type is known, so one
+// GetNumberType call answers both.
 void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out) {
   util.Format(n, PhoneNumberUtil::E164, &out.e164);
-  util.GetRegionCodeForNumber(n, &out.region);
-  if (out.region == "ZZ") out.region.clear();  // libphonenumber's "unknown region"
   if (n.has_extension() && !n.extension().empty()) {
+    util.GetRegionCodeForNumber(n, &out.region);
+    if (out.region == "ZZ") out.region.clear();
     fail(out, number_error::has_extension, "a number with an extension cannot receive SMS");
     return;
   }
-  if (util.IsValidNumber(n)) {
+  const PhoneNumberUtil::PhoneNumberType lib_type = util.GetNumberType(n);
+  if (lib_type != PhoneNumberUtil::UNKNOWN) {
+    util.GetRegionCodeForNumber(n, &out.region);
     out.valid = true;
     out.error = number_error::none;
-    describe_valid(util, n, out);
+    describe_valid(util, n, lib_type, out);
     return;
   }
+  util.GetRegionCodeForNumber(n, &out.region);
+  if (out.region == "ZZ") out.region.clear();  // libphonenumber's "unknown region"
   switch (util.IsPossibleNumberWithReason(n)) {
     case PhoneNumberUtil::TOO_SHORT:
     case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:

@@ -106,14 +106,17 @@ quiet_hours_result never(bool unknown_zone) {
 }  // namespace
 
 minute_set minute_set::from_window(const time_window& w) {
+  const std::size_t from = std::min<std::size_t>(w.from_minute, minutes_per_day - 1);
+  const std::size_t to = std::min<std::size_t>(w.to_minute, minutes_per_day) % minutes_per_day;
+  if (from == to) return full();
+  std::bitset<minutes_per_day> all;
+  all.set();
+  // [from, to) or, across midnight, everything but [to, from); whole-word shifts, no loop.
+  const std::size_t lo = std::min(from, to);
+  const std::size_t hi = std::max(from, to);
+  const std::bitset<minutes_per_day> middle = (all >> (minutes_per_day - (hi - lo))) << lo;
   minute_set s;
-  const int from = std::min<int>(w.from_minute, minutes_per_day - 1);
-  const int to = std::min<int>(w.to_minute, minutes_per_day);
-  if (from == to % minutes_per_day) return full();
-  for (int m = from; m != to; m = (m + 1) % minutes_per_day) {
-    s.bits_.set(static_cast<std::size_t>(m));
-    if (m + 1 == minutes_per_day && to == minutes_per_day) break;
-  }
+  s.bits_ = from < to ? middle : ~middle;
   return s;
 }
 

@@ -117,8 +117,8 @@ std::vector<policy::quiet_hours_profile> profiles() {
 
 TEST(QuietHoursProperty, MatchesMinuteSteppingReference) {
   std::mt19937_64 rng(20261129);
-  const auto numbers = random_numbers(rng, 250);
-  ASSERT_GE(numbers.size(), 200u);
+  const auto numbers = random_numbers(rng, 400);
+  ASSERT_GE(numbers.size(), 300u);
   const auto all_profiles = profiles();
 
   const std::int64_t from = std::chrono::duration_cast<std::chrono::seconds>(
@@ -135,7 +135,7 @@ TEST(QuietHoursProperty, MatchesMinuteSteppingReference) {
   int differences = 0;
   int deferred = 0;
   int never = 0;
-  for (int i = 0; i < 2500; ++i) {
+  for (int i = 0; i < 6000; ++i) {
     const auto& n = numbers[pick_number(rng)];
     const auto& profile = all_profiles[pick_profile(rng)];
     std::int64_t t = instant(rng);

@@ -121,16 +121,16 @@ minute_set minute_set::from_window(const time_window& w) {
 }
 
 std::vector<std::pair<int, int>> minute_set::runs() const {
+  // libstdc++'s word-wise bit scans (_Find_first/_Find_next): testing 1440 bits one by one was
+  // the hot spot of a deferred decision.
   std::vector<std::pair<int, int>> out;
-  int m = 0;
+  const std::bitset<minutes_per_day> gaps = ~bits_;
+  std::size_t m = bits_._Find_first();
   while (m < minutes_per_day) {
-    if (!contains(m)) {
-      ++m;
-      continue;
-    }
-    const int start = m;
-    while (m < minutes_per_day && contains(m)) ++m;
-    out.emplace_back(start, m);
+    const std::size_t end = std::min<std::size_t>(gaps._Find_next(m), minutes_per_day);
+    out.emplace_back(static_cast<int>(m), static_cast<int>(end));
+    if (end >= minutes_per_day) break;
+    m = bits_._Find_next(end);
   }
   return out;
 }

@@ -252,6 +252,27 @@ TEST(Jurisdiction, GeocoderDescriptions) {
   EXPECT_EQ(policy::normalize("+1 902 555 0123", "").subdivisions, (v{"NS", "PE"}));
 }
 
+TEST(Jurisdiction, EveryGeographicUsAndCanadianAreaCodeHasItsStateOrProvince) {
+  // Catches geocoder descriptions that jurisdiction.cpp does not know: a US/CA geographic number
+  // without a subdivision would get only the federal quiet hours.
+  int checked = 0;
+  std::vector<std::string> unmapped;
+  for (int npa = 200; npa <= 999; ++npa) {
+    for (const char* rest : {"2345678", "5550123", "9876543"}) {
+      const auto n = policy::normalize("+1" + std::to_string(npa) + rest, "");
+      if (!n.valid || (n.region != "US" && n.region != "CA") ||
+          n.type != number_type::fixed_line_or_mobile) {
+        continue;
+      }
+      ++checked;
+      if (n.subdivisions.empty()) unmapped.push_back(n.e164);
+      break;
+    }
+  }
+  EXPECT_GT(checked, 350);
+  EXPECT_EQ(unmapped, std::vector<std::string>{});
+}
+
 TEST(NumberCache, HitsReturnTheSameRecordAndStayBounded) {
   policy::number_cache cache(3);
   const auto a = cache.normalize("+1 415 555 0123", "");

@@ -34,20 +34,15 @@ bool in(std::string_view w, const std::array<std::string_view, N>& set) {
 }
 
 // Words that name the messages or the act of sending them.
-constexpr std::array<std::string_view, 37> contact_words{
-    "TEXT",     "TEXTS",     "TEXTING",   "TXT",       "TXTS",          "TXTING",
-    "MESSAGE",  "MESSAGES",  "MESSAGING", "MSG",       "MSGS",          "SMS",
-    "SEND",     "SENDING",   "CONTACT",   "CONTACTING", "CALL",         "CALLING",
-    "SPAM",     "SPAMMING",  "BOTHER",    "BOTHERING", "HARASSING",     "ALERTS",
-    "NOTIFICATIONS", "PROMOS", "PROMOTIONS", "ADS",    "OFFERS",        "MARKETING",
-    "EMAILING", "THIS",      "THESE",     "THEM",      "SUBSCRIPTION",  "NEWSLETTER",
-    "UPDATES",
+constexpr std::array<std::string_view, 34> contact_words{
+    "TEXT",          "TEXTS",      "TEXTING",    "TXT",       "TXTS",       "TXTING",
+    "MESSAGE",       "MESSAGES",   "MESSAGING",  "MSG",       "MSGS",       "SMS",
+    "SEND",          "SENDING",    "CONTACT",    "CONTACTING", "CALL",      "CALLING",
+    "SPAM",          "SPAMMING",   "BOTHER",     "BOTHERING", "HARASSING",  "ALERTS",
+    "NOTIFICATIONS", "PROMOS",     "PROMOTIONS", "ADS",       "OFFERS",     "MARKETING",
+    "EMAILING",      "SUBSCRIPTION", "NEWSLETTER", "UPDATES",
 };
-// "stop this" / "stop these" count only as the whole reply plus fillers (pattern below), not
-// inside a longer sentence ("stop this car"): remove them from the contact set there.
-bool is_contact(std::string_view w) {
-  return w != "THIS" && w != "THESE" && w != "THEM" && in(w, contact_words);
-}
+bool is_contact(std::string_view w) { return in(w, contact_words); }
 
 constexpr std::array<std::string_view, 8> negations{"DONT", "NOT", "NEVER", "CANT", "WONT",
                                                     "DIDNT", "SHOULDNT", "COULDNT"};
@@ -74,6 +69,23 @@ bool stop_with_fillers(words t) {
     if (in(w, stop_words)) {
       any = true;
     } else if (!in(w, fillers)) {
+      return false;
+    }
+  }
+  return any;
+}
+
+// "STOP ALL" / "STOPALL" with politeness only: a global opt-out even when a sender replaced the
+// keyword lists.
+bool stop_all_with_fillers(words t) {
+  bool any = false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == "STOPALL") {
+      any = true;
+    } else if (t[i] == "STOP" && i + 1 < t.size() && t[i + 1] == "ALL") {
+      any = true;
+      ++i;
+    } else if (!in(t[i], fillers)) {
       return false;
     }
   }
@@ -304,6 +316,7 @@ std::string_view detect_revocation(std::string_view normalized) {
   // Longer replies are conversations, not requests: only the first 64 words are read.
   const words t(storage.data(), n);
   if (t.empty()) return {};
+  if (stop_all_with_fillers(t)) return "stop_all";
   if (stop_with_fillers(t)) return "stop_with_fillers";
   if (stop_contact(t)) return "stop_contact";
   if (unsubscribe_word(t)) return "unsubscribe_word";
@@ -380,6 +393,7 @@ keyword_match keyword_matcher::match(std::string_view text_utf8, std::string_vie
     case revocation_action::clarify: out.action = keyword_action::clarify; break;
     case revocation_action::ignore: out.action = keyword_action::none; break;
   }
+  out.is_global = pattern == "stop_all" && out.action == keyword_action::opt_out;
   return out;
 }
 

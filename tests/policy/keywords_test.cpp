@@ -119,6 +119,8 @@ const keyword_case keyword_cases[] = {
     {"no me manden mensajes", out, false, rev},
     {"dejen de enviarme mensajes", out, false, rev},
     {"quit texting me", out, false, rev},
+    {"STOP ALL please", out, true, rev},
+    {"please stopall", out, true, rev},
     // Must NOT match.
     {"stop by the store tomorrow?", none, false, no_rule},
     {"Don't stop me now", none, false, no_rule},
@@ -182,6 +184,10 @@ TEST(Keywords, ReplacedDefaultsStillHonourAPlainStop) {
   const auto stop = matcher.match("STOP", "777");
   EXPECT_EQ(stop.action, keyword_action::opt_out);
   EXPECT_EQ(stop.rule, keyword_rule::revocation);
+  const auto stop_all = matcher.match("Stop all!", "777");
+  EXPECT_EQ(stop_all.action, keyword_action::opt_out);
+  EXPECT_TRUE(stop_all.is_global);
+  EXPECT_EQ(stop_all.matched, "stop_all");
 }
 
 TEST(Keywords, RevocationActionIsConfigurable) {

@@ -1,6 +1,7 @@
 // Number normalisation: written forms across regions, carrier TON forms, invalid input.
 #include "policy/phone_number.hpp"
 
+#include <cctz/time_zone.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -234,6 +235,17 @@ TEST(TimeZones, LongestPrefixWins) {
             std::vector<std::string_view>{"America/Los_Angeles"});
   EXPECT_TRUE(policy::time_zones_for_digits("").empty());
   EXPECT_TRUE(policy::time_zones_for_digits("x1").empty());
+}
+
+TEST(TimeZones, EveryZoneOfTheTableLoadsFromTheSystemZoneinfo) {
+  // A zone that cctz cannot load makes quiet hours answer "never" for its numbers.
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < policy::detail::tz_name_count; ++i) {
+    cctz::time_zone tz;
+    if (!cctz::load_time_zone(policy::detail::tz_names[i], &tz)) missing.emplace_back(policy::detail::tz_names[i]);
+  }
+  EXPECT_GT(policy::detail::tz_name_count, 250u);
+  EXPECT_EQ(missing, std::vector<std::string>{});
 }
 
 TEST(Jurisdiction, GeocoderDescriptions) {

@@ -46,7 +46,9 @@ prepared_inbound prepare_inbound(const inbound_message& message, const text_opti
   if (!concat && message.sar) {
     concat = concat_info{message.sar->msg_ref_num, message.sar->total_segments, message.sar->segment_seqnum, true};
   }
-  if (concat && concat->total > 1) {
+  // A concatenation IE with impossible values (seq 0, seq above total) is ignored:
+  // the message is handed on as it is rather than held for parts that cannot come.
+  if (concat && concat->total > 1 && concat->seq >= 1 && concat->seq <= concat->total) {
     inbound_part part;
     part.key = {message.source, message.destination, concat->reference, concat->total};
     part.seq = concat->seq;

@@ -72,8 +72,9 @@ struct prepared_inbound {
 };
 
 // Splits a received message into "a part to reassemble" (UDH with a concatenation IE
-// whose total is above 1, or SAR values with a total above 1) or "a whole message"
-// (decoded now, UDH stripped).
+// whose total is above 1, or SAR values with a total above 1, and 1 <= seq <= total)
+// or "a whole message" (decoded now, UDH stripped; also when the concatenation values
+// are impossible).
 prepared_inbound prepare_inbound(const inbound_message& message, const text_options& options = {});
 
 enum class incomplete_action : std::uint8_t {

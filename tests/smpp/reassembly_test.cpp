@@ -273,6 +273,24 @@ TEST(Reassembly, PrepareInboundSingleMessages) {
   const bytes one_of_one{0x05, 0x00, 0x03, 0x01, 0x01, 0x01, 'O', 'K'};
   ported.user_data = one_of_one;
   EXPECT_EQ(smpp::prepare_inbound(ported).text.text, "OK");
+  // Impossible concatenation values (seq 3 of 2): a whole message, not held.
+  const bytes bad_seq{0x05, 0x00, 0x03, 0x01, 0x02, 0x03, 'N', 'O'};
+  ported.user_data = bad_seq;
+  prepared = smpp::prepare_inbound(ported);
+  EXPECT_FALSE(prepared.part.has_value());
+  EXPECT_EQ(prepared.text.text, "NO");
+  // SAR values make a part.
+  smpp::inbound_message sar;
+  sar.source = "+1";
+  sar.user_data = stop;
+  sar.sar = smpp::sar_values{0x0102, 2, 2};
+  prepared = smpp::prepare_inbound(sar);
+  ASSERT_TRUE(prepared.part.has_value());
+  EXPECT_EQ(prepared.part->key.reference, 0x0102);
+  EXPECT_EQ(prepared.part->key.total, 2);
+  EXPECT_EQ(prepared.part->seq, 2);
+  EXPECT_EQ(prepared.part->payload, stop);
+  EXPECT_EQ(prepared.part->udh_length, 0U);
   // Malformed UDH: an error, and the bytes still decoded so nothing is lost silently.
   const bytes broken{0x09, 0x00, 0x03, 'S', 'T', 'O', 'P'};
   ported.user_data = broken;

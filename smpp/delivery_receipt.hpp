@@ -100,6 +100,28 @@ struct receipt_parse_result {
 // esm_class says "delivery receipt"; pass an empty text for TLV-only receipts.
 receipt_parse_result parse_delivery_receipt(std::string_view text, const receipt_tlvs& tlvs = {});
 
+// The SMPP 3.4 Appendix B stat word of a state: DELIVRD, EXPIRED, DELETED, UNDELIV,
+// ACCEPTD, UNKNOWN, REJECTD, ENROUTE.
+std::string_view stat_word(receipt_state s) noexcept;
+// The message_state TLV value of a state (1..8).
+std::uint8_t message_state_value(receipt_state s) noexcept;
+
+// What an SMSC (smsc-sim) puts in a receipt.
+struct receipt_fields {
+  std::string id;
+  std::uint32_t submitted = 1;
+  std::uint32_t delivered = 1;
+  receipt_date submit_date;
+  receipt_date done_date;
+  receipt_state state = receipt_state::delivered;
+  std::uint32_t err = 0;
+  std::string text;  // the original message; the first 20 characters are kept
+};
+
+// "id:ID sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD
+// err:000 text:first twenty chars" (SMPP 3.4 Appendix B layout).
+std::string format_delivery_receipt(const receipt_fields& fields);
+
 // Per carrier: how message ids look, to compare submit_sm_resp ids with receipt ids.
 enum class message_id_format : std::uint8_t {
   as_is,    // compared exactly (surrounding spaces and NULs trimmed)

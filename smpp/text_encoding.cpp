@@ -195,9 +195,11 @@ wire_alphabet wire_alphabet_of(std::uint8_t data_coding, const text_options& opt
   if (data_coding >= 0xF0) {
     return (data_coding & 0x04) != 0 ? wire_alphabet::binary : gsm7_on_link(options);
   }
-  if (data_coding >= 0x40 && data_coding <= 0x7F) {  // general / auto-deletion groups
+  // GSM 03.38 general data coding (0x10..0x3F: values below 0x10 are SMPP's own) and
+  // automatic deletion (0x40..0x7F) groups; bit 5 set means compressed.
+  if (data_coding >= 0x10 && data_coding <= 0x7F) {
     if ((data_coding & 0x20) != 0) {
-      return wire_alphabet::unsupported;  // compressed
+      return wire_alphabet::unsupported;
     }
     return from_alphabet_bits(data_coding >> 2, options);
   }

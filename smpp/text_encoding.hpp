@@ -98,7 +98,8 @@ enum class wire_alphabet : std::uint8_t {
 };
 
 // 0 per `options`; 1 IA5; 3 Latin-1; 8 UCS-2; 2/4 binary; GSM 03.38 coding groups
-// 0x40..0x7F (general, auto-deletion), 0xC0..0xEF (message waiting) and 0xF0..0xFF
+// 0x10..0x7F (general, auto-deletion; compressed ones unsupported), 0xC0..0xEF
+// (message waiting) and 0xF0..0xFF
 // (message class: bit 2 clear = GSM-7, set = 8-bit) by their alphabet bits. GSM-7
 // from a coding group is read packed only when data_coding 0 is packed on the link.
 wire_alphabet wire_alphabet_of(std::uint8_t data_coding, const text_options& options = {}) noexcept;

@@ -80,7 +80,7 @@ void BM_ReassembleTwoParts(benchmark::State& state) {
   for (auto _ : state) {
     ++ref;
     for (const auto& p : parts.parts) {
-      smpp::inbound_message message;
+      smpp::received_short_message message;
       message.source = "+14155550123";
       message.destination = "12345";
       message.udhi = p.udhi;

@@ -78,6 +78,10 @@ constexpr std::array<key_alias, 21> aliases = {{
 // If a known key starts at `pos` (followed by optional spaces and ':'), returns its field
 // and sets `value_start` to just after the colon.
 std::optional<field> key_at(std::string_view s, std::size_t pos, std::size_t& value_start) noexcept {
+  switch (lower(s[pos])) {  // every alias starts with one of these
+    case 'i': case 'm': case 's': case 'd': case 'e': case 't': break;
+    default: return std::nullopt;
+  }
   for (const auto& alias : aliases) {
     if (pos + alias.name.size() > s.size() || !iequals(s.substr(pos, alias.name.size()), alias.name)) {
       continue;
@@ -285,7 +289,7 @@ receipt_parse_result parse_delivery_receipt(std::string_view text, const receipt
   }
   if (tlvs.network_error_code) {
     const auto& raw = *tlvs.network_error_code;
-    r.net_error = network_error{raw[0], static_cast<std::uint16_t>((raw[1] << 8) | raw[2])};
+    r.net_error = receipt_network_error{raw[0], static_cast<std::uint16_t>((raw[1] << 8) | raw[2])};
   }
   return result;
 }

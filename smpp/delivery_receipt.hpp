@@ -59,11 +59,11 @@ struct receipt_date {
 // "YYMMDDhhmm", "YYMMDDhhmmss" or "YYYYMMDDhhmmss" (digits only, fields range-checked).
 std::optional<receipt_date> parse_receipt_date(std::string_view digits) noexcept;
 
-struct network_error {
+struct receipt_network_error {
   std::uint8_t network_type = 0;  // 1 ANSI-136, 2 IS-95, 3 GSM, 4 ANSI-41 ...
   std::uint16_t error_code = 0;
 
-  bool operator==(const network_error&) const = default;
+  bool operator==(const receipt_network_error&) const = default;
 };
 
 // TLV values of the deliver_sm, as the codec decoded them.
@@ -83,7 +83,7 @@ struct delivery_receipt {
   std::optional<receipt_date> done_date;
   std::string err;                       // the text's err value as sent ("" when absent)
   std::optional<std::uint32_t> err_code;  // err when it is a decimal number
-  std::optional<network_error> net_error;  // network_error_code TLV
+  std::optional<receipt_network_error> net_error;  // network_error_code TLV
   std::string text;                        // the text: field (start of the original message)
   bool id_from_tlv = false;
   bool state_from_tlv = false;

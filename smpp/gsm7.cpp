@@ -101,7 +101,7 @@ unsigned detail::septet_cost_above_latin1(char32_t cp) noexcept {
   return (code & 0x80) != 0 ? 2 : 1;
 }
 
-bool append_septets(std::vector<std::uint8_t>& septets, char32_t cp) {
+bool detail::append_septets_above_latin1(std::vector<std::uint8_t>& septets, char32_t cp) {
   const std::uint8_t code = lookup(cp);
   if (code == 0xFF) {
     return false;

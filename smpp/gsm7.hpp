@@ -38,8 +38,25 @@ inline unsigned septet_cost(char32_t cp) noexcept {
   return detail::septet_cost_above_latin1(cp);
 }
 
+namespace detail {
+bool append_septets_above_latin1(std::vector<std::uint8_t>& septets, char32_t cp);
+}  // namespace detail
+
 // Appends the septets of `cp`; false (and nothing appended) when not representable.
-bool append_septets(std::vector<std::uint8_t>& septets, char32_t cp);
+inline bool append_septets(std::vector<std::uint8_t>& septets, char32_t cp) {
+  if (cp >= 0x100) {
+    return detail::append_septets_above_latin1(septets, cp);
+  }
+  const std::uint8_t code = detail::latin_to_septet[cp];
+  if (code == 0xFF) {
+    return false;
+  }
+  if ((code & 0x80) != 0) {
+    septets.push_back(escape);
+  }
+  septets.push_back(code & 0x7F);
+  return true;
+}
 
 // The character of a default-table septet (only the low 7 bits are used).
 // 0x1B alone (an escape with nothing after it) maps to U+00A0 as in Unicode's GSM0338.TXT.

@@ -25,7 +25,7 @@ std::string_view to_string(reassembly_reason r) noexcept {
   return "unknown";
 }
 
-prepared_inbound prepare_inbound(const inbound_message& message, const text_options& options) {
+prepared_inbound prepare_inbound(const received_short_message& message, const text_options& options) {
   prepared_inbound out;
   std::span<const std::uint8_t> payload = message.user_data;
   std::size_t udh_length = 0;

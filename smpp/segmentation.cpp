@@ -68,7 +68,7 @@ limits limits_for(text_encoding encoding, const segmentation_options& options) n
 }
 
 // Units `cp` takes in `encoding`; 0 when not representable.
-std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_options& text) noexcept {
+inline std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_options& text) noexcept {
   switch (encoding) {
     case text_encoding::gsm7: {
       const unsigned cost = gsm7::septet_cost(cp);

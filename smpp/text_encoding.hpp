@@ -39,12 +39,14 @@ struct std::is_error_code_enum<smpp::text_errc> : std::true_type {};
 namespace smpp {
 
 // SMPP 3.4 section 5.2.19 data_coding values used here.
-inline constexpr std::uint8_t data_coding_default = 0x00;  // SMSC default alphabet
-inline constexpr std::uint8_t data_coding_ia5 = 0x01;
-inline constexpr std::uint8_t data_coding_octet_unspecified = 0x02;
-inline constexpr std::uint8_t data_coding_latin1 = 0x03;
-inline constexpr std::uint8_t data_coding_binary = 0x04;
-inline constexpr std::uint8_t data_coding_ucs2 = 0x08;
+namespace data_coding_value {
+inline constexpr std::uint8_t smsc_default = 0x00;  // SMSC default alphabet
+inline constexpr std::uint8_t ia5 = 0x01;
+inline constexpr std::uint8_t octet_unspecified = 0x02;
+inline constexpr std::uint8_t latin1 = 0x03;
+inline constexpr std::uint8_t binary = 0x04;
+inline constexpr std::uint8_t ucs2 = 0x08;
+}  // namespace data_coding_value
 
 // The alphabet a message is sent in. `gsm7` is the GSM 03.38 alphabet on the air
 // interface (160 septets per SMS); how its bytes look on the SMPP link depends on

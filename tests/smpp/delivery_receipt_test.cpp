@@ -170,7 +170,7 @@ TEST(DeliveryReceipt, TlvOnlyReceipt) {
   tlvs.network_error_code = std::array<std::uint8_t, 3>{0x03, 0x00, 0x0B};
   r = parse_ok("", tlvs);
   EXPECT_EQ(r.state, receipt_state::undeliverable);
-  EXPECT_EQ(r.net_error, (smpp::network_error{3, 11}));
+  EXPECT_EQ(r.net_error, (smpp::receipt_network_error{3, 11}));
 }
 
 TEST(DeliveryReceipt, TlvsWinOverText) {

@@ -213,7 +213,7 @@ void round_trip(const std::string& text, smpp::concatenation mode, smpp::default
   std::vector<smpp::reassembly_event> events;
   // Deliver in reverse order.
   for (auto it = parts.parts.rbegin(); it != parts.parts.rend(); ++it) {
-    smpp::inbound_message message;
+    smpp::received_short_message message;
     message.source = "+14155550123";
     message.destination = "12345";
     message.data_coding = it->data_coding;
@@ -254,14 +254,14 @@ TEST(Reassembly, RoundTripsSegmentedTextInEveryMode) {
 TEST(Reassembly, PrepareInboundSingleMessages) {
   // Plain message.
   const bytes stop{'S', 'T', 'O', 'P'};
-  smpp::inbound_message plain;
+  smpp::received_short_message plain;
   plain.user_data = stop;
   auto prepared = smpp::prepare_inbound(plain);
   EXPECT_FALSE(prepared.part.has_value());
   EXPECT_EQ(prepared.text.text, "STOP");
   // A UDH without concatenation (port addressing): stripped.
   const bytes with_port{0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0, 'H', 'I'};
-  smpp::inbound_message ported;
+  smpp::received_short_message ported;
   ported.udhi = true;
   ported.user_data = with_port;
   prepared = smpp::prepare_inbound(ported);
@@ -280,7 +280,7 @@ TEST(Reassembly, PrepareInboundSingleMessages) {
   EXPECT_FALSE(prepared.part.has_value());
   EXPECT_EQ(prepared.text.text, "NO");
   // SAR values make a part.
-  smpp::inbound_message sar;
+  smpp::received_short_message sar;
   sar.source = "+1";
   sar.user_data = stop;
   sar.sar = smpp::sar_values{0x0102, 2, 2};

@@ -44,7 +44,7 @@ TEST(TextRobustness, RandomInboundBytes) {
     auto decoded = smpp::decode_text(dc, data, text, static_cast<unsigned>(rng() % 7));
     EXPECT_FALSE(smpp::utf8::find_invalid(decoded.text).has_value());  // always valid UTF-8 out
 
-    smpp::inbound_message message;
+    smpp::received_short_message message;
     message.source = std::to_string(rng() % 4);
     message.destination = "1";
     message.data_coding = dc;

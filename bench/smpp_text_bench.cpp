@@ -62,7 +62,8 @@ BENCHMARK(BM_CountSegmentsGsm7TwoParts);
 
 void BM_ParseDeliveryReceipt(benchmark::State& state) {
   const std::string text =
-      "id:0123456789 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD err:000 "
+      "id:0123456789 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD "
+      "err:000 "
       "text:Your order #42 has";
   for (auto _ : state) {
     auto result = smpp::parse_delivery_receipt(text);

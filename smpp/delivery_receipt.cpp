@@ -8,9 +8,15 @@
 namespace smpp {
 namespace {
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0'; }
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+char upper(char c) noexcept {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
+}
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -24,9 +30,8 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::optional<std::uint32_t> parse_u32(std::string_view s) noexcept {
@@ -77,13 +82,20 @@ constexpr std::array<key_alias, 21> aliases = {{
 
 // If a known key starts at `pos` (followed by optional spaces and ':'), returns its field
 // and sets `value_start` to just after the colon.
-std::optional<field> key_at(std::string_view s, std::size_t pos, std::size_t& value_start) noexcept {
+std::optional<field> key_at(std::string_view s, std::size_t pos,
+                            std::size_t& value_start) noexcept {
   switch (lower(s[pos])) {  // every alias starts with one of these
-    case 'i': case 'm': case 's': case 'd': case 'e': case 't': break;
+    case 'i':
+    case 'm':
+    case 's':
+    case 'd':
+    case 'e':
+    case 't': break;
     default: return std::nullopt;
   }
   for (const auto& alias : aliases) {
-    if (pos + alias.name.size() > s.size() || !iequals(s.substr(pos, alias.name.size()), alias.name)) {
+    if (pos + alias.name.size() > s.size() ||
+        !iequals(s.substr(pos, alias.name.size()), alias.name)) {
       continue;
     }
     std::size_t i = pos + alias.name.size();
@@ -153,18 +165,30 @@ std::optional<receipt_state> receipt_state_from_stat(std::string_view stat) noex
     receipt_state state;
   };
   static constexpr std::array<word, 24> words = {{
-      {"DELIVRD", receipt_state::delivered},     {"DELIVERED", receipt_state::delivered},
-      {"DELIVER", receipt_state::delivered},     {"EXPIRED", receipt_state::expired},
-      {"DELETED", receipt_state::deleted},       {"UNDELIV", receipt_state::undeliverable},
-      {"UNDELIVERABLE", receipt_state::undeliverable}, {"UNDELIVERED", receipt_state::undeliverable},
-      {"UNDELIVRD", receipt_state::undeliverable}, {"FAILED", receipt_state::undeliverable},
-      {"FAIL", receipt_state::undeliverable},    {"ACCEPTD", receipt_state::accepted},
-      {"ACCEPTED", receipt_state::accepted},     {"UNKNOWN", receipt_state::unknown},
-      {"REJECTD", receipt_state::rejected},      {"REJECTED", receipt_state::rejected},
-      {"REJECT", receipt_state::rejected},       {"ENROUTE", receipt_state::enroute},
-      {"EN_ROUTE", receipt_state::enroute},      {"BUFFERED", receipt_state::enroute},
-      {"SCHEDULED", receipt_state::enroute},     {"EXPIRD", receipt_state::expired},
-      {"DELETD", receipt_state::deleted},        {"UNDELIVERD", receipt_state::undeliverable},
+      {"DELIVRD", receipt_state::delivered},
+      {"DELIVERED", receipt_state::delivered},
+      {"DELIVER", receipt_state::delivered},
+      {"EXPIRED", receipt_state::expired},
+      {"DELETED", receipt_state::deleted},
+      {"UNDELIV", receipt_state::undeliverable},
+      {"UNDELIVERABLE", receipt_state::undeliverable},
+      {"UNDELIVERED", receipt_state::undeliverable},
+      {"UNDELIVRD", receipt_state::undeliverable},
+      {"FAILED", receipt_state::undeliverable},
+      {"FAIL", receipt_state::undeliverable},
+      {"ACCEPTD", receipt_state::accepted},
+      {"ACCEPTED", receipt_state::accepted},
+      {"UNKNOWN", receipt_state::unknown},
+      {"REJECTD", receipt_state::rejected},
+      {"REJECTED", receipt_state::rejected},
+      {"REJECT", receipt_state::rejected},
+      {"ENROUTE", receipt_state::enroute},
+      {"EN_ROUTE", receipt_state::enroute},
+      {"BUFFERED", receipt_state::enroute},
+      {"SCHEDULED", receipt_state::enroute},
+      {"EXPIRD", receipt_state::expired},
+      {"DELETD", receipt_state::deleted},
+      {"UNDELIVERD", receipt_state::undeliverable},
   }};
   for (const auto& w : words) {
     if (iequals(stat, w.text)) {
@@ -196,7 +220,8 @@ std::optional<receipt_date> parse_receipt_date(std::string_view digits) noexcept
   d.hour = take(2);
   d.minute = take(2);
   d.second = digits.size() >= 12 ? take(2) : 0;
-  if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 || d.hour > 23 || d.minute > 59 || d.second > 60) {
+  if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 || d.hour > 23 || d.minute > 59 ||
+      d.second > 60) {
     return std::nullopt;
   }
   return d;
@@ -364,7 +389,8 @@ std::string format_delivery_receipt(const receipt_fields& fields) {
   std::size_t pos = 0;
   for (int chars = 0; chars < 20 && pos < fields.text.size(); ++chars) {
     ++pos;
-    while (pos < fields.text.size() && (static_cast<unsigned char>(fields.text[pos]) & 0xC0) == 0x80) {
+    while (pos < fields.text.size() &&
+           (static_cast<unsigned char>(fields.text[pos]) & 0xC0) == 0x80) {
       ++pos;
     }
   }

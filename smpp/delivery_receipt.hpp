@@ -76,15 +76,15 @@ struct receipt_tlvs {
 struct delivery_receipt {
   std::string message_id;  // receipted_message_id TLV if present, else the text's id (as sent)
   receipt_state state = receipt_state::unknown;
-  std::string stat;  // the text's stat word, upper-cased ("" when absent)
+  std::string stat;                        // the text's stat word, upper-cased ("" when absent)
   std::optional<std::uint32_t> submitted;  // sub
   std::optional<std::uint32_t> delivered;  // dlvrd
   std::optional<receipt_date> submit_date;
   std::optional<receipt_date> done_date;
-  std::string err;                       // the text's err value as sent ("" when absent)
-  std::optional<std::uint32_t> err_code;  // err when it is a decimal number
+  std::string err;                                 // the text's err value as sent ("" when absent)
+  std::optional<std::uint32_t> err_code;           // err when it is a decimal number
   std::optional<receipt_network_error> net_error;  // network_error_code TLV
-  std::string text;                        // the text: field (start of the original message)
+  std::string text;  // the text: field (start of the original message)
   bool id_from_tlv = false;
   bool state_from_tlv = false;
 
@@ -92,7 +92,8 @@ struct delivery_receipt {
 };
 
 struct receipt_parse_result {
-  std::error_code error;  // text_errc::not_a_receipt when there is neither an id nor a receipted_message_id
+  std::error_code
+      error;  // text_errc::not_a_receipt when there is neither an id nor a receipted_message_id
   delivery_receipt receipt;
 };
 
@@ -135,7 +136,7 @@ std::optional<message_id_format> message_id_format_from_string(std::string_view 
 
 struct message_id_settings {
   message_id_format submit_response = message_id_format::as_is;  // submit_sm_resp message_id
-  message_id_format receipt = message_id_format::as_is;          // receipt id / receipted_message_id
+  message_id_format receipt = message_id_format::as_is;  // receipt id / receipted_message_id
 };
 
 // Canonical form: for hex and decimal the number's value as lower-case hex without

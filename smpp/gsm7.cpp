@@ -8,6 +8,7 @@ namespace smpp::gsm7 {
 namespace {
 
 // TS 23.038 6.2.1: default alphabet, indexed by septet.
+// clang-format off
 constexpr std::array<char32_t, 128> default_table = {
     U'@',    U'\u00A3', U'$',    U'\u00A5', U'\u00E8', U'\u00E9', U'\u00F9', U'\u00EC',
     U'\u00F2', U'\u00C7', U'\n',   U'\u00D8', U'\u00F8', U'\r',   U'\u00C5', U'\u00E5',
@@ -26,6 +27,7 @@ constexpr std::array<char32_t, 128> default_table = {
     U'p',    U'q',    U'r',    U's',    U't',    U'u',    U'v',    U'w',
     U'x',    U'y',    U'z',    U'\u00E4', U'\u00F6', U'\u00F1', U'\u00FC', U'\u00E0',
 };
+// clang-format on
 
 struct extension_entry {
   std::uint8_t septet;
@@ -222,7 +224,9 @@ std::vector<std::uint8_t> unpack(std::span<const std::uint8_t> packed, unsigned 
 
 namespace smpp {
 
-bool fits_gsm7(std::string_view utf8_text) noexcept { return gsm7_septet_count(utf8_text).has_value(); }
+bool fits_gsm7(std::string_view utf8_text) noexcept {
+  return gsm7_septet_count(utf8_text).has_value();
+}
 
 std::optional<std::size_t> gsm7_septet_count(std::string_view utf8_text) noexcept {
   std::size_t count = 0;

@@ -25,7 +25,8 @@ std::string_view to_string(reassembly_reason r) noexcept {
   return "unknown";
 }
 
-prepared_inbound prepare_inbound(const received_short_message& message, const text_options& options) {
+prepared_inbound prepare_inbound(const received_short_message& message,
+                                 const text_options& options) {
   prepared_inbound out;
   std::span<const std::uint8_t> payload = message.user_data;
   std::size_t udh_length = 0;
@@ -44,7 +45,8 @@ prepared_inbound prepare_inbound(const received_short_message& message, const te
     concat = parsed.udh.concat;
   }
   if (!concat && message.sar) {
-    concat = concat_info{message.sar->msg_ref_num, message.sar->total_segments, message.sar->segment_seqnum, true};
+    concat = concat_info{message.sar->msg_ref_num, message.sar->total_segments,
+                         message.sar->segment_seqnum, true};
   }
   // A concatenation IE with impossible values (seq 0, seq above total) is ignored:
   // the message is handed on as it is rather than held for parts that cannot come.
@@ -59,7 +61,8 @@ prepared_inbound prepare_inbound(const received_short_message& message, const te
     return out;
   }
   const bool packed = wire_alphabet_of(message.data_coding, options) == wire_alphabet::gsm7_packed;
-  out.text = decode_text(message.data_coding, payload, options, packed ? gsm7::fill_bits_after_udh(udh_length) : 0);
+  out.text = decode_text(message.data_coding, payload, options,
+                         packed ? gsm7::fill_bits_after_udh(udh_length) : 0);
   return out;
 }
 
@@ -152,9 +155,8 @@ reassembly_event reassembler::finish(pending_map::iterator it, reassembly_reason
 }
 
 void reassembler::forget_completed(reassembly_clock::time_point now) {
-  while (!completed_order_.empty() &&
-         (completed_order_.front().first + options_.timeout <= now ||
-          completed_order_.size() > options_.max_pending_messages)) {
+  while (!completed_order_.empty() && (completed_order_.front().first + options_.timeout <= now ||
+                                       completed_order_.size() > options_.max_pending_messages)) {
     auto found = completed_.find(completed_order_.front().second);
     if (found != completed_.end() && found->second == completed_order_.front().first) {
       completed_.erase(found);
@@ -202,7 +204,8 @@ add_result reassembler::add(inbound_part part, reassembly_clock::time_point now)
       }
       ++oldest;
     }
-    result.events.push_back(finish(pending_.find(*std::get<2>(*oldest)), reassembly_reason::evicted));
+    result.events.push_back(
+        finish(pending_.find(*std::get<2>(*oldest)), reassembly_reason::evicted));
   }
 
   if (it == pending_.end()) {
@@ -239,7 +242,8 @@ add_result reassembler::add(inbound_part part, reassembly_clock::time_point now)
 std::vector<reassembly_event> reassembler::expire(reassembly_clock::time_point now) {
   std::vector<reassembly_event> events;
   while (!order_.empty() && std::get<0>(*order_.begin()) + options_.timeout <= now) {
-    events.push_back(finish(pending_.find(*std::get<2>(*order_.begin())), reassembly_reason::timeout));
+    events.push_back(
+        finish(pending_.find(*std::get<2>(*order_.begin())), reassembly_reason::timeout));
   }
   if (options_.remember_completed) {
     forget_completed(now);

@@ -59,15 +59,15 @@ struct received_short_message {
   std::string source;
   std::string destination;
   std::uint8_t data_coding = 0;
-  bool udhi = false;                       // esm_class & 0x40
+  bool udhi = false;                        // esm_class & 0x40
   std::span<const std::uint8_t> user_data;  // short_message, or message_payload when present
-  std::optional<sar_values> sar;           // when all three SAR TLVs are present
+  std::optional<sar_values> sar;            // when all three SAR TLVs are present
 };
 
 struct prepared_inbound {
-  std::error_code error;  // malformed_udh: `text` then holds the whole user data decoded
+  std::error_code error;             // malformed_udh: `text` then holds the whole user data decoded
   std::optional<inbound_part> part;  // a part of a concatenated message: give it to the reassembler
-  decoded_text text;                  // the message itself when it is not concatenated
+  decoded_text text;                 // the message itself when it is not concatenated
   std::optional<udh_info> udh;
 };
 
@@ -75,7 +75,8 @@ struct prepared_inbound {
 // whose total is above 1, or SAR values with a total above 1, and 1 <= seq <= total)
 // or "a whole message" (decoded now, UDH stripped; also when the concatenation values
 // are impossible).
-prepared_inbound prepare_inbound(const received_short_message& message, const text_options& options = {});
+prepared_inbound prepare_inbound(const received_short_message& message,
+                                 const text_options& options = {});
 
 enum class incomplete_action : std::uint8_t {
   deliver,  // hand on the parts that arrived, marked incomplete (default)
@@ -169,7 +170,8 @@ class reassembler {
     std::uint64_t serial = 0;
   };
   using pending_map = std::map<reassembly_key, pending>;
-  using order_entry = std::tuple<reassembly_clock::time_point, std::uint64_t, const reassembly_key*>;
+  using order_entry =
+      std::tuple<reassembly_clock::time_point, std::uint64_t, const reassembly_key*>;
 
   reassembly_event finish(pending_map::iterator it, reassembly_reason reason);
   void forget_completed(reassembly_clock::time_point now);

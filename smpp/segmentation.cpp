@@ -4,8 +4,8 @@
 #include <array>
 
 #include "smpp/gsm7.hpp"
-#include "smpp/udh.hpp"
 #include "smpp/ucs2.hpp"
+#include "smpp/udh.hpp"
 
 namespace smpp {
 
@@ -20,7 +20,8 @@ std::string_view to_string(concatenation c) noexcept {
 }
 
 std::optional<concatenation> concatenation_from_string(std::string_view name) noexcept {
-  for (auto c : {concatenation::udh8, concatenation::udh16, concatenation::sar, concatenation::message_payload}) {
+  for (auto c : {concatenation::udh8, concatenation::udh16, concatenation::sar,
+                 concatenation::message_payload}) {
     if (name == to_string(c)) {
       return c;
     }
@@ -39,8 +40,8 @@ std::string_view to_string(default_alphabet a) noexcept {
 }
 
 std::optional<default_alphabet> default_alphabet_from_string(std::string_view name) noexcept {
-  for (auto a : {default_alphabet::gsm7_unpacked, default_alphabet::gsm7_packed, default_alphabet::latin1,
-                 default_alphabet::ia5}) {
+  for (auto a : {default_alphabet::gsm7_unpacked, default_alphabet::gsm7_packed,
+                 default_alphabet::latin1, default_alphabet::ia5}) {
     if (name == to_string(a)) {
       return a;
     }
@@ -68,7 +69,8 @@ limits limits_for(text_encoding encoding, const segmentation_options& options) n
 }
 
 // Units `cp` takes in `encoding`; 0 when not representable.
-inline std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_options& text) noexcept {
+inline std::size_t unit_cost(char32_t cp, text_encoding encoding,
+                             const text_options& text) noexcept {
   switch (encoding) {
     case text_encoding::gsm7: {
       const unsigned cost = gsm7::septet_cost(cp);
@@ -88,7 +90,9 @@ inline std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_opt
   return 0;
 }
 
-std::size_t clamp_max_parts(std::size_t max_parts) noexcept { return std::clamp<std::size_t>(max_parts, 1, 255); }
+std::size_t clamp_max_parts(std::size_t max_parts) noexcept {
+  return std::clamp<std::size_t>(max_parts, 1, 255);
+}
 
 // Validates the text and sums its units. Without a forced encoding one pass computes
 // what choose_encoding() would pick and the units in that encoding.
@@ -142,8 +146,8 @@ void measure(std::string_view text, const segmentation_options& options, segment
 // Measures the text and calls on_part(begin_byte, end_byte, units) per part.
 // Returns the count (and the error, if any) exactly as segment_text needs them.
 template <typename OnPart>
-segment_count walk(std::string_view text, const segmentation_options& options, std::size_t& bad_offset,
-                   OnPart&& on_part) {
+segment_count walk(std::string_view text, const segmentation_options& options,
+                   std::size_t& bad_offset, OnPart&& on_part) {
   segment_count result;
   measure(text, options, result, bad_offset);
   if (result.error) {
@@ -205,8 +209,7 @@ void append_wire(std::vector<std::uint8_t>& out, std::string_view text, text_enc
           return;
         }
         case default_alphabet::latin1:
-        case default_alphabet::ia5:
-          break;  // one octet per character, as below
+        case default_alphabet::ia5: break;  // one octet per character, as below
       }
       [[fallthrough]];
     case text_encoding::latin1:
@@ -225,7 +228,8 @@ void append_wire(std::vector<std::uint8_t>& out, std::string_view text, text_enc
 
 }  // namespace
 
-segment_count count_segments(std::string_view utf8_text, const segmentation_options& options) noexcept {
+segment_count count_segments(std::string_view utf8_text,
+                             const segmentation_options& options) noexcept {
   std::size_t bad_offset = 0;
   return walk(utf8_text, options, bad_offset, [](std::size_t, std::size_t, std::size_t) {});
 }
@@ -238,9 +242,10 @@ segmentation_result segment_text(std::string_view utf8_text, std::uint16_t refer
   };
   std::vector<range> ranges;
   std::size_t bad_offset = 0;
-  const segment_count count = walk(utf8_text, options, bad_offset, [&](std::size_t b, std::size_t e, std::size_t u) {
-    ranges.push_back({b, e, u});
-  });
+  const segment_count count =
+      walk(utf8_text, options, bad_offset, [&](std::size_t b, std::size_t e, std::size_t u) {
+        ranges.push_back({b, e, u});
+      });
   result.encoding = count.encoding;
   result.segments = count.segments;
   if (count.error) {
@@ -285,15 +290,12 @@ segmentation_result segment_text(std::string_view utf8_text, std::uint16_t refer
           part.udhi = true;
           break;
         }
-        case concatenation::sar:
-          part.sar = sar_values{reference, total, seq};
-          break;
-        case concatenation::message_payload:
-          break;
+        case concatenation::sar: part.sar = sar_values{reference, total, seq}; break;
+        case concatenation::message_payload: break;
       }
     }
-    append_wire(part.short_message, utf8_text.substr(r.begin, r.end - r.begin), result.encoding, options.text,
-                udh_octets);
+    append_wire(part.short_message, utf8_text.substr(r.begin, r.end - r.begin), result.encoding,
+                options.text, udh_octets);
     result.parts.push_back(std::move(part));
   }
   return result;

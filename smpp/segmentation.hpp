@@ -93,6 +93,7 @@ struct segment_count {
 // The counting half of segment_text without encoding or allocating (for the
 // HTTP API's 202 answer and the throttle's segment count). Always agrees with
 // segment_text on `segments`, `encoding` and `error`.
-segment_count count_segments(std::string_view utf8_text, const segmentation_options& options) noexcept;
+segment_count count_segments(std::string_view utf8_text,
+                             const segmentation_options& options) noexcept;
 
 }  // namespace smpp

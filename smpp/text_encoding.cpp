@@ -32,7 +32,9 @@ const std::error_category& text_category() noexcept {
   return category;
 }
 
-std::error_code make_error_code(text_errc e) noexcept { return {static_cast<int>(e), text_category()}; }
+std::error_code make_error_code(text_errc e) noexcept {
+  return {static_cast<int>(e), text_category()};
+}
 
 std::string_view to_string(text_encoding e) noexcept {
   switch (e) {
@@ -54,8 +56,7 @@ text_encoding choose_encoding(std::string_view utf8_text, const text_options& op
     case default_alphabet::ia5:
       return fits_ia5(utf8_text) ? text_encoding::gsm7 : text_encoding::ucs2;
     case default_alphabet::gsm7_unpacked:
-    case default_alphabet::gsm7_packed:
-      break;
+    case default_alphabet::gsm7_packed: break;
   }
   return text_encoding::gsm7;
 }
@@ -83,7 +84,8 @@ void fail(encoded_text& out, std::string_view text, std::size_t offset) {
 
 }  // namespace
 
-encoded_text encode_text(std::string_view utf8_text, text_encoding encoding, const text_options& options) {
+encoded_text encode_text(std::string_view utf8_text, text_encoding encoding,
+                         const text_options& options) {
   encoded_text out;
   out.data_coding = data_coding_of(encoding);
   switch (encoding) {
@@ -95,12 +97,8 @@ encoded_text encode_text(std::string_view utf8_text, text_encoding encoding, con
       }
       out.units = septets.septets.size();
       switch (options.data_coding_0) {
-        case default_alphabet::gsm7_unpacked:
-          out.bytes = std::move(septets.septets);
-          break;
-        case default_alphabet::gsm7_packed:
-          out.bytes = gsm7::pack(septets.septets);
-          break;
+        case default_alphabet::gsm7_unpacked: out.bytes = std::move(septets.septets); break;
+        case default_alphabet::gsm7_packed: out.bytes = gsm7::pack(septets.septets); break;
         case default_alphabet::latin1: {
           auto bytes = utf8_to_latin1(utf8_text);
           if (bytes.bad_offset) {
@@ -160,7 +158,7 @@ namespace {
 
 wire_alphabet gsm7_on_link(const text_options& options) noexcept {
   return options.data_coding_0 == default_alphabet::gsm7_packed ? wire_alphabet::gsm7_packed
-                                                                 : wire_alphabet::gsm7_unpacked;
+                                                                : wire_alphabet::gsm7_unpacked;
 }
 
 // GSM 03.38 alphabet bits (3..2): 00 GSM-7, 01 8-bit, 10 UCS-2, 11 reserved.
@@ -216,21 +214,13 @@ decoded_text decode_text(std::uint8_t data_coding, std::span<const std::uint8_t>
                          const text_options& options, unsigned fill_bits) {
   decoded_text out;
   switch (wire_alphabet_of(data_coding, options)) {
-    case wire_alphabet::gsm7_unpacked:
-      out.text = gsm7::septets_to_utf8(bytes);
-      break;
+    case wire_alphabet::gsm7_unpacked: out.text = gsm7::septets_to_utf8(bytes); break;
     case wire_alphabet::gsm7_packed:
       out.text = gsm7::septets_to_utf8(gsm7::unpack(bytes, fill_bits));
       break;
-    case wire_alphabet::ia5:
-      out.text = ia5_to_utf8(bytes);
-      break;
-    case wire_alphabet::latin1:
-      out.text = latin1_to_utf8(bytes);
-      break;
-    case wire_alphabet::ucs2:
-      out.text = utf16be_to_utf8(bytes);
-      break;
+    case wire_alphabet::ia5: out.text = ia5_to_utf8(bytes); break;
+    case wire_alphabet::latin1: out.text = latin1_to_utf8(bytes); break;
+    case wire_alphabet::ucs2: out.text = utf16be_to_utf8(bytes); break;
     case wire_alphabet::binary:
       out.text = latin1_to_utf8(bytes);
       out.binary = true;

@@ -71,7 +71,8 @@ struct text_options {
 // GSM-7 when every character is in the GSM-7 alphabet (and, when data_coding 0
 // carries Latin-1 or ASCII on this link, also representable there); UCS-2 otherwise
 // (also for invalid UTF-8, which encode_text then refuses).
-text_encoding choose_encoding(std::string_view utf8_text, const text_options& options = {}) noexcept;
+text_encoding choose_encoding(std::string_view utf8_text,
+                              const text_options& options = {}) noexcept;
 
 // data_coding sent for an encoding: gsm7 0, ucs2 8, latin1 3, ia5 1.
 std::uint8_t data_coding_of(text_encoding e) noexcept;
@@ -107,9 +108,9 @@ enum class wire_alphabet : std::uint8_t {
 wire_alphabet wire_alphabet_of(std::uint8_t data_coding, const text_options& options = {}) noexcept;
 
 struct decoded_text {
-  std::string text;      // UTF-8; bad input became U+FFFD, never an error
+  std::string text;       // UTF-8; bad input became U+FFFD, never an error
   std::error_code error;  // unsupported_data_coding (then `text` is an ASCII rendering)
-  bool binary = false;   // the data_coding says 8-bit data, not text
+  bool binary = false;    // the data_coding says 8-bit data, not text
 };
 
 // Inbound: short_message (after the UDH, if any) -> UTF-8. `fill_bits` are the

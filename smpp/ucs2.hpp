@@ -69,7 +69,7 @@ std::optional<std::size_t> utf16_length(std::string_view utf8_text) noexcept;
 void append_utf16be(std::vector<std::uint8_t>& out, char32_t cp);
 
 struct utf16_encode_result {
-  std::vector<std::uint8_t> bytes;      // UTF-16BE, no byte-order mark
+  std::vector<std::uint8_t> bytes;        // UTF-16BE, no byte-order mark
   std::optional<std::size_t> bad_offset;  // set when the input is not valid UTF-8
 };
 

@@ -38,8 +38,9 @@ udh_parse_result parse_udh(std::span<const std::uint8_t> user_data) {
       if (!result.udh.concat) {
         concat_info info;
         info.reference_16bit = wide;
-        info.reference = wide ? static_cast<std::uint16_t>((user_data[data] << 8) | user_data[data + 1])
-                              : user_data[data];
+        info.reference =
+            wide ? static_cast<std::uint16_t>((user_data[data] << 8) | user_data[data + 1])
+                 : user_data[data];
         info.total = user_data[data + (wide ? 2 : 1)];
         info.seq = user_data[data + (wide ? 3 : 2)];
         result.udh.concat = info;
@@ -56,11 +57,12 @@ udh_parse_result parse_udh(std::span<const std::uint8_t> user_data) {
 
 void append_concat_udh(std::vector<std::uint8_t>& out, const concat_info& info) {
   if (info.reference_16bit) {
-    out.insert(out.end(), {0x06, iei_concat_16bit, 0x04, static_cast<std::uint8_t>(info.reference >> 8),
-                           static_cast<std::uint8_t>(info.reference & 0xFF), info.total, info.seq});
+    out.insert(out.end(),
+               {0x06, iei_concat_16bit, 0x04, static_cast<std::uint8_t>(info.reference >> 8),
+                static_cast<std::uint8_t>(info.reference & 0xFF), info.total, info.seq});
   } else {
-    out.insert(out.end(), {0x05, iei_concat_8bit, 0x03, static_cast<std::uint8_t>(info.reference & 0xFF),
-                           info.total, info.seq});
+    out.insert(out.end(), {0x05, iei_concat_8bit, 0x03,
+                           static_cast<std::uint8_t>(info.reference & 0xFF), info.total, info.seq});
   }
 }
 

@@ -29,7 +29,7 @@ struct concat_info {
 };
 
 struct udh_info {
-  std::size_t length = 0;  // UDHL + 1: the payload starts at this offset
+  std::size_t length = 0;             // UDHL + 1: the payload starts at this offset
   std::optional<concat_info> concat;  // the first concatenation IE, if any
   std::size_t other_elements = 0;     // IEs we skipped
 
@@ -49,7 +49,9 @@ struct udh_parse_result {
 udh_parse_result parse_udh(std::span<const std::uint8_t> user_data);
 
 // Size of a UDH holding only a concatenation IE: 6 (05 00 03 ...) or 7 (06 08 04 ...).
-constexpr std::size_t concat_udh_size(bool reference_16bit) noexcept { return reference_16bit ? 7 : 6; }
+constexpr std::size_t concat_udh_size(bool reference_16bit) noexcept {
+  return reference_16bit ? 7 : 6;
+}
 
 // Appends `05 00 03 ref total seq` or `06 08 04 refhi reflo total seq`. The 8-bit
 // form uses the low byte of `reference`.

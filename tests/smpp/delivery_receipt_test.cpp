@@ -18,7 +18,8 @@ smpp::delivery_receipt parse_ok(const std::string& text, const smpp::receipt_tlv
 
 TEST(DeliveryReceipt, StandardForm) {
   auto r = parse_ok(
-      "id:0123456789 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD err:000 "
+      "id:0123456789 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD "
+      "err:000 "
       "text:Hello world");
   EXPECT_EQ(r.message_id, "0123456789");
   EXPECT_EQ(r.submitted, 1U);
@@ -35,7 +36,9 @@ TEST(DeliveryReceipt, StandardForm) {
 }
 
 TEST(DeliveryReceipt, LowerCaseStatAndEmptyText) {
-  auto r = parse_ok("id:abc123 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:delivrd err:000 text:");
+  auto r = parse_ok(
+      "id:abc123 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:delivrd "
+      "err:000 text:");
   EXPECT_EQ(r.message_id, "abc123");
   EXPECT_EQ(r.stat, "DELIVRD");
   EXPECT_EQ(r.state, receipt_state::delivered);
@@ -43,7 +46,9 @@ TEST(DeliveryReceipt, LowerCaseStatAndEmptyText) {
 }
 
 TEST(DeliveryReceipt, UpperCaseKeys) {
-  auto r = parse_ok("ID:12345 SUB:001 DLVRD:000 SUBMIT DATE:2301011230 DONE DATE:2301011330 STAT:UNDELIV ERR:034 TEXT:Test");
+  auto r = parse_ok(
+      "ID:12345 SUB:001 DLVRD:000 SUBMIT DATE:2301011230 DONE DATE:2301011330 STAT:UNDELIV ERR:034 "
+      "TEXT:Test");
   EXPECT_EQ(r.message_id, "12345");
   EXPECT_EQ(r.delivered, 0U);
   EXPECT_EQ(r.state, receipt_state::undeliverable);
@@ -53,13 +58,16 @@ TEST(DeliveryReceipt, UpperCaseKeys) {
 }
 
 TEST(DeliveryReceipt, UnderscoreDateKeysWithSeconds) {
-  auto r = parse_ok("id:77 sub:1 dlvrd:1 submit_date:230101123005 done_date:230101123107 stat:DELIVRD err:0 text:x");
+  auto r = parse_ok(
+      "id:77 sub:1 dlvrd:1 submit_date:230101123005 done_date:230101123107 stat:DELIVRD err:0 "
+      "text:x");
   EXPECT_EQ(r.submit_date, (smpp::receipt_date{2023, 1, 1, 12, 30, 5}));
   EXPECT_EQ(r.done_date, (smpp::receipt_date{2023, 1, 1, 12, 31, 7}));
 }
 
 TEST(DeliveryReceipt, FieldsInAnyOrder) {
-  auto r = parse_ok("stat:EXPIRED err:001 id:9A8B7C text:foo bar submit date:2301011230 done date:2301020000");
+  auto r = parse_ok(
+      "stat:EXPIRED err:001 id:9A8B7C text:foo bar submit date:2301011230 done date:2301020000");
   EXPECT_EQ(r.message_id, "9A8B7C");
   EXPECT_EQ(r.state, receipt_state::expired);
   EXPECT_EQ(r.text, "foo bar");
@@ -80,7 +88,8 @@ TEST(DeliveryReceipt, MissingFields) {
 
 TEST(DeliveryReceipt, ExtraVendorFieldsAreIgnored) {
   auto r = parse_ok(
-      "id:1234 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD err:000 mcc:310 "
+      "id:1234 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD err:000 "
+      "mcc:310 "
       "mnc:260 text:Hi");
   EXPECT_EQ(r.message_id, "1234");
   EXPECT_EQ(r.err, "000");
@@ -103,7 +112,8 @@ TEST(DeliveryReceipt, LongStatWordsAndAliases) {
 }
 
 TEST(DeliveryReceipt, FourDigitYearDates) {
-  auto r = parse_ok("id:1 sub:001 dlvrd:001 submit date:20230101123045 done date:20230101123145 stat:ACCEPTD");
+  auto r = parse_ok(
+      "id:1 sub:001 dlvrd:001 submit date:20230101123045 done date:20230101123145 stat:ACCEPTD");
   EXPECT_EQ(r.submit_date, (smpp::receipt_date{2023, 1, 1, 12, 30, 45}));
   EXPECT_EQ(r.state, receipt_state::accepted);
 }
@@ -118,7 +128,9 @@ TEST(DeliveryReceipt, TextMayContainKeyWords) {
 }
 
 TEST(DeliveryReceipt, CapitalisedTextKeyAndEnroute) {
-  auto r = parse_ok("id:7f3e sub:001 dlvrd:000 submit date:2311290930 done date:2311290931 stat:ENROUTE err:000 Text:Code 1");
+  auto r = parse_ok(
+      "id:7f3e sub:001 dlvrd:000 submit date:2311290930 done date:2311290931 stat:ENROUTE err:000 "
+      "Text:Code 1");
   EXPECT_EQ(r.state, receipt_state::enroute);
   EXPECT_FALSE(smpp::is_final(r.state));
   EXPECT_TRUE(smpp::is_final(receipt_state::undeliverable));
@@ -126,7 +138,9 @@ TEST(DeliveryReceipt, CapitalisedTextKeyAndEnroute) {
 }
 
 TEST(DeliveryReceipt, SpacesAfterColons) {
-  auto r = parse_ok("id: 12345 sub: 001 dlvrd: 001 submit date: 2301011230 done date: 2301011231 stat: DELIVRD err: 000 text: hi");
+  auto r = parse_ok(
+      "id: 12345 sub: 001 dlvrd: 001 submit date: 2301011230 done date: 2301011231 stat: DELIVRD "
+      "err: 000 text: hi");
   EXPECT_EQ(r.message_id, "12345");
   EXPECT_EQ(r.submitted, 1U);
   EXPECT_EQ(r.submit_date->minute, 30);
@@ -142,7 +156,8 @@ TEST(DeliveryReceipt, CommaSeparatedVariant) {
 }
 
 TEST(DeliveryReceipt, BadValuesAreAbsentNotErrors) {
-  auto r = parse_ok("id:5 sub:abc dlvrd:001 submit date:2313011230 done date:23010112 stat:DELIVRD err:0x1F");
+  auto r = parse_ok(
+      "id:5 sub:abc dlvrd:001 submit date:2313011230 done date:23010112 stat:DELIVRD err:0x1F");
   EXPECT_FALSE(r.submitted.has_value());
   EXPECT_FALSE(r.submit_date.has_value());  // month 13
   EXPECT_FALSE(r.done_date.has_value());    // 8 digits
@@ -154,7 +169,8 @@ TEST(DeliveryReceipt, NotAReceipt) {
   EXPECT_EQ(smpp::parse_delivery_receipt("STOP").error, smpp::text_errc::not_a_receipt);
   EXPECT_EQ(smpp::parse_delivery_receipt("").error, smpp::text_errc::not_a_receipt);
   EXPECT_EQ(smpp::parse_delivery_receipt("id: stat:DELIVRD").error, smpp::text_errc::not_a_receipt);
-  EXPECT_EQ(smpp::parse_delivery_receipt("paid:5 stat:DELIVRD").error, smpp::text_errc::not_a_receipt);
+  EXPECT_EQ(smpp::parse_delivery_receipt("paid:5 stat:DELIVRD").error,
+            smpp::text_errc::not_a_receipt);
 }
 
 TEST(DeliveryReceipt, TlvOnlyReceipt) {
@@ -177,8 +193,10 @@ TEST(DeliveryReceipt, TlvsWinOverText) {
   smpp::receipt_tlvs tlvs;
   tlvs.receipted_message_id = "7b";
   tlvs.message_state = 3;
-  auto r = parse_ok("id:123 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD err:000 text:x",
-                    tlvs);
+  auto r = parse_ok(
+      "id:123 sub:001 dlvrd:001 submit date:2301011230 done date:2301011231 stat:DELIVRD err:000 "
+      "text:x",
+      tlvs);
   EXPECT_EQ(r.message_id, "7b");
   EXPECT_EQ(r.state, receipt_state::expired);
   EXPECT_EQ(r.stat, "DELIVRD");  // the text's word is kept for logs
@@ -207,17 +225,18 @@ TEST(DeliveryReceipt, FormatsTheAppendixBLayout) {
   fields.err = 34;
   fields.text = "Привет, ваш код 123456 действует";
   const std::string text = smpp::format_delivery_receipt(fields);
-  EXPECT_EQ(text,
-            "id:1a2b sub:001 dlvrd:000 submit date:2611290905 done date:2611290906 stat:UNDELIV err:034 "
-            "text:Привет, ваш код 1234");
+  EXPECT_EQ(
+      text,
+      "id:1a2b sub:001 dlvrd:000 submit date:2611290905 done date:2611290906 stat:UNDELIV err:034 "
+      "text:Привет, ваш код 1234");
   auto parsed = parse_ok(text);
   EXPECT_EQ(parsed.message_id, "1a2b");
   EXPECT_EQ(parsed.state, receipt_state::undeliverable);
   EXPECT_EQ(parsed.err_code, 34U);
   EXPECT_EQ(parsed.done_date, (smpp::receipt_date{2026, 11, 29, 9, 6, 0}));
-  for (auto s : {receipt_state::enroute, receipt_state::delivered, receipt_state::expired, receipt_state::deleted,
-                 receipt_state::undeliverable, receipt_state::accepted, receipt_state::unknown,
-                 receipt_state::rejected}) {
+  for (auto s : {receipt_state::enroute, receipt_state::delivered, receipt_state::expired,
+                 receipt_state::deleted, receipt_state::undeliverable, receipt_state::accepted,
+                 receipt_state::unknown, receipt_state::rejected}) {
     EXPECT_EQ(smpp::receipt_state_from_stat(smpp::stat_word(s)), s);
     EXPECT_EQ(smpp::receipt_state_from_message_state(smpp::message_state_value(s)), s);
   }
@@ -234,13 +253,15 @@ TEST(MessageId, HexAndDecimalNormaliseToTheSameForm) {
   EXPECT_EQ(smpp::normalize_message_id("000", message_id_format::decimal), "0");
   EXPECT_EQ(smpp::normalize_message_id("0", message_id_format::hex), "0");
   // Beyond 64 bits: 2^64 and a 20-hex-digit id.
-  EXPECT_EQ(smpp::normalize_message_id("18446744073709551616", message_id_format::decimal), "10000000000000000");
+  EXPECT_EQ(smpp::normalize_message_id("18446744073709551616", message_id_format::decimal),
+            "10000000000000000");
   EXPECT_EQ(smpp::normalize_message_id("1208925819614629174706175", message_id_format::decimal),
             smpp::normalize_message_id("FFFFFFFFFFFFFFFFFFFF", message_id_format::hex));
   // Ids that do not match the declared format stay as they are.
   EXPECT_EQ(smpp::normalize_message_id("12ab", message_id_format::decimal), "12ab");
   EXPECT_EQ(smpp::normalize_message_id("c0ffee-01", message_id_format::hex), "c0ffee-01");
-  EXPECT_EQ(smpp::normalize_message_id(std::string_view(" AbC\0", 5), message_id_format::as_is), "AbC");
+  EXPECT_EQ(smpp::normalize_message_id(std::string_view(" AbC\0", 5), message_id_format::as_is),
+            "AbC");
 }
 
 TEST(MessageId, ConfigurationNames) {

@@ -13,6 +13,7 @@ using bytes = std::vector<std::uint8_t>;
 
 // TS 23.038 6.2.1 default alphabet by septet value, written out independently of the
 // implementation's table. Septet 0x1B is the escape (nullptr here).
+// clang-format off
 const std::array<const char*, 128> default_alphabet = {
     "@", "£", "$", "¥", "è", "é", "ù", "ì", "ò", "Ç", "\n", "Ø", "ø", "\r", "Å", "å",
     "Δ", "_", "Φ", "Γ", "Λ", "Ω", "Π", "Ψ", "Σ", "Θ", "Ξ", nullptr, "Æ", "æ", "ß", "É",
@@ -23,14 +24,23 @@ const std::array<const char*, 128> default_alphabet = {
     "¿", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
     "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "ä", "ö", "ñ", "ü", "à",
 };
+// clang-format on
 
 struct extension {
   const char* utf8;
   std::uint8_t septet;
 };
 const std::array<extension, 10> extension_alphabet = {{
-    {"\f", 0x0A}, {"^", 0x14}, {"{", 0x28}, {"}", 0x29}, {"\\", 0x2F},
-    {"[", 0x3C}, {"~", 0x3D}, {"]", 0x3E}, {"|", 0x40}, {"€", 0x65},
+    {"\f", 0x0A},
+    {"^", 0x14},
+    {"{", 0x28},
+    {"}", 0x29},
+    {"\\", 0x2F},
+    {"[", 0x3C},
+    {"~", 0x3D},
+    {"]", 0x3E},
+    {"|", 0x40},
+    {"€", 0x65},
 }};
 
 bytes septets_of(const std::string& text) {
@@ -44,7 +54,8 @@ TEST(Gsm7, DefaultTableEncodesEveryCharacter) {
     if (default_alphabet[i] == nullptr) {
       continue;
     }
-    EXPECT_EQ(septets_of(default_alphabet[i]), bytes{static_cast<std::uint8_t>(i)}) << "septet " << i;
+    EXPECT_EQ(septets_of(default_alphabet[i]), bytes{static_cast<std::uint8_t>(i)})
+        << "septet " << i;
     EXPECT_EQ(smpp::gsm7_septet_count(default_alphabet[i]), 1U) << "septet " << i;
   }
 }
@@ -144,7 +155,8 @@ TEST(Gsm7, PackUnpackRoundTripsEveryLengthAndFill) {
       EXPECT_EQ(packed.size(), smpp::gsm7::packed_size(n, fill));
       EXPECT_EQ(smpp::gsm7::unpack(packed, fill, n), septets) << n << " fill " << fill;
     }
-    septets.push_back(static_cast<std::uint8_t>((n * 37 + 5) & 0x7F) | 0x01);  // never 0 (no '@' padding)
+    septets.push_back(static_cast<std::uint8_t>((n * 37 + 5) & 0x7F) |
+                      0x01);  // never 0 (no '@' padding)
   }
 }
 

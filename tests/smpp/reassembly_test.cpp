@@ -144,7 +144,8 @@ TEST(Reassembly, EvictsOldestWhenTooManyMessagesPending) {
   r.add(part("first", 1, 2, 1, "f"), t0);
   r.add(part("second", 1, 2, 1, "s"), t0 + 1s);
   // A part of a pending message needs no new slot.
-  EXPECT_TRUE(r.add(part("first", 1, 3, 1, "x"), t0 + 2s).events.size() == 1U);  // other total: new message
+  EXPECT_TRUE(r.add(part("first", 1, 3, 1, "x"), t0 + 2s).events.size() ==
+              1U);  // other total: new message
   EXPECT_EQ(r.pending_messages(), 2U);
   auto result = r.add(part("third", 1, 2, 1, "t"), t0 + 3s);
   EXPECT_EQ(result.status, part_status::stored);
@@ -232,7 +233,7 @@ void round_trip(const std::string& text, smpp::concatenation mode, smpp::default
 }
 
 TEST(Reassembly, RoundTripsSegmentedTextInEveryMode) {
-  std::string gsm;  // fits GSM-7 and Latin-1, with escapes
+  std::string gsm;   // fits GSM-7 and Latin-1, with escapes
   std::string euro;  // GSM-7 only
   std::string ucs2;
   for (int i = 0; i < 20; ++i) {
@@ -240,7 +241,8 @@ TEST(Reassembly, RoundTripsSegmentedTextInEveryMode) {
     euro += "Prix 5€ ok ";
     ucs2 += "Привет 😀 ";
   }
-  for (auto mode : {smpp::concatenation::udh8, smpp::concatenation::udh16, smpp::concatenation::sar}) {
+  for (auto mode :
+       {smpp::concatenation::udh8, smpp::concatenation::udh16, smpp::concatenation::sar}) {
     for (auto dc0 : {smpp::default_alphabet::gsm7_unpacked, smpp::default_alphabet::gsm7_packed,
                      smpp::default_alphabet::latin1}) {
       SCOPED_TRACE(std::string(smpp::to_string(mode)) + " " + std::string(smpp::to_string(dc0)));

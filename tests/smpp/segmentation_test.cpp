@@ -55,8 +55,10 @@ TEST(Segmentation, Gsm7161CharactersIsTwoPartsWithUdh8ByteExact) {
   EXPECT_EQ(result.segments, 2U);
   ASSERT_EQ(result.parts.size(), 2U);
   // The 8-bit reference is the low byte of the counter.
-  EXPECT_EQ(result.parts[0].short_message, concat({{0x05, 0x00, 0x03, 0x34, 0x02, 0x01}, bytes(153, 0x61)}));
-  EXPECT_EQ(result.parts[1].short_message, concat({{0x05, 0x00, 0x03, 0x34, 0x02, 0x02}, bytes(8, 0x61)}));
+  EXPECT_EQ(result.parts[0].short_message,
+            concat({{0x05, 0x00, 0x03, 0x34, 0x02, 0x01}, bytes(153, 0x61)}));
+  EXPECT_EQ(result.parts[1].short_message,
+            concat({{0x05, 0x00, 0x03, 0x34, 0x02, 0x02}, bytes(8, 0x61)}));
   EXPECT_TRUE(result.parts[0].udhi);
   EXPECT_TRUE(result.parts[1].udhi);
   EXPECT_EQ(result.parts[0].units, 153U);
@@ -74,14 +76,16 @@ TEST(Segmentation, EscapeSequenceAtPosition153MovesToTheNextPart) {
   ASSERT_FALSE(result.error);
   ASSERT_EQ(result.parts.size(), 2U);
   EXPECT_EQ(result.parts[0].units, 152U);
-  EXPECT_EQ(result.parts[0].short_message, concat({{0x05, 0x00, 0x03, 0x09, 0x02, 0x01}, bytes(152, 0x61)}));
+  EXPECT_EQ(result.parts[0].short_message,
+            concat({{0x05, 0x00, 0x03, 0x09, 0x02, 0x01}, bytes(152, 0x61)}));
   EXPECT_EQ(result.parts[1].short_message,
             concat({{0x05, 0x00, 0x03, 0x09, 0x02, 0x02}, {0x1B, 0x65}, bytes(10, 0x62)}));
   // When it fits exactly (septets 152 and 153) it stays.
   auto fits = smpp::segment_text(repeat("a", 151) + "€" + repeat("b", 10), 9, {});
   ASSERT_EQ(fits.parts.size(), 2U);
   EXPECT_EQ(fits.parts[0].units, 153U);
-  EXPECT_EQ(bytes(fits.parts[0].short_message.end() - 2, fits.parts[0].short_message.end()), (bytes{0x1B, 0x65}));
+  EXPECT_EQ(bytes(fits.parts[0].short_message.end() - 2, fits.parts[0].short_message.end()),
+            (bytes{0x1B, 0x65}));
 }
 
 TEST(Segmentation, Ucs2SeventyAndSeventyOneUnits) {
@@ -110,8 +114,9 @@ TEST(Segmentation, SurrogatePairAtPartBoundaryMovesToTheNextPart) {
   ASSERT_EQ(result.parts.size(), 2U);
   EXPECT_EQ(result.parts[0].units, 66U);
   EXPECT_EQ(result.parts[0].short_message.size(), 6U + 132U);
-  EXPECT_EQ(bytes(result.parts[1].short_message.begin() + 6, result.parts[1].short_message.begin() + 10),
-            (bytes{0xD8, 0x3D, 0xDE, 0x00}));
+  EXPECT_EQ(
+      bytes(result.parts[1].short_message.begin() + 6, result.parts[1].short_message.begin() + 10),
+      (bytes{0xD8, 0x3D, 0xDE, 0x00}));
   EXPECT_EQ(result.parts[1].units, 7U);
   // Exactly 70 units including the pair: one part.
   EXPECT_EQ(smpp::segment_text(repeat("ж", 68) + "😀", 3, {}).segments, 1U);
@@ -131,15 +136,18 @@ TEST(Segmentation, MaxPartsExceededIsMessageTooLong) {
   EXPECT_EQ(count.segments, 3U);
   // A hard ceiling of 255 parts (the total is one octet) whatever is configured.
   options.max_parts = 1000;
-  EXPECT_EQ(smpp::segment_text(repeat("a", 153 * 255 + 1), 1, options).error, smpp::text_errc::message_too_long);
+  EXPECT_EQ(smpp::segment_text(repeat("a", 153 * 255 + 1), 1, options).error,
+            smpp::text_errc::message_too_long);
   EXPECT_FALSE(smpp::segment_text(repeat("a", 153 * 255), 1, options).error);
 }
 
 TEST(Segmentation, Udh16ByteExact) {
   auto result = smpp::segment_text(repeat("a", 161), 0x1234, mode(concatenation::udh16));
   ASSERT_EQ(result.parts.size(), 2U);
-  EXPECT_EQ(result.parts[0].short_message, concat({{0x06, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01}, bytes(152, 0x61)}));
-  EXPECT_EQ(result.parts[1].short_message, concat({{0x06, 0x08, 0x04, 0x12, 0x34, 0x02, 0x02}, bytes(9, 0x61)}));
+  EXPECT_EQ(result.parts[0].short_message,
+            concat({{0x06, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01}, bytes(152, 0x61)}));
+  EXPECT_EQ(result.parts[1].short_message,
+            concat({{0x06, 0x08, 0x04, 0x12, 0x34, 0x02, 0x02}, bytes(9, 0x61)}));
   EXPECT_TRUE(result.parts[0].udhi);
   // UCS-2: 66 per part.
   auto ucs2 = smpp::segment_text(repeat("ж", 71), 1, mode(concatenation::udh16));
@@ -176,7 +184,8 @@ TEST(Segmentation, MessagePayloadIsOnePart) {
   // max_parts still applies to the segments on air.
   auto options = mode(concatenation::message_payload);
   options.max_parts = 2;
-  EXPECT_EQ(smpp::segment_text(repeat("a", 400), 1, options).error, smpp::text_errc::message_too_long);
+  EXPECT_EQ(smpp::segment_text(repeat("a", 400), 1, options).error,
+            smpp::text_errc::message_too_long);
 }
 
 TEST(Segmentation, PackedGsm7UsesFillBitsAfterTheUdh) {
@@ -184,15 +193,19 @@ TEST(Segmentation, PackedGsm7UsesFillBitsAfterTheUdh) {
   options.text.data_coding_0 = smpp::default_alphabet::gsm7_packed;
   auto result = smpp::segment_text(repeat("a", 151) + "hellohello", 0x0A, options);
   ASSERT_EQ(result.parts.size(), 2U);
-  EXPECT_EQ(result.parts[0].short_message.size(), 140U);  // 6 octets UDH + 153 septets with 1 fill bit
-  // Part 2 holds "llohello" (part 1 is 151 a + "he"): check against an independent pack of those septets.
-  const bytes expected_payload = smpp::gsm7::pack(bytes{0x6C, 0x6C, 0x6F, 0x68, 0x65, 0x6C, 0x6C, 0x6F}, 1);
-  EXPECT_EQ(result.parts[1].short_message, concat({{0x05, 0x00, 0x03, 0x0A, 0x02, 0x02}, expected_payload}));
+  EXPECT_EQ(result.parts[0].short_message.size(),
+            140U);  // 6 octets UDH + 153 septets with 1 fill bit
+  // Part 2 holds "llohello" (part 1 is 151 a + "he"): check against an independent pack of those
+  // septets.
+  const bytes expected_payload =
+      smpp::gsm7::pack(bytes{0x6C, 0x6C, 0x6F, 0x68, 0x65, 0x6C, 0x6C, 0x6F}, 1);
+  EXPECT_EQ(result.parts[1].short_message,
+            concat({{0x05, 0x00, 0x03, 0x0A, 0x02, 0x02}, expected_payload}));
   // And the hellohello vector with one fill bit, byte-exact.
   auto hello = smpp::segment_text(repeat("a", 153) + "hellohello", 0x0A, options);
   ASSERT_EQ(hello.parts.size(), 2U);
-  EXPECT_EQ(hello.parts[1].short_message,
-            (bytes{0x05, 0x00, 0x03, 0x0A, 0x02, 0x02, 0xD0, 0x65, 0x36, 0xFB, 0x8D, 0x2E, 0xB3, 0xD9, 0x6F}));
+  EXPECT_EQ(hello.parts[1].short_message, (bytes{0x05, 0x00, 0x03, 0x0A, 0x02, 0x02, 0xD0, 0x65,
+                                                 0x36, 0xFB, 0x8D, 0x2E, 0xB3, 0xD9, 0x6F}));
   // Single packed message: no UDH, no fill bits.
   EXPECT_EQ(smpp::segment_text("hellohello", 1, options).parts[0].short_message,
             (bytes{0xE8, 0x32, 0x9B, 0xFD, 0x46, 0x97, 0xD9, 0xEC, 0x37}));
@@ -235,7 +248,8 @@ TEST(Segmentation, ForcedEncodingAndErrors) {
 
 TEST(Segmentation, CountAgreesWithSegmentText) {
   const std::vector<std::string> pieces = {"a", "€", "ж", "😀", "{", "Ω", " "};
-  for (auto c : {concatenation::udh8, concatenation::udh16, concatenation::sar, concatenation::message_payload}) {
+  for (auto c : {concatenation::udh8, concatenation::udh16, concatenation::sar,
+                 concatenation::message_payload}) {
     for (std::size_t n = 0; n < 420; n += 7) {
       std::string text;
       for (std::size_t i = 0; i < n; ++i) {

@@ -28,7 +28,8 @@ TEST(TextEncoding, ChoosesGsm7WhenTheTextFits) {
   // On a link where data_coding 0 is Latin-1, € and Greek letters cannot travel as dc 0.
   EXPECT_EQ(smpp::choose_encoding("5€", with_dc0(default_alphabet::latin1)), text_encoding::ucs2);
   EXPECT_EQ(smpp::choose_encoding("Ω", with_dc0(default_alphabet::latin1)), text_encoding::ucs2);
-  EXPECT_EQ(smpp::choose_encoding("Ü ñ ä", with_dc0(default_alphabet::latin1)), text_encoding::gsm7);
+  EXPECT_EQ(smpp::choose_encoding("Ü ñ ä", with_dc0(default_alphabet::latin1)),
+            text_encoding::gsm7);
   EXPECT_EQ(smpp::choose_encoding("Ü", with_dc0(default_alphabet::ia5)), text_encoding::ucs2);
   EXPECT_EQ(smpp::to_string(text_encoding::gsm7), "gsm7");
   EXPECT_EQ(smpp::to_string(text_encoding::ucs2), "ucs2");
@@ -41,7 +42,8 @@ TEST(TextEncoding, EncodesGsm7PerDataCoding0Setting) {
   EXPECT_EQ(unpacked.bytes, (bytes{0x61, 0x1B, 0x65}));
   EXPECT_EQ(unpacked.units, 3U);
 
-  auto packed = smpp::encode_text("hellohello", text_encoding::gsm7, with_dc0(default_alphabet::gsm7_packed));
+  auto packed =
+      smpp::encode_text("hellohello", text_encoding::gsm7, with_dc0(default_alphabet::gsm7_packed));
   EXPECT_EQ(packed.bytes, (bytes{0xE8, 0x32, 0x9B, 0xFD, 0x46, 0x97, 0xD9, 0xEC, 0x37}));
   EXPECT_EQ(packed.units, 10U);
 
@@ -77,7 +79,8 @@ TEST(TextEncoding, ReportsErrorsWithOffsets) {
   EXPECT_EQ(bad_utf8.bad_offset, 2U);
   auto bad_gsm_utf8 = smpp::encode_text("a\xC3", text_encoding::gsm7);
   EXPECT_EQ(bad_gsm_utf8.error, smpp::text_errc::invalid_utf8);
-  EXPECT_EQ(smpp::encode_text("€", text_encoding::latin1).error, smpp::text_errc::not_representable);
+  EXPECT_EQ(smpp::encode_text("€", text_encoding::latin1).error,
+            smpp::text_errc::not_representable);
   EXPECT_EQ(std::string(smpp::text_category().name()), "smpp.text");
   EXPECT_FALSE(smpp::make_error_code(smpp::text_errc::message_too_long).message().empty());
 }
@@ -89,10 +92,12 @@ TEST(TextEncoding, DecodesInboundDataCodings) {
                               with_dc0(default_alphabet::gsm7_packed))
                 .text,
             "hellohello");
-  EXPECT_EQ(smpp::decode_text(0, bytes{0xC9, 0x74, 0xE9}, with_dc0(default_alphabet::latin1)).text, "Été");
+  EXPECT_EQ(smpp::decode_text(0, bytes{0xC9, 0x74, 0xE9}, with_dc0(default_alphabet::latin1)).text,
+            "Été");
   EXPECT_EQ(smpp::decode_text(1, bytes{'S', 'T', 'O', 'P'}).text, "STOP");
   EXPECT_EQ(smpp::decode_text(3, bytes{0x41, 0x52, 0x52, 0xCA, 0x54}).text, "ARRÊT");
-  EXPECT_EQ(smpp::decode_text(8, bytes{0x04, 0x1F, 0x04, 0x40, 0xD8, 0x3D, 0xDE, 0x00}).text, "Пр😀");
+  EXPECT_EQ(smpp::decode_text(8, bytes{0x04, 0x1F, 0x04, 0x40, 0xD8, 0x3D, 0xDE, 0x00}).text,
+            "Пр😀");
   // Packed GSM-7 after a 6-octet UDH: the caller passes the fill bits.
   EXPECT_EQ(smpp::decode_text(0, bytes{0xD0, 0x65, 0x36, 0xFB, 0x8D, 0x2E, 0xB3, 0xD9, 0x6F},
                               with_dc0(default_alphabet::gsm7_packed), 1)
@@ -101,16 +106,19 @@ TEST(TextEncoding, DecodesInboundDataCodings) {
 }
 
 TEST(TextEncoding, DecodesCodingGroups) {
-  // 0xF0 class 0 GSM-7 (flash), 0xF4 8-bit data, 0x08-like UCS-2 in group 0x48, message waiting 0xE0.
+  // 0xF0 class 0 GSM-7 (flash), 0xF4 8-bit data, 0x08-like UCS-2 in group 0x48, message waiting
+  // 0xE0.
   EXPECT_EQ(smpp::decode_text(0xF0, bytes{0x48, 0x49}).text, "HI");
-  EXPECT_EQ(smpp::decode_text(0xF1, bytes{0xE8, 0x32, 0x9B, 0xFD, 0x06}, with_dc0(default_alphabet::gsm7_packed)).text,
+  EXPECT_EQ(smpp::decode_text(0xF1, bytes{0xE8, 0x32, 0x9B, 0xFD, 0x06},
+                              with_dc0(default_alphabet::gsm7_packed))
+                .text,
             "hello");
   auto binary = smpp::decode_text(0xF4, bytes{0x41, 0xFF});
   EXPECT_TRUE(binary.binary);
   EXPECT_FALSE(binary.error);
   EXPECT_EQ(smpp::decode_text(0x48, bytes{0x00, 0x41}).text, "A");
-  EXPECT_EQ(smpp::decode_text(0x18, bytes{0x00, 0x43}).text, "C");  // UCS-2, class 0
-  EXPECT_EQ(smpp::decode_text(0x11, bytes{0x44}).text, "D");        // GSM-7, class 1
+  EXPECT_EQ(smpp::decode_text(0x18, bytes{0x00, 0x43}).text, "C");            // UCS-2, class 0
+  EXPECT_EQ(smpp::decode_text(0x11, bytes{0x44}).text, "D");                  // GSM-7, class 1
   EXPECT_EQ(smpp::wire_alphabet_of(0x38), smpp::wire_alphabet::unsupported);  // compressed
   EXPECT_EQ(smpp::decode_text(0xE0, bytes{0x00, 0x42}).text, "B");
   EXPECT_TRUE(smpp::decode_text(4, bytes{0x01}).binary);
@@ -122,7 +130,8 @@ TEST(TextEncoding, UnsupportedDataCodingStillGivesAsciiText) {
   EXPECT_EQ(jis.error, smpp::text_errc::unsupported_data_coding);
   EXPECT_EQ(jis.text, "STOP\uFFFD");
   EXPECT_EQ(smpp::decode_text(0x0E, bytes{}).error, smpp::text_errc::unsupported_data_coding);
-  EXPECT_EQ(smpp::decode_text(0x60, bytes{}).error, smpp::text_errc::unsupported_data_coding);  // compressed
+  EXPECT_EQ(smpp::decode_text(0x60, bytes{}).error,
+            smpp::text_errc::unsupported_data_coding);  // compressed
 }
 
 }  // namespace

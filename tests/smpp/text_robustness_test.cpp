@@ -13,8 +13,8 @@
 #include "smpp/gsm7.hpp"
 #include "smpp/reassembly.hpp"
 #include "smpp/segmentation.hpp"
-#include "smpp/udh.hpp"
 #include "smpp/ucs2.hpp"
+#include "smpp/udh.hpp"
 
 namespace {
 
@@ -51,7 +51,8 @@ TEST(TextRobustness, RandomInboundBytes) {
     message.udhi = (rng() & 1) != 0;
     message.user_data = data;
     if (rng() % 8 == 0) {
-      message.sar = smpp::sar_values{static_cast<std::uint16_t>(rng() % 3), static_cast<std::uint8_t>(rng() % 4),
+      message.sar = smpp::sar_values{static_cast<std::uint16_t>(rng() % 3),
+                                     static_cast<std::uint8_t>(rng() % 4),
                                      static_cast<std::uint8_t>(rng() % 5)};
     }
     auto prepared = smpp::prepare_inbound(message, text);
@@ -70,7 +71,8 @@ TEST(TextRobustness, RandomInboundBytes) {
     const std::string as_text(data.begin(), data.end());
     auto receipt = smpp::parse_delivery_receipt(as_text);
     (void)receipt;
-    auto normalized = smpp::normalize_message_id(as_text, static_cast<smpp::message_id_format>(rng() % 3));
+    auto normalized =
+        smpp::normalize_message_id(as_text, static_cast<smpp::message_id_format>(rng() % 3));
     EXPECT_LE(normalized.size(), as_text.size() + 1);
   }
 }
@@ -98,7 +100,8 @@ TEST(TextRobustness, RandomOutboundTextNeverBreaksTheLimits) {
       if (result.encoding == smpp::text_encoding::gsm7 &&
           options.text.data_coding_0 != smpp::default_alphabet::gsm7_packed) {
         const std::size_t udh = part.udhi ? part.short_message[0] + 1U : 0U;
-        payload_octets = udh + smpp::gsm7::packed_size(part.units, smpp::gsm7::fill_bits_after_udh(udh));
+        payload_octets =
+            udh + smpp::gsm7::packed_size(part.units, smpp::gsm7::fill_bits_after_udh(udh));
       }
       if (options.mode == smpp::concatenation::sar && result.parts.size() > 1) {
         payload_octets += 6;  // the UDH the SMSC adds

@@ -47,7 +47,9 @@ TEST(Ucs2, DecodesBadUtf16WithReplacementCharacters) {
 }
 
 TEST(Utf8, LenientDecodingReplacesEachBadSequence) {
-  EXPECT_EQ(smpp::utf8::to_code_points_lenient("a\xFF" "b"), (std::u32string{U'a', 0xFFFD, U'b'}));
+  EXPECT_EQ(smpp::utf8::to_code_points_lenient("a\xFF"
+                                               "b"),
+            (std::u32string{U'a', 0xFFFD, U'b'}));
   EXPECT_FALSE(smpp::utf8::to_code_points("a\xFF").has_value());
   EXPECT_EQ(smpp::utf8::from_code_points(U"Ω😀"), "Ω😀");
 }
@@ -55,7 +57,8 @@ TEST(Utf8, LenientDecodingReplacesEachBadSequence) {
 TEST(Latin1, BothWays) {
   auto result = smpp::utf8_to_latin1("Ça coûte 5£ ÿ");
   ASSERT_FALSE(result.bad_offset.has_value());
-  EXPECT_EQ(result.bytes, (bytes{0xC7, 'a', ' ', 'c', 'o', 0xFB, 't', 'e', ' ', '5', 0xA3, ' ', 0xFF}));
+  EXPECT_EQ(result.bytes,
+            (bytes{0xC7, 'a', ' ', 'c', 'o', 0xFB, 't', 'e', ' ', '5', 0xA3, ' ', 0xFF}));
   EXPECT_EQ(smpp::latin1_to_utf8(result.bytes), "Ça coûte 5£ ÿ");
   EXPECT_TRUE(smpp::fits_latin1("ÿ"));
   EXPECT_FALSE(smpp::fits_latin1("€"));

@@ -138,7 +138,7 @@ std::string_view to_string(receipt_state s) noexcept {
 
 receipt_state receipt_state_from_message_state(std::uint8_t value) noexcept {
   switch (value) {
-    case 0: return receipt_state::enroute;  // SMPP 5.0 SCHEDULED
+    case 0:  // SMPP 5.0 SCHEDULED
     case 1: return receipt_state::enroute;
     case 2: return receipt_state::delivered;
     case 3: return receipt_state::expired;

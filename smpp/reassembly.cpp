@@ -101,7 +101,7 @@ decoded_text decode_parts(std::span<const part_bytes> parts, const text_options&
   return out;
 }
 
-reassembler::reassembler(reassembly_options options) : options_(std::move(options)) {
+reassembler::reassembler(reassembly_options options) : options_(options) {
   if (options_.max_pending_messages == 0) {
     options_.max_pending_messages = 1;
   }

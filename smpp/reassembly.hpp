@@ -139,6 +139,8 @@ struct add_result {
 std::string_view to_string(part_status s) noexcept;
 std::string_view to_string(reassembly_reason r) noexcept;
 
+// Not thread-safe: one instance per carrier link (or per gateway inbound worker), used
+// from one strand.
 class reassembler {
  public:
   explicit reassembler(reassembly_options options = {});

@@ -305,7 +305,8 @@ class store {
   };
   virtual void stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) = 0;
 
-  // Ping + sanity (schema version, persistence settings). Error code = not ready.
+  // Ping + sanity (schema version, persistence settings). Error code = not ready; unlike the
+  // other operations, info.detail then still says why (for /readyz and start-up logs).
   virtual void health(store_callback<health_info> cb) = 0;
 };
 

@@ -235,6 +235,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       } else if (tag == "ok" && v.elements.size() >= 3) {
         res.status = v.elements[1].str == "scheduled" ? message_status::scheduled : message_status::queued;
         res.send_at_ms = value_i64(v.elements[2]);
+        res.admitted = true;
       } else {
         return cb(store_errc::io_error, admit_result{});
       }

@@ -87,7 +87,8 @@ class query {
     sqlite3_clear_bindings(s_);
   }
   query& bind(int i, std::string_view v) {
-    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    // A null data pointer would bind SQL NULL: empty strings stay empty strings.
+    check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
     return *this;
   }
   query& bind(int i, std::int64_t v) {
@@ -351,6 +352,7 @@ class sqlite_store::impl {
     if (r.quiet.k == quiet_outcome::kind::defer && r.quiet.defer_until_ms > send_at) send_at = r.quiet.defer_until_ms;
     res.status = send_at > r.now_ms ? message_status::scheduled : message_status::queued;
     res.send_at_ms = send_at;
+    res.admitted = true;
 
     if (longest > 0) {
       {

@@ -103,3 +103,39 @@ TEST(SqliteStore, CompletionsGoThroughThePostFunction) {
 }
 
 }  // namespace
+
+#include "policy/store_factory.hpp"
+
+namespace {
+
+TEST(StoreFactory, OpensSqliteWithCompletionsOnTheExecutorAndRejectsUnknownKinds) {
+  store_test::sqlite_backend b;
+  store_test::io_thread io;
+  auto r = policy::open_store({"sqlite", b.file().string(), "", "smsgw:"}, io.io().get_executor(),
+                              store_test::test_secrets());
+  ASSERT_TRUE(r.store) << r.error;
+  std::thread::id completion_thread;
+  auto [ec, h] = store_test::call<policy::health_info>([&](auto cb) {
+    r.store->health([&, cb](std::error_code e, policy::health_info i) {
+      completion_thread = std::this_thread::get_id();
+      cb(e, i);
+    });
+  });
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(h.ok);
+  std::thread::id io_thread_id;
+  std::promise<void> p;
+  boost::asio::post(io.io(), [&] {
+    io_thread_id = std::this_thread::get_id();
+    p.set_value();
+  });
+  p.get_future().wait();
+  EXPECT_EQ(completion_thread, io_thread_id);
+  r.store.reset();
+
+  auto bad = policy::open_store({"memcached", "", "", ""}, io.io().get_executor(), store_test::test_secrets());
+  EXPECT_FALSE(bad.store);
+  EXPECT_NE(bad.error.find("sqlite"), std::string::npos);
+}
+
+}  // namespace

@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-enum class script { admit, claim, release, set_status, consent, idempotency_put, stats, count_ };
+enum class script { admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, count_ };
 
 struct script_def {
   std::string_view body;
@@ -137,6 +137,40 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   }
   std::string corr_prefix() const { return opts.key_prefix + "corr:"; }
   std::string idem_key(std::string_view key) const { return opts.key_prefix + "idem:{" + std::string(key) + "}"; }
+  std::string wh_key(std::string_view suffix) const { return opts.key_prefix + "{wh}:" + std::string(suffix); }
+  std::string wh_event_prefix() const { return opts.key_prefix + "wh:ev:{"; }
+  std::string wh_event_key(std::string_view id) const { return wh_event_prefix() + std::string(id) + "}"; }
+
+  static webhook_event event_from(const field_map& f) {
+    auto get = [&](const char* k) -> std::string {
+      auto it = f.find(k);
+      return it == f.end() ? std::string() : it->second;
+    };
+    return {get("id"),  get("kind"),  get("tgt"),  get("body"), static_cast<int>(to_i64(get("att"))),
+            to_i64(get("next")), to_i64(get("cr")), get("err"), get("lease")};
+  }
+
+  void outbox_write(std::vector<std::string> args, std::function<void(std::error_code, long long)> cb) {
+    std::vector<std::string> keys{wh_key("pending"), wh_key("dead"), wh_event_key(args[1])};
+    eval(script::outbox, std::move(keys), std::move(args),
+         [cb = std::move(cb)](std::error_code ec, redis_value v) {
+           if (!ec && v.is_error()) ec = store_errc::io_error;
+           cb(ec, ec ? 0 : v.integer);
+         });
+  }
+
+  void outbox_read(const char* mode, std::int64_t now, int max, std::int64_t lease_ms,
+                   store_callback<std::vector<webhook_event>> cb) {
+    eval(script::outbox_read, {wh_key("pending"), wh_key("dead"), wh_key("seq")},
+         {mode, num(now), num(std::max(0, max)), num(lease_ms), wh_event_prefix()},
+         [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+           if (!ec && v.is_error()) ec = store_errc::io_error;
+           if (ec) return cb(ec, {});
+           std::vector<webhook_event> out;
+           for (const auto& e : v.elements) out.push_back(event_from(to_map(e)));
+           cb({}, std::move(out));
+         });
+  }
 
   std::string seal(const std::string& e164) const { return e164.empty() ? std::string() : opts.secrets->seal(e164); }
   std::string unseal(const std::string& s) const {
@@ -410,7 +444,7 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
   s->opts = std::move(opts);
   const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,
                                      detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
-                                     detail::lua_stats};
+                                     detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read};
   static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
   for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
   redis_connection_options co;
@@ -723,6 +757,52 @@ void redis_store::stats(std::string carrier, std::int64_t now_ms, store_callback
                                    v.elements[3].integer};
               });
             });
+  });
+}
+
+void redis_store::outbox_put(webhook_event ev, store_callback<done> cb) {
+  on_strand(s_, [s = s_, ev = std::move(ev), cb = std::move(cb)]() mutable {
+    s->outbox_write({"put", ev.event_id, ev.kind, ev.target, ev.body, num(ev.next_attempt_ms), num(ev.created_at_ms)},
+                    [cb = std::move(cb)](std::error_code ec, long long) { cb(ec, done{}); });
+  });
+}
+
+void redis_store::outbox_claim(int max, std::int64_t lease_ms, std::int64_t now_ms,
+                               store_callback<std::vector<webhook_event>> cb) {
+  on_strand(s_, [s = s_, max, lease_ms, now_ms, cb = std::move(cb)]() mutable {
+    s->outbox_read("claim", now_ms, max, lease_ms, std::move(cb));
+  });
+}
+
+void redis_store::outbox_ack(std::string event_id, std::string lease_id, store_callback<done> cb) {
+  on_strand(s_, [s = s_, id = std::move(event_id), lease = std::move(lease_id), cb = std::move(cb)]() mutable {
+    s->outbox_write({"ack", id, lease}, [cb = std::move(cb)](std::error_code ec, long long r) {
+      if (!ec && r != 1) ec = store_errc::lease_lost;
+      cb(ec, done{});
+    });
+  });
+}
+
+void redis_store::outbox_retry(std::string event_id, std::string lease_id, std::int64_t next_attempt_ms,
+                               std::string error, bool dead, store_callback<done> cb) {
+  on_strand(s_, [s = s_, id = std::move(event_id), lease = std::move(lease_id), next_attempt_ms,
+                 error = std::move(error), dead, cb = std::move(cb)]() mutable {
+    s->outbox_write({"retry", id, lease, num(next_attempt_ms), error, dead ? "1" : "0"},
+                    [cb = std::move(cb)](std::error_code ec, long long r) {
+                      if (!ec && r != 1) ec = store_errc::lease_lost;
+                      cb(ec, done{});
+                    });
+  });
+}
+
+void redis_store::dead_letters(int max, store_callback<std::vector<webhook_event>> cb) {
+  on_strand(s_, [s = s_, max, cb = std::move(cb)]() mutable { s->outbox_read("dead", 0, max, 0, std::move(cb)); });
+}
+
+void redis_store::replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) {
+  on_strand(s_, [s = s_, id = std::move(event_id), now_ms, cb = std::move(cb)]() mutable {
+    s->outbox_write({"replay", id, num(now_ms)},
+                    [cb = std::move(cb)](std::error_code ec, long long r) { cb(ec, !ec && r == 1); });
   });
 }
 

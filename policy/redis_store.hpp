@@ -71,6 +71,14 @@ class redis_store final : public store {
                        store_callback<std::optional<idempotency_record>> cb) override;
   void idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) override;
   void stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) override;
+  void outbox_put(webhook_event ev, store_callback<done> cb) override;
+  void outbox_claim(int max, std::int64_t lease_ms, std::int64_t now_ms,
+                    store_callback<std::vector<webhook_event>> cb) override;
+  void outbox_ack(std::string event_id, std::string lease_id, store_callback<done> cb) override;
+  void outbox_retry(std::string event_id, std::string lease_id, std::int64_t next_attempt_ms, std::string error,
+                    bool dead, store_callback<done> cb) override;
+  void dead_letters(int max, store_callback<std::vector<webhook_event>> cb) override;
+  void replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) override;
   void health(store_callback<health_info> cb) override;
 
   struct state;

@@ -65,7 +65,8 @@ CREATE TABLE idempotency(
 CREATE TABLE webhook_outbox(
   event_id TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, body TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, dead INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL);
+  last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, lease_id TEXT NOT NULL DEFAULT '',
+  dead_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
 )sql",
 };
@@ -845,6 +846,98 @@ void sqlite_store::stats(std::string carrier, std::int64_t now_ms, store_callbac
       st.oldest_ready_ms = q.is_null(3) ? 0 : q.i64(3);
     }
     return st;
+  });
+}
+
+namespace {
+
+#define SMSGW_WH_COLS "event_id, kind, target, body, attempts, next_attempt_ms, created_ms, last_error, lease_id"
+
+webhook_event read_event(const query& q) {
+  return {q.str(0), q.str(1), q.str(2), q.str(3), static_cast<int>(q.i64(4)), q.i64(5), q.i64(6), q.str(7), q.str(8)};
+}
+
+}  // namespace
+
+void sqlite_store::outbox_put(webhook_event ev, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "INSERT OR IGNORE INTO webhook_outbox(event_id, kind, target, body, attempts, next_attempt_ms, created_ms) "
+        "VALUES (?,?,?,?,0,?,?)");
+    q.bind(1, ev.event_id).bind(2, ev.kind).bind(3, ev.target).bind(4, ev.body).bind(5, ev.next_attempt_ms);
+    q.bind(6, ev.created_at_ms);
+    q.run();
+    return done{};
+  });
+}
+
+void sqlite_store::outbox_claim(int max, std::int64_t lease_ms, std::int64_t now_ms,
+                                store_callback<std::vector<webhook_event>> cb) {
+  SMSGW_SUBMIT(std::vector<webhook_event>, cb, {
+    (void)ec;
+    std::vector<webhook_event> out;
+    {
+      query q = s.prepare("SELECT " SMSGW_WH_COLS
+                          " FROM webhook_outbox WHERE dead=0 AND next_attempt_ms<=? ORDER BY next_attempt_ms, "
+                          "created_ms LIMIT ?");
+      q.bind(1, now_ms).bind(2, std::max(0, max));
+      while (q.step()) out.push_back(read_event(q));
+    }
+    for (auto& e : out) {
+      e.lease_id = s.new_lease_id();
+      query q = s.prepare("UPDATE webhook_outbox SET next_attempt_ms=?, lease_id=? WHERE event_id=?");
+      q.bind(1, now_ms + lease_ms).bind(2, e.lease_id).bind(3, e.event_id);
+      q.run();
+    }
+    return out;
+  });
+}
+
+void sqlite_store::outbox_ack(std::string event_id, std::string lease_id, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    query q = s.prepare("DELETE FROM webhook_outbox WHERE event_id=? AND lease_id=? AND dead=0");
+    q.bind(1, event_id).bind(2, lease_id);
+    q.run();
+    if (s.changes() == 0) ec = store_errc::lease_lost;
+    return done{};
+  });
+}
+
+void sqlite_store::outbox_retry(std::string event_id, std::string lease_id, std::int64_t next_attempt_ms,
+                                std::string error, bool dead, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    query q = s.prepare(
+        "UPDATE webhook_outbox SET attempts=attempts+1, last_error=?, next_attempt_ms=?, lease_id='', dead=?, "
+        "dead_ms=? WHERE event_id=? AND lease_id=? AND dead=0");
+    q.bind(1, error).bind(2, next_attempt_ms).bind(3, dead ? 1 : 0).bind(4, dead ? next_attempt_ms : 0);
+    q.bind(5, event_id).bind(6, lease_id);
+    q.run();
+    if (s.changes() == 0) ec = store_errc::lease_lost;
+    return done{};
+  });
+}
+
+void sqlite_store::dead_letters(int max, store_callback<std::vector<webhook_event>> cb) {
+  SMSGW_SUBMIT(std::vector<webhook_event>, cb, {
+    (void)ec;
+    std::vector<webhook_event> out;
+    query q = s.prepare("SELECT " SMSGW_WH_COLS " FROM webhook_outbox WHERE dead=1 ORDER BY dead_ms, created_ms LIMIT ?");
+    q.bind(1, std::max(0, max));
+    while (q.step()) out.push_back(read_event(q));
+    return out;
+  });
+}
+
+void sqlite_store::replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) {
+  SMSGW_SUBMIT(bool, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "UPDATE webhook_outbox SET dead=0, dead_ms=0, attempts=0, next_attempt_ms=?, lease_id='' "
+        "WHERE event_id=? AND dead=1");
+    q.bind(1, now_ms).bind(2, event_id);
+    q.run();
+    return s.changes() > 0;
   });
 }
 

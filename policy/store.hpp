@@ -231,6 +231,21 @@ struct idempotency_record {
   bool operator==(const idempotency_record&) const = default;
 };
 
+// A webhook event in the durable outbox (issue 5): delivered at-least-once, retried with the
+// back-off the caller computes, then kept as a dead letter that an operator can replay.
+struct webhook_event {
+  std::string event_id;  // stable: receivers de-duplicate on it
+  std::string kind;      // "inbound", "status"
+  std::string target;    // URL or webhook name
+  std::string body;      // JSON as it will be signed and sent
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;  // when it may be (re)tried
+  std::int64_t created_at_ms = 0;
+  std::string last_error;
+  std::string lease_id;  // set by outbox_claim
+  bool operator==(const webhook_event&) const = default;
+};
+
 struct health_info {
   bool ok = false;
   std::string detail;  // human-readable ("sqlite schema v1, WAL", "redis 7.0.15, aof on, ...")
@@ -306,6 +321,22 @@ class store {
     std::int64_t oldest_ready_ms = 0;  // send_at of the oldest ready entry; 0 if none
   };
   virtual void stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) = 0;
+
+  // Webhook outbox. put is idempotent on event_id (a second put is ignored). claim hands out up
+  // to max due events (not dead letters) with a lease; an event whose lease expires is handed
+  // out again (at-least-once). ack removes a delivered event; retry counts an attempt and either
+  // reschedules it at next_attempt_ms or, with dead = true, moves it to the dead letters.
+  // ack/retry fail with lease_lost when the lease is no longer theirs.
+  virtual void outbox_put(webhook_event ev, store_callback<done> cb) = 0;
+  virtual void outbox_claim(int max, std::int64_t lease_ms, std::int64_t now_ms,
+                            store_callback<std::vector<webhook_event>> cb) = 0;
+  virtual void outbox_ack(std::string event_id, std::string lease_id, store_callback<done> cb) = 0;
+  virtual void outbox_retry(std::string event_id, std::string lease_id, std::int64_t next_attempt_ms,
+                            std::string error, bool dead, store_callback<done> cb) = 0;
+  // Dead letters, oldest first (at most max).
+  virtual void dead_letters(int max, store_callback<std::vector<webhook_event>> cb) = 0;
+  // Back to the outbox, due at now_ms with attempts reset. Result: whether it was a dead letter.
+  virtual void replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) = 0;
 
   // Ping + sanity (schema version, persistence settings). Error code = not ready; unlike the
   // other operations, info.detail then still says why (for /readyz and start-up logs).

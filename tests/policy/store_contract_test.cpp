@@ -522,6 +522,68 @@ TYPED_TEST(StoreContract, QueueStats) {
   EXPECT_EQ(st.oldest_ready_ms, t0 + 1);
 }
 
+TYPED_TEST(StoreContract, WebhookOutboxDeliversRetriesAndKeepsDeadLetters) {
+  auto put = [&](const std::string& id, std::int64_t at) {
+    auto [ec, d] = call<done>([&](auto cb) {
+      this->store_->outbox_put({id, "status", "https://app.example/hook", R"({"id":")" + id + "\"}", 0, at, at, "", ""}, cb);
+    });
+    EXPECT_FALSE(ec) << ec.message();
+  };
+  auto claim = [&](std::int64_t now, int max = 10) {
+    auto [ec, v] = call<std::vector<webhook_event>>([&](auto cb) { this->store_->outbox_claim(max, 10000, now, cb); });
+    EXPECT_FALSE(ec) << ec.message();
+    return v;
+  };
+  put("ev1", t0);
+  put("ev2", t0 + 1);
+  put("ev1", t0 + 2);  // idempotent on event_id
+  auto c = claim(t0 + 5);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].event_id, "ev1");
+  EXPECT_EQ(c[0].body, R"({"id":"ev1"})");
+  EXPECT_EQ(c[0].target, "https://app.example/hook");
+  EXPECT_TRUE(claim(t0 + 6).empty());  // leased
+
+  // ev1 delivered; ev2 failed: retried later, then dead.
+  EXPECT_FALSE(call<done>([&](auto cb) { this->store_->outbox_ack("ev1", c[0].lease_id, cb); }).first);
+  EXPECT_FALSE(call<done>([&](auto cb) {
+    this->store_->outbox_retry("ev2", c[1].lease_id, t0 + 60000, "HTTP 500", false, cb);
+  }).first);
+  EXPECT_TRUE(claim(t0 + 59999).empty());
+  auto c2 = claim(t0 + 60000);
+  ASSERT_EQ(c2.size(), 1u);
+  EXPECT_EQ(c2[0].event_id, "ev2");
+  EXPECT_EQ(c2[0].attempts, 1);
+  EXPECT_EQ(c2[0].last_error, "HTTP 500");
+  // A stale lease cannot touch it.
+  EXPECT_EQ(call<done>([&](auto cb) { this->store_->outbox_ack("ev2", c[1].lease_id, cb); }).first,
+            make_error_code(store_errc::lease_lost));
+  EXPECT_FALSE(call<done>([&](auto cb) {
+    this->store_->outbox_retry("ev2", c2[0].lease_id, t0 + 61000, "timeout", true, cb);
+  }).first);
+  EXPECT_TRUE(claim(t0 + 10 * day).empty());  // dead letters are not retried
+  auto [ec, dead] = call<std::vector<webhook_event>>([&](auto cb) { this->store_->dead_letters(10, cb); });
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].event_id, "ev2");
+  EXPECT_EQ(dead[0].attempts, 2);
+  EXPECT_EQ(dead[0].last_error, "timeout");
+
+  auto [ec2, replayed] = call<bool>([&](auto cb) { this->store_->replay_dead_letter("ev2", t0 + 11 * day, cb); });
+  ASSERT_FALSE(ec2);
+  EXPECT_TRUE(replayed);
+  auto c3 = claim(t0 + 11 * day);
+  ASSERT_EQ(c3.size(), 1u);
+  EXPECT_EQ(c3[0].attempts, 0);
+  auto [ec3, none] = call<std::vector<webhook_event>>([&](auto cb) { this->store_->dead_letters(10, cb); });
+  ASSERT_FALSE(ec3);
+  EXPECT_TRUE(none.empty());
+  // Lease expiry: handed out again (at-least-once).
+  auto c4 = claim(t0 + 11 * day + 10000);
+  ASSERT_EQ(c4.size(), 1u);
+  EXPECT_NE(c4[0].lease_id, c3[0].lease_id);
+}
+
 // Two gateway instances (two store instances, two connections) race for one number's cap.
 TYPED_TEST(StoreContract, ConcurrentReservationsFromTwoInstancesNeverExceedTheCap) {
   auto second = this->backend_.make();

@@ -16,9 +16,10 @@
 //   given in sqlite_options (then completions are handed to it); Redis runs them on the executor
 //   given to redis_store (its strand). Completions must not block.
 // - Methods are thread-safe: they may be called from any thread.
-// - No cancellation: once called, an operation either completes or fails with an error
-//   (shutting_down when the store is destroyed first; the destructor completes every pending
-//   operation before it returns).
+// - No cancellation: once called, an operation either completes or fails with an error. SQLite's
+//   destructor runs every queued request before it returns; Redis' destructor posts the shutdown
+//   to its strand, where pending requests then complete with shutting_down (keep the executor
+//   running until then).
 // - Times are Unix milliseconds passed in by the caller (no clock inside the stores, except the
 //   Redis reconnect timer and request timeout).
 // - "Numbers" are keys: HMAC-SHA256(secret, E.164) from policy/number_key.hpp. Where an E.164 is

@@ -101,6 +101,12 @@ struct session_action {
   std::error_code error{};
   session_clock::time_point deadline{};
   bool flush = false;
+
+  // deliver/complete actions from on_bytes(): the body is preceded in memory by its 16 header
+  // bytes, so the whole PDU can go to smpp::decode() without a copy.
+  std::span<const std::uint8_t> whole_pdu() const noexcept {
+    return {body.data() - header_size, body.size() + header_size};
+  }
 };
 
 struct request_result {

@@ -29,7 +29,7 @@ namespace {
 template <std::size_t... I>
 pdu make_by_id(command_id id, std::index_sequence<I...>) {
   pdu out;
-  ((std::variant_alternative_t<I, pdu>::id == id ? (out.emplace<I>(), true) : false) || ...);
+  (void)((std::variant_alternative_t<I, pdu>::id == id ? (out.emplace<I>(), true) : false) || ...);
   return out;
 }
 

@@ -494,6 +494,10 @@ using pdu = std::variant<generic_nack, bind_receiver, bind_receiver_resp, bind_t
                          bind_transceiver_resp, outbind, enquire_link, enquire_link_resp,
                          submit_multi, submit_multi_resp, alert_notification, data_sm, data_sm_resp>;
 
+// The field table of a PDU type as a compile-time constant (what the codec and printer walk).
+template <class Pdu>
+inline constexpr auto fields_of = Pdu::fields();
+
 // A whole PDU: header fields (command_length and command_id follow from the body) + body.
 struct frame {
   command_status status = command_status::esme_rok;

@@ -45,4 +45,8 @@ pdu response_for(command_id request) {
                     std::make_index_sequence<std::variant_size_v<pdu>>{});
 }
 
+frame make_response(const frame& request, command_status status) {
+  return frame{status, request.sequence_number, response_for(id_of(request.body))};
+}
+
 }  // namespace smpp

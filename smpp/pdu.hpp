@@ -524,4 +524,8 @@ tlv_list* tlvs_of(pdu& body) noexcept;
 // response (outbind, alert_notification) and responses map to generic_nack.
 pdu response_for(command_id request);
 
+// The response to `request`: same sequence number, `status`, the response type with an empty
+// body (fill in e.g. message_id afterwards). generic_nack for PDUs that have no response.
+frame make_response(const frame& request, command_status status = command_status::esme_rok);
+
 }  // namespace smpp

@@ -59,6 +59,14 @@ TEST(Pdu, IdsAndResponses) {
   }
 }
 
+TEST(Pdu, MakeResponseKeepsTheSequenceNumber) {
+  const smpp::frame request{smpp::command_status::esme_rok, 77, smpp::submit_sm{}};
+  const auto response = smpp::make_response(request, smpp::command_status::esme_rthrottled);
+  EXPECT_EQ(response, (smpp::frame{smpp::command_status::esme_rthrottled, 77, smpp::submit_sm_resp{}}));
+  EXPECT_EQ(smpp::make_response({smpp::command_status::esme_rok, 3, smpp::enquire_link{}}),
+            (smpp::frame{smpp::command_status::esme_rok, 3, smpp::enquire_link_resp{}}));
+}
+
 TEST(Pdu, TlvsOf) {
   smpp::pdu p = smpp::deliver_sm{};
   ASSERT_NE(smpp::tlvs_of(p), nullptr);

@@ -70,6 +70,11 @@ std::error_code simulator::listen(const asio::ip::tcp::endpoint& endpoint) {
   sc.session.window = opts_.deliver_window;
   sc.session.enquire_link_interval = opts_.enquire_link_interval;
   sc.session.response_timeout = opts_.response_timeout;
+  if (!opts_.tls_cert_file.empty() && !opts_.tls_key_file.empty()) {
+    sc.tls.enabled = true;
+    sc.tls.cert_file = opts_.tls_cert_file;
+    sc.tls.key_file = opts_.tls_key_file;
+  }
   server_ = std::make_shared<smpp::net::smsc_server>(executor_, sc, shared_from_this());
   return server_->listen(endpoint);
 }

@@ -151,7 +151,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
         pump_timer(strand),
         rng(std::random_device{}()) {}
 
-  asio::any_io_executor strand;
+  asio::strand<asio::any_io_executor> strand;
   carrier_link_config cfg;
   carrier_link_handler handler;
   token_bucket bucket;
@@ -417,20 +417,15 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
   // -- sending --
 
   void submit(outbound_message m) {
-    if (stopping) {
+    if (stopping || queue.size() >= cfg.queue_limit) {
       submit_outcome o;
       o.cookie = m.cookie;
-      o.error = link_errc::stopped;
+      o.error = stopping ? link_errc::stopped : link_errc::queue_full;
       o.classification = status_class::temporary;
-      report(std::move(o));
-      return;
-    }
-    if (queue.size() >= cfg.queue_limit) {
-      submit_outcome o;
-      o.cookie = m.cookie;
-      o.error = link_errc::queue_full;
-      o.classification = status_class::temporary;
-      report(std::move(o));
+      // Posted, not called: a handler that resubmits on this outcome must not recurse.
+      asio::post(strand, [self = shared_from_this(), o = std::move(o)]() mutable {
+        self->report(std::move(o));
+      });
       return;
     }
     queue.push_back({next_order++, std::move(m)});
@@ -608,6 +603,11 @@ void carrier_link::start() {
 }
 
 void carrier_link::submit(outbound_message message) {
+  // Already on the link's strand (e.g. from on_result): no post, no allocation.
+  if (impl_->strand.running_in_this_thread()) {
+    impl_->submit(std::move(message));
+    return;
+  }
   asio::post(impl_->strand, [i = impl_, m = std::move(message)]() mutable {
     i->submit(std::move(m));
   });

@@ -10,7 +10,8 @@
 //
 // Executor: the link makes a strand from the executor it is given; its sessions and timers run
 // on it and every handler is called on it. submit(), start() and async_stop() may be called from
-// any thread: they post to the strand and return at once (results come through the handler).
+// any thread: they post to the strand and return at once (results come through the handler);
+// submit() called on the strand itself (from a handler) runs at once, without a post.
 
 #include <atomic>
 #include <chrono>

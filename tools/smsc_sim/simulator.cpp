@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -152,12 +153,14 @@ void simulator::handle_submit(const std::shared_ptr<session>& s, const smpp::pdu
   if (opts_.max_messages > 0) store(system_id, sm, id);
   if ((sm.registered_delivery & 0x03) != 0) schedule_receipt(system_id, sm, id);
 
-  std::vector<std::uint8_t> resp(id.begin(), id.end());
-  resp.push_back(0);
   if (opts_.resp_delay.count() <= 0) {
-    s->respond(h.sequence_number, rok, resp);
+    std::array<std::uint8_t, 32> buf{};  // the id and its NUL, without a heap allocation
+    std::copy(id.begin(), id.end(), buf.begin());
+    s->respond(h.sequence_number, rok, std::span(buf.data(), id.size() + 1));
     return;
   }
+  std::vector<std::uint8_t> resp(id.begin(), id.end());
+  resp.push_back(0);
   auto timer = std::make_shared<asio::steady_timer>(executor_, opts_.resp_delay);
   std::weak_ptr<session> weak = s;
   timer->async_wait([timer, weak, seq = h.sequence_number, resp](boost::system::error_code) {

@@ -24,7 +24,7 @@ encode_error encode(const frame& f, std::vector<std::uint8_t>& out);
 
 struct decode_result {
   pdu_header header{};  // filled whenever at least 16 bytes were given
-  frame value{};        // the decoded PDU when ok()
+  frame value;          // the decoded PDU when ok() (not value-initialized: no zero-fill)
   decode_error error{};
 
   bool ok() const noexcept { return !error; }

@@ -100,6 +100,10 @@ template <command_id Id>
 struct basic_empty {
   static constexpr command_id id = Id;
 
+  // User-provided on purpose: generic_nack is the variant's first alternative, and a defaulted
+  // constructor makes `smpp::pdu{}` zero-fill the whole variant storage (~300 bytes) each time.
+  constexpr basic_empty() noexcept {}
+
   bool operator==(const basic_empty&) const = default;
 
   static constexpr auto fields() { return std::tuple{}; }

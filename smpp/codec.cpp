@@ -13,6 +13,7 @@ namespace {
 struct reader {
   const std::uint8_t* p;
   const std::uint8_t* end;
+  bool repair_tlv_strings = false;
 
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(end - p); }
 };
@@ -147,6 +148,16 @@ bool decode_field(reader& r, std::vector<unsuccess_sme>& v, std::string_view, fi
   return true;
 }
 
+// decode_options::repair_unterminated_tlv_strings: a C-octet-string TLV with no NUL at all gets
+// one appended when the result still fits the parameter's maximum.
+bool repair_unterminated(tlv& t) {
+  const tlv_info* info = find_tlv_info(t.tag);
+  if (info == nullptr || info->type != tlv_type::cstring) return false;
+  if (t.value.find('\0') != std::string::npos || t.value.size() + 1 > info->max_length) return false;
+  t.value.push_back('\0');
+  return true;
+}
+
 bool decode_field(reader& r, tlv_list& v, std::string_view, field::tlvs, decode_error& err) {
   v.items.clear();
   while (r.remaining() > 0) {
@@ -166,8 +177,10 @@ bool decode_field(reader& r, tlv_list& v, std::string_view, field::tlvs, decode_
     tlv t{tag, std::string(reinterpret_cast<const char*>(r.p), length)};
     r.p += length;
     if (auto bad = validate(t)) {
-      err = bad;
-      return false;
+      if (!(r.repair_tlv_strings && repair_unterminated(t))) {
+        err = bad;
+        return false;
+      }
     }
     v.items.push_back(std::move(t));
   }
@@ -447,7 +460,7 @@ encode_error encode(const frame& f, std::vector<std::uint8_t>& out) {
   return encode(f.body, f.status, f.sequence_number, out);
 }
 
-decode_result decode(std::span<const std::uint8_t> bytes) {
+decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& options) {
   decode_result result;
   auto header = peek_header(bytes);
   if (!header) {
@@ -465,7 +478,8 @@ decode_result decode(std::span<const std::uint8_t> bytes) {
   result.value.status = static_cast<command_status>(header->command_status);
   result.value.sequence_number = header->sequence_number;
 
-  reader r{bytes.data() + header_size, bytes.data() + bytes.size()};
+  reader r{bytes.data() + header_size, bytes.data() + bytes.size(),
+           options.repair_unterminated_tlv_strings};
   const std::size_t slot = slot_of(header->command_id);
   if (slot == no_slot || dispatch[slot].fn == nullptr || dispatch[slot].id != header->command_id) {
     result.error = {errc::unknown_command_id, "command_id", command_status::esme_rinvcmdid, false};

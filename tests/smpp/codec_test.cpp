@@ -175,6 +175,26 @@ TEST(Codec, CStringTlvWithoutNul) {
   EXPECT_EQ(r.error.status_to_answer, smpp::command_status::esme_rinvoptparamval);
 }
 
+TEST(Codec, UnterminatedTlvStringRepairedWhenTheCarrierNeedsIt) {
+  // receipted_message_id "abc" without its NUL, then message_state 2.
+  const auto bytes = from_hex("0000001f 80000103 00000000 00000001 643100 001e 0003 616263 0427 0001 02");
+  EXPECT_EQ(smpp::decode(bytes).error.code, smpp::errc::tlv_bad_value);
+  auto r = smpp::decode(bytes, {.repair_unterminated_tlv_strings = true});
+  ASSERT_TRUE(r.ok()) << r.error.field;
+  const auto& resp = std::get<smpp::data_sm_resp>(r.value.body);
+  EXPECT_EQ(resp.tlvs.get(smpp::tag::receipted_message_id), "abc");
+  EXPECT_EQ(resp.tlvs.get(smpp::tag::message_state), 2);
+  std::vector<std::uint8_t> out;
+  ASSERT_FALSE(smpp::encode(r.value, out));  // re-encoded per the spec, NUL included
+  EXPECT_EQ(to_hex(out), to_hex(from_hex(
+      "00000020 80000103 00000000 00000001 643100 001e 0004 61626300 0427 0001 02")));
+  // A NUL in the middle is not "unterminated": still refused.
+  auto mid = smpp::decode(
+      from_hex("0000001a 80000103 00000000 00000001 643100 001e 0003 610062"),
+      {.repair_unterminated_tlv_strings = true});
+  EXPECT_EQ(mid.error.code, smpp::errc::tlv_bad_value);
+}
+
 TEST(Codec, UnknownTlvPreservedByteExact) {
   const std::string hex =
       "00000027 80000103 00000000 00000001 643100 3fff 0002 beef 1401 0000 0210 0001 34 2000 0001 ff";

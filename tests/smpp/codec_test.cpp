@@ -294,3 +294,70 @@ TEST(Codec, ErrorResponseForMalformedBind) {
 }
 
 }  // namespace
+
+namespace {
+
+// For every C-octet string field of every PDU (walking the same field tables as the codec):
+// the longest legal value round-trips, one more character is refused naming that field.
+template <class Pdu>
+void check_string_limits(const Pdu& original, const std::string& vector_name) {
+  std::apply(
+      [&](const auto&... f) {
+        auto one = [&](const auto& desc) {
+          using kind = std::decay_t<decltype(desc.kind)>;
+          if constexpr (std::is_same_v<kind, smpp::field::cstring>) {
+            Pdu p = original;
+            p.*(desc.member) = std::string(desc.kind.max - 1U, 'a');
+            std::vector<std::uint8_t> out;
+            ASSERT_FALSE(smpp::encode(p, smpp::command_status::esme_rok, 1, out))
+                << vector_name << "." << desc.name;
+            auto back = smpp::decode(out);
+            ASSERT_TRUE(back.ok()) << vector_name << "." << desc.name << ": " << back.error.field;
+            EXPECT_EQ(std::get<Pdu>(back.value.body), p);
+
+            p.*(desc.member) += 'a';
+            out.clear();
+            auto err = smpp::encode(p, smpp::command_status::esme_rok, 1, out);
+            EXPECT_EQ(err.code, smpp::errc::string_too_long) << vector_name << "." << desc.name;
+            EXPECT_EQ(err.field, desc.name);
+            EXPECT_TRUE(out.empty());
+          }
+        };
+        (one(f), ...);
+        (void)one;  // header-only PDUs have no fields
+      },
+      smpp::fields_of<Pdu>);
+}
+
+TEST(Codec, EveryStringFieldEnforcesItsMaximumAndNamesItself) {
+  for (const auto& c : smpp_test::all_vectors()) {
+    std::visit([&](const auto& p) { check_string_limits(p, c.name); }, c.frame.body);
+  }
+}
+
+TEST(Codec, EveryTruncationIsARecoverableErrorNamingAField) {
+  for (const auto& c : smpp_test::all_vectors()) {
+    const auto full = from_hex(c.hex);
+    for (std::size_t size = smpp::header_size; size < full.size(); ++size) {
+      std::vector<std::uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(size));
+      cut[0] = static_cast<std::uint8_t>(size >> 24);
+      cut[1] = static_cast<std::uint8_t>(size >> 16);
+      cut[2] = static_cast<std::uint8_t>(size >> 8);
+      cut[3] = static_cast<std::uint8_t>(size);
+      auto r = smpp::decode(cut);
+      if (r.ok()) {
+        // Only legal when the cut falls on a TLV boundary or leaves a header-only response.
+        const bool header_only_response =
+            size == smpp::header_size && smpp::is_response(smpp::id_of(c.frame.body));
+        const auto* tlvs = smpp::tlvs_of(r.value.body);
+        EXPECT_TRUE(header_only_response || tlvs != nullptr) << c.name << " size " << size;
+        continue;
+      }
+      EXPECT_FALSE(r.error.fatal) << c.name << " size " << size;
+      EXPECT_FALSE(r.error.field.empty()) << c.name << " size " << size;
+      EXPECT_NE(r.error.status_to_answer, smpp::command_status::esme_rok);
+    }
+  }
+}
+
+}  // namespace

@@ -68,7 +68,7 @@ bool read_u32(reader& r, std::uint32_t& v, std::string_view name, decode_error& 
   return read_cstring(r, v, name, k.max, k.status, err);
 }
 
-bool decode_field(reader& r, std::string& v, std::string_view name, field::time k, decode_error& err) {
+bool decode_field(reader& r, std::string& v, std::string_view name, field::time_string k, decode_error& err) {
   if (!read_cstring(r, v, name, 17, k.status, err)) return false;
   if (!v.empty() && v.size() != 16) {
     err = {errc::invalid_time, name, k.status, false};
@@ -274,7 +274,7 @@ bool measure(std::size_t& n, const std::string& v, std::string_view name, field:
   return measure_cstring(n, v, name, k.max, err);
 }
 
-bool measure(std::size_t& n, const std::string& v, std::string_view name, field::time,
+bool measure(std::size_t& n, const std::string& v, std::string_view name, field::time_string,
              encode_error& err) noexcept {
   if (!v.empty() && v.size() != 16) {
     err = {errc::invalid_time, name};
@@ -382,7 +382,7 @@ std::uint8_t* write(std::uint8_t* p, const std::string& v, field::cstring) noexc
   return put_cstring(p, v);
 }
 
-std::uint8_t* write(std::uint8_t* p, const std::string& v, field::time) noexcept {
+std::uint8_t* write(std::uint8_t* p, const std::string& v, field::time_string) noexcept {
   return put_cstring(p, v);
 }
 

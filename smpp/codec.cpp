@@ -13,6 +13,7 @@ namespace {
 struct reader {
   const std::uint8_t* p;
   const std::uint8_t* end;
+  bool repair_tlv_strings = false;
 
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(end - p); }
 };
@@ -67,7 +68,7 @@ bool read_u32(reader& r, std::uint32_t& v, std::string_view name, decode_error& 
   return read_cstring(r, v, name, k.max, k.status, err);
 }
 
-bool decode_field(reader& r, std::string& v, std::string_view name, field::time k, decode_error& err) {
+bool decode_field(reader& r, std::string& v, std::string_view name, field::time_string k, decode_error& err) {
   if (!read_cstring(r, v, name, 17, k.status, err)) return false;
   if (!v.empty() && v.size() != 16) {
     err = {errc::invalid_time, name, k.status, false};
@@ -147,6 +148,16 @@ bool decode_field(reader& r, std::vector<unsuccess_sme>& v, std::string_view, fi
   return true;
 }
 
+// decode_options::repair_unterminated_tlv_strings: a C-octet-string TLV with no NUL at all gets
+// one appended when the result still fits the parameter's maximum.
+bool repair_unterminated(tlv& t) {
+  const tlv_info* info = find_tlv_info(t.tag);
+  if (info == nullptr || info->type != tlv_type::cstring) return false;
+  if (t.value.find('\0') != std::string::npos || t.value.size() + 1 > info->max_length) return false;
+  t.value.push_back('\0');
+  return true;
+}
+
 bool decode_field(reader& r, tlv_list& v, std::string_view, field::tlvs, decode_error& err) {
   v.items.clear();
   while (r.remaining() > 0) {
@@ -166,8 +177,10 @@ bool decode_field(reader& r, tlv_list& v, std::string_view, field::tlvs, decode_
     tlv t{tag, std::string(reinterpret_cast<const char*>(r.p), length)};
     r.p += length;
     if (auto bad = validate(t)) {
-      err = bad;
-      return false;
+      if (!(r.repair_tlv_strings && repair_unterminated(t))) {
+        err = bad;
+        return false;
+      }
     }
     v.items.push_back(std::move(t));
   }
@@ -228,7 +241,7 @@ constexpr auto dispatch = make_dispatch(std::make_index_sequence<std::variant_si
 
 constexpr bool dispatch_is_complete() {
   std::size_t filled = 0;
-  for (const auto& e : dispatch) filled += e.fn != nullptr ? 1 : 0;
+  for (const auto& e : dispatch) filled += e.id != 0 ? 1 : 0;  // every SMPP id is non-zero
   return filled == std::variant_size_v<pdu>;  // no two ids share a slot
 }
 static_assert(dispatch_is_complete());
@@ -261,7 +274,7 @@ bool measure(std::size_t& n, const std::string& v, std::string_view name, field:
   return measure_cstring(n, v, name, k.max, err);
 }
 
-bool measure(std::size_t& n, const std::string& v, std::string_view name, field::time,
+bool measure(std::size_t& n, const std::string& v, std::string_view name, field::time_string,
              encode_error& err) noexcept {
   if (!v.empty() && v.size() != 16) {
     err = {errc::invalid_time, name};
@@ -369,7 +382,7 @@ std::uint8_t* write(std::uint8_t* p, const std::string& v, field::cstring) noexc
   return put_cstring(p, v);
 }
 
-std::uint8_t* write(std::uint8_t* p, const std::string& v, field::time) noexcept {
+std::uint8_t* write(std::uint8_t* p, const std::string& v, field::time_string) noexcept {
   return put_cstring(p, v);
 }
 
@@ -447,7 +460,7 @@ encode_error encode(const frame& f, std::vector<std::uint8_t>& out) {
   return encode(f.body, f.status, f.sequence_number, out);
 }
 
-decode_result decode(std::span<const std::uint8_t> bytes) {
+decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& options) {
   decode_result result;
   auto header = peek_header(bytes);
   if (!header) {
@@ -465,7 +478,8 @@ decode_result decode(std::span<const std::uint8_t> bytes) {
   result.value.status = static_cast<command_status>(header->command_status);
   result.value.sequence_number = header->sequence_number;
 
-  reader r{bytes.data() + header_size, bytes.data() + bytes.size()};
+  reader r{bytes.data() + header_size, bytes.data() + bytes.size(),
+           options.repair_unterminated_tlv_strings};
   const std::size_t slot = slot_of(header->command_id);
   if (slot == no_slot || dispatch[slot].fn == nullptr || dispatch[slot].id != header->command_id) {
     result.error = {errc::unknown_command_id, "command_id", command_status::esme_rinvcmdid, false};

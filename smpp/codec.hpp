@@ -24,10 +24,19 @@ encode_error encode(const frame& f, std::vector<std::uint8_t>& out);
 
 struct decode_result {
   pdu_header header{};  // filled whenever at least 16 bytes were given
-  frame value{};        // the decoded PDU when ok()
+  frame value;          // the decoded PDU when ok() (not value-initialized: no zero-fill)
   decode_error error{};
 
   bool ok() const noexcept { return !error; }
+};
+
+// Per-carrier leniency. The defaults follow SMPP 3.4 strictly.
+struct decode_options {
+  // Some SMSCs send C-octet-string TLVs (receipted_message_id above all) without their NUL.
+  // When true, such a value (no NUL at all, still within the parameter's maximum) is accepted
+  // and the NUL added, so the struct is valid and re-encodes per the spec. When false it is
+  // a recoverable error answered with ESME_RINVOPTPARAMVAL.
+  bool repair_unterminated_tlv_strings = false;
 };
 
 // Decodes exactly one whole PDU (the bytes the framer delimited: command_length bytes).
@@ -37,7 +46,7 @@ struct decode_result {
 //  - a bad mandatory field or TLV: recoverable, the status the spec gives for that field.
 // A response PDU whose body is empty (some SMSCs send error responses header-only) decodes to
 // the default body.
-decode_result decode(std::span<const std::uint8_t> one_whole_pdu);
+decode_result decode(std::span<const std::uint8_t> one_whole_pdu, const decode_options& options = {});
 
 // The frame to send back for a PDU that failed to decode, std::nullopt when nothing must be
 // sent (a malformed generic_nack is never answered, to avoid nack loops).

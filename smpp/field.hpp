@@ -23,7 +23,7 @@ struct cstring {
 
 // Time (section 7.1): empty, or 16 characters "YYMMDDhhmmsstnnp" (17 octets with the NUL).
 // Member type std::string.
-struct time {
+struct time_string {
   command_status status;
 };
 

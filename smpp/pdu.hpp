@@ -100,6 +100,10 @@ template <command_id Id>
 struct basic_empty {
   static constexpr command_id id = Id;
 
+  // User-provided on purpose: generic_nack is the variant's first alternative, and a defaulted
+  // constructor makes `smpp::pdu{}` zero-fill the whole variant storage (~300 bytes) each time.
+  constexpr basic_empty() noexcept {}
+
   bool operator==(const basic_empty&) const = default;
 
   static constexpr auto fields() { return std::tuple{}; }
@@ -156,8 +160,8 @@ struct basic_sm {
         make("esm_class", &s::esm_class, int1{}),
         make("protocol_id", &s::protocol_id, int1{}),
         make("priority_flag", &s::priority_flag, int1{}),
-        make("schedule_delivery_time", &s::schedule_delivery_time, time{esme_rinvsched}),
-        make("validity_period", &s::validity_period, time{esme_rinvexpiry}),
+        make("schedule_delivery_time", &s::schedule_delivery_time, time_string{esme_rinvsched}),
+        make("validity_period", &s::validity_period, time_string{esme_rinvexpiry}),
         make("registered_delivery", &s::registered_delivery, int1{}),
         make("replace_if_present_flag", &s::replace_if_present_flag, int1{}),
         make("data_coding", &s::data_coding, int1{}),
@@ -241,8 +245,8 @@ struct submit_multi {
         make("esm_class", &s::esm_class, int1{}),
         make("protocol_id", &s::protocol_id, int1{}),
         make("priority_flag", &s::priority_flag, int1{}),
-        make("schedule_delivery_time", &s::schedule_delivery_time, time{esme_rinvsched}),
-        make("validity_period", &s::validity_period, time{esme_rinvexpiry}),
+        make("schedule_delivery_time", &s::schedule_delivery_time, time_string{esme_rinvsched}),
+        make("validity_period", &s::validity_period, time_string{esme_rinvexpiry}),
         make("registered_delivery", &s::registered_delivery, int1{}),
         make("replace_if_present_flag", &s::replace_if_present_flag, int1{}),
         make("data_coding", &s::data_coding, int1{}),
@@ -381,7 +385,7 @@ struct query_sm_resp {
     using enum command_status;
     return std::tuple{
         make("message_id", &s::message_id, cstring{65, esme_rinvmsgid}),
-        make("final_date", &s::final_date, time{esme_rqueryfail}),
+        make("final_date", &s::final_date, time_string{esme_rqueryfail}),
         make("message_state", &s::message_state, int1{}),
         make("error_code", &s::error_code, int1{}),
     };
@@ -445,8 +449,8 @@ struct replace_sm {
         make("source_addr_ton", &s::source_addr_ton, int1{}),
         make("source_addr_npi", &s::source_addr_npi, int1{}),
         make("source_addr", &s::source_addr, cstring{21, esme_rinvsrcadr}),
-        make("schedule_delivery_time", &s::schedule_delivery_time, time{esme_rinvsched}),
-        make("validity_period", &s::validity_period, time{esme_rinvexpiry}),
+        make("schedule_delivery_time", &s::schedule_delivery_time, time_string{esme_rinvsched}),
+        make("validity_period", &s::validity_period, time_string{esme_rinvexpiry}),
         make("registered_delivery", &s::registered_delivery, int1{}),
         make("sm_default_msg_id", &s::sm_default_msg_id, int1{}),
         make("short_message", &s::short_message, field::short_message{}),

@@ -137,7 +137,7 @@ void print_field(json_writer& w, std::string_view name, const std::string& v, fi
   w.string(v);
 }
 
-void print_field(json_writer& w, std::string_view name, const std::string& v, field::time) {
+void print_field(json_writer& w, std::string_view name, const std::string& v, field::time_string) {
   w.key(name);
   w.string(v);
 }

@@ -56,19 +56,24 @@ bool parse_hex(const std::string& text, std::vector<std::uint8_t>& out, std::str
 }
 
 void print_usage() {
-  std::cout << "usage: smpp-decode [--compact] < hex\n"
+  std::cout << "usage: smpp-decode [--compact] [--repair-tlv-strings] < hex\n"
                "Decodes SMPP 3.4 PDUs given as hex on stdin (several in a row allowed) and prints\n"
-               "each as JSON. Errors go to stderr naming the field; exit 1 on any error.\n";
+               "each as JSON. Errors go to stderr naming the field; exit 1 on any error.\n"
+               "  --compact             one line of JSON per PDU\n"
+               "  --repair-tlv-strings  accept C-string TLVs sent without their NUL\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bool pretty = true;
+  smpp::decode_options decode_options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--compact") {
       pretty = false;
+    } else if (arg == "--repair-tlv-strings") {
+      decode_options.repair_unterminated_tlv_strings = true;
     } else if (arg == "-h" || arg == "--help") {
       print_usage();
       return 0;
@@ -106,7 +111,7 @@ int main(int argc, char** argv) {
                 << framed.error.field << ", command_length " << framed.header.command_length << ")\n";
       return 1;
     }
-    auto result = smpp::decode(rest.first(framed.length));
+    auto result = smpp::decode(rest.first(framed.length), decode_options);
     if (result.ok()) {
       std::cout << smpp::to_json(result.value, pretty) << "\n";
     } else {

@@ -18,8 +18,8 @@ void check(bool condition) {
   if (!condition) std::abort();
 }
 
-void one_pdu(std::span<const std::uint8_t> bytes) {
-  auto result = smpp::decode(bytes);
+void one_pdu(std::span<const std::uint8_t> bytes, bool repair) {
+  auto result = smpp::decode(bytes, {.repair_unterminated_tlv_strings = repair});
   if (!result.ok()) {
     check(!result.error.field.empty());
     check(result.error.status_to_answer != smpp::command_status::esme_rok);
@@ -39,7 +39,10 @@ void one_pdu(std::span<const std::uint8_t> bytes) {
   // re-encodes with its (empty) mandatory fields.
   const bool header_only_response =
       bytes.size() == smpp::header_size && smpp::is_response(smpp::id_of(result.value.body));
-  if (!header_only_response) {
+  // With repair on, a repaired TLV gains its NUL: the bytes differ only when the strict decode
+  // fails, so compare bytes whenever the strict decode succeeds.
+  const bool repaired = repair && !smpp::decode(bytes).ok();
+  if (!header_only_response && !repaired) {
     check(out.size() == bytes.size());
     check(std::equal(out.begin(), out.end(), bytes.begin()));
   }
@@ -51,9 +54,11 @@ void one_pdu(std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  // The first byte picks a small or the default maximum command_length so both paths get hit.
+  // The first byte picks a small or the default maximum command_length and the decode options,
+  // so every path gets hit.
   smpp::framer_options options;
   if (size > 0 && (data[0] & 1) != 0) options.max_command_length = 64;
+  const bool repair = size > 0 && (data[0] & 2) != 0;
   std::span<const std::uint8_t> rest(data, size);
   // Also decode the raw input as one PDU: decode() must be safe on any span, framed or not.
   (void)smpp::decode(rest);
@@ -69,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (framed.error.fatal) break;
     } else {
       check(framed.length >= smpp::header_size && framed.length <= rest.size());
-      one_pdu(rest.first(framed.length));
+      one_pdu(rest.first(framed.length), repair);
     }
     check(framed.length > 0);
     rest = rest.subspan(framed.length);

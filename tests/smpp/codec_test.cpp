@@ -175,6 +175,26 @@ TEST(Codec, CStringTlvWithoutNul) {
   EXPECT_EQ(r.error.status_to_answer, smpp::command_status::esme_rinvoptparamval);
 }
 
+TEST(Codec, UnterminatedTlvStringRepairedWhenTheCarrierNeedsIt) {
+  // receipted_message_id "abc" without its NUL, then message_state 2.
+  const auto bytes = from_hex("0000001f 80000103 00000000 00000001 643100 001e 0003 616263 0427 0001 02");
+  EXPECT_EQ(smpp::decode(bytes).error.code, smpp::errc::tlv_bad_value);
+  auto r = smpp::decode(bytes, {.repair_unterminated_tlv_strings = true});
+  ASSERT_TRUE(r.ok()) << r.error.field;
+  const auto& resp = std::get<smpp::data_sm_resp>(r.value.body);
+  EXPECT_EQ(resp.tlvs.get(smpp::tag::receipted_message_id), "abc");
+  EXPECT_EQ(resp.tlvs.get(smpp::tag::message_state), 2);
+  std::vector<std::uint8_t> out;
+  ASSERT_FALSE(smpp::encode(r.value, out));  // re-encoded per the spec, NUL included
+  EXPECT_EQ(to_hex(out), to_hex(from_hex(
+      "00000020 80000103 00000000 00000001 643100 001e 0004 61626300 0427 0001 02")));
+  // A NUL in the middle is not "unterminated": still refused.
+  auto mid = smpp::decode(
+      from_hex("0000001a 80000103 00000000 00000001 643100 001e 0003 610062"),
+      {.repair_unterminated_tlv_strings = true});
+  EXPECT_EQ(mid.error.code, smpp::errc::tlv_bad_value);
+}
+
 TEST(Codec, UnknownTlvPreservedByteExact) {
   const std::string hex =
       "00000027 80000103 00000000 00000001 643100 3fff 0002 beef 1401 0000 0210 0001 34 2000 0001 ff";
@@ -271,6 +291,73 @@ TEST(Codec, ErrorResponseForMalformedBind) {
   EXPECT_EQ(answer->body, smpp::pdu{smpp::bind_transceiver_resp{}});
   EXPECT_EQ(answer->status, smpp::command_status::esme_rinvsysid);
   EXPECT_EQ(answer->sequence_number, 5U);
+}
+
+}  // namespace
+
+namespace {
+
+// For every C-octet string field of every PDU (walking the same field tables as the codec):
+// the longest legal value round-trips, one more character is refused naming that field.
+template <class Pdu>
+void check_string_limits(const Pdu& original, const std::string& vector_name) {
+  std::apply(
+      [&](const auto&... f) {
+        auto one = [&](const auto& desc) {
+          using kind = std::decay_t<decltype(desc.kind)>;
+          if constexpr (std::is_same_v<kind, smpp::field::cstring>) {
+            Pdu p = original;
+            p.*(desc.member) = std::string(desc.kind.max - 1U, 'a');
+            std::vector<std::uint8_t> out;
+            ASSERT_FALSE(smpp::encode(p, smpp::command_status::esme_rok, 1, out))
+                << vector_name << "." << desc.name;
+            auto back = smpp::decode(out);
+            ASSERT_TRUE(back.ok()) << vector_name << "." << desc.name << ": " << back.error.field;
+            EXPECT_EQ(std::get<Pdu>(back.value.body), p);
+
+            p.*(desc.member) += 'a';
+            out.clear();
+            auto err = smpp::encode(p, smpp::command_status::esme_rok, 1, out);
+            EXPECT_EQ(err.code, smpp::errc::string_too_long) << vector_name << "." << desc.name;
+            EXPECT_EQ(err.field, desc.name);
+            EXPECT_TRUE(out.empty());
+          }
+        };
+        (one(f), ...);
+        (void)one;  // header-only PDUs have no fields
+      },
+      smpp::fields_of<Pdu>);
+}
+
+TEST(Codec, EveryStringFieldEnforcesItsMaximumAndNamesItself) {
+  for (const auto& c : smpp_test::all_vectors()) {
+    std::visit([&](const auto& p) { check_string_limits(p, c.name); }, c.frame.body);
+  }
+}
+
+TEST(Codec, EveryTruncationIsARecoverableErrorNamingAField) {
+  for (const auto& c : smpp_test::all_vectors()) {
+    const auto full = from_hex(c.hex);
+    for (std::size_t size = smpp::header_size; size < full.size(); ++size) {
+      std::vector<std::uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(size));
+      cut[0] = static_cast<std::uint8_t>(size >> 24);
+      cut[1] = static_cast<std::uint8_t>(size >> 16);
+      cut[2] = static_cast<std::uint8_t>(size >> 8);
+      cut[3] = static_cast<std::uint8_t>(size);
+      auto r = smpp::decode(cut);
+      if (r.ok()) {
+        // Only legal when the cut falls on a TLV boundary or leaves a header-only response.
+        const bool header_only_response =
+            size == smpp::header_size && smpp::is_response(smpp::id_of(c.frame.body));
+        const auto* tlvs = smpp::tlvs_of(r.value.body);
+        EXPECT_TRUE(header_only_response || tlvs != nullptr) << c.name << " size " << size;
+        continue;
+      }
+      EXPECT_FALSE(r.error.fatal) << c.name << " size " << size;
+      EXPECT_FALSE(r.error.field.empty()) << c.name << " size " << size;
+      EXPECT_NE(r.error.status_to_answer, smpp::command_status::esme_rok);
+    }
+  }
 }
 
 }  // namespace

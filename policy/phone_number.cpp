@@ -1,0 +1,312 @@
+#include "policy/phone_number.hpp"
+
+#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+#include <unicode/locid.h>
+
+#include <array>
+
+#include "policy/jurisdiction.hpp"
+#include "policy/timezone_table.hpp"
+
+namespace policy {
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+constexpr std::array<std::string_view, number_type_count> type_names{
+    "mobile", "fixed_line", "fixed_line_or_mobile", "voip", "toll_free", "premium_rate",
+    "shared_cost", "personal_number", "pager", "uan", "voicemail", "unknown",
+};
+
+number_type from_lib(PhoneNumberUtil::PhoneNumberType t) {
+  switch (t) {
+    case PhoneNumberUtil::FIXED_LINE: return number_type::fixed_line;
+    case PhoneNumberUtil::MOBILE: return number_type::mobile;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: return number_type::fixed_line_or_mobile;
+    case PhoneNumberUtil::TOLL_FREE: return number_type::toll_free;
+    case PhoneNumberUtil::PREMIUM_RATE: return number_type::premium_rate;
+    case PhoneNumberUtil::SHARED_COST: return number_type::shared_cost;
+    case PhoneNumberUtil::VOIP: return number_type::voip;
+    case PhoneNumberUtil::PERSONAL_NUMBER: return number_type::personal_number;
+    case PhoneNumberUtil::PAGER: return number_type::pager;
+    case PhoneNumberUtil::UAN: return number_type::uan;
+    case PhoneNumberUtil::VOICEMAIL: return number_type::voicemail;
+    case PhoneNumberUtil::UNKNOWN: return number_type::unknown;
+  }
+  return number_type::unknown;
+}
+
+std::string_view trim(std::string_view s) {
+  constexpr std::string_view ws = " \t\r\n\v\f";
+  const auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+void fail(phone_number_info& out, number_error e, std::string message) {
+  out.valid = false;
+  out.error = e;
+  out.error_message = std::move(message);
+}
+
+const i18n::phonenumbers::PhoneNumberOfflineGeocoder& geocoder() {
+  // Loads its data on construction; GetDescription* is safe to call from several threads.
+  static const i18n::phonenumbers::PhoneNumberOfflineGeocoder instance;
+  return instance;
+}
+
+// Jurisdiction codes of the NANP territories that are US jurisdictions (ISO 3166-2:US).
+std::string_view us_territory(std::string_view region) {
+  constexpr std::array<std::string_view, 5> territories{"PR", "GU", "VI", "AS", "MP"};
+  for (std::string_view t : territories) {
+    if (t == region) return t;
+  }
+  return {};
+}
+
+void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n,
+                    PhoneNumberUtil::PhoneNumberType lib_type, phone_number_info& out) {
+  out.type = from_lib(lib_type);
+  const bool geographical = util.IsNumberGeographical(lib_type, n.country_code());
+  const std::string digits = out.e164.substr(1);
+
+  if ((out.region == "US" || out.region == "CA") && geographical) {
+    const std::string description =
+        geocoder().GetDescriptionForValidNumber(n, icu::Locale::getEnglish());
+    out.subdivisions = subdivisions_from_description(out.region, description);
+  }
+  if (const std::string_view t = us_territory(out.region); !t.empty()) {
+    out.jurisdiction = "US-" + std::string(t);
+  } else {
+    out.jurisdiction = jurisdiction_code(out.region, out.subdivisions);
+  }
+
+  // Same rule as phonenumbers.timezone.time_zones_for_number: geographical numbers by their
+  // longest prefix, others (toll free, non-geographic mobiles in RU/AU/...) by country code.
+  std::vector<std::string_view> zones;
+  if (geographical) zones = time_zones_for_digits(digits);
+  if (zones.empty()) zones = time_zones_for_digits(std::to_string(n.country_code()));
+  out.timezones.assign(zones.begin(), zones.end());
+}
+
+// Region, type, jurisdiction and zones of a number that parsed. libphonenumber's IsValidNumber
+// and GetNumberType each repeat the region search (the expensive part for +1, +7, +44: every
+// region of the calling code is tried); a number is valid exactly when its type is known, so one
+// GetNumberType call answers both.
+void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out) {
+  util.Format(n, PhoneNumberUtil::E164, &out.e164);
+  if (n.has_extension() && !n.extension().empty()) {
+    util.GetRegionCodeForNumber(n, &out.region);
+    if (out.region == "ZZ") out.region.clear();
+    fail(out, number_error::has_extension, "a number with an extension cannot receive SMS");
+    return;
+  }
+  const PhoneNumberUtil::PhoneNumberType lib_type = util.GetNumberType(n);
+  if (lib_type != PhoneNumberUtil::UNKNOWN) {
+    util.GetRegionCodeForNumber(n, &out.region);
+    out.valid = true;
+    out.error = number_error::none;
+    describe_valid(util, n, lib_type, out);
+    return;
+  }
+  util.GetRegionCodeForNumber(n, &out.region);
+  if (out.region == "ZZ") out.region.clear();  // libphonenumber's "unknown region"
+  switch (util.IsPossibleNumberWithReason(n)) {
+    case PhoneNumberUtil::TOO_SHORT:
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+      fail(out, number_error::too_short, "too short for a number of this country");
+      return;
+    case PhoneNumberUtil::TOO_LONG:
+      fail(out, number_error::too_long, "too long for a number of this country");
+      return;
+    case PhoneNumberUtil::INVALID_LENGTH:
+      fail(out, number_error::invalid_length, "no number of this country has this length");
+      return;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+      fail(out, number_error::invalid_country_code, "unknown country calling code");
+      return;
+    case PhoneNumberUtil::IS_POSSIBLE:
+      break;
+  }
+  fail(out, number_error::not_valid, "not an assigned number range");
+}
+
+// Parses `text` with `region` ("ZZ" = must be international) into `out`.
+void parse_into(std::string_view text, std::string_view region, phone_number_info& out) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber n;
+  const auto err = util.Parse(std::string(text), region.empty() ? std::string("ZZ") : std::string(region), &n);
+  switch (err) {
+    case PhoneNumberUtil::NO_PARSING_ERROR:
+      finish(util, n, out);
+      return;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+      fail(out, number_error::invalid_country_code,
+           region.empty() || region == "ZZ"
+               ? "no country code: write the number with '+' and its country code, or give a region"
+               : "unknown country calling code");
+      return;
+    case PhoneNumberUtil::NOT_A_NUMBER:
+      fail(out, number_error::not_a_number, "not a phone number");
+      return;
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+      fail(out, number_error::too_short, "too short to be a phone number");
+      return;
+    case PhoneNumberUtil::TOO_LONG_NSN:
+      fail(out, number_error::too_long, "too long to be a phone number");
+      return;
+  }
+  fail(out, number_error::not_a_number, "not a phone number");
+}
+
+bool precheck(std::string_view trimmed, phone_number_info& out) {
+  out.input = std::string(trimmed.substr(0, max_number_input));
+  if (trimmed.empty()) {
+    fail(out, number_error::empty, "empty number");
+    return false;
+  }
+  if (trimmed.size() > max_number_input) {
+    fail(out, number_error::input_too_long, "longer than 64 characters");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(number_type t) noexcept {
+  const auto i = static_cast<std::size_t>(t);
+  return i < type_names.size() ? type_names[i] : "unknown";
+}
+
+std::optional<number_type> number_type_from_string(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < type_names.size(); ++i) {
+    if (type_names[i] == s) return static_cast<number_type>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(number_error e) noexcept {
+  switch (e) {
+    case number_error::none: return "none";
+    case number_error::empty: return "empty";
+    case number_error::input_too_long: return "input_too_long";
+    case number_error::not_a_number: return "not_a_number";
+    case number_error::invalid_country_code: return "invalid_country_code";
+    case number_error::too_short: return "too_short";
+    case number_error::too_long: return "too_long";
+    case number_error::invalid_length: return "invalid_length";
+    case number_error::not_valid: return "not_valid";
+    case number_error::has_extension: return "has_extension";
+    case number_error::alphanumeric: return "alphanumeric";
+  }
+  return "unknown";
+}
+
+phone_number_info normalize(std::string_view input, std::string_view region_hint) {
+  phone_number_info out;
+  const std::string_view trimmed = trim(input);
+  if (!precheck(trimmed, out)) return out;
+  parse_into(trimmed, region_hint, out);
+  return out;
+}
+
+phone_number_info normalize_address(std::string_view address, std::uint8_t ton,
+                                    std::string_view default_region) {
+  phone_number_info out;
+  const std::string_view trimmed = trim(address);
+  if (!precheck(trimmed, out)) return out;
+  const auto t = static_cast<type_of_number>(ton);
+  if (t == type_of_number::alphanumeric) {
+    fail(out, number_error::alphanumeric, "an alphanumeric sender id is not a phone number");
+    return out;
+  }
+  if (trimmed.front() == '+') {
+    parse_into(trimmed, "ZZ", out);
+    return out;
+  }
+  const std::string international = "+" + std::string(trimmed);
+  if (t == type_of_number::international) {
+    parse_into(international, "ZZ", out);
+    return out;
+  }
+  parse_into(trimmed, default_region, out);
+  if (t != type_of_number::unknown || out.valid) return out;
+  // TON 0: the national reading failed; an international reading may still be valid
+  // ("447911123456" from a US carrier).
+  phone_number_info as_international;
+  as_international.input = out.input;
+  parse_into(international, "ZZ", as_international);
+  if (as_international.valid) return as_international;
+  return out;
+}
+
+reason check_number(const phone_number_info& n, const number_type_set& sms_types) noexcept {
+  if (!n.valid) return reason::invalid_number;
+  if (!sms_types.contains(n.type)) return reason::not_mobile;
+  return reason::none;
+}
+
+number_cache::number_cache(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+
+number_cache::value number_cache::lookup(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  const auto it = index_.find(std::string_view(key));
+  if (it == index_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->info;
+}
+
+void number_cache::store(std::string key, value info) {
+  const std::lock_guard lock(mutex_);
+  if (index_.find(std::string_view(key)) != index_.end()) return;  // another thread was faster
+  lru_.push_front(entry{std::move(key), std::move(info)});
+  index_.emplace(std::string_view(lru_.front().key), lru_.begin());
+  while (lru_.size() > capacity_) {
+    index_.erase(std::string_view(lru_.back().key));
+    lru_.pop_back();
+  }
+}
+
+std::shared_ptr<const phone_number_info> number_cache::normalize(std::string_view input,
+                                                                 std::string_view region_hint) {
+  std::string key;
+  key.reserve(input.size() + region_hint.size() + 2);
+  key.append(region_hint).push_back('\x1f');
+  key.append(input);
+  if (auto hit = lookup(key)) return hit;
+  auto info = std::make_shared<const phone_number_info>(policy::normalize(input, region_hint));
+  store(std::move(key), info);
+  return info;
+}
+
+std::shared_ptr<const phone_number_info> number_cache::normalize_address(
+    std::string_view address, std::uint8_t ton, std::string_view default_region) {
+  std::string key;
+  key.reserve(address.size() + default_region.size() + 4);
+  key.append(default_region).push_back('\x1e');
+  key.append(std::to_string(ton));
+  key.push_back('\x1f');
+  key.append(address);
+  if (auto hit = lookup(key)) return hit;
+  auto info = std::make_shared<const phone_number_info>(
+      policy::normalize_address(address, ton, default_region));
+  store(std::move(key), info);
+  return info;
+}
+
+number_cache::stats number_cache::statistics() const {
+  const std::lock_guard lock(mutex_);
+  return stats{hits_, misses_, lru_.size()};
+}
+
+}  // namespace policy

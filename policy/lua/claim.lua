@@ -1,0 +1,51 @@
+-- claim: reclaim expired leases, promote due scheduled entries, hand out up to N entries with a
+-- lease; entries whose number is suppressed now are rejected instead (send-time re-check).
+-- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry), 4 lease counter.
+-- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 store key prefix.
+-- Message hashes and suppression hashes are derived from the entries (single instance only; a
+-- Cluster deployment needs them in the queue's slot, see docs/stores.md).
+-- Returns {{lease, HGETALL...}, ...}, {{HGETALL...}, ...}.
+local now = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
+for i = #expired, 1, -1 do redis.call('LPUSH', KEYS[1], expired[i]) end
+if #expired > 0 then redis.call('ZREM', KEYS[3], unpack(expired)) end
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(due) do redis.call('RPUSH', KEYS[1], id) end
+if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
+local entries, suppressed = {}, {}
+local lease_until = now + tonumber(ARGV[3])
+while #entries < max do
+  local id = redis.call('LPOP', KEYS[1])
+  if not id then break end
+  local mk = ARGV[4] .. id .. '}'
+  local nk = redis.call('HGET', mk, 'nk')
+  if nk then
+    local f = redis.call('HMGET', mk, 'snd', 'scope', 'st')
+    local sk = ARGV[5] .. '{' .. nk .. '}:sup'
+    local blocked
+    if f[2] == 'global' then
+      blocked = redis.call('HLEN', sk) > 0
+    else
+      local s = redis.call('HMGET', sk, '', f[1])
+      blocked = (s[1] or s[2]) and true or false
+    end
+    if blocked then
+      local st = f[3]
+      if st == 'queued' or st == 'scheduled' or st == 'submitted' then
+        redis.call('HSET', mk, 'st', 'rejected', 'err', 'recipient_opted_out', 'up', ARGV[1])
+      end
+      table.insert(suppressed, redis.call('HGETALL', mk))
+    else
+      local lease = tostring(redis.call('INCR', KEYS[4]))
+      redis.call('HINCRBY', mk, 'dlv', 1)
+      redis.call('HSET', mk, 'lease', lease)
+      if f[3] == 'scheduled' then redis.call('HSET', mk, 'st', 'queued', 'up', ARGV[1]) end
+      redis.call('ZADD', KEYS[3], lease_until, id)
+      local e = redis.call('HGETALL', mk)
+      table.insert(e, 1, lease)
+      table.insert(entries, e)
+    end
+  end
+end
+return {entries, suppressed}

@@ -1,0 +1,199 @@
+#include "policy/number_key.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace policy {
+namespace {
+
+constexpr std::size_t nonce_size = 12;
+constexpr std::size_t tag_size = 16;
+constexpr std::string_view seal_aad = "smsgw-e164-v1";
+
+void hmac_sha256(const void* key, std::size_t key_len, std::string_view data, unsigned char out[32]) {
+  unsigned int len = 32;
+  HMAC(EVP_sha256(), key, static_cast<int>(key_len), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+}
+
+std::string to_hex(const unsigned char* p, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    s[2 * i] = digits[p[i] >> 4];
+    s[2 * i + 1] = digits[p[i] & 15];
+  }
+  return s;
+}
+
+constexpr char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url_encode(const unsigned char* p, std::size_t n) {
+  std::string out;
+  out.reserve((n * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out += b64url[(v >> 18) & 63];
+    out += b64url[(v >> 12) & 63];
+    out += b64url[(v >> 6) & 63];
+    out += b64url[v & 63];
+  }
+  if (n - i == 1) {
+    unsigned v = p[i] << 16;
+    out += b64url[(v >> 18) & 63];
+    out += b64url[(v >> 12) & 63];
+  } else if (n - i == 2) {
+    unsigned v = (p[i] << 16) | (p[i + 1] << 8);
+    out += b64url[(v >> 18) & 63];
+    out += b64url[(v >> 12) & 63];
+    out += b64url[(v >> 6) & 63];
+  }
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view s) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+  };
+  if (s.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    int v = val(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::string trim(std::string s) {
+  auto issp = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  while (!s.empty() && issp(s.back())) s.pop_back();
+  std::size_t b = 0;
+  while (b < s.size() && issp(s[b])) ++b;
+  return s.substr(b);
+}
+
+}  // namespace
+
+std::shared_ptr<const number_secrets> number_secrets::from_secret(std::string_view secret) {
+  if (secret.size() < 32) return nullptr;
+  std::shared_ptr<number_secrets> s(new number_secrets());
+  hmac_sha256(secret.data(), secret.size(), "smsgw number key v1", s->mac_key_);
+  hmac_sha256(secret.data(), secret.size(), "smsgw number seal v1", s->enc_key_);
+  return s;
+}
+
+number_secrets_load_result number_secrets::load(const std::filesystem::path& file,
+                                                 bool generate_if_missing) {
+  number_secrets_load_result r;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    if (!generate_if_missing) {
+      r.error = "number key file " + file.string() + " does not exist";
+      return r;
+    }
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+      r.error = "cannot generate a random number key";
+      return r;
+    }
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    std::string hex = to_hex(raw, sizeof raw);
+    OPENSSL_cleanse(raw, sizeof raw);
+    {
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out << hex << '\n';
+      if (!out) {
+        r.error = "cannot write number key file " + file.string();
+        return r;
+      }
+    }
+    ::chmod(file.c_str(), 0600);
+    r.warning = "generated a new number key in " + file.string() +
+                " (development only: keep this file; numbers stored with a lost key cannot be "
+                "found again)";
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    r.error = "cannot read number key file " + file.string();
+    return r;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  std::string secret = trim(buf.str());
+  r.secrets = from_secret(secret);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  if (!r.secrets) r.error = "number key file " + file.string() + " holds fewer than 32 bytes";
+  return r;
+}
+
+std::string number_secrets::key(std::string_view e164) const {
+  unsigned char mac[32];
+  hmac_sha256(mac_key_, sizeof mac_key_, e164, mac);
+  return to_hex(mac, sizeof mac);
+}
+
+std::string number_secrets::seal(std::string_view e164) const {
+  std::string buf(nonce_size + e164.size() + tag_size, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(buf.data());
+  if (RAND_bytes(out, nonce_size) != 1) return {};
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  int len = 0;
+  bool ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, enc_key_, out) == 1 &&
+            EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(seal_aad.data()),
+                              static_cast<int>(seal_aad.size())) == 1 &&
+            EVP_EncryptUpdate(ctx, out + nonce_size, &len,
+                              reinterpret_cast<const unsigned char*>(e164.data()),
+                              static_cast<int>(e164.size())) == 1 &&
+            EVP_EncryptFinal_ex(ctx, out + nonce_size + len, &len) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, tag_size, out + nonce_size + e164.size()) == 1;
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return {};
+  return base64url_encode(out, buf.size());
+}
+
+std::optional<std::string> number_secrets::open(std::string_view sealed) const {
+  auto raw = base64url_decode(sealed);
+  if (!raw || raw->size() < nonce_size + tag_size) return std::nullopt;
+  auto* in = reinterpret_cast<unsigned char*>(raw->data());
+  std::size_t ct_len = raw->size() - nonce_size - tag_size;
+  std::string plain(ct_len, '\0');
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  int len = 0;
+  bool ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, enc_key_, in) == 1 &&
+            EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(seal_aad.data()),
+                              static_cast<int>(seal_aad.size())) == 1 &&
+            EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), &len,
+                              in + nonce_size, static_cast<int>(ct_len)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tag_size, in + nonce_size + ct_len) == 1 &&
+            EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return std::nullopt;
+  return plain;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace policy

@@ -1,0 +1,675 @@
+#include "policy/redis_store.hpp"
+
+#include <openssl/sha.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <array>
+#include <charconv>
+#include <unordered_map>
+
+#include "policy/redis_connection.hpp"
+#include "policy/redis_lua_scripts.hpp"  // generated from policy/lua/*.lua
+
+namespace policy {
+
+namespace asio = boost::asio;
+
+namespace {
+
+enum class script { admit, claim, release, set_status, consent, idempotency_put, stats, count_ };
+
+struct script_def {
+  std::string_view body;
+  std::string sha;
+};
+
+std::string sha1_hex(std::string_view s) {
+  unsigned char d[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : d) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+
+std::int64_t to_i64(std::string_view s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+std::int64_t value_i64(const redis_value& v) {
+  if (v.k == redis_value::kind::integer) return v.integer;
+  return to_i64(v.str);
+}
+
+constexpr char sep = '\x1f';
+
+std::vector<std::string> split(std::string_view s, std::size_t n) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (out.size() + 1 < n) {
+    auto p = s.find(sep, start);
+    if (p == std::string_view::npos) break;
+    out.emplace_back(s.substr(start, p - start));
+    start = p + 1;
+  }
+  out.emplace_back(s.substr(start));
+  out.resize(n);
+  return out;
+}
+
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (auto p : parts) {
+    if (!first) out += sep;
+    out.append(p);
+    first = false;
+  }
+  return out;
+}
+
+using field_map = std::unordered_map<std::string, std::string>;
+
+field_map to_map(const redis_value& v, std::size_t from = 0) {
+  field_map m;
+  for (std::size_t i = from; i + 1 < v.elements.size(); i += 2) m[v.elements[i].str] = v.elements[i + 1].str;
+  return m;
+}
+
+reason parse_reason(std::string_view s) {
+  if (s == "recipient_opted_out") return reason::recipient_opted_out;
+  if (s == "no_consent") return reason::no_consent;
+  if (s == "frequency_capped") return reason::frequency_capped;
+  if (s == "quiet_hours") return reason::quiet_hours;
+  return reason::unknown_category;
+}
+
+}  // namespace
+
+struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
+  redis_options opts;
+  std::shared_ptr<redis_connection> conn;
+  std::array<script_def, static_cast<std::size_t>(script::count_)> scripts;
+  std::string server_info;  // strand only
+
+  // --- keys ---
+  std::string num_key(std::string_view nk, std::string_view suffix) const {
+    std::string k = opts.key_prefix;
+    k += '{';
+    k += nk;
+    k += "}:";
+    k += suffix;
+    return k;
+  }
+  std::string msg_prefix() const { return opts.key_prefix + "msg:{"; }
+  std::string msg_key(std::string_view id) const { return msg_prefix() + std::string(id) + "}"; }
+  std::string queue_key(std::string_view carrier, std::string_view suffix) const {
+    return opts.key_prefix + "q:{" + std::string(carrier) + "}:" + std::string(suffix);
+  }
+  std::string corr_prefix() const { return opts.key_prefix + "corr:"; }
+  std::string idem_key(std::string_view key) const { return opts.key_prefix + "idem:{" + std::string(key) + "}"; }
+
+  std::string seal(const std::string& e164) const { return e164.empty() ? std::string() : opts.secrets->seal(e164); }
+  std::string unseal(const std::string& s) const {
+    return s.empty() ? std::string() : opts.secrets->open(s).value_or(std::string());
+  }
+
+  // Runs on the strand.
+  void eval(script sc, std::vector<std::string> keys, std::vector<std::string> args,
+            redis_connection::reply_handler h) {
+    const auto& def = scripts[static_cast<std::size_t>(sc)];
+    auto argv = std::make_shared<std::vector<std::string>>();
+    argv->reserve(3 + keys.size() + args.size());
+    argv->push_back("EVALSHA");
+    argv->push_back(def.sha);
+    argv->push_back(std::to_string(keys.size()));
+    for (auto& k : keys) argv->push_back(std::move(k));
+    for (auto& a : args) argv->push_back(std::move(a));
+    auto self = shared_from_this();
+    conn->command_on_strand(*argv, [self, sc, argv, h = std::move(h)](std::error_code ec, redis_value v) mutable {
+      if (!ec && v.is_error() && v.str.rfind("NOSCRIPT", 0) == 0) {
+        // Script cache flushed (restart, SCRIPT FLUSH): EVAL sends the body and caches it again.
+        (*argv)[0] = "EVAL";
+        (*argv)[1] = std::string(self->scripts[static_cast<std::size_t>(sc)].body);
+        self->conn->command_on_strand(std::move(*argv), std::move(h));
+        return;
+      }
+      h(ec, std::move(v));
+    });
+  }
+
+  message_record message_from(const field_map& f) const {
+    message_record m;
+    auto get = [&](const char* k) -> std::string {
+      auto it = f.find(k);
+      return it == f.end() ? std::string() : it->second;
+    };
+    m.id = get("id");
+    m.number_key = get("nk");
+    m.e164 = unseal(get("e164"));
+    m.carrier = get("car");
+    m.sender = get("snd");
+    m.text = get("txt");
+    m.category = get("cat");
+    m.campaign = get("camp");
+    m.client_ref = get("ref");
+    m.segments = static_cast<int>(to_i64(get("seg")));
+    m.encoding = get("enc");
+    m.status = parse_message_status(get("st")).value_or(message_status::queued);
+    m.carrier_message_id = get("cmid");
+    m.error = get("err");
+    m.created_at_ms = to_i64(get("cr"));
+    m.updated_at_ms = to_i64(get("up"));
+    m.send_at_ms = to_i64(get("sa"));
+    m.valid_until_ms = to_i64(get("vu"));
+    m.attempts = static_cast<int>(to_i64(get("att")));
+    m.scope = get("scope") == "global" ? opt_out_scope::global : opt_out_scope::sender;
+    return m;
+  }
+
+  void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb) {
+    const auto& m = r.message;
+    std::string caps;
+    for (const auto& c : r.caps) {
+      if (c.per_campaign && r.campaign.empty()) continue;
+      caps += num(c.window_seconds * 1000) + "," + num(c.max) + "," + (c.per_campaign ? "1" : "0") + ";";
+    }
+    const bool idem = !r.idempotency_key.empty();
+    std::vector<std::string> keys{
+        num_key(m.number_key, "sup"),
+        num_key(m.number_key, "con"),
+        num_key(m.number_key, "cap:" + r.category),
+        num_key(m.number_key, "capc:" + r.category + sep + r.campaign),
+        msg_key(m.id),
+        queue_key(m.carrier, "ready"),
+        queue_key(m.carrier, "sched"),
+        idem ? idem_key(r.idempotency_key) : num_key(m.number_key, "noidem"),
+    };
+    char quiet = r.quiet.k == quiet_outcome::kind::reject ? 'r' : r.quiet.k == quiet_outcome::kind::defer ? 'd' : 'a';
+    std::vector<std::string> args{
+        r.sender,
+        r.scope == opt_out_scope::global ? "global" : "sender",
+        r.consent_required ? "1" : "0",
+        r.consent_per_sender ? "1" : "0",
+        r.category,
+        caps,
+        std::string(1, quiet),
+        num(r.quiet.defer_until_ms),
+        num(r.now_ms),
+        idem ? "1" : "0",
+        r.request_hash,
+        num(r.now_ms + r.idempotency_ttl_ms),
+        num(m.send_at_ms),
+        m.id,
+        m.number_key,
+        seal(m.e164),
+        m.carrier,
+        m.text,
+        r.campaign,
+        m.client_ref,
+        num(m.segments),
+        m.encoding,
+        num(m.created_at_ms ? m.created_at_ms : r.now_ms),
+        num(m.valid_until_ms),
+    };
+    eval(script::admit, std::move(keys), std::move(args), [cb = std::move(cb)](std::error_code ec, redis_value v) {
+      admit_result res;
+      if (!ec && (v.is_error() || v.elements.size() < 2)) ec = store_errc::io_error;
+      if (ec) return cb(ec, admit_result{});
+      const std::string& tag = v.elements[0].str;
+      if (tag == "dup") {
+        res.duplicate = true;
+        res.existing_request_hash = v.elements[1].str;
+        if (v.elements.size() > 2) res.existing_message_id = v.elements[2].str;
+      } else if (tag == "refused") {
+        res.refused = parse_reason(v.elements[1].str);
+      } else if (tag == "ok" && v.elements.size() >= 3) {
+        res.status = v.elements[1].str == "scheduled" ? message_status::scheduled : message_status::queued;
+        res.send_at_ms = value_i64(v.elements[2]);
+      } else {
+        return cb(store_errc::io_error, admit_result{});
+      }
+      cb({}, std::move(res));
+    });
+  }
+
+  // Runs INFO checks and loads the scripts; called by the connection at every connect.
+  void init(std::function<void(std::error_code, std::string)> done) {
+    auto self = shared_from_this();
+    conn->command_on_strand(
+        {"INFO"},
+        [self, done](std::error_code ec, redis_value v) {
+          if (ec) return done(ec, "INFO failed");
+          if (v.is_error()) return done(store_errc::not_ready, "Redis INFO failed: " + v.str);
+          auto field = [&](std::string_view name) -> std::string {
+            std::string needle = std::string(name) + ":";
+            auto p = v.str.find("\n" + needle);
+            std::size_t start = p == std::string::npos ? (v.str.rfind(needle, 0) == 0 ? 0 : std::string::npos) : p + 1;
+            if (start == std::string::npos) return {};
+            start += needle.size();
+            auto end = v.str.find_first_of("\r\n", start);
+            return v.str.substr(start, end == std::string::npos ? std::string::npos : end - start);
+          };
+          std::string version = field("redis_version");
+          std::string aof = field("aof_enabled");
+          std::string policy_name = field("maxmemory_policy");
+          if (self->opts.require_durability) {
+            if (aof != "1") {
+              return done(store_errc::not_ready,
+                          "Redis at " + self->opts.url +
+                              " does not persist every write: smsgw requires 'appendonly yes' (STOPs and accepted "
+                              "messages must survive a restart); set it with CONFIG SET appendonly yes and in "
+                              "redis.conf");
+            }
+            if (policy_name != "noeviction") {
+              return done(store_errc::not_ready,
+                          "Redis at " + self->opts.url + " has maxmemory-policy " + policy_name +
+                              ": smsgw requires 'maxmemory-policy noeviction' (an evicted suppression would let "
+                              "messages reach people who said STOP)");
+            }
+          }
+          self->server_info = "redis " + version + ", appendonly " + (aof == "1" ? "yes" : "no") +
+                              ", maxmemory-policy " + policy_name;
+          auto remaining = std::make_shared<std::size_t>(self->scripts.size());
+          auto failed = std::make_shared<bool>(false);
+          for (const auto& def : self->scripts) {
+            self->conn->command_on_strand(
+                {"SCRIPT", "LOAD", std::string(def.body)},
+                [done, remaining, failed, sha = def.sha](std::error_code ec2, redis_value r) {
+                  if (*failed) return;
+                  if (ec2 || r.is_error() || r.str != sha) {
+                    *failed = true;
+                    return done(ec2 ? ec2 : make_error_code(store_errc::not_ready),
+                                "SCRIPT LOAD failed: " + (ec2 ? ec2.message() : r.str));
+                  }
+                  if (--*remaining == 0) done({}, {});
+                },
+                true);
+          }
+        },
+        true);
+  }
+};
+
+namespace {
+
+// Runs fn on the strand (inline when already there); fn issues commands, never completes inline.
+template <class F>
+void on_strand(const std::shared_ptr<redis_store::state>& s, F&& fn) {
+  asio::dispatch(s->conn->strand(), std::forward<F>(fn));
+}
+
+template <class R>
+void fail_or(store_callback<R>& cb, std::error_code ec, const redis_value& v, auto&& make) {
+  if (!ec && v.is_error()) ec = store_errc::io_error;
+  if (ec) return cb(ec, R{});
+  cb({}, make());
+}
+
+}  // namespace
+
+redis_store::redis_store(std::shared_ptr<state> s) : s_(std::move(s)) {}
+
+redis_store::~redis_store() { s_->conn->stop(); }
+
+redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_options opts) {
+  create_result r;
+  if (!opts.secrets) {
+    r.ec = store_errc::invalid_argument;
+    r.error = "redis store: number secrets are required";
+    return r;
+  }
+  std::string err;
+  auto ep = parse_redis_url(opts.url, &err);
+  if (!ep) {
+    r.ec = store_errc::invalid_argument;
+    r.error = err;
+    return r;
+  }
+  auto s = std::make_shared<state>();
+  s->opts = std::move(opts);
+  const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,
+                                     detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
+                                     detail::lua_stats};
+  static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
+  for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
+  redis_connection_options co;
+  co.endpoint = *ep;
+  co.connect_timeout = s->opts.connect_timeout;
+  co.request_timeout = s->opts.request_timeout;
+  co.backoff_min = s->opts.backoff_min;
+  co.backoff_max = s->opts.backoff_max;
+  s->conn = redis_connection::create(std::move(ex), co);
+  std::weak_ptr<state> weak = s;
+  s->conn->set_init_hook([weak](std::function<void(std::error_code, std::string)> done) {
+    if (auto st = weak.lock()) return st->init(std::move(done));
+    done(store_errc::shutting_down, "store destroyed");
+  });
+  s->conn->start();
+  r.store.reset(new redis_store(std::move(s)));
+  return r;
+}
+
+void redis_store::admit(admit_request req, store_callback<admit_result> cb) {
+  on_strand(s_, [s = s_, req = std::move(req), cb = std::move(cb)]() mutable {
+    s->admit_on_strand(std::move(req), std::move(cb));
+  });
+}
+
+void redis_store::admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) {
+  on_strand(s_, [s = s_, reqs = std::move(reqs), cb = std::move(cb)]() mutable {
+    struct agg {
+      std::vector<admit_result> results;
+      std::size_t remaining;
+      std::error_code ec;
+      store_callback<std::vector<admit_result>> cb;
+    };
+    if (reqs.empty()) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, {}); });
+      return;
+    }
+    auto a = std::make_shared<agg>(agg{std::vector<admit_result>(reqs.size()), reqs.size(), {}, std::move(cb)});
+    // Pipelined: every EVALSHA is written in the same round; replies arrive in order.
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+      s->admit_on_strand(std::move(reqs[i]), [a, i](std::error_code ec, admit_result r) {
+        if (ec && !a->ec) a->ec = ec;
+        a->results[i] = std::move(r);
+        if (--a->remaining == 0) {
+          if (a->ec) return a->cb(a->ec, {});
+          a->cb({}, std::move(a->results));
+        }
+      });
+    }
+  });
+}
+
+void redis_store::suppress(suppression_record rec, store_callback<done> cb) {
+  on_strand(s_, [s = s_, rec = std::move(rec), cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand({"HSETNX", s->num_key(rec.number_key, "sup"), rec.sender,
+                                join({rec.reason, rec.source, num(rec.at_ms), s->seal(rec.e164)})},
+                               [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+                                 fail_or<done>(cb, ec, v, [] { return done{}; });
+                               });
+  });
+}
+
+void redis_store::unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) {
+  on_strand(s_, [s = s_, number_key = std::move(number_key), sender = std::move(sender), cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand({"HDEL", s->num_key(number_key, "sup"), sender},
+                               [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+                                 fail_or<bool>(cb, ec, v, [&] { return v.integer > 0; });
+                               });
+  });
+}
+
+void redis_store::is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
+                                store_callback<bool> cb) {
+  on_strand(s_, [s = s_, number_key = std::move(number_key), sender = std::move(sender), scope,
+                 cb = std::move(cb)]() mutable {
+    std::vector<std::string> cmd;
+    if (scope == opt_out_scope::global) {
+      cmd = {"HLEN", s->num_key(number_key, "sup")};
+    } else {
+      cmd = {"HMGET", s->num_key(number_key, "sup"), "", sender};
+    }
+    s->conn->command_on_strand(std::move(cmd), [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+      fail_or<bool>(cb, ec, v, [&] {
+        if (v.k == redis_value::kind::integer) return v.integer > 0;
+        for (const auto& e : v.elements)
+          if (!e.is_nil()) return true;
+        return false;
+      });
+    });
+  });
+}
+
+namespace {
+
+void consent_op(const std::shared_ptr<redis_store::state>& s, bool grant, consent_record rec,
+                std::function<void(std::error_code, bool)> cb) {
+  std::string sealed = s->seal(rec.e164);
+  std::string field = join({rec.category, rec.sender});
+  std::string value = join({rec.source, rec.evidence, num(rec.at_ms), sealed});
+  std::string ledger = join({grant ? "1" : "0", rec.category, rec.sender, rec.source, rec.evidence, num(rec.at_ms), sealed});
+  s->eval(script::consent, {s->num_key(rec.number_key, "con"), s->num_key(rec.number_key, "ledger")},
+          {grant ? "grant" : "revoke", field, value, ledger}, [cb = std::move(cb)](std::error_code ec, redis_value v) {
+            if (!ec && v.is_error()) ec = store_errc::io_error;
+            cb(ec, !ec && v.integer > 0);
+          });
+}
+
+}  // namespace
+
+void redis_store::grant_consent(consent_record rec, store_callback<done> cb) {
+  on_strand(s_, [s = s_, rec = std::move(rec), cb = std::move(cb)]() mutable {
+    consent_op(s, true, std::move(rec), [cb = std::move(cb)](std::error_code ec, bool) { cb(ec, done{}); });
+  });
+}
+
+void redis_store::revoke_consent(consent_record rec, store_callback<bool> cb) {
+  on_strand(s_, [s = s_, rec = std::move(rec), cb = std::move(cb)]() mutable {
+    consent_op(s, false, std::move(rec), std::move(cb));
+  });
+}
+
+void redis_store::lookup_number(std::string number_key, store_callback<number_facts> cb) {
+  on_strand(s_, [s = s_, nk = std::move(number_key), cb = std::move(cb)]() mutable {
+    struct agg {
+      redis_value sup, con, ledger;
+      int remaining = 3;
+      std::error_code ec;
+    };
+    auto a = std::make_shared<agg>();
+    auto finish = [s, nk, a, cb = std::move(cb)]() mutable {
+      if (a->ec) return cb(a->ec, number_facts{});
+      number_facts f;
+      for (const auto& [sender, val] : to_map(a->sup)) {
+        auto p = split(val, 4);
+        f.suppressions.push_back({nk, s->unseal(p[3]), sender, p[0], p[1], to_i64(p[2])});
+      }
+      std::sort(f.suppressions.begin(), f.suppressions.end(),
+                [](const auto& x, const auto& y) { return x.sender < y.sender; });
+      for (const auto& [field, val] : to_map(a->con)) {
+        auto k = split(field, 2);
+        auto p = split(val, 4);
+        f.consents.push_back({nk, s->unseal(p[3]), k[0], k[1], p[0], p[1], to_i64(p[2])});
+      }
+      std::sort(f.consents.begin(), f.consents.end(), [](const auto& x, const auto& y) {
+        return std::tie(x.category, x.sender) < std::tie(y.category, y.sender);
+      });
+      for (const auto& e : a->ledger.elements) {
+        auto p = split(e.str, 7);
+        f.ledger.push_back({p[0] == "1", {nk, s->unseal(p[6]), p[1], p[2], p[3], p[4], to_i64(p[5])}});
+      }
+      cb({}, std::move(f));
+    };
+    auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
+    auto part = [a, shared_finish](redis_value agg::*slot) {
+      return [a, shared_finish, slot](std::error_code ec, redis_value v) {
+        if (!ec && v.is_error()) ec = store_errc::io_error;
+        if (ec && !a->ec) a->ec = ec;
+        (*a).*slot = std::move(v);
+        if (--a->remaining == 0) (*shared_finish)();
+      };
+    };
+    s->conn->command_on_strand({"HGETALL", s->num_key(nk, "sup")}, part(&agg::sup));
+    s->conn->command_on_strand({"HGETALL", s->num_key(nk, "con")}, part(&agg::con));
+    s->conn->command_on_strand({"LRANGE", s->num_key(nk, "ledger"), "0", "-1"}, part(&agg::ledger));
+  });
+}
+
+void redis_store::get_message(std::string id, store_callback<std::optional<message_record>> cb) {
+  on_strand(s_, [s = s_, id = std::move(id), cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand({"HGETALL", s->msg_key(id)}, [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+      fail_or<std::optional<message_record>>(cb, ec, v, [&]() -> std::optional<message_record> {
+        if (v.elements.empty()) return std::nullopt;
+        return s->message_from(to_map(v));
+      });
+    });
+  });
+}
+
+void redis_store::set_status(status_update u, store_callback<status_result> cb) {
+  on_strand(s_, [s = s_, u = std::move(u), cb = std::move(cb)]() mutable {
+    std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+    s->eval(script::set_status, {s->msg_key(u.message_id)},
+            {std::string(to_string(u.status)), u.carrier_message_id, u.error, num(u.at_ms), s->corr_prefix(), num(expires)},
+            [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              if (!ec && v.elements.size() < 3) ec = store_errc::io_error;
+              fail_or<status_result>(cb, ec, v, [&] {
+                status_result r;
+                r.found = v.elements[0].integer == 1;
+                r.applied = v.elements[1].integer == 1;
+                r.current = parse_message_status(v.elements[2].str).value_or(message_status::queued);
+                return r;
+              });
+            });
+  });
+}
+
+void redis_store::correlate(std::string carrier, std::string carrier_message_id, std::int64_t,
+                            store_callback<std::optional<std::string>> cb) {
+  on_strand(s_, [s = s_, carrier = std::move(carrier), cmid = std::move(carrier_message_id), cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand({"GET", s->corr_prefix() + "{" + carrier + "}:" + cmid},
+                               [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+                                 fail_or<std::optional<std::string>>(cb, ec, v, [&]() -> std::optional<std::string> {
+                                   if (v.is_nil()) return std::nullopt;
+                                   return v.str;
+                                 });
+                               });
+  });
+}
+
+void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
+  on_strand(s_, [s = s_, req = std::move(req), cb = std::move(cb)]() mutable {
+    s->eval(script::claim,
+            {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease"),
+             s->queue_key(req.carrier, "seq")},
+            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->opts.key_prefix},
+            [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              if (!ec && v.elements.size() < 2) ec = store_errc::io_error;
+              fail_or<claim_result>(cb, ec, v, [&] {
+                claim_result out;
+                for (const auto& e : v.elements[0].elements) {
+                  if (e.elements.empty()) continue;
+                  auto f = to_map(e, 1);
+                  queue_entry q;
+                  q.message = s->message_from(f);
+                  q.lease_id = e.elements[0].str;
+                  q.deliveries = static_cast<int>(to_i64(f["dlv"]));
+                  out.entries.push_back(std::move(q));
+                }
+                for (const auto& e : v.elements[1].elements) out.suppressed.push_back(s->message_from(to_map(e)));
+                return out;
+              });
+            });
+  });
+}
+
+namespace {
+
+void release(const std::shared_ptr<redis_store::state>& s, std::string carrier, std::string id, std::string lease,
+             const char* mode, std::int64_t at, std::string error, store_callback<done> cb) {
+  on_strand(s, [s, carrier = std::move(carrier), id = std::move(id), lease = std::move(lease), mode, at,
+                error = std::move(error), cb = std::move(cb)]() mutable {
+    s->eval(script::release, {s->queue_key(carrier, "lease"), s->queue_key(carrier, "sched"), s->msg_key(id)},
+            {id, lease, mode, num(at), error}, [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              if (!ec && v.is_error()) ec = store_errc::io_error;
+              if (!ec && v.integer != 1) ec = store_errc::lease_lost;
+              cb(ec, done{});
+            });
+  });
+}
+
+}  // namespace
+
+void redis_store::ack(std::string carrier, std::string message_id, std::string lease_id, store_callback<done> cb) {
+  release(s_, std::move(carrier), std::move(message_id), std::move(lease_id), "ack", 0, {}, std::move(cb));
+}
+
+void redis_store::nack(std::string carrier, std::string message_id, std::string lease_id, std::int64_t retry_at_ms,
+                       std::string error, store_callback<done> cb) {
+  release(s_, std::move(carrier), std::move(message_id), std::move(lease_id), "nack", retry_at_ms, std::move(error),
+          std::move(cb));
+}
+
+void redis_store::reschedule(std::string carrier, std::string message_id, std::string lease_id, std::int64_t at_ms,
+                             store_callback<done> cb) {
+  release(s_, std::move(carrier), std::move(message_id), std::move(lease_id), "reschedule", at_ms, {}, std::move(cb));
+}
+
+void redis_store::idempotency_get(std::string key, std::int64_t now_ms,
+                                  store_callback<std::optional<idempotency_record>> cb) {
+  on_strand(s_, [s = s_, key = std::move(key), now_ms, cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand(
+        {"HMGET", s->idem_key(key), "hash", "mid", "resp", "cr", "exp"},
+        [key, now_ms, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+          fail_or<std::optional<idempotency_record>>(cb, ec, v, [&]() -> std::optional<idempotency_record> {
+            if (v.elements.size() < 5 || v.elements[0].is_nil()) return std::nullopt;
+            idempotency_record r{key, v.elements[0].str, v.elements[1].str, v.elements[2].str,
+                                 to_i64(v.elements[3].str), to_i64(v.elements[4].str)};
+            if (r.expires_at_ms <= now_ms) return std::nullopt;
+            return r;
+          });
+        });
+  });
+}
+
+void redis_store::idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) {
+  on_strand(s_, [s = s_, rec = std::move(rec), now_ms, cb = std::move(cb)]() mutable {
+    if (rec.created_at_ms == 0) rec.created_at_ms = now_ms;
+    if (rec.expires_at_ms == 0) rec.expires_at_ms = now_ms + 24LL * 3600 * 1000;
+    s->eval(script::idempotency_put, {s->idem_key(rec.key)},
+            {rec.request_hash, rec.message_id, rec.response, num(rec.created_at_ms), num(rec.expires_at_ms)},
+            [key = rec.key, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              if (!ec && v.elements.size() < 5) ec = store_errc::io_error;
+              fail_or<idempotency_record>(cb, ec, v, [&] {
+                return idempotency_record{key, v.elements[0].str, v.elements[1].str, v.elements[2].str,
+                                          to_i64(v.elements[3].str), to_i64(v.elements[4].str)};
+              });
+            });
+  });
+}
+
+void redis_store::stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) {
+  on_strand(s_, [s = s_, carrier = std::move(carrier), now_ms, cb = std::move(cb)]() mutable {
+    s->eval(script::stats,
+            {s->queue_key(carrier, "ready"), s->queue_key(carrier, "sched"), s->queue_key(carrier, "lease")},
+            {num(now_ms), s->msg_prefix()}, [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              if (!ec && v.elements.size() < 4) ec = store_errc::io_error;
+              fail_or<queue_stats>(cb, ec, v, [&] {
+                return queue_stats{v.elements[0].integer, v.elements[1].integer, v.elements[2].integer,
+                                   v.elements[3].integer};
+              });
+            });
+  });
+}
+
+void redis_store::health(store_callback<health_info> cb) {
+  on_strand(s_, [s = s_, cb = std::move(cb)]() mutable {
+    if (s->conn->current_state() != redis_connection::state::ready) {
+      std::string why = s->conn->last_error().empty() ? "connecting to Redis" : s->conn->last_error();
+      std::error_code ec = s->conn->current_state() == redis_connection::state::refused
+                               ? make_error_code(store_errc::not_ready)
+                               : make_error_code(store_errc::unavailable);
+      asio::post(s->conn->strand(), [cb = std::move(cb), ec, why] { cb(ec, health_info{false, why}); });
+      return;
+    }
+    s->conn->command_on_strand({"PING"}, [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+      if (!ec && (v.is_error() || v.str != "PONG")) ec = store_errc::io_error;
+      if (ec) return cb(ec, health_info{false, "PING failed: " + ec.message()});
+      cb({}, health_info{true, s->server_info});
+    });
+  });
+}
+
+}  // namespace policy

@@ -1,0 +1,83 @@
+#pragma once
+
+// Store on Redis (docs/stores.md): one hiredis async connection bridged to Asio, commands
+// pipelined, the atomic operations as Lua scripts (policy/lua/*.lua, embedded at build time)
+// loaded at every (re)connect and called with EVALSHA (EVAL on NOSCRIPT).
+//
+// Completions run on the store's strand (made from the executor given to create()). The executor
+// must keep running until the store is destroyed and a moment after (the destructor posts the
+// shutdown; pending operations then complete with store_errc::shutting_down).
+//
+// Readiness: at every connect the server must have `appendonly yes` and
+// `maxmemory-policy noeviction` (checked with INFO); otherwise every operation fails with
+// store_errc::not_ready and health() says why. While disconnected, operations fail at once with
+// store_errc::unavailable (fail closed) and the connection retries with exponential back-off.
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "policy/number_key.hpp"
+#include "policy/store.hpp"
+
+namespace policy {
+
+struct redis_options {
+  std::string url = "redis://127.0.0.1:6379/0";
+  std::string key_prefix = "smsgw:";  // every key starts with it (tests use a unique prefix)
+  std::shared_ptr<const number_secrets> secrets;  // required: seals E.164 at rest
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds request_timeout{2000};
+  std::chrono::milliseconds backoff_min{50};
+  std::chrono::milliseconds backoff_max{2000};
+  bool require_durability = true;  // appendonly yes + noeviction; false only for experiments
+};
+
+class redis_store final : public store {
+ public:
+  struct create_result {
+    std::unique_ptr<redis_store> store;
+    std::error_code ec;
+    std::string error;
+  };
+  // Validates the options and starts connecting (asynchronously). Poll health() to know when it
+  // is ready.
+  static create_result create(boost::asio::any_io_executor ex, redis_options opts);
+  ~redis_store() override;
+
+  void admit(admit_request req, store_callback<admit_result> cb) override;
+  void admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) override;
+  void suppress(suppression_record rec, store_callback<done> cb) override;
+  void unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) override;
+  void is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
+                     store_callback<bool> cb) override;
+  void grant_consent(consent_record rec, store_callback<done> cb) override;
+  void revoke_consent(consent_record rec, store_callback<bool> cb) override;
+  void lookup_number(std::string number_key, store_callback<number_facts> cb) override;
+  void get_message(std::string id, store_callback<std::optional<message_record>> cb) override;
+  void set_status(status_update u, store_callback<status_result> cb) override;
+  void correlate(std::string carrier, std::string carrier_message_id, std::int64_t now_ms,
+                 store_callback<std::optional<std::string>> cb) override;
+  void claim(claim_request req, store_callback<claim_result> cb) override;
+  void ack(std::string carrier, std::string message_id, std::string lease_id, store_callback<done> cb) override;
+  void nack(std::string carrier, std::string message_id, std::string lease_id, std::int64_t retry_at_ms,
+            std::string error, store_callback<done> cb) override;
+  void reschedule(std::string carrier, std::string message_id, std::string lease_id, std::int64_t at_ms,
+                  store_callback<done> cb) override;
+  void idempotency_get(std::string key, std::int64_t now_ms,
+                       store_callback<std::optional<idempotency_record>> cb) override;
+  void idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) override;
+  void stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) override;
+  void health(store_callback<health_info> cb) override;
+
+  struct state;
+
+ private:
+  explicit redis_store(std::shared_ptr<state> s);
+  std::shared_ptr<state> s_;
+};
+
+}  // namespace policy

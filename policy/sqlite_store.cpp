@@ -1,0 +1,853 @@
+#include "policy/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+namespace policy {
+namespace {
+
+// SQLite failures inside a job: converted to store_errc::io_error at the job boundary.
+struct sql_failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Schema migrations: index i brings the schema from version i to i + 1. Append only.
+constexpr const char* migrations[] = {
+    // v1
+    R"sql(
+CREATE TABLE suppressions(
+  number_key TEXT NOT NULL, sender TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (number_key, sender)) WITHOUT ROWID;
+CREATE TABLE consents(
+  number_key TEXT NOT NULL, category TEXT NOT NULL, sender TEXT NOT NULL, source TEXT NOT NULL,
+  evidence TEXT NOT NULL, at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (number_key, category, sender)) WITHOUT ROWID;
+CREATE TABLE consent_ledger(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, number_key TEXT NOT NULL, category TEXT NOT NULL,
+  sender TEXT NOT NULL, granted INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '');
+CREATE INDEX consent_ledger_by_number ON consent_ledger(number_key, seq);
+CREATE TABLE cap_events(
+  number_key TEXT NOT NULL, category TEXT NOT NULL, campaign TEXT NOT NULL, at_ms INTEGER NOT NULL,
+  message_id TEXT NOT NULL);
+CREATE INDEX cap_events_by_number ON cap_events(number_key, category, at_ms);
+CREATE TABLE messages(
+  id TEXT PRIMARY KEY, number_key TEXT NOT NULL, e164_sealed TEXT NOT NULL, carrier TEXT NOT NULL,
+  sender TEXT NOT NULL, text TEXT NOT NULL, category TEXT NOT NULL, campaign TEXT NOT NULL,
+  client_ref TEXT NOT NULL, segments INTEGER NOT NULL, encoding TEXT NOT NULL,
+  status TEXT NOT NULL, carrier_message_id TEXT NOT NULL, error TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, send_at_ms INTEGER NOT NULL,
+  valid_until_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, scope TEXT NOT NULL)
+  WITHOUT ROWID;
+CREATE INDEX messages_by_number ON messages(number_key);
+CREATE INDEX messages_by_update ON messages(updated_ms);
+CREATE TABLE queue(
+  message_id TEXT NOT NULL UNIQUE, carrier TEXT NOT NULL, due_ms INTEGER NOT NULL,
+  lease_id TEXT NOT NULL DEFAULT '', deliveries INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX queue_by_due ON queue(carrier, due_ms);
+CREATE TABLE correlations(
+  carrier TEXT NOT NULL, carrier_message_id TEXT NOT NULL, message_id TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL, PRIMARY KEY (carrier, carrier_message_id)) WITHOUT ROWID;
+CREATE TABLE idempotency(
+  key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, message_id TEXT NOT NULL,
+  response TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE webhook_outbox(
+  event_id TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, dead INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
+)sql",
+};
+static_assert(std::size(migrations) == sqlite_store::schema_version);
+
+#define SMSGW_MSG_COLS                                                                             \
+  "id, number_key, e164_sealed, carrier, sender, text, category, campaign, client_ref, segments, " \
+  "encoding, status, carrier_message_id, error, created_ms, updated_ms, send_at_ms, "            \
+  "valid_until_ms, attempts, scope"
+
+// A cached prepared statement in use: bound, stepped, reset on destruction.
+class query {
+ public:
+  query(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  query(const query&) = delete;
+  query& operator=(const query&) = delete;
+  ~query() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  query& bind(int i, std::string_view v) {
+    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  query& bind(int i, std::int64_t v) {
+    check(sqlite3_bind_int64(s_, i, v));
+    return *this;
+  }
+  query& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  // true: a row is available; false: done.
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw sql_failure(sqlite3_errmsg(db_));
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  std::string str(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+  }
+  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) throw sql_failure(sqlite3_errmsg(db_));
+  }
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+std::string_view scope_name(opt_out_scope s) { return s == opt_out_scope::global ? "global" : "sender"; }
+
+}  // namespace
+
+// A request waiting for the writer thread.
+struct sqlite_job {
+  virtual ~sqlite_job() = default;
+  // Runs inside the group transaction; false = failed (its savepoint is rolled back).
+  virtual bool execute(sqlite_store::impl& s) = 0;
+  // After the commit (or its failure): hand the completion to the completion executor.
+  virtual void complete(sqlite_store::impl& s, std::error_code commit_ec) = 0;
+};
+
+class sqlite_store::impl {
+ public:
+  explicit impl(sqlite_options o) : opts_(std::move(o)) {
+    std::random_device rd;
+    instance_tag_ = std::to_string(rd()) + std::to_string(rd());
+  }
+
+  ~impl() {
+    {
+      std::lock_guard lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    for (auto& [_, st] : stmts_) sqlite3_finalize(st);
+    if (db_) sqlite3_close_v2(db_);
+  }
+
+  std::string open_db() {
+    std::error_code fec;
+    std::filesystem::path p(opts_.path);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), fec);
+    if (sqlite3_open_v2(opts_.path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      return "cannot open SQLite database " + opts_.path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+    }
+    sqlite3_busy_timeout(db_, opts_.busy_timeout_ms);
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      exec(opts_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+      exec("PRAGMA foreign_keys=OFF");
+      exec("BEGIN IMMEDIATE");
+      int version = user_version();
+      if (version > sqlite_store::schema_version) {
+        exec("ROLLBACK");
+        return "SQLite database " + opts_.path + " has schema version " + std::to_string(version) +
+               ", newer than this build (" + std::to_string(sqlite_store::schema_version) + ")";
+      }
+      for (int v = version; v < sqlite_store::schema_version; ++v) {
+        exec(migrations[v]);
+        exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+      }
+      exec("COMMIT");
+    } catch (const sql_failure& e) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return "SQLite database " + opts_.path + ": " + e.what();
+    }
+    thread_ = std::thread([this] { run(); });
+    return {};
+  }
+
+  void submit(std::unique_ptr<sqlite_job> j) {
+    {
+      std::lock_guard lk(mu_);
+      queue_.push_back(std::move(j));
+    }
+    cv_.notify_one();
+  }
+
+  void deliver(std::function<void()> fn) {
+    if (opts_.post) {
+      opts_.post(std::move(fn));
+    } else {
+      fn();
+    }
+  }
+
+  // --- helpers used by the operations (writer thread only) ---
+
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw sql_failure(msg);
+    }
+  }
+
+  int user_version() {
+    query q = prepare("PRAGMA user_version");
+    return q.step() ? static_cast<int>(q.i64(0)) : 0;
+  }
+
+  // `sql` must be a string literal: its address keys the statement cache.
+  query prepare(const char* sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end()) {
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
+        throw sql_failure(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
+      }
+      it = stmts_.emplace(sql, st).first;
+    }
+    return query(db_, it->second);
+  }
+
+  int changes() const { return sqlite3_changes(db_); }
+
+  std::string seal(const std::string& e164) const {
+    return e164.empty() || !opts_.secrets ? std::string() : opts_.secrets->seal(e164);
+  }
+  std::string unseal(const std::string& sealed) const {
+    if (sealed.empty() || !opts_.secrets) return {};
+    return opts_.secrets->open(sealed).value_or(std::string());
+  }
+  std::string new_lease_id() { return instance_tag_ + "-" + std::to_string(++lease_counter_); }
+
+  message_record read_message(const query& q) const {
+    message_record m;
+    m.id = q.str(0);
+    m.number_key = q.str(1);
+    m.e164 = unseal(q.str(2));
+    m.carrier = q.str(3);
+    m.sender = q.str(4);
+    m.text = q.str(5);
+    m.category = q.str(6);
+    m.campaign = q.str(7);
+    m.client_ref = q.str(8);
+    m.segments = static_cast<int>(q.i64(9));
+    m.encoding = q.str(10);
+    auto st = parse_message_status(q.str(11));
+    if (!st) throw sql_failure("unknown message status " + q.str(11));
+    m.status = *st;
+    m.carrier_message_id = q.str(12);
+    m.error = q.str(13);
+    m.created_at_ms = q.i64(14);
+    m.updated_at_ms = q.i64(15);
+    m.send_at_ms = q.i64(16);
+    m.valid_until_ms = q.i64(17);
+    m.attempts = static_cast<int>(q.i64(18));
+    m.scope = q.str(19) == "global" ? opt_out_scope::global : opt_out_scope::sender;
+    return m;
+  }
+
+  std::optional<message_record> load_message(const std::string& id) {
+    query q = prepare("SELECT " SMSGW_MSG_COLS " FROM messages WHERE id=?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return read_message(q);
+  }
+
+  bool suppressed(const std::string& number_key, const std::string& sender, opt_out_scope scope) {
+    if (scope == opt_out_scope::global) {
+      query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? LIMIT 1");
+      q.bind(1, number_key);
+      return q.step();
+    }
+    query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? AND sender IN ('', ?) LIMIT 1");
+    q.bind(1, number_key).bind(2, sender);
+    return q.step();
+  }
+
+  admit_result admit_one(admit_request& r) {
+    admit_result res;
+    const auto& m = r.message;
+    // Idempotency first: a replay must not be decided again.
+    if (!r.idempotency_key.empty()) {
+      query q = prepare("SELECT request_hash, message_id FROM idempotency WHERE key=? AND expires_ms>?");
+      q.bind(1, r.idempotency_key).bind(2, r.now_ms);
+      if (q.step()) {
+        res.duplicate = true;
+        res.existing_request_hash = q.str(0);
+        res.existing_message_id = q.str(1);
+        return res;
+      }
+    }
+    if (suppressed(m.number_key, r.sender, r.scope)) {
+      res.refused = reason::recipient_opted_out;
+      return res;
+    }
+    if (r.consent_required) {
+      bool found;
+      if (r.consent_per_sender) {
+        query q = prepare("SELECT 1 FROM consents WHERE number_key=? AND category=? AND sender IN ('', ?) LIMIT 1");
+        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.sender);
+        found = q.step();
+      } else {
+        query q = prepare("SELECT 1 FROM consents WHERE number_key=? AND category=? LIMIT 1");
+        q.bind(1, m.number_key).bind(2, r.category);
+        found = q.step();
+      }
+      if (!found) {
+        res.refused = reason::no_consent;
+        return res;
+      }
+    }
+    std::int64_t longest = 0;
+    for (const auto& c : r.caps) {
+      if (c.per_campaign && r.campaign.empty()) continue;
+      longest = std::max(longest, c.window_seconds * 1000);
+      std::int64_t count;
+      if (c.per_campaign) {
+        query q = prepare(
+            "SELECT COUNT(*) FROM cap_events WHERE number_key=? AND category=? AND at_ms>? AND campaign=?");
+        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.now_ms - c.window_seconds * 1000).bind(4, r.campaign);
+        q.step();
+        count = q.i64(0);
+      } else {
+        query q = prepare("SELECT COUNT(*) FROM cap_events WHERE number_key=? AND category=? AND at_ms>?");
+        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.now_ms - c.window_seconds * 1000);
+        q.step();
+        count = q.i64(0);
+      }
+      if (count >= c.max) {
+        res.refused = reason::frequency_capped;
+        return res;
+      }
+    }
+    if (r.quiet.k == quiet_outcome::kind::reject) {
+      res.refused = reason::quiet_hours;
+      return res;
+    }
+    std::int64_t send_at = r.now_ms;
+    if (m.send_at_ms > send_at) send_at = m.send_at_ms;
+    if (r.quiet.k == quiet_outcome::kind::defer && r.quiet.defer_until_ms > send_at) send_at = r.quiet.defer_until_ms;
+    res.status = send_at > r.now_ms ? message_status::scheduled : message_status::queued;
+    res.send_at_ms = send_at;
+
+    if (longest > 0) {
+      {
+        query q = prepare("DELETE FROM cap_events WHERE number_key=? AND category=? AND at_ms<=?");
+        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.now_ms - longest);
+        q.run();
+      }
+      query q = prepare("INSERT INTO cap_events(number_key, category, campaign, at_ms, message_id) VALUES (?,?,?,?,?)");
+      q.bind(1, m.number_key).bind(2, r.category).bind(3, r.campaign).bind(4, r.now_ms).bind(5, m.id);
+      q.run();
+    }
+    {
+      query q = prepare("INSERT INTO messages(" SMSGW_MSG_COLS
+                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      q.bind(1, m.id).bind(2, m.number_key).bind(3, seal(m.e164)).bind(4, m.carrier).bind(5, m.sender);
+      q.bind(6, m.text).bind(7, r.category).bind(8, r.campaign).bind(9, m.client_ref).bind(10, m.segments);
+      q.bind(11, m.encoding).bind(12, to_string(res.status)).bind(13, std::string_view()).bind(14, std::string_view());
+      q.bind(15, m.created_at_ms ? m.created_at_ms : r.now_ms).bind(16, r.now_ms).bind(17, send_at);
+      q.bind(18, m.valid_until_ms).bind(19, 0).bind(20, scope_name(r.scope));
+      q.run();
+    }
+    {
+      query q = prepare("INSERT INTO queue(message_id, carrier, due_ms) VALUES (?,?,?)");
+      q.bind(1, m.id).bind(2, m.carrier).bind(3, send_at);
+      q.run();
+    }
+    if (!r.idempotency_key.empty()) {
+      query q = prepare(
+          "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
+          "VALUES (?,?,?,'',?,?)");
+      q.bind(1, r.idempotency_key).bind(2, r.request_hash).bind(3, m.id).bind(4, r.now_ms);
+      q.bind(5, r.now_ms + r.idempotency_ttl_ms);
+      q.run();
+    }
+    return res;
+  }
+
+  std::string health_detail() {
+    query q = prepare("PRAGMA journal_mode");
+    std::string mode = q.step() ? q.str(0) : "?";
+    return "sqlite " + std::string(sqlite3_libversion()) + ", schema v" + std::to_string(user_version()) +
+           ", journal " + mode + ", " + opts_.path;
+  }
+
+ private:
+  void run() {
+    std::vector<std::unique_ptr<sqlite_job>> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        std::size_t n = std::min<std::size_t>(queue_.size(), static_cast<std::size_t>(std::max(1, opts_.max_batch)));
+        for (std::size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      std::error_code commit_ec;
+      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        // Another connection held the write lock beyond the busy timeout, or I/O failed.
+        commit_ec = store_errc::unavailable;
+      } else {
+        for (auto& j : batch) {
+          sqlite3_exec(db_, "SAVEPOINT job", nullptr, nullptr, nullptr);
+          bool ok = j->execute(*this);
+          if (!ok) sqlite3_exec(db_, "ROLLBACK TO job", nullptr, nullptr, nullptr);
+          sqlite3_exec(db_, "RELEASE job", nullptr, nullptr, nullptr);
+        }
+        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+          sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+          commit_ec = store_errc::io_error;
+        }
+      }
+      for (auto& j : batch) j->complete(*this, commit_ec);
+      batch.clear();
+    }
+  }
+
+  sqlite_options opts_;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const void*, sqlite3_stmt*> stmts_;
+  std::string instance_tag_;
+  std::uint64_t lease_counter_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<sqlite_job>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+namespace {
+
+template <class R>
+class typed_job final : public sqlite_job {
+ public:
+  using fn_t = std::function<R(sqlite_store::impl&, std::error_code&)>;
+  typed_job(fn_t fn, store_callback<R> cb) : fn_(std::move(fn)), cb_(std::move(cb)) {}
+
+  bool execute(sqlite_store::impl& s) override {
+    try {
+      result_ = fn_(s, ec_);
+    } catch (const sql_failure&) {
+      ec_ = store_errc::io_error;
+    }
+    return !ec_;
+  }
+
+  void complete(sqlite_store::impl& s, std::error_code commit_ec) override {
+    std::error_code ec = commit_ec ? commit_ec : ec_;
+    R r = ec ? R{} : std::move(result_);
+    s.deliver([cb = std::move(cb_), ec, r = std::move(r)]() mutable { cb(ec, std::move(r)); });
+  }
+
+ private:
+  fn_t fn_;
+  store_callback<R> cb_;
+  R result_{};
+  std::error_code ec_;
+};
+
+}  // namespace
+
+// Queues one job whose body runs on the writer thread inside the group transaction.
+#define SMSGW_SUBMIT(R, CB, ...) \
+  impl_->submit(std::make_unique<typed_job<R>>( \
+      [=](sqlite_store::impl& s, std::error_code& ec) mutable -> R __VA_ARGS__, std::move(CB)))
+
+sqlite_store::sqlite_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+sqlite_store::~sqlite_store() = default;
+
+sqlite_store::open_result sqlite_store::open(sqlite_options opts) {
+  open_result r;
+  if (!opts.secrets) {
+    r.ec = store_errc::invalid_argument;
+    r.error = "sqlite store: number secrets are required";
+    return r;
+  }
+  auto i = std::make_unique<impl>(std::move(opts));
+  std::string err = i->open_db();
+  if (!err.empty()) {
+    r.ec = err.find("newer than this build") != std::string::npos ? make_error_code(store_errc::corrupt)
+                                                                    : make_error_code(store_errc::unavailable);
+    r.error = std::move(err);
+    return r;
+  }
+  r.store.reset(new sqlite_store(std::move(i)));
+  return r;
+}
+
+void sqlite_store::admit(admit_request req, store_callback<admit_result> cb) {
+  SMSGW_SUBMIT(admit_result, cb, {
+    (void)ec;
+    return s.admit_one(req);
+  });
+}
+
+void sqlite_store::admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) {
+  SMSGW_SUBMIT(std::vector<admit_result>, cb, {
+    (void)ec;
+    std::vector<admit_result> out;
+    out.reserve(reqs.size());
+    for (auto& r : reqs) out.push_back(s.admit_one(r));
+    return out;
+  });
+}
+
+void sqlite_store::suppress(suppression_record rec, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "INSERT OR IGNORE INTO suppressions(number_key, sender, reason, source, at_ms, e164_sealed) "
+        "VALUES (?,?,?,?,?,?)");
+    q.bind(1, rec.number_key).bind(2, rec.sender).bind(3, rec.reason).bind(4, rec.source).bind(5, rec.at_ms);
+    q.bind(6, s.seal(rec.e164));
+    q.run();
+    return done{};
+  });
+}
+
+void sqlite_store::unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) {
+  SMSGW_SUBMIT(bool, cb, {
+    (void)ec;
+    query q = s.prepare("DELETE FROM suppressions WHERE number_key=? AND sender=?");
+    q.bind(1, number_key).bind(2, sender);
+    q.run();
+    return s.changes() > 0;
+  });
+}
+
+void sqlite_store::is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
+                                 store_callback<bool> cb) {
+  SMSGW_SUBMIT(bool, cb, {
+    (void)ec;
+    return s.suppressed(number_key, sender, scope);
+  });
+}
+
+void sqlite_store::grant_consent(consent_record rec, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    (void)ec;
+    std::string sealed = s.seal(rec.e164);
+    {
+      query q = s.prepare(
+          "INSERT OR REPLACE INTO consents(number_key, category, sender, source, evidence, at_ms, e164_sealed) "
+          "VALUES (?,?,?,?,?,?,?)");
+      q.bind(1, rec.number_key).bind(2, rec.category).bind(3, rec.sender).bind(4, rec.source);
+      q.bind(5, rec.evidence).bind(6, rec.at_ms).bind(7, sealed);
+      q.run();
+    }
+    query q = s.prepare(
+        "INSERT INTO consent_ledger(number_key, category, sender, granted, source, evidence, at_ms, e164_sealed) "
+        "VALUES (?,?,?,1,?,?,?,?)");
+    q.bind(1, rec.number_key).bind(2, rec.category).bind(3, rec.sender).bind(4, rec.source);
+    q.bind(5, rec.evidence).bind(6, rec.at_ms).bind(7, sealed);
+    q.run();
+    return done{};
+  });
+}
+
+void sqlite_store::revoke_consent(consent_record rec, store_callback<bool> cb) {
+  SMSGW_SUBMIT(bool, cb, {
+    (void)ec;
+    bool removed;
+    {
+      query q = s.prepare("DELETE FROM consents WHERE number_key=? AND category=? AND sender=?");
+      q.bind(1, rec.number_key).bind(2, rec.category).bind(3, rec.sender);
+      q.run();
+      removed = s.changes() > 0;
+    }
+    query q = s.prepare(
+        "INSERT INTO consent_ledger(number_key, category, sender, granted, source, evidence, at_ms, e164_sealed) "
+        "VALUES (?,?,?,0,?,?,?,?)");
+    q.bind(1, rec.number_key).bind(2, rec.category).bind(3, rec.sender).bind(4, rec.source);
+    q.bind(5, rec.evidence).bind(6, rec.at_ms).bind(7, s.seal(rec.e164));
+    q.run();
+    return removed;
+  });
+}
+
+void sqlite_store::lookup_number(std::string number_key, store_callback<number_facts> cb) {
+  SMSGW_SUBMIT(number_facts, cb, {
+    (void)ec;
+    number_facts f;
+    {
+      query q = s.prepare(
+          "SELECT sender, reason, source, at_ms, e164_sealed FROM suppressions WHERE number_key=? ORDER BY sender");
+      q.bind(1, number_key);
+      while (q.step()) {
+        f.suppressions.push_back({number_key, s.unseal(q.str(4)), q.str(0), q.str(1), q.str(2), q.i64(3)});
+      }
+    }
+    {
+      query q = s.prepare(
+          "SELECT category, sender, source, evidence, at_ms, e164_sealed FROM consents WHERE number_key=? "
+          "ORDER BY category, sender");
+      q.bind(1, number_key);
+      while (q.step()) {
+        f.consents.push_back({number_key, s.unseal(q.str(5)), q.str(0), q.str(1), q.str(2), q.str(3), q.i64(4)});
+      }
+    }
+    query q = s.prepare(
+        "SELECT granted, category, sender, source, evidence, at_ms, e164_sealed FROM consent_ledger "
+        "WHERE number_key=? ORDER BY seq");
+    q.bind(1, number_key);
+    while (q.step()) {
+      f.ledger.push_back(
+          {q.i64(0) != 0, {number_key, s.unseal(q.str(6)), q.str(1), q.str(2), q.str(3), q.str(4), q.i64(5)}});
+    }
+    return f;
+  });
+}
+
+void sqlite_store::get_message(std::string id, store_callback<std::optional<message_record>> cb) {
+  SMSGW_SUBMIT(std::optional<message_record>, cb, {
+    (void)ec;
+    return s.load_message(id);
+  });
+}
+
+void sqlite_store::set_status(status_update u, store_callback<status_result> cb) {
+  SMSGW_SUBMIT(status_result, cb, {
+    (void)ec;
+    status_result r;
+    std::string carrier;
+    {
+      query q = s.prepare("SELECT status, carrier FROM messages WHERE id=?");
+      q.bind(1, u.message_id);
+      if (!q.step()) return r;
+      r.found = true;
+      r.current = parse_message_status(q.str(0)).value_or(message_status::queued);
+      carrier = q.str(1);
+    }
+    if (status_rank(u.status) <= status_rank(r.current)) return r;
+    {
+      query q = s.prepare(
+          "UPDATE messages SET status=?, carrier_message_id=CASE WHEN ?='' THEN carrier_message_id ELSE ? END, "
+          "error=CASE WHEN ?='' THEN error ELSE ? END, updated_ms=? WHERE id=?");
+      q.bind(1, to_string(u.status)).bind(2, u.carrier_message_id).bind(3, u.carrier_message_id);
+      q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
+      q.run();
+    }
+    if (u.status == message_status::submitted && !u.carrier_message_id.empty()) {
+      query q = s.prepare(
+          "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
+      std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+      q.bind(1, carrier).bind(2, u.carrier_message_id).bind(3, u.message_id).bind(4, expires);
+      q.run();
+    }
+    r.applied = true;
+    r.current = u.status;
+    return r;
+  });
+}
+
+void sqlite_store::correlate(std::string carrier, std::string carrier_message_id, std::int64_t now_ms,
+                             store_callback<std::optional<std::string>> cb) {
+  SMSGW_SUBMIT(std::optional<std::string>, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "SELECT message_id FROM correlations WHERE carrier=? AND carrier_message_id=? AND expires_ms>?");
+    q.bind(1, carrier).bind(2, carrier_message_id).bind(3, now_ms);
+    if (!q.step()) return std::optional<std::string>();
+    return std::optional<std::string>(q.str(0));
+  });
+}
+
+void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
+  SMSGW_SUBMIT(claim_result, cb, {
+    (void)ec;
+    claim_result out;
+    std::vector<std::pair<std::string, int>> due;
+    {
+      query q = s.prepare(
+          "SELECT message_id, deliveries FROM queue WHERE carrier=? AND due_ms<=? ORDER BY due_ms, rowid LIMIT ?");
+      q.bind(1, req.carrier).bind(2, req.now_ms).bind(3, std::max(0, req.max));
+      while (q.step()) due.emplace_back(q.str(0), static_cast<int>(q.i64(1)));
+    }
+    for (auto& [id, deliveries] : due) {
+      auto m = s.load_message(id);
+      if (!m) {  // orphan entry (message purged): drop it
+        query q = s.prepare("DELETE FROM queue WHERE message_id=?");
+        q.bind(1, id);
+        q.run();
+        continue;
+      }
+      if (s.suppressed(m->number_key, m->sender, m->scope)) {
+        {
+          query q = s.prepare("DELETE FROM queue WHERE message_id=?");
+          q.bind(1, id);
+          q.run();
+        }
+        if (!is_final(m->status)) {
+          query q = s.prepare("UPDATE messages SET status='rejected', error='recipient_opted_out', updated_ms=? WHERE id=?");
+          q.bind(1, req.now_ms).bind(2, id);
+          q.run();
+          m->status = message_status::rejected;
+          m->error = "recipient_opted_out";
+          m->updated_at_ms = req.now_ms;
+        }
+        out.suppressed.push_back(std::move(*m));
+        continue;
+      }
+      std::string lease = s.new_lease_id();
+      {
+        query q = s.prepare("UPDATE queue SET due_ms=?, lease_id=?, deliveries=deliveries+1 WHERE message_id=?");
+        q.bind(1, req.now_ms + req.lease_ms).bind(2, lease).bind(3, id);
+        q.run();
+      }
+      if (m->status == message_status::scheduled) {
+        query q = s.prepare("UPDATE messages SET status='queued', updated_ms=? WHERE id=? AND status='scheduled'");
+        q.bind(1, req.now_ms).bind(2, id);
+        q.run();
+        m->status = message_status::queued;
+        m->updated_at_ms = req.now_ms;
+      }
+      out.entries.push_back({std::move(*m), std::move(lease), deliveries + 1});
+    }
+    return out;
+  });
+}
+
+void sqlite_store::ack(std::string carrier, std::string message_id, std::string lease_id, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    query q = s.prepare("DELETE FROM queue WHERE message_id=? AND carrier=? AND lease_id=?");
+    q.bind(1, message_id).bind(2, carrier).bind(3, lease_id);
+    q.run();
+    if (s.changes() == 0) ec = store_errc::lease_lost;
+    return done{};
+  });
+}
+
+void sqlite_store::nack(std::string carrier, std::string message_id, std::string lease_id, std::int64_t retry_at_ms,
+                        std::string error, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    {
+      query q = s.prepare("UPDATE queue SET due_ms=?, lease_id='' WHERE message_id=? AND carrier=? AND lease_id=?");
+      q.bind(1, retry_at_ms).bind(2, message_id).bind(3, carrier).bind(4, lease_id);
+      q.run();
+    }
+    if (s.changes() == 0) {
+      ec = store_errc::lease_lost;
+      return done{};
+    }
+    query q = s.prepare(
+        "UPDATE messages SET attempts=attempts+1, error=CASE WHEN ?='' THEN error ELSE ? END WHERE id=?");
+    q.bind(1, error).bind(2, error).bind(3, message_id);
+    q.run();
+    return done{};
+  });
+}
+
+void sqlite_store::reschedule(std::string carrier, std::string message_id, std::string lease_id, std::int64_t at_ms,
+                              store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    query q = s.prepare("UPDATE queue SET due_ms=?, lease_id='' WHERE message_id=? AND carrier=? AND lease_id=?");
+    q.bind(1, at_ms).bind(2, message_id).bind(3, carrier).bind(4, lease_id);
+    q.run();
+    if (s.changes() == 0) ec = store_errc::lease_lost;
+    return done{};
+  });
+}
+
+void sqlite_store::idempotency_get(std::string key, std::int64_t now_ms,
+                                   store_callback<std::optional<idempotency_record>> cb) {
+  SMSGW_SUBMIT(std::optional<idempotency_record>, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "SELECT request_hash, message_id, response, created_ms, expires_ms FROM idempotency WHERE key=? AND expires_ms>?");
+    q.bind(1, key).bind(2, now_ms);
+    if (!q.step()) return std::optional<idempotency_record>();
+    return std::optional<idempotency_record>(idempotency_record{key, q.str(0), q.str(1), q.str(2), q.i64(3), q.i64(4)});
+  });
+}
+
+void sqlite_store::idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) {
+  SMSGW_SUBMIT(idempotency_record, cb, {
+    (void)ec;
+    std::optional<idempotency_record> cur;
+    {
+      query q = s.prepare(
+          "SELECT request_hash, message_id, response, created_ms, expires_ms FROM idempotency WHERE key=? AND expires_ms>?");
+      q.bind(1, rec.key).bind(2, now_ms);
+      if (q.step()) cur = idempotency_record{rec.key, q.str(0), q.str(1), q.str(2), q.i64(3), q.i64(4)};
+    }
+    if (cur) {
+      if (cur->request_hash != rec.request_hash || !cur->response.empty() || rec.response.empty()) return *cur;
+      cur->response = rec.response;
+      if (cur->message_id.empty()) cur->message_id = rec.message_id;
+      query q = s.prepare("UPDATE idempotency SET response=?, message_id=? WHERE key=?");
+      q.bind(1, cur->response).bind(2, cur->message_id).bind(3, rec.key);
+      q.run();
+      return *cur;
+    }
+    if (rec.created_at_ms == 0) rec.created_at_ms = now_ms;
+    if (rec.expires_at_ms == 0) rec.expires_at_ms = now_ms + 24LL * 3600 * 1000;
+    query q = s.prepare(
+        "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
+        "VALUES (?,?,?,?,?,?)");
+    q.bind(1, rec.key).bind(2, rec.request_hash).bind(3, rec.message_id).bind(4, rec.response);
+    q.bind(5, rec.created_at_ms).bind(6, rec.expires_at_ms);
+    q.run();
+    return rec;
+  });
+}
+
+void sqlite_store::stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) {
+  SMSGW_SUBMIT(queue_stats, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "SELECT COALESCE(SUM(lease_id='' AND due_ms<=?1),0), COALESCE(SUM(lease_id='' AND due_ms>?1),0), "
+        "COALESCE(SUM(lease_id!=''),0), MIN(CASE WHEN lease_id='' AND due_ms<=?1 THEN due_ms END) "
+        "FROM queue WHERE carrier=?2");
+    q.bind(1, now_ms).bind(2, carrier);
+    queue_stats st;
+    if (q.step()) {
+      st.ready = q.i64(0);
+      st.scheduled = q.i64(1);
+      st.leased = q.i64(2);
+      st.oldest_ready_ms = q.is_null(3) ? 0 : q.i64(3);
+    }
+    return st;
+  });
+}
+
+void sqlite_store::health(store_callback<health_info> cb) {
+  SMSGW_SUBMIT(health_info, cb, {
+    int v = s.user_version();
+    if (v != sqlite_store::schema_version) {
+      ec = store_errc::corrupt;
+      return health_info{};
+    }
+    return health_info{true, s.health_detail()};
+  });
+}
+
+#undef SMSGW_SUBMIT
+
+}  // namespace policy

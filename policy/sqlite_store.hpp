@@ -1,0 +1,78 @@
+#pragma once
+
+// Embedded store on SQLite (docs/stores.md): WAL, prepared statements, versioned migrations
+// (PRAGMA user_version) and one writer thread that runs every request and commits them in groups:
+// requests that arrive while a transaction is being written share the next one (one fsync).
+// Several sqlite_store instances (or processes) may open the same file; SQLite's write lock
+// (BEGIN IMMEDIATE + busy timeout) serialises their transactions, so caps hold across them.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "policy/number_key.hpp"
+#include "policy/store.hpp"
+
+namespace policy {
+
+struct sqlite_options {
+  std::string path;  // the database file (created with its directory when missing)
+  std::shared_ptr<const number_secrets> secrets;  // seals E.164 at rest; required
+  // Where completions run. Empty: on the writer thread (they must then be quick and must not
+  // wait for another store operation). Otherwise each completion is handed to post().
+  std::function<void(std::function<void()>)> post;
+  int max_batch = 1024;          // requests per transaction at most
+  bool synchronous_full = true;  // fsync at every commit (FULL); false = NORMAL (WAL: survives
+                                 // a crash of the process, not a power loss)
+  int busy_timeout_ms = 5000;    // waiting for another connection's write lock
+};
+
+class sqlite_store final : public store {
+ public:
+  struct open_result {
+    std::unique_ptr<sqlite_store> store;
+    std::error_code ec;
+    std::string error;  // human-readable cause when store is empty
+  };
+  // Opens (creates) the file, sets WAL, migrates the schema to the current version, starts the
+  // writer thread. Synchronous; call at start-up.
+  static open_result open(sqlite_options opts);
+
+  static constexpr int schema_version = 1;
+
+  ~sqlite_store() override;  // completes pending requests, joins the writer thread
+
+  void admit(admit_request req, store_callback<admit_result> cb) override;
+  void admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) override;
+  void suppress(suppression_record rec, store_callback<done> cb) override;
+  void unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) override;
+  void is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
+                     store_callback<bool> cb) override;
+  void grant_consent(consent_record rec, store_callback<done> cb) override;
+  void revoke_consent(consent_record rec, store_callback<bool> cb) override;
+  void lookup_number(std::string number_key, store_callback<number_facts> cb) override;
+  void get_message(std::string id, store_callback<std::optional<message_record>> cb) override;
+  void set_status(status_update u, store_callback<status_result> cb) override;
+  void correlate(std::string carrier, std::string carrier_message_id, std::int64_t now_ms,
+                 store_callback<std::optional<std::string>> cb) override;
+  void claim(claim_request req, store_callback<claim_result> cb) override;
+  void ack(std::string carrier, std::string message_id, std::string lease_id, store_callback<done> cb) override;
+  void nack(std::string carrier, std::string message_id, std::string lease_id, std::int64_t retry_at_ms,
+            std::string error, store_callback<done> cb) override;
+  void reschedule(std::string carrier, std::string message_id, std::string lease_id, std::int64_t at_ms,
+                  store_callback<done> cb) override;
+  void idempotency_get(std::string key, std::int64_t now_ms,
+                       store_callback<std::optional<idempotency_record>> cb) override;
+  void idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) override;
+  void stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) override;
+  void health(store_callback<health_info> cb) override;
+
+  class impl;
+
+ private:
+  explicit sqlite_store(std::unique_ptr<impl> i);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace policy

@@ -1,0 +1,313 @@
+#pragma once
+
+// The store: durable state of the policy engine and the outbound queue (docs/stores.md).
+//
+// One abstract interface, two implementations (policy/sqlite_store.hpp, policy/redis_store.hpp),
+// one contract test suite (tests/policy/store_contract_test.cpp). This header is executor-agnostic
+// and includes no Asio: users of the pure policy code do not pay for it.
+//
+// Conventions for every operation:
+// - Asynchronous: the call returns at once; the completion runs exactly once, later, never inside
+//   the call itself. Completion signature `void(std::error_code, R)`; when the error code is set R
+//   is value-initialised and must be ignored.
+// - An error code (policy::store_errc) means the store could not do it: fail closed (503 to the
+//   HTTP client, a temporary error to the carrier). Policy refusals are values, not errors.
+// - Completion thread: SQLite runs completions on its writer thread unless a `post` function was
+//   given in sqlite_options (then completions are handed to it); Redis runs them on the executor
+//   given to redis_store (its strand). Completions must not block.
+// - Methods are thread-safe: they may be called from any thread.
+// - No cancellation: once called, an operation either completes or fails with an error
+//   (shutting_down when the store is destroyed first; the destructor completes every pending
+//   operation before it returns).
+// - Times are Unix milliseconds passed in by the caller (no clock inside the stores, except the
+//   Redis reconnect timer and request timeout).
+// - "Numbers" are keys: HMAC-SHA256(secret, E.164) from policy/number_key.hpp. Where an E.164 is
+//   passed in clear it is only stored sealed (AES-256-GCM) so that exports can recover it.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "policy/reason.hpp"
+#include "policy/store_error.hpp"
+
+namespace policy {
+
+template <class R>
+using store_callback = std::function<void(std::error_code, R)>;
+
+// Completion for operations without a result value.
+struct done {};
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+// Lifecycle of a message (HTTP contract, design.md 5.2). Moves forward only, by rank:
+// scheduled (0) < queued (1) < submitted (2) < final (3: delivered, undeliverable, expired,
+// rejected, failed). The first final status wins: a late receipt never overwrites it.
+enum class message_status { queued, scheduled, submitted, delivered, undeliverable, expired, rejected, failed };
+
+std::string_view to_string(message_status s) noexcept;
+std::optional<message_status> parse_message_status(std::string_view s) noexcept;
+int status_rank(message_status s) noexcept;
+bool is_final(message_status s) noexcept;
+
+enum class opt_out_scope { sender, global };
+
+struct message_record {
+  std::string id;  // unique, chosen by the caller ("msg_...")
+  std::string number_key;
+  std::string e164;  // in clear in memory; stored sealed (AES-256-GCM)
+  std::string carrier;
+  std::string sender;
+  std::string text;
+  std::string category;
+  std::string campaign;  // may be empty
+  std::string client_ref;
+  int segments = 1;
+  std::string encoding;  // "gsm7", "ucs2", ...
+  message_status status = message_status::queued;
+  std::string carrier_message_id;
+  std::string error;  // last error / reason ("recipient_opted_out", carrier status, ...)
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::int64_t send_at_ms = 0;      // when it becomes (became) sendable
+  std::int64_t valid_until_ms = 0;  // validity deadline; 0 = none
+  int attempts = 0;                 // submit attempts that were nacked
+  opt_out_scope scope = opt_out_scope::sender;  // scope used for the send-time re-check
+
+  bool operator==(const message_record&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Admission: decide + reserve cap slot + enqueue, ONE atomic operation.
+
+struct cap_rule {
+  std::int64_t window_seconds = 0;
+  std::int64_t max = 0;
+  bool per_campaign = false;  // counts only messages of the same campaign (ignored without one)
+  bool operator==(const cap_rule&) const = default;
+};
+
+// Quiet hours are computed by the pure rules; the store only applies the outcome, in rule order.
+struct quiet_outcome {
+  enum class kind { allowed, defer, reject };
+  kind k = kind::allowed;
+  std::int64_t defer_until_ms = 0;  // first allowed instant when k == defer
+};
+
+struct admit_request {
+  std::string sender;  // who sends (short code / long number), as in the message
+  std::string category;
+  std::string campaign;  // may be empty
+  opt_out_scope scope = opt_out_scope::sender;
+  bool consent_required = false;
+  bool consent_per_sender = false;
+  std::vector<cap_rule> caps;
+  quiet_outcome quiet;
+  message_record message;  // number_key, e164, carrier, text, ... ; status is set by the store
+  // Optional Idempotency-Key (already scoped by the caller, e.g. "<api key name>:<key>") and the
+  // hash of the request body. With a key, admission also stores key -> message id atomically.
+  std::string idempotency_key;
+  std::string request_hash;
+  std::int64_t idempotency_ttl_ms = 24LL * 3600 * 1000;
+  std::int64_t now_ms = 0;
+};
+
+struct admit_result {
+  reason refused = reason::none;   // none = accepted
+  message_status status = message_status::queued;  // queued or scheduled when accepted
+  std::int64_t send_at_ms = 0;     // when accepted: when it becomes sendable
+  // Idempotency: the key was already used. Nothing was enqueued; `existing_message_id` and
+  // `existing_request_hash` describe the first request (compare hashes: idempotency_mismatch).
+  bool duplicate = false;
+  std::string existing_message_id;
+  std::string existing_request_hash;
+
+  bool accepted() const noexcept { return refused == reason::none && !duplicate; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Suppressions and consent
+
+// A suppression never expires. sender empty = global (matches every sender).
+// Matching at admission and at send time:
+// - scope sender: refused when a global suppression exists, or one for this sender;
+// - scope global: refused when ANY suppression of the number exists (for any sender).
+struct suppression_record {
+  std::string number_key;
+  std::string e164;  // optional; stored sealed for exports
+  std::string sender;
+  std::string reason;  // "stop", "stopall", "dnc", "api", "cli", "erased", ...
+  std::string source;  // "keyword", "api", "cli", "import", ...
+  std::int64_t at_ms = 0;
+  bool operator==(const suppression_record&) const = default;
+};
+
+// Consent per number x category [x sender]; sender empty = every sender. Granting replaces the
+// current record; revoking removes it; both append to the ledger, which is never trimmed.
+struct consent_record {
+  std::string number_key;
+  std::string e164;  // optional; stored sealed
+  std::string category;
+  std::string sender;
+  std::string source;  // "api", "keyword", "import", "cli"
+  std::string evidence;
+  std::int64_t at_ms = 0;
+  bool operator==(const consent_record&) const = default;
+};
+
+struct consent_event {
+  bool granted = true;  // false = revocation
+  consent_record record;
+  bool operator==(const consent_event&) const = default;
+};
+
+struct number_facts {
+  std::vector<suppression_record> suppressions;  // sorted by sender ("" = global first)
+  std::vector<consent_record> consents;          // active consents, sorted by category, sender
+  std::vector<consent_event> ledger;             // grants and revocations, oldest first
+};
+
+// ---------------------------------------------------------------------------------------------
+// Queue (per carrier). At-least-once: a claimed entry is leased; ack removes it; an entry whose
+// lease expires is handed out again by a later claim.
+
+struct queue_entry {
+  message_record message;
+  std::string lease_id;  // pass back to ack / nack / reschedule
+  int deliveries = 0;    // how many times it was claimed (> 1: redelivery after a lost lease)
+};
+
+struct claim_request {
+  std::string carrier;
+  int max = 1;
+  std::int64_t lease_ms = 30000;
+  std::int64_t now_ms = 0;
+};
+
+// claim() promotes scheduled entries that are due, reclaims expired leases, then hands out up
+// to `max` entries in order (due time, then enqueue order). Entries whose number is suppressed
+// now (send-time re-check with the scope stored at admission) are not handed out: their message
+// becomes `rejected` with error "recipient_opted_out", they leave the queue and are reported in
+// `suppressed` so that the caller can emit status events.
+struct claim_result {
+  std::vector<queue_entry> entries;
+  std::vector<message_record> suppressed;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Status, receipts, idempotency
+
+struct status_update {
+  std::string message_id;
+  message_status status = message_status::submitted;
+  std::string carrier_message_id;  // with `submitted`: also stored as the receipt correlation
+  std::string error;
+  std::int64_t at_ms = 0;
+  // Correlation lifetime (carrier message id -> our id); 0 = 7 days after at_ms.
+  std::int64_t correlation_expires_at_ms = 0;
+};
+
+struct status_result {
+  bool found = false;
+  bool applied = false;  // false when the move would go backwards (or message unknown)
+  message_status current = message_status::queued;  // status after the call
+};
+
+struct idempotency_record {
+  std::string key;
+  std::string request_hash;
+  std::string message_id;  // set by admit()
+  std::string response;    // first response, set by idempotency_put(); may be empty
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  bool operator==(const idempotency_record&) const = default;
+};
+
+struct health_info {
+  bool ok = false;
+  std::string detail;  // human-readable ("sqlite schema v1, WAL", "redis 7.0.15, aof on, ...")
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  // Decide (suppression -> consent -> caps -> quiet hours), reserve the cap slot and enqueue
+  // (ready, or scheduled at send_at) in ONE atomic step against stored state.
+  // Caps use sliding windows: a message admitted at t counts in (now - window, now] for every
+  // rule. The slot is reserved at admission, also for deferred messages. A refused message
+  // reserves nothing. quiet reject -> refused quiet_hours; quiet defer -> scheduled at
+  // max(defer_until, message.send_at_ms); otherwise scheduled when message.send_at_ms > now.
+  virtual void admit(admit_request req, store_callback<admit_result> cb) = 0;
+
+  // Several admissions sharing round trips / one transaction. Each item is decided on its own,
+  // in order (a later item sees the caps reserved by an earlier one); results in the same order.
+  virtual void admit_batch(std::vector<admit_request> reqs,
+                           store_callback<std::vector<admit_result>> cb) = 0;
+
+  // Store a suppression (idempotent: an existing one for the same number x sender is kept with
+  // its original time). Completes after it is durable: only then acknowledge a STOP.
+  virtual void suppress(suppression_record rec, store_callback<done> cb) = 0;
+  // Remove one suppression (sender empty = the global one). Result: whether one was removed.
+  virtual void unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) = 0;
+  // Send-time re-check with the matching rules described at suppression_record.
+  virtual void is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
+                             store_callback<bool> cb) = 0;
+
+  virtual void grant_consent(consent_record rec, store_callback<done> cb) = 0;
+  // Revoke (number_key, category, sender of rec); source/evidence/at go to the ledger.
+  // Result: whether an active consent was removed (the ledger entry is written either way).
+  virtual void revoke_consent(consent_record rec, store_callback<bool> cb) = 0;
+
+  virtual void lookup_number(std::string number_key, store_callback<number_facts> cb) = 0;
+
+  virtual void get_message(std::string id, store_callback<std::optional<message_record>> cb) = 0;
+  // Forward-only status move (see message_status). Setting `submitted` with a carrier id also
+  // records the receipt correlation.
+  virtual void set_status(status_update u, store_callback<status_result> cb) = 0;
+  // carrier + normalised carrier message id -> our message id (nullopt if unknown / expired).
+  virtual void correlate(std::string carrier, std::string carrier_message_id, std::int64_t now_ms,
+                         store_callback<std::optional<std::string>> cb) = 0;
+
+  virtual void claim(claim_request req, store_callback<claim_result> cb) = 0;
+  // Done with an entry: it leaves the queue. lease_lost if the lease is no longer ours.
+  virtual void ack(std::string carrier, std::string message_id, std::string lease_id,
+                   store_callback<done> cb) = 0;
+  // Failed attempt: back in the queue at retry_at_ms, attempts + 1.
+  virtual void nack(std::string carrier, std::string message_id, std::string lease_id,
+                    std::int64_t retry_at_ms, std::string error, store_callback<done> cb) = 0;
+  // Not attempted (pacing, carrier not bound): back in the queue at at_ms, attempts unchanged.
+  virtual void reschedule(std::string carrier, std::string message_id, std::string lease_id,
+                          std::int64_t at_ms, store_callback<done> cb) = 0;
+
+  // Idempotency keys (24 h by default; expired keys read as absent).
+  virtual void idempotency_get(std::string key, std::int64_t now_ms,
+                               store_callback<std::optional<idempotency_record>> cb) = 0;
+  // Insert if absent (or expired); if present with the same request hash and no response yet,
+  // set the response. Result: the record now stored (compare request_hash to detect a mismatch).
+  virtual void idempotency_put(idempotency_record rec, std::int64_t now_ms,
+                               store_callback<idempotency_record> cb) = 0;
+
+  // Queue depth (ready + scheduled + leased) per carrier, for metrics and smsgwctl.
+  struct queue_stats {
+    std::int64_t ready = 0;
+    std::int64_t scheduled = 0;
+    std::int64_t leased = 0;
+    std::int64_t oldest_ready_ms = 0;  // send_at of the oldest ready entry; 0 if none
+  };
+  virtual void stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) = 0;
+
+  // Ping + sanity (schema version, persistence settings). Error code = not ready; unlike the
+  // other operations, info.detail then still says why (for /readyz and start-up logs).
+  virtual void health(store_callback<health_info> cb) = 0;
+};
+
+}  // namespace policy

@@ -11,4 +11,7 @@ namespace config {
 // a missing unit, signs, spaces and values that overflow.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) noexcept;
 
+// The same for timers that may be shorter than a second: also accepts milliseconds ("500ms").
+std::optional<std::chrono::milliseconds> parse_duration_ms(std::string_view text) noexcept;
+
 }  // namespace config

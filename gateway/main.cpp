@@ -3,14 +3,38 @@
 #include <iostream>
 #include <string>
 
+#include "config/load.hpp"
 #include "smsgw/version.hpp"
+
+namespace {
+
+// `smsgw --check-config FILE`: nothing on stdout and exit 0 when the file is valid (warnings go
+// to stderr), else one "FILE:LINE:COL: message" line per error on stderr and exit 2.
+int check_config(const std::string& file) {
+  config::load_result result = config::load_config(file);
+  if (!result.ok()) {
+    for (const auto& e : result.errors) std::cerr << config::to_string(e) << '\n';
+    return 2;
+  }
+  for (const auto& w : result.warnings) {
+    std::cerr << w.file << ':' << w.line << ':' << w.column << ": warning: " << w.message << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"smsgw: SMS gateway with built-in compliance"};
   app.set_version_flag("--version", std::string("smsgw ") + smsgw::version);
   std::string config_file;
   app.add_option("--config", config_file, "configuration file (YAML)");
+  std::string check_file;
+  app.add_option("--check-config", check_file,
+                 "validate a configuration file and exit: 0 if valid, 2 with FILE:LINE:COL errors");
   CLI11_PARSE(app, argc, argv);
+
+  if (!check_file.empty()) return check_config(check_file);
 
   // The service itself (HTTP API, carrier links) is not built yet: say so instead of pretending.
   std::cerr << "smsgw " << smsgw::version

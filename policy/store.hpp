@@ -32,6 +32,7 @@
 #include <system_error>
 #include <vector>
 
+#include "policy/policy_config.hpp"  // cap_rule, opt_out_scope (shared with the pure rules)
 #include "policy/reason.hpp"
 #include "policy/store_error.hpp"
 
@@ -56,7 +57,6 @@ std::optional<message_status> parse_message_status(std::string_view s) noexcept;
 int status_rank(message_status s) noexcept;
 bool is_final(message_status s) noexcept;
 
-enum class opt_out_scope { sender, global };
 
 struct message_record {
   std::string id;  // unique, chosen by the caller ("msg_...")
@@ -86,12 +86,6 @@ struct message_record {
 // ---------------------------------------------------------------------------------------------
 // Admission: decide + reserve cap slot + enqueue, ONE atomic operation.
 
-struct cap_rule {
-  std::int64_t window_seconds = 0;
-  std::int64_t max = 0;
-  bool per_campaign = false;  // counts only messages of the same campaign (ignored without one)
-  bool operator==(const cap_rule&) const = default;
-};
 
 // Quiet hours are computed by the pure rules; the store only applies the outcome, in rule order.
 struct quiet_outcome {

@@ -140,6 +140,9 @@ std::shared_ptr<const settings> make_settings(config::gateway_config cfg) {
     profile.segmentation.max_parts = c.max_parts;
     profile.registered_delivery = c.registered_delivery;
     profile.validity_seconds = c.validity ? c.validity->count() : 0;
+    profile.message_ids = c.message_id == config::message_id_format::hex       ? smpp::message_id_format::hex
+                          : c.message_id == config::message_id_format::decimal ? smpp::message_id_format::decimal
+                                                                               : smpp::message_id_format::as_is;
     out->carriers[c.name] = std::move(profile);
   }
   out->source = std::move(cfg);

@@ -13,6 +13,7 @@
 #include "gateway/api_keys.hpp"
 #include "gateway/router.hpp"
 #include "policy/policy_config.hpp"
+#include "smpp/delivery_receipt.hpp"
 #include "smpp/segmentation.hpp"
 
 namespace gateway {
@@ -24,6 +25,7 @@ struct carrier_profile {
   smpp::segmentation_options segmentation;  // encoding, concatenation, max parts
   bool registered_delivery = true;
   std::int64_t validity_seconds = 0;        // 0: the SMSC's default
+  smpp::message_id_format message_ids = smpp::message_id_format::as_is;
 };
 
 struct settings {

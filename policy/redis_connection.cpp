@@ -287,12 +287,14 @@ void redis_connection::handshake() {
     if (!self->ac_ || self->stopping_) return;
     if (ec) {
       self->last_error_ = std::move(msg);
-      self->state_ = ec == store_errc::not_ready ? state::refused : state::connecting;
+      if (ec == store_errc::not_ready) self->refused_ = true;
+      self->state_ = self->refused_ ? state::refused : state::connecting;
       // Keep the connection closed and try again later (an operator may fix the config).
       self->kill_context(ec);
       return;
     }
     self->state_ = state::ready;
+    self->refused_ = false;
     self->backoff_ = self->opts_.backoff_min;
     self->last_error_.clear();
   };
@@ -379,7 +381,7 @@ void redis_connection::command_on_strand(std::vector<std::string> args, reply_ha
   bool usable = ac_ && (state_ == state::ready || (during_init && state_ == state::initialising));
   if (!usable) {
     std::error_code ec = stopping_ ? make_error_code(store_errc::shutting_down)
-                         : state_ == state::refused ? make_error_code(store_errc::not_ready)
+                         : refused_ ? make_error_code(store_errc::not_ready)
                                                     : make_error_code(store_errc::unavailable);
     asio::post(strand_, [h = std::move(h), ec] { h(ec, redis_value{}); });
     return;

@@ -87,7 +87,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
 
   const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
   // Strand only.
-  state current_state() const noexcept { return state_; }
+  state current_state() const noexcept { return refused_ && state_ != state::ready ? state::refused : state_; }
   const std::string& last_error() const noexcept { return last_error_; }
 
   class bridge;  // the hiredis <-> Asio event adapter (redis_connection.cpp)
@@ -121,6 +121,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   std::shared_ptr<bridge> bridge_;
   state state_ = state::stopped;
   bool stopping_ = false;
+  bool refused_ = false;  // the server failed the start-up checks; cleared when ready
   std::chrono::milliseconds backoff_;
   std::chrono::steady_clock::time_point connect_started_;
   std::error_code kill_reason_;

@@ -77,6 +77,26 @@ std::string join(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
+// Immutable message fields in one hash field: "<len>:<bytes>" repeated (any byte may appear).
+void pack_into(std::string& out, std::string_view v) {
+  out += std::to_string(v.size());
+  out += ':';
+  out.append(v);
+}
+
+std::vector<std::string> unpack(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    auto colon = s.find(':');
+    if (colon == std::string_view::npos) break;
+    std::size_t len = static_cast<std::size_t>(to_i64(s.substr(0, colon)));
+    if (colon + 1 + len > s.size()) break;
+    out.emplace_back(s.substr(colon + 1, len));
+    s.remove_prefix(colon + 1 + len);
+  }
+  return out;
+}
+
 using field_map = std::unordered_map<std::string, std::string>;
 
 field_map to_map(const redis_value& v, std::size_t from = 0) {
@@ -153,30 +173,80 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       auto it = f.find(k);
       return it == f.end() ? std::string() : it->second;
     };
-    m.id = get("id");
+    auto d = unpack(get("d"));
+    d.resize(9);
+    m.id = d[0];
+    m.e164 = unseal(d[1]);
+    m.text = d[2];
+    m.campaign = d[3];
+    m.client_ref = d[4];
+    m.segments = static_cast<int>(to_i64(d[5]));
+    m.encoding = d[6];
+    m.created_at_ms = to_i64(d[7]);
+    m.valid_until_ms = to_i64(d[8]);
     m.number_key = get("nk");
-    m.e164 = unseal(get("e164"));
     m.carrier = get("car");
     m.sender = get("snd");
-    m.text = get("txt");
     m.category = get("cat");
-    m.campaign = get("camp");
-    m.client_ref = get("ref");
-    m.segments = static_cast<int>(to_i64(get("seg")));
-    m.encoding = get("enc");
     m.status = parse_message_status(get("st")).value_or(message_status::queued);
     m.carrier_message_id = get("cmid");
     m.error = get("err");
-    m.created_at_ms = to_i64(get("cr"));
     m.updated_at_ms = to_i64(get("up"));
     m.send_at_ms = to_i64(get("sa"));
-    m.valid_until_ms = to_i64(get("vu"));
     m.attempts = static_cast<int>(to_i64(get("att")));
     m.scope = get("scope") == "global" ? opt_out_scope::global : opt_out_scope::sender;
     return m;
   }
 
+  // Admissions issued in the same strand turn are coalesced into one EVALSHA of admit.lua
+  // (at most max_admits_per_call requests each): one script call instead of N.
+  struct pending_admit {
+    admit_request req;
+    std::function<void(std::error_code, admit_result)> cb;
+  };
+  static constexpr std::size_t max_admits_per_call = 64;
+  std::vector<pending_admit> admit_queue;
+  bool admit_flush_posted = false;
+
   void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb) {
+    admit_queue.push_back({std::move(r), std::move(cb)});
+    if (admit_flush_posted) return;
+    admit_flush_posted = true;
+    asio::post(conn->strand(), [self = shared_from_this()] { self->flush_admits(); });
+  }
+
+  void flush_admits() {
+    admit_flush_posted = false;
+    auto all = std::move(admit_queue);
+    admit_queue.clear();
+    for (std::size_t first = 0; first < all.size(); first += max_admits_per_call) {
+      std::size_t n = std::min(max_admits_per_call, all.size() - first);
+      std::vector<std::string> keys;
+      std::vector<std::string> args;
+      keys.reserve(8 * n);
+      args.reserve(1 + 17 * n);
+      args.push_back(std::to_string(n));
+      auto cbs = std::make_shared<std::vector<std::function<void(std::error_code, admit_result)>>>();
+      cbs->reserve(n);
+      for (std::size_t i = first; i < first + n; ++i) {
+        append_admit(all[i].req, keys, args);
+        cbs->push_back(std::move(all[i].cb));
+      }
+      eval(script::admit, std::move(keys), std::move(args), [cbs](std::error_code ec, redis_value v) {
+        if (!ec && (v.is_error() || v.elements.size() != cbs->size())) ec = store_errc::io_error;
+        for (std::size_t i = 0; i < cbs->size(); ++i) {
+          if (ec) {
+            (*cbs)[i](ec, admit_result{});
+            continue;
+          }
+          auto [ec_i, res] = parse_admit(v.elements[i]);
+          (*cbs)[i](ec_i, std::move(res));
+        }
+      });
+    }
+  }
+
+  void append_admit(const admit_request& r, std::vector<std::string>& keys, std::vector<std::string>& args) const {
     const auto& m = r.message;
     std::string caps;
     for (const auto& c : r.caps) {
@@ -184,62 +254,63 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       caps += num(c.window_seconds * 1000) + "," + num(c.max) + "," + (c.per_campaign ? "1" : "0") + ";";
     }
     const bool idem = !r.idempotency_key.empty();
-    std::vector<std::string> keys{
-        num_key(m.number_key, "sup"),
-        num_key(m.number_key, "con"),
-        num_key(m.number_key, "cap:" + r.category),
-        num_key(m.number_key, "capc:" + r.category + sep + r.campaign),
-        msg_key(m.id),
-        queue_key(m.carrier, "ready"),
-        queue_key(m.carrier, "sched"),
-        idem ? idem_key(r.idempotency_key) : num_key(m.number_key, "noidem"),
-    };
+    keys.push_back(num_key(m.number_key, "sup"));
+    keys.push_back(num_key(m.number_key, "con"));
+    keys.push_back(num_key(m.number_key, "cap:" + r.category));
+    keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
+    keys.push_back(msg_key(m.id));
+    keys.push_back(queue_key(m.carrier, "ready"));
+    keys.push_back(queue_key(m.carrier, "sched"));
+    keys.push_back(idem ? idem_key(r.idempotency_key) : num_key(m.number_key, "noidem"));
     char quiet = r.quiet.k == quiet_outcome::kind::reject ? 'r' : r.quiet.k == quiet_outcome::kind::defer ? 'd' : 'a';
-    std::vector<std::string> args{
-        r.sender,
-        r.scope == opt_out_scope::global ? "global" : "sender",
-        r.consent_required ? "1" : "0",
-        r.consent_per_sender ? "1" : "0",
-        r.category,
-        caps,
-        std::string(1, quiet),
-        num(r.quiet.defer_until_ms),
-        num(r.now_ms),
-        idem ? "1" : "0",
-        r.request_hash,
-        num(r.now_ms + r.idempotency_ttl_ms),
-        num(m.send_at_ms),
-        m.id,
-        m.number_key,
-        seal(m.e164),
-        m.carrier,
-        m.text,
-        r.campaign,
-        m.client_ref,
-        num(m.segments),
-        m.encoding,
-        num(m.created_at_ms ? m.created_at_ms : r.now_ms),
-        num(m.valid_until_ms),
-    };
-    eval(script::admit, std::move(keys), std::move(args), [cb = std::move(cb)](std::error_code ec, redis_value v) {
-      admit_result res;
-      if (!ec && (v.is_error() || v.elements.size() < 2)) ec = store_errc::io_error;
-      if (ec) return cb(ec, admit_result{});
-      const std::string& tag = v.elements[0].str;
-      if (tag == "dup") {
-        res.duplicate = true;
-        res.existing_request_hash = v.elements[1].str;
-        if (v.elements.size() > 2) res.existing_message_id = v.elements[2].str;
-      } else if (tag == "refused") {
-        res.refused = parse_reason(v.elements[1].str);
-      } else if (tag == "ok" && v.elements.size() >= 3) {
-        res.status = v.elements[1].str == "scheduled" ? message_status::scheduled : message_status::queued;
-        res.send_at_ms = value_i64(v.elements[2]);
-      } else {
-        return cb(store_errc::io_error, admit_result{});
-      }
-      cb({}, std::move(res));
-    });
+    std::string packed;
+    packed.reserve(64 + m.text.size() + m.id.size());
+    pack_into(packed, m.id);
+    pack_into(packed, seal(m.e164));
+    pack_into(packed, m.text);
+    pack_into(packed, r.campaign);
+    pack_into(packed, m.client_ref);
+    pack_into(packed, num(m.segments));
+    pack_into(packed, m.encoding);
+    pack_into(packed, num(m.created_at_ms ? m.created_at_ms : r.now_ms));
+    pack_into(packed, num(m.valid_until_ms));
+    args.push_back(r.sender);
+    args.push_back(r.scope == opt_out_scope::global ? "global" : "sender");
+    args.push_back(r.consent_required ? "1" : "0");
+    args.push_back(r.consent_per_sender ? "1" : "0");
+    args.push_back(r.category);
+    args.push_back(std::move(caps));
+    args.push_back(std::string(1, quiet));
+    args.push_back(num(r.quiet.defer_until_ms));
+    args.push_back(num(r.now_ms));
+    args.push_back(idem ? "1" : "0");
+    args.push_back(r.request_hash);
+    args.push_back(num(r.now_ms + r.idempotency_ttl_ms));
+    args.push_back(num(m.send_at_ms));
+    args.push_back(std::move(packed));
+    args.push_back(m.id);
+    args.push_back(m.number_key);
+    args.push_back(m.carrier);
+  }
+
+  static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v) {
+    admit_result res;
+    if (v.elements.size() < 2) return {store_errc::io_error, {}};
+    const std::string& tag = v.elements[0].str;
+    if (tag == "dup") {
+      res.duplicate = true;
+      res.existing_request_hash = v.elements[1].str;
+      if (v.elements.size() > 2) res.existing_message_id = v.elements[2].str;
+    } else if (tag == "refused") {
+      res.refused = parse_reason(v.elements[1].str);
+    } else if (tag == "ok" && v.elements.size() >= 3) {
+      res.status = v.elements[1].str == "scheduled" ? message_status::scheduled : message_status::queued;
+      res.send_at_ms = value_i64(v.elements[2]);
+      res.admitted = true;
+    } else {
+      return {store_errc::io_error, {}};
+    }
+    return {{}, std::move(res)};
   }
 
   // Runs INFO checks and loads the scripts; called by the connection at every connect.
@@ -378,7 +449,7 @@ void redis_store::admit_batch(std::vector<admit_request> reqs, store_callback<st
       return;
     }
     auto a = std::make_shared<agg>(agg{std::vector<admit_result>(reqs.size()), reqs.size(), {}, std::move(cb)});
-    // Pipelined: every EVALSHA is written in the same round; replies arrive in order.
+    // Coalesced into admit.lua calls of up to max_admits_per_call requests, in order.
     for (std::size_t i = 0; i < reqs.size(); ++i) {
       s->admit_on_strand(std::move(reqs[i]), [a, i](std::error_code ec, admit_result r) {
         if (ec && !a->ec) a->ec = ec;
@@ -522,7 +593,8 @@ void redis_store::set_status(status_update u, store_callback<status_result> cb) 
   on_strand(s_, [s = s_, u = std::move(u), cb = std::move(cb)]() mutable {
     std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
     s->eval(script::set_status, {s->msg_key(u.message_id)},
-            {std::string(to_string(u.status)), u.carrier_message_id, u.error, num(u.at_ms), s->corr_prefix(), num(expires)},
+            {std::string(to_string(u.status)), u.carrier_message_id, u.error, num(u.at_ms), s->corr_prefix(), num(expires),
+             u.message_id},
             [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
               if (!ec && v.elements.size() < 3) ec = store_errc::io_error;
               fail_or<status_result>(cb, ec, v, [&] {

@@ -87,7 +87,8 @@ class query {
     sqlite3_clear_bindings(s_);
   }
   query& bind(int i, std::string_view v) {
-    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    // A null data pointer would bind SQL NULL: empty strings stay empty strings.
+    check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
     return *this;
   }
   query& bind(int i, std::int64_t v) {
@@ -351,6 +352,7 @@ class sqlite_store::impl {
     if (r.quiet.k == quiet_outcome::kind::defer && r.quiet.defer_until_ms > send_at) send_at = r.quiet.defer_until_ms;
     res.status = send_at > r.now_ms ? message_status::scheduled : message_status::queued;
     res.send_at_ms = send_at;
+    res.admitted = true;
 
     if (longest > 0) {
       {
@@ -415,10 +417,10 @@ class sqlite_store::impl {
         commit_ec = store_errc::unavailable;
       } else {
         for (auto& j : batch) {
-          sqlite3_exec(db_, "SAVEPOINT job", nullptr, nullptr, nullptr);
-          bool ok = j->execute(*this);
-          if (!ok) sqlite3_exec(db_, "ROLLBACK TO job", nullptr, nullptr, nullptr);
-          sqlite3_exec(db_, "RELEASE job", nullptr, nullptr, nullptr);
+          // Cached statements: a job's own savepoint costs no parsing.
+          bool ok = run_cached("SAVEPOINT job") && j->execute(*this);
+          if (!ok) run_cached("ROLLBACK TO job");
+          run_cached("RELEASE job");
         }
         if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
           sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -427,6 +429,15 @@ class sqlite_store::impl {
       }
       for (auto& j : batch) j->complete(*this, commit_ec);
       batch.clear();
+    }
+  }
+
+  bool run_cached(const char* sql) noexcept {
+    try {
+      prepare(sql).run();
+      return true;
+    } catch (const sql_failure&) {
+      return false;
     }
   }
 

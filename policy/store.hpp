@@ -113,7 +113,9 @@ struct admit_request {
 };
 
 struct admit_result {
-  reason refused = reason::none;   // none = accepted
+  // Fail-safe default: a value-initialised result (as passed with an error code) is not accepted.
+  bool admitted = false;           // true only when decided, reserved and enqueued
+  reason refused = reason::none;   // why not admitted (none for a duplicate)
   message_status status = message_status::queued;  // queued or scheduled when accepted
   std::int64_t send_at_ms = 0;     // when accepted: when it becomes sendable
   // Idempotency: the key was already used. Nothing was enqueued; `existing_message_id` and
@@ -122,7 +124,7 @@ struct admit_result {
   std::string existing_message_id;
   std::string existing_request_hash;
 
-  bool accepted() const noexcept { return refused == reason::none && !duplicate; }
+  bool accepted() const noexcept { return admitted; }
 };
 
 // ---------------------------------------------------------------------------------------------

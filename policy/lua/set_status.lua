@@ -1,6 +1,6 @@
 -- set_status: forward-only status move; `submitted` with a carrier id records the correlation.
 -- KEYS: 1 message hash. ARGV: 1 status, 2 carrier message id, 3 error, 4 at ms,
--- 5 correlation key prefix, 6 correlation expiry ms.
+-- 5 correlation key prefix, 6 correlation expiry ms, 7 message id.
 -- Returns {found 0|1, applied 0|1, current status}.
 local rank = {scheduled = 0, queued = 1, submitted = 2}
 local cur = redis.call('HGET', KEYS[1], 'st')
@@ -13,6 +13,6 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'err', ARGV[3]) end
 if ARGV[1] == 'submitted' and ARGV[2] ~= '' then
   local car = redis.call('HGET', KEYS[1], 'car')
   local ck = ARGV[5] .. '{' .. car .. '}:' .. ARGV[2]
-  redis.call('SET', ck, redis.call('HGET', KEYS[1], 'id'), 'PXAT', ARGV[6])
+  redis.call('SET', ck, ARGV[7], 'PXAT', ARGV[6])
 end
 return {1, 1, ARGV[1]}

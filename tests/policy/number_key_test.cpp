@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "policy/number_key.hpp"
+
+namespace {
+
+using policy::number_secrets;
+
+const std::string secret = "contract-test-secret-0123456789abcdef";
+
+TEST(NumberKey, IsHmacSha256OfTheE164WithTheDerivedKey) {
+  auto s = number_secrets::from_secret(secret);
+  ASSERT_TRUE(s);
+  // python3: k = HMAC(secret, "smsgw number key v1"); HMAC(k, "+14155550123").hexdigest()
+  EXPECT_EQ(s->key("+14155550123"), "6340e2b4639b41284758c2a807928f7813b435657077c646baa8460986080cac");
+  EXPECT_EQ(s->key("+14155550123"), s->key("+14155550123"));
+  EXPECT_NE(s->key("+14155550123"), s->key("+14155550124"));
+  auto other = number_secrets::from_secret(secret + "x");
+  EXPECT_NE(other->key("+14155550123"), s->key("+14155550123"));
+}
+
+TEST(NumberKey, RefusesShortSecrets) { EXPECT_FALSE(number_secrets::from_secret("too short")); }
+
+TEST(NumberKey, SealOpensToTheSameNumberAndHidesIt) {
+  auto s = number_secrets::from_secret(secret);
+  std::string a = s->seal("+14155550123");
+  std::string b = s->seal("+14155550123");
+  EXPECT_NE(a, b);  // random nonce
+  EXPECT_EQ(a.find("4155550123"), std::string::npos);
+  EXPECT_EQ(s->open(a), "+14155550123");
+  EXPECT_EQ(s->open(b), "+14155550123");
+  EXPECT_EQ(a.size(), 54u);  // base64url of 12 + 12 + 16 bytes, no padding
+}
+
+TEST(NumberKey, OpenRejectsTamperingAndOtherSecrets) {
+  auto s = number_secrets::from_secret(secret);
+  std::string sealed = s->seal("+447911123456");
+  std::string tampered = sealed;
+  tampered[20] = tampered[20] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(s->open(tampered));
+  EXPECT_FALSE(number_secrets::from_secret(secret + "other")->open(sealed));
+  EXPECT_FALSE(s->open("not base64 !"));
+  EXPECT_FALSE(s->open(""));
+}
+
+TEST(NumberKey, GeneratesTheSecretFileOnFirstStartWithAWarning) {
+  auto dir = std::filesystem::temp_directory_path() / ("smsgw-key-" + std::to_string(::getpid()));
+  auto file = dir / "var" / "number.key";
+  std::filesystem::remove_all(dir);
+  auto missing = number_secrets::load(file, false);
+  EXPECT_FALSE(missing.secrets);
+  EXPECT_NE(missing.error.find("does not exist"), std::string::npos);
+
+  auto first = number_secrets::load(file, true);
+  ASSERT_TRUE(first.secrets) << first.error;
+  EXPECT_NE(first.warning.find("generated"), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto second = number_secrets::load(file, true);
+  ASSERT_TRUE(second.secrets);
+  EXPECT_TRUE(second.warning.empty());
+  EXPECT_EQ(first.secrets->key("+14155550123"), second.secrets->key("+14155550123"));
+  EXPECT_EQ(second.secrets->open(first.secrets->seal("+14155550123")), "+14155550123");
+
+  std::ofstream(file, std::ios::trunc) << "short\n";
+  auto bad = number_secrets::load(file, true);
+  EXPECT_FALSE(bad.secrets);
+  EXPECT_NE(bad.error.find("fewer than 32 bytes"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NumberKey, ConstantTimeEqual) {
+  EXPECT_TRUE(policy::constant_time_equal("abc", "abc"));
+  EXPECT_FALSE(policy::constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(policy::constant_time_equal("abc", "abcd"));
+  EXPECT_TRUE(policy::constant_time_equal("", ""));
+}
+
+}  // namespace

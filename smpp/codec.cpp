@@ -1,5 +1,6 @@
 #include "smpp/codec.hpp"
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -20,7 +21,7 @@ constexpr decode_error truncated(std::string_view field) noexcept {
   return {errc::truncated, field, command_status::esme_rinvcmdlen, false};
 }
 
-bool read_u8(reader& r, std::uint8_t& v, std::string_view name, decode_error& err) noexcept {
+[[gnu::always_inline]] inline bool read_u8(reader& r, std::uint8_t& v, std::string_view name, decode_error& err) noexcept {
   if (r.remaining() < 1) {
     err = truncated(name);
     return false;
@@ -40,12 +41,15 @@ bool read_u32(reader& r, std::uint32_t& v, std::string_view name, decode_error& 
   return true;
 }
 
-bool read_cstring(reader& r, std::string& v, std::string_view name, std::size_t max,
+[[gnu::always_inline]] inline bool read_cstring(reader& r, std::string& v, std::string_view name, std::size_t max,
                   command_status status, decode_error& err) {
   // Look for the NUL within the field's maximum only: a peer cannot make us scan further.
+  // SMPP strings are short (at most 65 octets): a plain loop beats a memchr call here.
   const std::size_t window = std::min(max, r.remaining());
-  const auto* nul = static_cast<const std::uint8_t*>(std::memchr(r.p, 0, window));
-  if (nul == nullptr) {
+  const std::uint8_t* nul = r.p;
+  const std::uint8_t* const stop = r.p + window;
+  while (nul != stop && *nul != 0) ++nul;
+  if (nul == stop) {
     err = {window < max ? errc::missing_nul : errc::string_too_long, name, status, false};
     return false;
   }
@@ -54,11 +58,11 @@ bool read_cstring(reader& r, std::string& v, std::string_view name, std::size_t 
   return true;
 }
 
-bool decode_field(reader& r, std::uint8_t& v, std::string_view name, field::int1, decode_error& err) {
+[[gnu::always_inline]] inline bool decode_field(reader& r, std::uint8_t& v, std::string_view name, field::int1, decode_error& err) {
   return read_u8(r, v, name, err);
 }
 
-bool decode_field(reader& r, std::string& v, std::string_view name, field::cstring k,
+[[gnu::always_inline]] inline bool decode_field(reader& r, std::string& v, std::string_view name, field::cstring k,
                   decode_error& err) {
   return read_cstring(r, v, name, k.max, k.status, err);
 }
@@ -174,7 +178,7 @@ template <class Pdu>
 bool decode_body(reader& r, Pdu& p, decode_error& err) {
   const bool ok = std::apply(
       [&](const auto&... f) { return (decode_field(r, p.*(f.member), f.name, f.kind, err) && ...); },
-      Pdu::fields());
+      fields_of<Pdu>);
   if (!ok) return false;
   if (r.remaining() != 0) {
     err = {errc::trailing_bytes, "command_length", command_status::esme_rinvcmdlen, false};
@@ -183,34 +187,58 @@ bool decode_body(reader& r, Pdu& p, decode_error& err) {
   return true;
 }
 
-template <std::size_t... I>
-bool decode_by_id(std::uint32_t id, reader& r, pdu& out, decode_error& err, bool& known,
-                  std::index_sequence<I...>) {
-  bool ok = false;
-  known = ((static_cast<std::uint32_t>(std::variant_alternative_t<I, pdu>::id) == id
-                ? (ok = [&] {
-                     using P = std::variant_alternative_t<I, pdu>;
-                     auto& body = out.template emplace<I>();
-                     // Header-only responses are common for error statuses: keep the defaults.
-                     if (is_response(P::id) && r.remaining() == 0) return true;
-                     return decode_body(r, body, err);
-                   }(),
-                   true)
-                : false) ||
-           ...);
-  return ok;
+template <std::size_t I>
+bool decode_alternative(reader& r, pdu& out, decode_error& err) {
+  using P = std::variant_alternative_t<I, pdu>;
+  auto& body = out.template emplace<I>();
+  // Header-only responses are common for error statuses: keep the defaults.
+  if (is_response(P::id) && r.remaining() == 0) return true;
+  return decode_body(r, body, err);
 }
+
+// Dispatch from command_id to the variant alternative in O(1): every SMPP 3.4 id maps to a
+// distinct slot below 128 (the 0x0102/0x0103 ids are folded down to 0x32/0x33); the table is
+// built from the variant's own `id`s, and the decoder re-checks the full id.
+constexpr std::size_t no_slot = 128;
+
+constexpr std::size_t slot_of(std::uint32_t id) noexcept {
+  std::uint32_t low = id & ~response_bit;
+  if (low >= 0x100 && low < 0x130) low = low - 0x100 + 0x30;
+  if (low >= 64) return no_slot;
+  return ((id & response_bit) != 0 ? 64 : 0) + low;
+}
+
+using decode_fn = bool (*)(reader&, pdu&, decode_error&);
+
+struct dispatch_entry {
+  std::uint32_t id = 0;
+  decode_fn fn = nullptr;
+};
+
+template <std::size_t... I>
+constexpr std::array<dispatch_entry, no_slot> make_dispatch(std::index_sequence<I...>) {
+  std::array<dispatch_entry, no_slot> table{};
+  (..., (table[slot_of(static_cast<std::uint32_t>(std::variant_alternative_t<I, pdu>::id))] = {
+             static_cast<std::uint32_t>(std::variant_alternative_t<I, pdu>::id),
+             &decode_alternative<I>}));
+  return table;
+}
+
+constexpr auto dispatch = make_dispatch(std::make_index_sequence<std::variant_size_v<pdu>>{});
+
+constexpr bool dispatch_is_complete() {
+  std::size_t filled = 0;
+  for (const auto& e : dispatch) filled += e.fn != nullptr ? 1 : 0;
+  return filled == std::variant_size_v<pdu>;  // no two ids share a slot
+}
+static_assert(dispatch_is_complete());
 
 // ---- writing ----------------------------------------------------------------------------------
+// Two passes over the field table: `measure` validates every value and sums the wire size, then
+// `write` fills the buffer resized once, with no further checks.
 
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  const std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-                             static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-  out.insert(out.end(), b, b + 4);
-}
-
-bool write_cstring(std::vector<std::uint8_t>& out, const std::string& v, std::string_view name,
-                   std::size_t max, encode_error& err) {
+bool measure_cstring(std::size_t& n, const std::string& v, std::string_view name, std::size_t max,
+                     encode_error& err) noexcept {
   if (v.size() + 1 > max) {
     err = {errc::string_too_long, name};
     return false;
@@ -219,57 +247,53 @@ bool write_cstring(std::vector<std::uint8_t>& out, const std::string& v, std::st
     err = {errc::embedded_nul, name};
     return false;
   }
-  out.insert(out.end(), v.begin(), v.end());
-  out.push_back(0);
+  n += v.size() + 1;
   return true;
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const std::uint8_t& v, std::string_view, field::int1,
-                  encode_error&) {
-  out.push_back(v);
+bool measure(std::size_t& n, std::uint8_t, std::string_view, field::int1, encode_error&) noexcept {
+  n += 1;
   return true;
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const std::string& v, std::string_view name,
-                  field::cstring k, encode_error& err) {
-  return write_cstring(out, v, name, k.max, err);
+bool measure(std::size_t& n, const std::string& v, std::string_view name, field::cstring k,
+             encode_error& err) noexcept {
+  return measure_cstring(n, v, name, k.max, err);
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const std::string& v, std::string_view name,
-                  field::time, encode_error& err) {
+bool measure(std::size_t& n, const std::string& v, std::string_view name, field::time,
+             encode_error& err) noexcept {
   if (!v.empty() && v.size() != 16) {
     err = {errc::invalid_time, name};
     return false;
   }
-  return write_cstring(out, v, name, 17, err);
+  return measure_cstring(n, v, name, 17, err);
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const std::string& v, std::string_view name,
-                  field::short_message, encode_error& err) {
+bool measure(std::size_t& n, const std::string& v, std::string_view name, field::short_message,
+             encode_error& err) noexcept {
   if (v.size() > 254) {
     err = {errc::message_too_long, name};
     return false;
   }
-  out.push_back(static_cast<std::uint8_t>(v.size()));
-  out.insert(out.end(), v.begin(), v.end());
+  n += 1 + v.size();
   return true;
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const std::vector<dest_address>& v,
-                  std::string_view, field::dest_addresses, encode_error& err) {
+bool measure(std::size_t& n, const std::vector<dest_address>& v, std::string_view,
+             field::dest_addresses, encode_error& err) noexcept {
   if (v.size() > 254) {
     err = {errc::too_many_items, "number_of_dests"};
     return false;
   }
-  out.push_back(static_cast<std::uint8_t>(v.size()));
+  n += 1;
   for (const auto& d : v) {
-    out.push_back(d.dest_flag);
     if (d.dest_flag == dest_flag_sme_address) {
-      out.push_back(d.dest_addr_ton);
-      out.push_back(d.dest_addr_npi);
-      if (!write_cstring(out, d.address, "destination_addr", 21, err)) return false;
+      n += 3;
+      if (!measure_cstring(n, d.address, "destination_addr", 21, err)) return false;
     } else if (d.dest_flag == dest_flag_distribution_list) {
-      if (!write_cstring(out, d.address, "dl_name", 21, err)) return false;
+      n += 1;
+      if (!measure_cstring(n, d.address, "dl_name", 21, err)) return false;
     } else {
       err = {errc::invalid_dest_flag, "dest_flag"};
       return false;
@@ -278,73 +302,145 @@ bool encode_field(std::vector<std::uint8_t>& out, const std::vector<dest_address
   return true;
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const std::vector<unsuccess_sme>& v,
-                  std::string_view, field::unsuccess_smes, encode_error& err) {
+bool measure(std::size_t& n, const std::vector<unsuccess_sme>& v, std::string_view,
+             field::unsuccess_smes, encode_error& err) noexcept {
   if (v.size() > 255) {
     err = {errc::too_many_items, "no_unsuccess"};
     return false;
   }
-  out.push_back(static_cast<std::uint8_t>(v.size()));
+  n += 1;
   for (const auto& u : v) {
-    out.push_back(u.dest_addr_ton);
-    out.push_back(u.dest_addr_npi);
-    if (!write_cstring(out, u.destination_addr, "destination_addr", 21, err)) return false;
-    put_u32(out, static_cast<std::uint32_t>(u.error_status_code));
+    n += 2 + 4;
+    if (!measure_cstring(n, u.destination_addr, "destination_addr", 21, err)) return false;
   }
   return true;
 }
 
-bool encode_field(std::vector<std::uint8_t>& out, const tlv_list& v, std::string_view, field::tlvs,
-                  encode_error& err) {
+bool measure(std::size_t& n, const tlv_list& v, std::string_view, field::tlvs,
+             encode_error& err) noexcept {
   for (const auto& t : v.items) {
-    const tlv_info* info = find_tlv_info(t.tag);
-    const std::string_view name = info != nullptr ? info->name : std::string_view{"tlv"};
     if (t.value.size() > 0xFFFF) {
-      err = {errc::tlv_too_long, name};
+      const tlv_info* info = find_tlv_info(t.tag);
+      err = {errc::tlv_too_long, info != nullptr ? info->name : std::string_view{"tlv"}};
       return false;
     }
     if (auto bad = validate(t)) {
       err = {bad.code, bad.field};
       return false;
     }
-    const std::uint8_t head[4] = {static_cast<std::uint8_t>(t.tag >> 8),
-                                  static_cast<std::uint8_t>(t.tag & 0xFF),
-                                  static_cast<std::uint8_t>(t.value.size() >> 8),
-                                  static_cast<std::uint8_t>(t.value.size() & 0xFF)};
-    out.insert(out.end(), head, head + 4);
-    out.insert(out.end(), t.value.begin(), t.value.end());
+    n += 4 + t.value.size();
   }
   return true;
 }
 
+std::uint8_t* put_u8(std::uint8_t* p, std::uint8_t v) noexcept {
+  *p = v;
+  return p + 1;
+}
+
+std::uint8_t* put_u16(std::uint8_t* p, std::size_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v & 0xFF);
+  return p + 2;
+}
+
+std::uint8_t* put_u32(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+  return p + 4;
+}
+
+std::uint8_t* put_bytes(std::uint8_t* p, const std::string& v) noexcept {
+  if (!v.empty()) std::memcpy(p, v.data(), v.size());
+  return p + v.size();
+}
+
+std::uint8_t* put_cstring(std::uint8_t* p, const std::string& v) noexcept {
+  p = put_bytes(p, v);
+  *p = 0;
+  return p + 1;
+}
+
+std::uint8_t* write(std::uint8_t* p, std::uint8_t v, field::int1) noexcept { return put_u8(p, v); }
+
+std::uint8_t* write(std::uint8_t* p, const std::string& v, field::cstring) noexcept {
+  return put_cstring(p, v);
+}
+
+std::uint8_t* write(std::uint8_t* p, const std::string& v, field::time) noexcept {
+  return put_cstring(p, v);
+}
+
+std::uint8_t* write(std::uint8_t* p, const std::string& v, field::short_message) noexcept {
+  p = put_u8(p, static_cast<std::uint8_t>(v.size()));
+  return put_bytes(p, v);
+}
+
+std::uint8_t* write(std::uint8_t* p, const std::vector<dest_address>& v,
+                    field::dest_addresses) noexcept {
+  p = put_u8(p, static_cast<std::uint8_t>(v.size()));
+  for (const auto& d : v) {
+    p = put_u8(p, d.dest_flag);
+    if (d.dest_flag == dest_flag_sme_address) {
+      p = put_u8(p, d.dest_addr_ton);
+      p = put_u8(p, d.dest_addr_npi);
+    }
+    p = put_cstring(p, d.address);
+  }
+  return p;
+}
+
+std::uint8_t* write(std::uint8_t* p, const std::vector<unsuccess_sme>& v,
+                    field::unsuccess_smes) noexcept {
+  p = put_u8(p, static_cast<std::uint8_t>(v.size()));
+  for (const auto& u : v) {
+    p = put_u8(p, u.dest_addr_ton);
+    p = put_u8(p, u.dest_addr_npi);
+    p = put_cstring(p, u.destination_addr);
+    p = put_u32(p, static_cast<std::uint32_t>(u.error_status_code));
+  }
+  return p;
+}
+
+std::uint8_t* write(std::uint8_t* p, const tlv_list& v, field::tlvs) noexcept {
+  for (const auto& t : v.items) {
+    p = put_u16(p, t.tag);
+    p = put_u16(p, t.value.size());
+    p = put_bytes(p, t.value);
+  }
+  return p;
+}
+
 template <class Pdu>
-bool encode_body(std::vector<std::uint8_t>& out, const Pdu& p, encode_error& err) {
-  return std::apply(
-      [&](const auto&... f) { return (encode_field(out, p.*(f.member), f.name, f.kind, err) && ...); },
-      Pdu::fields());
+encode_error encode_pdu(const Pdu& body, command_status status, std::uint32_t sequence_number,
+                        std::vector<std::uint8_t>& out) {
+  constexpr const auto& fields = fields_of<Pdu>;
+  std::size_t length = header_size;
+  encode_error err;
+  const bool ok = std::apply(
+      [&](const auto&... f) { return (measure(length, body.*(f.member), f.name, f.kind, err) && ...); },
+      fields);
+  if (!ok) return err;
+  if (length > 0xFFFFFFFFU) return {errc::command_length_too_large, "command_length"};
+
+  const std::size_t start = out.size();
+  out.resize(start + length);
+  std::uint8_t* p = out.data() + start;
+  p = put_u32(p, static_cast<std::uint32_t>(length));
+  p = put_u32(p, static_cast<std::uint32_t>(Pdu::id));
+  p = put_u32(p, static_cast<std::uint32_t>(status));
+  p = put_u32(p, sequence_number);
+  std::apply([&](const auto&... f) { ((p = write(p, body.*(f.member), f.kind)), ...); }, fields);
+  return {};
 }
 
 }  // namespace
 
 encode_error encode(const pdu& body, command_status status, std::uint32_t sequence_number,
                     std::vector<std::uint8_t>& out) {
-  const std::size_t start = out.size();
-  out.resize(start + header_size);
-  encode_error err;
-  const bool ok = std::visit([&](const auto& p) { return encode_body(out, p, err); }, body);
-  if (!ok) {
-    out.resize(start);
-    return err;
-  }
-  const std::size_t length = out.size() - start;
-  if (length > 0xFFFFFFFFU) {
-    out.resize(start);
-    return {errc::command_length_too_large, "command_length"};
-  }
-  write_header(pdu_header{static_cast<std::uint32_t>(length), static_cast<std::uint32_t>(id_of(body)),
-                          static_cast<std::uint32_t>(status), sequence_number},
-               std::span<std::uint8_t, header_size>(out.data() + start, header_size));
-  return {};
+  return std::visit([&](const auto& p) { return encode_pdu(p, status, sequence_number, out); }, body);
 }
 
 encode_error encode(const frame& f, std::vector<std::uint8_t>& out) {
@@ -370,12 +466,12 @@ decode_result decode(std::span<const std::uint8_t> bytes) {
   result.value.sequence_number = header->sequence_number;
 
   reader r{bytes.data() + header_size, bytes.data() + bytes.size()};
-  bool known = false;
-  const bool ok = decode_by_id(header->command_id, r, result.value.body, result.error, known,
-                               std::make_index_sequence<std::variant_size_v<pdu>>{});
-  if (!known) {
+  const std::size_t slot = slot_of(header->command_id);
+  if (slot == no_slot || dispatch[slot].fn == nullptr || dispatch[slot].id != header->command_id) {
     result.error = {errc::unknown_command_id, "command_id", command_status::esme_rinvcmdid, false};
-  } else if (!ok && !result.error) {
+    return result;
+  }
+  if (!dispatch[slot].fn(r, result.value.body, result.error) && !result.error) {
     result.error = truncated("command_length");  // unreachable: every failure sets the error
   }
   return result;

@@ -78,6 +78,10 @@ constexpr std::array<key_alias, 21> aliases = {{
 // If a known key starts at `pos` (followed by optional spaces and ':'), returns its field
 // and sets `value_start` to just after the colon.
 std::optional<field> key_at(std::string_view s, std::size_t pos, std::size_t& value_start) noexcept {
+  switch (lower(s[pos])) {  // every alias starts with one of these
+    case 'i': case 'm': case 's': case 'd': case 'e': case 't': break;
+    default: return std::nullopt;
+  }
   for (const auto& alias : aliases) {
     if (pos + alias.name.size() > s.size() || !iequals(s.substr(pos, alias.name.size()), alias.name)) {
       continue;
@@ -285,9 +289,87 @@ receipt_parse_result parse_delivery_receipt(std::string_view text, const receipt
   }
   if (tlvs.network_error_code) {
     const auto& raw = *tlvs.network_error_code;
-    r.net_error = network_error{raw[0], static_cast<std::uint16_t>((raw[1] << 8) | raw[2])};
+    r.net_error = receipt_network_error{raw[0], static_cast<std::uint16_t>((raw[1] << 8) | raw[2])};
   }
   return result;
+}
+
+std::string_view stat_word(receipt_state s) noexcept {
+  switch (s) {
+    case receipt_state::enroute: return "ENROUTE";
+    case receipt_state::delivered: return "DELIVRD";
+    case receipt_state::expired: return "EXPIRED";
+    case receipt_state::deleted: return "DELETED";
+    case receipt_state::undeliverable: return "UNDELIV";
+    case receipt_state::accepted: return "ACCEPTD";
+    case receipt_state::unknown: return "UNKNOWN";
+    case receipt_state::rejected: return "REJECTD";
+  }
+  return "UNKNOWN";
+}
+
+std::uint8_t message_state_value(receipt_state s) noexcept {
+  switch (s) {
+    case receipt_state::enroute: return 1;
+    case receipt_state::delivered: return 2;
+    case receipt_state::expired: return 3;
+    case receipt_state::deleted: return 4;
+    case receipt_state::undeliverable: return 5;
+    case receipt_state::accepted: return 6;
+    case receipt_state::unknown: return 7;
+    case receipt_state::rejected: return 8;
+  }
+  return 7;
+}
+
+namespace {
+
+void append_padded(std::string& out, std::uint32_t value, std::size_t width) {
+  const std::string digits = std::to_string(value);
+  if (digits.size() < width) {
+    out.append(width - digits.size(), '0');
+  }
+  out += digits;
+}
+
+void append_date(std::string& out, const receipt_date& d) {
+  append_padded(out, static_cast<std::uint32_t>(d.year % 100), 2);
+  append_padded(out, static_cast<std::uint32_t>(d.month), 2);
+  append_padded(out, static_cast<std::uint32_t>(d.day), 2);
+  append_padded(out, static_cast<std::uint32_t>(d.hour), 2);
+  append_padded(out, static_cast<std::uint32_t>(d.minute), 2);
+}
+
+}  // namespace
+
+std::string format_delivery_receipt(const receipt_fields& fields) {
+  std::string out;
+  out.reserve(128 + fields.id.size());
+  out += "id:";
+  out += fields.id;
+  out += " sub:";
+  append_padded(out, fields.submitted, 3);
+  out += " dlvrd:";
+  append_padded(out, fields.delivered, 3);
+  out += " submit date:";
+  append_date(out, fields.submit_date);
+  out += " done date:";
+  append_date(out, fields.done_date);
+  out += " stat:";
+  out += stat_word(fields.state);
+  out += " err:";
+  append_padded(out, fields.err, 3);
+  out += " text:";
+  // The first 20 characters (not bytes: never cut a UTF-8 sequence).
+  std::size_t pos = 0;
+  for (int chars = 0; chars < 20 && pos < fields.text.size(); ++chars) {
+    ++pos;
+    while (pos < fields.text.size() && (static_cast<unsigned char>(fields.text[pos]) & 0xC0) == 0x80) {
+      ++pos;
+    }
+  }
+  out.append(fields.text, 0, pos);
+  return out;
 }
 
 std::string_view to_string(message_id_format f) noexcept {

@@ -59,11 +59,11 @@ struct receipt_date {
 // "YYMMDDhhmm", "YYMMDDhhmmss" or "YYYYMMDDhhmmss" (digits only, fields range-checked).
 std::optional<receipt_date> parse_receipt_date(std::string_view digits) noexcept;
 
-struct network_error {
+struct receipt_network_error {
   std::uint8_t network_type = 0;  // 1 ANSI-136, 2 IS-95, 3 GSM, 4 ANSI-41 ...
   std::uint16_t error_code = 0;
 
-  bool operator==(const network_error&) const = default;
+  bool operator==(const receipt_network_error&) const = default;
 };
 
 // TLV values of the deliver_sm, as the codec decoded them.
@@ -83,7 +83,7 @@ struct delivery_receipt {
   std::optional<receipt_date> done_date;
   std::string err;                       // the text's err value as sent ("" when absent)
   std::optional<std::uint32_t> err_code;  // err when it is a decimal number
-  std::optional<network_error> net_error;  // network_error_code TLV
+  std::optional<receipt_network_error> net_error;  // network_error_code TLV
   std::string text;                        // the text: field (start of the original message)
   bool id_from_tlv = false;
   bool state_from_tlv = false;
@@ -99,6 +99,28 @@ struct receipt_parse_result {
 // `text` is the decoded short_message (or message_payload) of a deliver_sm whose
 // esm_class says "delivery receipt"; pass an empty text for TLV-only receipts.
 receipt_parse_result parse_delivery_receipt(std::string_view text, const receipt_tlvs& tlvs = {});
+
+// The SMPP 3.4 Appendix B stat word of a state: DELIVRD, EXPIRED, DELETED, UNDELIV,
+// ACCEPTD, UNKNOWN, REJECTD, ENROUTE.
+std::string_view stat_word(receipt_state s) noexcept;
+// The message_state TLV value of a state (1..8).
+std::uint8_t message_state_value(receipt_state s) noexcept;
+
+// What an SMSC (smsc-sim) puts in a receipt.
+struct receipt_fields {
+  std::string id;
+  std::uint32_t submitted = 1;
+  std::uint32_t delivered = 1;
+  receipt_date submit_date;
+  receipt_date done_date;
+  receipt_state state = receipt_state::delivered;
+  std::uint32_t err = 0;
+  std::string text;  // the original message; the first 20 characters are kept
+};
+
+// "id:ID sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD
+// err:000 text:first twenty chars" (SMPP 3.4 Appendix B layout).
+std::string format_delivery_receipt(const receipt_fields& fields);
 
 // Per carrier: how message ids look, to compare submit_sm_resp ids with receipt ids.
 enum class message_id_format : std::uint8_t {

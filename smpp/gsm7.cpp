@@ -47,29 +47,33 @@ constexpr std::array<extension_entry, 10> extension_table = {{
 }};
 
 // Reverse lookup for U+0000..U+00FF: bit 7 set = extension septet, 0xFF = none.
-struct reverse_latin {
+constexpr std::array<std::uint8_t, 256> make_latin_to_septet() {
   std::array<std::uint8_t, 256> code{};
-  constexpr reverse_latin() {
-    code.fill(0xFF);
-    for (std::size_t i = 0; i < default_table.size(); ++i) {
-      // 0x1B is the escape, never produced for U+00A0.
-      if (i != escape && default_table[i] < 0x100) {
-        code[default_table[i]] = static_cast<std::uint8_t>(i);
-      }
-    }
-    for (const auto& e : extension_table) {
-      if (e.cp < 0x100) {
-        code[e.cp] = static_cast<std::uint8_t>(0x80 | e.septet);
-      }
+  code.fill(0xFF);
+  for (std::size_t i = 0; i < default_table.size(); ++i) {
+    // 0x1B is the escape, never produced for U+00A0.
+    if (i != escape && default_table[i] < 0x100) {
+      code[default_table[i]] = static_cast<std::uint8_t>(i);
     }
   }
-};
-constexpr reverse_latin reverse{};
+  for (const auto& e : extension_table) {
+    if (e.cp < 0x100) {
+      code[e.cp] = static_cast<std::uint8_t>(0x80 | e.septet);
+    }
+  }
+  return code;
+}
+
+}  // namespace
+
+constinit const std::array<std::uint8_t, 256> detail::latin_to_septet = make_latin_to_septet();
+
+namespace {
 
 // Default-table septet or extension (0x80 | septet) code; 0xFF when none.
 std::uint8_t lookup(char32_t cp) noexcept {
   if (cp < 0x100) {
-    return reverse.code[cp];
+    return detail::latin_to_septet[cp];
   }
   switch (cp) {
     case U'\u0394': return 0x10;
@@ -89,7 +93,7 @@ std::uint8_t lookup(char32_t cp) noexcept {
 
 }  // namespace
 
-unsigned septet_cost(char32_t cp) noexcept {
+unsigned detail::septet_cost_above_latin1(char32_t cp) noexcept {
   const std::uint8_t code = lookup(cp);
   if (code == 0xFF) {
     return 0;
@@ -97,7 +101,7 @@ unsigned septet_cost(char32_t cp) noexcept {
   return (code & 0x80) != 0 ? 2 : 1;
 }
 
-bool append_septets(std::vector<std::uint8_t>& septets, char32_t cp) {
+bool detail::append_septets_above_latin1(std::vector<std::uint8_t>& septets, char32_t cp) {
   const std::uint8_t code = lookup(cp);
   if (code == 0xFF) {
     return false;

@@ -8,6 +8,7 @@
 // (form feed ^ { } \ [ ~ ] | and the euro sign) are written as ESC (0x1B)
 // followed by a second septet, so they count as 2 septets.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,11 +23,40 @@ namespace gsm7 {
 
 inline constexpr std::uint8_t escape = 0x1B;
 
+namespace detail {
+// U+0000..U+00FF -> septet, 0x80 | septet for the extension table, 0xFF for none.
+extern const std::array<std::uint8_t, 256> latin_to_septet;
+unsigned septet_cost_above_latin1(char32_t cp) noexcept;
+}  // namespace detail
+
 // Septets needed for `cp`: 1 (default table), 2 (extension table), 0 (not representable).
-unsigned septet_cost(char32_t cp) noexcept;
+inline unsigned septet_cost(char32_t cp) noexcept {
+  if (cp < 0x100) {
+    const std::uint8_t code = detail::latin_to_septet[cp];
+    return code == 0xFF ? 0U : ((code & 0x80) != 0 ? 2U : 1U);
+  }
+  return detail::septet_cost_above_latin1(cp);
+}
+
+namespace detail {
+bool append_septets_above_latin1(std::vector<std::uint8_t>& septets, char32_t cp);
+}  // namespace detail
 
 // Appends the septets of `cp`; false (and nothing appended) when not representable.
-bool append_septets(std::vector<std::uint8_t>& septets, char32_t cp);
+inline bool append_septets(std::vector<std::uint8_t>& septets, char32_t cp) {
+  if (cp >= 0x100) {
+    return detail::append_septets_above_latin1(septets, cp);
+  }
+  const std::uint8_t code = detail::latin_to_septet[cp];
+  if (code == 0xFF) {
+    return false;
+  }
+  if ((code & 0x80) != 0) {
+    septets.push_back(escape);
+  }
+  septets.push_back(code & 0x7F);
+  return true;
+}
 
 // The character of a default-table septet (only the low 7 bits are used).
 // 0x1B alone (an escape with nothing after it) maps to U+00A0 as in Unicode's GSM0338.TXT.

@@ -29,7 +29,7 @@ namespace {
 template <std::size_t... I>
 pdu make_by_id(command_id id, std::index_sequence<I...>) {
   pdu out;
-  ((std::variant_alternative_t<I, pdu>::id == id ? (out.emplace<I>(), true) : false) || ...);
+  (void)((std::variant_alternative_t<I, pdu>::id == id ? (out.emplace<I>(), true) : false) || ...);
   return out;
 }
 
@@ -43,6 +43,10 @@ pdu response_for(command_id request) {
   }
   return make_by_id(static_cast<command_id>(raw | response_bit),
                     std::make_index_sequence<std::variant_size_v<pdu>>{});
+}
+
+frame make_response(const frame& request, command_status status) {
+  return frame{status, request.sequence_number, response_for(id_of(request.body))};
 }
 
 }  // namespace smpp

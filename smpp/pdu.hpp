@@ -494,6 +494,10 @@ using pdu = std::variant<generic_nack, bind_receiver, bind_receiver_resp, bind_t
                          bind_transceiver_resp, outbind, enquire_link, enquire_link_resp,
                          submit_multi, submit_multi_resp, alert_notification, data_sm, data_sm_resp>;
 
+// The field table of a PDU type as a compile-time constant (what the codec and printer walk).
+template <class Pdu>
+inline constexpr auto fields_of = Pdu::fields();
+
 // A whole PDU: header fields (command_length and command_id follow from the body) + body.
 struct frame {
   command_status status = command_status::esme_rok;
@@ -519,5 +523,9 @@ tlv_list* tlvs_of(pdu& body) noexcept;
 // The response PDU type for a request (submit_sm -> submit_sm_resp, ...). Requests without a
 // response (outbind, alert_notification) and responses map to generic_nack.
 pdu response_for(command_id request);
+
+// The response to `request`: same sequence number, `status`, the response type with an empty
+// body (fill in e.g. message_id afterwards). generic_nack for PDUs that have no response.
+frame make_response(const frame& request, command_status status = command_status::esme_rok);
 
 }  // namespace smpp

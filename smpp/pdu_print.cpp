@@ -250,7 +250,7 @@ void print_body(json_writer& w, const pdu& body) {
       [&](const auto& p) {
         using P = std::decay_t<decltype(p)>;
         std::apply([&](const auto&... f) { (print_field(w, f.name, p.*(f.member), f.kind), ...); },
-                   P::fields());
+                   fields_of<P>);
       },
       body);
   w.end_object();

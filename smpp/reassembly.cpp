@@ -25,7 +25,7 @@ std::string_view to_string(reassembly_reason r) noexcept {
   return "unknown";
 }
 
-prepared_inbound prepare_inbound(const inbound_message& message, const text_options& options) {
+prepared_inbound prepare_inbound(const received_short_message& message, const text_options& options) {
   prepared_inbound out;
   std::span<const std::uint8_t> payload = message.user_data;
   std::size_t udh_length = 0;
@@ -46,7 +46,9 @@ prepared_inbound prepare_inbound(const inbound_message& message, const text_opti
   if (!concat && message.sar) {
     concat = concat_info{message.sar->msg_ref_num, message.sar->total_segments, message.sar->segment_seqnum, true};
   }
-  if (concat && concat->total > 1) {
+  // A concatenation IE with impossible values (seq 0, seq above total) is ignored:
+  // the message is handed on as it is rather than held for parts that cannot come.
+  if (concat && concat->total > 1 && concat->seq >= 1 && concat->seq <= concat->total) {
     inbound_part part;
     part.key = {message.source, message.destination, concat->reference, concat->total};
     part.seq = concat->seq;

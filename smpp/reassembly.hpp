@@ -55,7 +55,7 @@ struct inbound_part {
 };
 
 // The fields of a deliver_sm / data_sm the text layer needs.
-struct inbound_message {
+struct received_short_message {
   std::string source;
   std::string destination;
   std::uint8_t data_coding = 0;
@@ -72,9 +72,10 @@ struct prepared_inbound {
 };
 
 // Splits a received message into "a part to reassemble" (UDH with a concatenation IE
-// whose total is above 1, or SAR values with a total above 1) or "a whole message"
-// (decoded now, UDH stripped).
-prepared_inbound prepare_inbound(const inbound_message& message, const text_options& options = {});
+// whose total is above 1, or SAR values with a total above 1, and 1 <= seq <= total)
+// or "a whole message" (decoded now, UDH stripped; also when the concatenation values
+// are impossible).
+prepared_inbound prepare_inbound(const received_short_message& message, const text_options& options = {});
 
 enum class incomplete_action : std::uint8_t {
   deliver,  // hand on the parts that arrived, marked incomplete (default)

@@ -68,7 +68,7 @@ limits limits_for(text_encoding encoding, const segmentation_options& options) n
 }
 
 // Units `cp` takes in `encoding`; 0 when not representable.
-std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_options& text) noexcept {
+inline std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_options& text) noexcept {
   switch (encoding) {
     case text_encoding::gsm7: {
       const unsigned cost = gsm7::septet_cost(cp);
@@ -90,44 +90,82 @@ std::size_t unit_cost(char32_t cp, text_encoding encoding, const text_options& t
 
 std::size_t clamp_max_parts(std::size_t max_parts) noexcept { return std::clamp<std::size_t>(max_parts, 1, 255); }
 
-// Walks the text once and calls on_part(begin_byte, end_byte, units) per part.
-// Returns the count (and the error, if any) exactly as segment_text needs them.
-template <typename OnPart>
-segment_count walk(std::string_view text, const segmentation_options& options, OnPart&& on_part) {
-  segment_count result;
-  result.encoding = options.encoding.value_or(choose_encoding(text, options.text));
-  const limits lim = limits_for(result.encoding, options);
-
-  // First pass: validity and total units.
+// Validates the text and sums its units. Without a forced encoding one pass computes
+// what choose_encoding() would pick and the units in that encoding.
+void measure(std::string_view text, const segmentation_options& options, segment_count& result,
+             std::size_t& bad_offset) noexcept {
+  const auto fail = [&](text_errc e, std::size_t at) {
+    result.error = make_error_code(e);
+    bad_offset = at;
+  };
+  if (options.encoding) {
+    result.encoding = *options.encoding;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      const std::size_t start = pos;
+      auto cp = utf8::next(text, pos);
+      if (!cp) {
+        return fail(text_errc::invalid_utf8, start);
+      }
+      const std::size_t cost = unit_cost(*cp, result.encoding, options.text);
+      if (cost == 0) {
+        return fail(text_errc::not_representable, start);
+      }
+      result.units += cost;
+    }
+    return;
+  }
+  // GSM-7 is possible while every character has a septet (and, on a Latin-1 / ASCII
+  // link, an octet there too); UCS-2 units are counted alongside.
+  bool gsm7_possible = true;
+  std::size_t septets = 0;
+  std::size_t utf16 = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t start = pos;
     auto cp = utf8::next(text, pos);
     if (!cp) {
-      result.error = make_error_code(text_errc::invalid_utf8);
-      result.units = start;  // reused by the caller as bad offset
-      return result;
+      result.encoding = text_encoding::ucs2;
+      return fail(text_errc::invalid_utf8, start);
     }
-    const std::size_t cost = unit_cost(*cp, result.encoding, options.text);
-    if (cost == 0) {
-      result.error = make_error_code(text_errc::not_representable);
-      result.units = start;
-      return result;
+    utf16 += utf16_units(*cp);
+    if (gsm7_possible) {
+      const std::size_t cost = unit_cost(*cp, text_encoding::gsm7, options.text);
+      gsm7_possible = cost != 0;
+      septets += cost;
     }
-    result.units += cost;
   }
+  result.encoding = gsm7_possible ? text_encoding::gsm7 : text_encoding::ucs2;
+  result.units = gsm7_possible ? septets : utf16;
+}
 
-  const std::size_t per_part = result.units <= lim.single ? lim.single : lim.per_part;
-  // Second pass: greedy split, never inside an escape sequence or a surrogate pair
-  // (a character's units all go to the same part).
+// Measures the text and calls on_part(begin_byte, end_byte, units) per part.
+// Returns the count (and the error, if any) exactly as segment_text needs them.
+template <typename OnPart>
+segment_count walk(std::string_view text, const segmentation_options& options, std::size_t& bad_offset,
+                   OnPart&& on_part) {
+  segment_count result;
+  measure(text, options, result, bad_offset);
+  if (result.error) {
+    result.units = 0;
+    return result;
+  }
+  const limits lim = limits_for(result.encoding, options);
+  if (result.units <= lim.single) {
+    on_part(std::size_t{0}, text.size(), result.units);
+    result.segments = 1;
+    return result;
+  }
+  // Greedy split, never inside an escape sequence or a surrogate pair (a character's
+  // units all go to the same part).
   std::size_t part_begin = 0;
   std::size_t part_units = 0;
-  pos = 0;
+  std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t start = pos;
     const char32_t cp = *utf8::next(text, pos);
     const std::size_t cost = unit_cost(cp, result.encoding, options.text);
-    if (part_units + cost > per_part) {
+    if (part_units + cost > lim.per_part) {
       on_part(part_begin, start, part_units);
       ++result.segments;
       part_begin = start;
@@ -188,11 +226,8 @@ void append_wire(std::vector<std::uint8_t>& out, std::string_view text, text_enc
 }  // namespace
 
 segment_count count_segments(std::string_view utf8_text, const segmentation_options& options) noexcept {
-  segment_count result = walk(utf8_text, options, [](std::size_t, std::size_t, std::size_t) {});
-  if (result.error && result.error != text_errc::message_too_long) {
-    result.units = 0;
-  }
-  return result;
+  std::size_t bad_offset = 0;
+  return walk(utf8_text, options, bad_offset, [](std::size_t, std::size_t, std::size_t) {});
 }
 
 segmentation_result segment_text(std::string_view utf8_text, std::uint16_t reference,
@@ -202,7 +237,8 @@ segmentation_result segment_text(std::string_view utf8_text, std::uint16_t refer
     std::size_t begin, end, units;
   };
   std::vector<range> ranges;
-  const segment_count count = walk(utf8_text, options, [&](std::size_t b, std::size_t e, std::size_t u) {
+  std::size_t bad_offset = 0;
+  const segment_count count = walk(utf8_text, options, bad_offset, [&](std::size_t b, std::size_t e, std::size_t u) {
     ranges.push_back({b, e, u});
   });
   result.encoding = count.encoding;
@@ -210,8 +246,7 @@ segmentation_result segment_text(std::string_view utf8_text, std::uint16_t refer
   if (count.error) {
     result.error = count.error;
     if (count.error != text_errc::message_too_long) {
-      result.bad_offset = count.units;
-      result.segments = 0;
+      result.bad_offset = bad_offset;
     }
     return result;
   }

@@ -62,12 +62,12 @@ text_encoding choose_encoding(std::string_view utf8_text, const text_options& op
 
 std::uint8_t data_coding_of(text_encoding e) noexcept {
   switch (e) {
-    case text_encoding::gsm7: return data_coding_default;
-    case text_encoding::ucs2: return data_coding_ucs2;
-    case text_encoding::latin1: return data_coding_latin1;
-    case text_encoding::ia5: return data_coding_ia5;
+    case text_encoding::gsm7: return data_coding_value::smsc_default;
+    case text_encoding::ucs2: return data_coding_value::ucs2;
+    case text_encoding::latin1: return data_coding_value::latin1;
+    case text_encoding::ia5: return data_coding_value::ia5;
   }
-  return data_coding_default;
+  return data_coding_value::smsc_default;
 }
 
 namespace {
@@ -177,7 +177,7 @@ wire_alphabet from_alphabet_bits(unsigned bits, const text_options& options) noe
 
 wire_alphabet wire_alphabet_of(std::uint8_t data_coding, const text_options& options) noexcept {
   switch (data_coding) {
-    case data_coding_default:
+    case data_coding_value::smsc_default:
       switch (options.data_coding_0) {
         case default_alphabet::gsm7_unpacked: return wire_alphabet::gsm7_unpacked;
         case default_alphabet::gsm7_packed: return wire_alphabet::gsm7_packed;
@@ -185,19 +185,21 @@ wire_alphabet wire_alphabet_of(std::uint8_t data_coding, const text_options& opt
         case default_alphabet::ia5: return wire_alphabet::ia5;
       }
       return wire_alphabet::gsm7_unpacked;
-    case data_coding_ia5: return wire_alphabet::ia5;
-    case data_coding_octet_unspecified:
-    case data_coding_binary: return wire_alphabet::binary;
-    case data_coding_latin1: return wire_alphabet::latin1;
-    case data_coding_ucs2: return wire_alphabet::ucs2;
+    case data_coding_value::ia5: return wire_alphabet::ia5;
+    case data_coding_value::octet_unspecified:
+    case data_coding_value::binary: return wire_alphabet::binary;
+    case data_coding_value::latin1: return wire_alphabet::latin1;
+    case data_coding_value::ucs2: return wire_alphabet::ucs2;
     default: break;
   }
   if (data_coding >= 0xF0) {
     return (data_coding & 0x04) != 0 ? wire_alphabet::binary : gsm7_on_link(options);
   }
-  if (data_coding >= 0x40 && data_coding <= 0x7F) {  // general / auto-deletion groups
+  // GSM 03.38 general data coding (0x10..0x3F: values below 0x10 are SMPP's own) and
+  // automatic deletion (0x40..0x7F) groups; bit 5 set means compressed.
+  if (data_coding >= 0x10 && data_coding <= 0x7F) {
     if ((data_coding & 0x20) != 0) {
-      return wire_alphabet::unsupported;  // compressed
+      return wire_alphabet::unsupported;
     }
     return from_alphabet_bits(data_coding >> 2, options);
   }

@@ -39,12 +39,14 @@ struct std::is_error_code_enum<smpp::text_errc> : std::true_type {};
 namespace smpp {
 
 // SMPP 3.4 section 5.2.19 data_coding values used here.
-inline constexpr std::uint8_t data_coding_default = 0x00;  // SMSC default alphabet
-inline constexpr std::uint8_t data_coding_ia5 = 0x01;
-inline constexpr std::uint8_t data_coding_octet_unspecified = 0x02;
-inline constexpr std::uint8_t data_coding_latin1 = 0x03;
-inline constexpr std::uint8_t data_coding_binary = 0x04;
-inline constexpr std::uint8_t data_coding_ucs2 = 0x08;
+namespace data_coding_value {
+inline constexpr std::uint8_t smsc_default = 0x00;  // SMSC default alphabet
+inline constexpr std::uint8_t ia5 = 0x01;
+inline constexpr std::uint8_t octet_unspecified = 0x02;
+inline constexpr std::uint8_t latin1 = 0x03;
+inline constexpr std::uint8_t binary = 0x04;
+inline constexpr std::uint8_t ucs2 = 0x08;
+}  // namespace data_coding_value
 
 // The alphabet a message is sent in. `gsm7` is the GSM 03.38 alphabet on the air
 // interface (160 septets per SMS); how its bytes look on the SMPP link depends on
@@ -98,7 +100,8 @@ enum class wire_alphabet : std::uint8_t {
 };
 
 // 0 per `options`; 1 IA5; 3 Latin-1; 8 UCS-2; 2/4 binary; GSM 03.38 coding groups
-// 0x40..0x7F (general, auto-deletion), 0xC0..0xEF (message waiting) and 0xF0..0xFF
+// 0x10..0x7F (general, auto-deletion; compressed ones unsupported), 0xC0..0xEF
+// (message waiting) and 0xF0..0xFF
 // (message class: bit 2 clear = GSM-7, set = 8-bit) by their alphabet bits. GSM-7
 // from a coding group is read packed only when data_coding 0 is packed on the link.
 wire_alphabet wire_alphabet_of(std::uint8_t data_coding, const text_options& options = {}) noexcept;

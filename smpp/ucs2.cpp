@@ -3,13 +3,9 @@
 namespace smpp {
 namespace utf8 {
 
-std::optional<char32_t> next(std::string_view text, std::size_t& pos) noexcept {
+std::optional<char32_t> detail::next_multibyte(std::string_view text, std::size_t& pos) noexcept {
   const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
   const std::uint8_t lead = byte(pos);
-  if (lead < 0x80) {
-    ++pos;
-    return lead;
-  }
   std::size_t len = 0;
   char32_t cp = 0;
   char32_t min = 0;

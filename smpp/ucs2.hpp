@@ -27,9 +27,21 @@ inline constexpr char32_t replacement_char = 0xFFFD;
 
 namespace utf8 {
 
-// Decodes one code point at `pos`; advances `pos`. On invalid input returns
-// std::nullopt and advances `pos` past the offending bytes (at least one).
-std::optional<char32_t> next(std::string_view text, std::size_t& pos) noexcept;
+namespace detail {
+std::optional<char32_t> next_multibyte(std::string_view text, std::size_t& pos) noexcept;
+}  // namespace detail
+
+// Decodes one code point at `pos` (< text.size()); advances `pos`. On invalid input
+// returns std::nullopt and advances `pos` past the offending bytes (at least one).
+// Inline so the ASCII case costs no call on the segmentation hot path.
+inline std::optional<char32_t> next(std::string_view text, std::size_t& pos) noexcept {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  if (lead < 0x80) {
+    ++pos;
+    return lead;
+  }
+  return detail::next_multibyte(text, pos);
+}
 
 // Appends the UTF-8 form of `cp` (a replacement char for invalid code points).
 void append(std::string& out, char32_t cp);

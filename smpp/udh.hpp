@@ -17,7 +17,7 @@ inline constexpr std::uint8_t iei_concat_8bit = 0x00;   // ref(1) total(1) seq(1
 inline constexpr std::uint8_t iei_concat_16bit = 0x08;  // ref(2, big-endian) total(1) seq(1)
 
 // esm_class bit 6 (0x40): the short_message starts with a UDH.
-inline constexpr std::uint8_t esm_class_udhi = 0x40;
+inline constexpr std::uint8_t udhi_esm_class_bit = 0x40;
 
 struct concat_info {
   std::uint16_t reference = 0;

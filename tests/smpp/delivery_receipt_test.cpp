@@ -170,7 +170,7 @@ TEST(DeliveryReceipt, TlvOnlyReceipt) {
   tlvs.network_error_code = std::array<std::uint8_t, 3>{0x03, 0x00, 0x0B};
   r = parse_ok("", tlvs);
   EXPECT_EQ(r.state, receipt_state::undeliverable);
-  EXPECT_EQ(r.net_error, (smpp::network_error{3, 11}));
+  EXPECT_EQ(r.net_error, (smpp::receipt_network_error{3, 11}));
 }
 
 TEST(DeliveryReceipt, TlvsWinOverText) {
@@ -195,6 +195,32 @@ TEST(DeliveryReceipt, MessageStateValues) {
   EXPECT_EQ(smpp::receipt_state_from_message_state(8), receipt_state::rejected);
   EXPECT_EQ(smpp::receipt_state_from_message_state(200), receipt_state::unknown);
   EXPECT_EQ(smpp::to_string(receipt_state::undeliverable), "undeliverable");
+}
+
+TEST(DeliveryReceipt, FormatsTheAppendixBLayout) {
+  smpp::receipt_fields fields;
+  fields.id = "1a2b";
+  fields.submit_date = {2026, 11, 29, 9, 5, 0};
+  fields.done_date = {2026, 11, 29, 9, 6, 30};
+  fields.state = receipt_state::undeliverable;
+  fields.delivered = 0;
+  fields.err = 34;
+  fields.text = "Привет, ваш код 123456 действует";
+  const std::string text = smpp::format_delivery_receipt(fields);
+  EXPECT_EQ(text,
+            "id:1a2b sub:001 dlvrd:000 submit date:2611290905 done date:2611290906 stat:UNDELIV err:034 "
+            "text:Привет, ваш код 1234");
+  auto parsed = parse_ok(text);
+  EXPECT_EQ(parsed.message_id, "1a2b");
+  EXPECT_EQ(parsed.state, receipt_state::undeliverable);
+  EXPECT_EQ(parsed.err_code, 34U);
+  EXPECT_EQ(parsed.done_date, (smpp::receipt_date{2026, 11, 29, 9, 6, 0}));
+  for (auto s : {receipt_state::enroute, receipt_state::delivered, receipt_state::expired, receipt_state::deleted,
+                 receipt_state::undeliverable, receipt_state::accepted, receipt_state::unknown,
+                 receipt_state::rejected}) {
+    EXPECT_EQ(smpp::receipt_state_from_stat(smpp::stat_word(s)), s);
+    EXPECT_EQ(smpp::receipt_state_from_message_state(smpp::message_state_value(s)), s);
+  }
 }
 
 TEST(MessageId, HexAndDecimalNormaliseToTheSameForm) {

@@ -213,7 +213,7 @@ void round_trip(const std::string& text, smpp::concatenation mode, smpp::default
   std::vector<smpp::reassembly_event> events;
   // Deliver in reverse order.
   for (auto it = parts.parts.rbegin(); it != parts.parts.rend(); ++it) {
-    smpp::inbound_message message;
+    smpp::received_short_message message;
     message.source = "+14155550123";
     message.destination = "12345";
     message.data_coding = it->data_coding;
@@ -254,14 +254,14 @@ TEST(Reassembly, RoundTripsSegmentedTextInEveryMode) {
 TEST(Reassembly, PrepareInboundSingleMessages) {
   // Plain message.
   const bytes stop{'S', 'T', 'O', 'P'};
-  smpp::inbound_message plain;
+  smpp::received_short_message plain;
   plain.user_data = stop;
   auto prepared = smpp::prepare_inbound(plain);
   EXPECT_FALSE(prepared.part.has_value());
   EXPECT_EQ(prepared.text.text, "STOP");
   // A UDH without concatenation (port addressing): stripped.
   const bytes with_port{0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0, 'H', 'I'};
-  smpp::inbound_message ported;
+  smpp::received_short_message ported;
   ported.udhi = true;
   ported.user_data = with_port;
   prepared = smpp::prepare_inbound(ported);
@@ -273,6 +273,24 @@ TEST(Reassembly, PrepareInboundSingleMessages) {
   const bytes one_of_one{0x05, 0x00, 0x03, 0x01, 0x01, 0x01, 'O', 'K'};
   ported.user_data = one_of_one;
   EXPECT_EQ(smpp::prepare_inbound(ported).text.text, "OK");
+  // Impossible concatenation values (seq 3 of 2): a whole message, not held.
+  const bytes bad_seq{0x05, 0x00, 0x03, 0x01, 0x02, 0x03, 'N', 'O'};
+  ported.user_data = bad_seq;
+  prepared = smpp::prepare_inbound(ported);
+  EXPECT_FALSE(prepared.part.has_value());
+  EXPECT_EQ(prepared.text.text, "NO");
+  // SAR values make a part.
+  smpp::received_short_message sar;
+  sar.source = "+1";
+  sar.user_data = stop;
+  sar.sar = smpp::sar_values{0x0102, 2, 2};
+  prepared = smpp::prepare_inbound(sar);
+  ASSERT_TRUE(prepared.part.has_value());
+  EXPECT_EQ(prepared.part->key.reference, 0x0102);
+  EXPECT_EQ(prepared.part->key.total, 2);
+  EXPECT_EQ(prepared.part->seq, 2);
+  EXPECT_EQ(prepared.part->payload, stop);
+  EXPECT_EQ(prepared.part->udh_length, 0U);
   // Malformed UDH: an error, and the bytes still decoded so nothing is lost silently.
   const bytes broken{0x09, 0x00, 0x03, 'S', 'T', 'O', 'P'};
   ported.user_data = broken;

@@ -109,6 +109,9 @@ TEST(TextEncoding, DecodesCodingGroups) {
   EXPECT_TRUE(binary.binary);
   EXPECT_FALSE(binary.error);
   EXPECT_EQ(smpp::decode_text(0x48, bytes{0x00, 0x41}).text, "A");
+  EXPECT_EQ(smpp::decode_text(0x18, bytes{0x00, 0x43}).text, "C");  // UCS-2, class 0
+  EXPECT_EQ(smpp::decode_text(0x11, bytes{0x44}).text, "D");        // GSM-7, class 1
+  EXPECT_EQ(smpp::wire_alphabet_of(0x38), smpp::wire_alphabet::unsupported);  // compressed
   EXPECT_EQ(smpp::decode_text(0xE0, bytes{0x00, 0x42}).text, "B");
   EXPECT_TRUE(smpp::decode_text(4, bytes{0x01}).binary);
   EXPECT_EQ(smpp::wire_alphabet_of(0x02), smpp::wire_alphabet::binary);

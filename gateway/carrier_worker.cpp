@@ -27,6 +27,7 @@ struct carrier_worker::in_flight {
   std::string permanent_error;     // first permanent carrier status, by name
   std::string temporary_error;
   std::int64_t sent_at_ms = 0;
+  bool reply = false;  // an automatic reply: not in the store
 };
 
 namespace {
@@ -266,6 +267,39 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
   }
 }
 
+void carrier_worker::send_reply(std::string sender, std::string e164, std::string text) {
+  asio::post(strand_, [self = shared_from_this(), sender = std::move(sender), e164 = std::move(e164),
+                       text = std::move(text)]() mutable {
+    if (!self->link_ || self->stopping_) return;
+    policy::message_record m;
+    m.id = "reply";
+    m.sender = std::move(sender);
+    m.e164 = std::move(e164);
+    m.text = std::move(text);
+    const carrier_profile* profile = self->settings_->carrier(self->carrier_);
+    carrier_profile p = profile ? *profile : carrier_profile{};
+    p.registered_delivery = false;
+    auto built = build_submits(m, p, self->next_reference_++);
+    if (built.error || built.parts.empty()) {
+      log::error("reply_not_encodable", {{"carrier", self->carrier_}, {"error", built.error.message()}});
+      return;
+    }
+    const std::uint64_t key = self->next_key_++;
+    auto flight = std::make_shared<in_flight>();
+    flight->parts = built.parts.size();
+    flight->sent_at_ms = self->now_ms();
+    flight->reply = true;
+    flight->entry.message = std::move(m);
+    self->in_flight_[key] = flight;
+    for (std::size_t i = 0; i < built.parts.size(); ++i) {
+      smpp::net::outbound_message out;
+      out.cookie = part_cookie(key, i);
+      out.body = encode_submit_body(built.parts[i]);
+      self->link_->submit(std::move(out));
+    }
+  });
+}
+
 void carrier_worker::on_result(smpp::net::submit_outcome o) {
   const std::uint64_t key = o.cookie >> 8;
   const std::size_t part = o.cookie & 0xFF;
@@ -293,6 +327,12 @@ void carrier_worker::finish(std::uint64_t key) {
     metrics_->submit_latency_seconds(carrier_).Observe(static_cast<double>(now_ms() - flight->sent_at_ms) / 1000.0);
   }
   const auto& m = flight->entry.message;
+  if (flight->reply) {
+    const bool ok = flight->permanent_error.empty() && !flight->temporary_failure;
+    log::info("reply_sent", {{"carrier", carrier_}, log::number("to", m.e164), {"sender", m.sender}, {"ok", ok},
+                             {"error", ok ? std::string() : flight->permanent_error + flight->temporary_error}});
+    return;
+  }
   const std::string id = m.id;
   const std::string lease = flight->entry.lease_id;
   const std::int64_t now = now_ms();

@@ -52,6 +52,10 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // of the link itself need a new link (the caller recreates the worker). Thread-safe.
   void update_settings(std::shared_ptr<const settings> s);
 
+  // Sends an automatic reply (opt-out confirmation, help text) now, outside the queue: it
+  // bypasses suppression but not the carrier's throttle. The outcome is only logged. Thread-safe.
+  void send_reply(std::string sender, std::string e164, std::string text);
+
   // Graceful stop: no more claims; in-flight submits get their responses (bounded by the link's
   // response timeout), messages not sent stay in the store (their lease expires, they go out
   // after the restart); the link unbinds. `done` runs on the worker's strand.

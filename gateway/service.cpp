@@ -19,10 +19,12 @@
 #include "gateway/api_service.hpp"
 #include "gateway/carrier_worker.hpp"
 #include "gateway/http_server.hpp"
+#include "gateway/inbound.hpp"
 #include "gateway/log.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
 #include "policy/store_factory.hpp"
+#include "smpp/command_status.hpp"
 #include "smsgw/version.hpp"
 
 namespace gateway {
@@ -96,6 +98,12 @@ class running_service {
       if (auto it = workers_.find(carrier); it != workers_.end()) it->second->notify();
     };
     api_ = std::make_unique<api_service>(settings_, std::move(deps));
+    inbound_ = inbound_processor::create(
+        io_.get_executor(), *store_, secrets_, settings_, &metrics_,
+        [this](const std::string& carrier, const std::string& sender, const std::string& e164, const std::string& text) {
+          std::lock_guard lock(workers_mutex_);
+          if (auto it = workers_.find(carrier); it != workers_.end()) it->second->send_reply(sender, e164, text);
+        });
 
     for (const auto& c : settings_->source.carriers) start_worker(c.name);
 
@@ -122,6 +130,7 @@ class running_service {
   void drain(std::function<void()> done) {
     log::info("smsgw_draining", {});
     api_->stop_accepting();
+    inbound_->stop();
     api_server_->stop();
     admin_server_->stop();
     health_timer_.cancel();
@@ -178,6 +187,7 @@ class running_service {
     }
     settings_ = next;
     api_->update_settings(next);
+    inbound_->update_settings(next);
     for (const auto& name : keep) {
       std::lock_guard lock(workers_mutex_);
       if (auto it = workers_.find(name); it != workers_.end()) it->second->update_settings(next);
@@ -197,7 +207,16 @@ class running_service {
 
  private:
   void start_worker(const std::string& name) {
-    auto worker = carrier_worker::create(io_.get_executor(), *store_, settings_, name, &metrics_, nullptr);
+    std::weak_ptr<inbound_processor> inbound = inbound_;
+    auto worker = carrier_worker::create(
+        io_.get_executor(), *store_, settings_, name, &metrics_,
+        [inbound](std::string carrier, smpp::net::inbound_message m, smpp::net::inbound_responder r) {
+          if (auto p = inbound.lock()) {
+            p->handle(std::move(carrier), std::move(m), std::move(r));
+          } else {
+            r.respond(static_cast<std::uint32_t>(smpp::command_status::esme_rx_t_appn));
+          }
+        });
     worker->start();
     std::lock_guard lock(workers_mutex_);
     workers_[name] = worker;
@@ -272,6 +291,7 @@ class running_service {
   std::string config_path_;
   std::shared_ptr<const settings> settings_;
   std::unique_ptr<api_service> api_;
+  std::shared_ptr<inbound_processor> inbound_;
   std::unique_ptr<http_server> api_server_;
   std::unique_ptr<http_server> admin_server_;
   std::mutex workers_mutex_;

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
       const auto& dsm = std::get<smpp::deliver_sm>(d.value.body);
       std::span<const std::uint8_t> ud(reinterpret_cast<const std::uint8_t*>(dsm.short_message.data()),
                                        dsm.short_message.size());
-      if (dsm.esm_class & smpp::esm_class_udhi) {
+      if (dsm.esm_class & smpp::udhi_esm_class_bit) {
         auto udh = smpp::parse_udh(ud);
         if (!udh.error) {
           ud = ud.subspan(udh.udh.length);
@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
       sm.dest_addr_npi = 1;
       sm.destination_addr = "14155550123";
       sm.registered_delivery = 1;
-      sm.esm_class = part.udhi ? smpp::esm_class_udhi : 0;
+      sm.esm_class = part.udhi ? smpp::udhi_esm_class_bit : 0;
       sm.data_coding = part.data_coding;
       sm.short_message.assign(part.short_message.begin(), part.short_message.end());
       std::vector<std::uint8_t> body;

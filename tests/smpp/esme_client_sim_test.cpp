@@ -204,7 +204,7 @@ TEST_F(CarrierLinkSim, ConcatenatedSubmitIsListedAsOneMessage) {
   std::uint64_t cookie = 1;
   for (auto& part : seg.parts) {
     auto sm = make_submit("14155550199", "");
-    sm.esm_class = part.udhi ? smpp::esm_class_udhi : 0;
+    sm.esm_class = part.udhi ? smpp::udhi_esm_class_bit : 0;
     sm.data_coding = part.data_coding;
     sm.short_message.assign(part.short_message.begin(), part.short_message.end());
     link->submit(message(cookie++, sm));
@@ -240,7 +240,7 @@ TEST_F(CarrierLinkSim, MoIsDeliveredAndAnsweredAsynchronously) {
     EXPECT_EQ(dsm.source_addr, "14155550123");
     EXPECT_EQ(dsm.source_addr_ton, 1);
     EXPECT_EQ(dsm.data_coding, 8);
-    ASSERT_TRUE(dsm.esm_class & smpp::esm_class_udhi);
+    ASSERT_TRUE(dsm.esm_class & smpp::udhi_esm_class_bit);
     std::span<const std::uint8_t> ud(reinterpret_cast<const std::uint8_t*>(dsm.short_message.data()),
                                      dsm.short_message.size());
     auto udh = smpp::parse_udh(ud);

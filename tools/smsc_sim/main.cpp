@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
                  "received messages kept for GET /messages (0: keep none)");
   app.add_option("--window", opts.window, "per-session window for inbound requests");
   app.add_option("--seed", opts.seed, "random seed for receipt failures (0: random)");
+  app.add_option("--tls-cert", opts.tls_cert_file, "PEM certificate: SMPP over TLS")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", opts.tls_key_file, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   opts.dlr_delay = std::chrono::milliseconds(dlr_delay_ms);
   opts.resp_delay = std::chrono::milliseconds(resp_delay_ms);

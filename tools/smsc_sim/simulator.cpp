@@ -70,6 +70,11 @@ std::error_code simulator::listen(const asio::ip::tcp::endpoint& endpoint) {
   sc.session.window = opts_.deliver_window;
   sc.session.enquire_link_interval = opts_.enquire_link_interval;
   sc.session.response_timeout = opts_.response_timeout;
+  if (!opts_.tls_cert_file.empty() && !opts_.tls_key_file.empty()) {
+    sc.tls.enabled = true;
+    sc.tls.cert_file = opts_.tls_cert_file;
+    sc.tls.key_file = opts_.tls_key_file;
+  }
   server_ = std::make_shared<smpp::net::smsc_server>(executor_, sc, shared_from_this());
   return server_->listen(endpoint);
 }
@@ -171,7 +176,7 @@ void simulator::store(const std::string& system_id, const smpp::submit_sm& sm,
   const auto* raw = reinterpret_cast<const std::uint8_t*>(sm.short_message.data());
   std::span<const std::uint8_t> user_data(raw, sm.short_message.size());
   std::optional<smpp::concat_info> concat;
-  if ((sm.esm_class & smpp::esm_class_udhi) != 0) {
+  if ((sm.esm_class & smpp::udhi_esm_class_bit) != 0) {
     auto udh = smpp::parse_udh(user_data);
     if (!udh.error) {
       concat = udh.udh.concat;
@@ -260,7 +265,7 @@ void simulator::schedule_receipt(const std::string& system_id, const smpp::submi
   if ((sm.registered_delivery & 0x03) == 2 && !fail) return;  // receipt on failure only
   const auto wall = std::chrono::system_clock::now();
   std::string sample;
-  if ((sm.esm_class & smpp::esm_class_udhi) == 0 && (sm.data_coding == 0 || sm.data_coding == 1)) {
+  if ((sm.esm_class & smpp::udhi_esm_class_bit) == 0 && (sm.data_coding == 0 || sm.data_coding == 1)) {
     for (char ch : sm.short_message.substr(0, 20)) {
       sample.push_back(ch >= 0x20 && ch < 0x7F ? ch : '.');
     }
@@ -443,7 +448,7 @@ mo_result simulator::send_mo(const mo_request& req) {
     smpp::deliver_sm d;
     d.source_addr = address(req.from, d.source_addr_ton, d.source_addr_npi);
     d.destination_addr = address(req.to, d.dest_addr_ton, d.dest_addr_npi);
-    d.esm_class = part.udhi ? smpp::esm_class_udhi : 0;
+    d.esm_class = part.udhi ? smpp::udhi_esm_class_bit : 0;
     d.data_coding = part.data_coding;
     d.short_message.assign(part.short_message.begin(), part.short_message.end());
     outbound o;

@@ -44,6 +44,9 @@ struct options {
   std::chrono::milliseconds enquire_link_interval{30'000};
   std::chrono::milliseconds response_timeout{10'000};
   std::uint64_t seed = 0;  // 0: random
+  // TLS on the SMPP listener when both are set (PEM files).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct stored_message {

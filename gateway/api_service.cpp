@@ -203,6 +203,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
     ctx.route = "other";
   }
 
+  const std::string route = ctx.route;  // ctx is moved into the endpoint
   http_response response;
   if (endpoint == ep::none) {
     response = error_response({404, "not_found", "no such endpoint", ""});
@@ -223,43 +224,39 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
       response = error_response({429, "rate_limited", "this API key is over its rate limit", ""});
       response.set(bhttp::field::retry_after, std::to_string(retry_after));
     } else {
-      switch (endpoint) {
-        case ep::send:
-          response = verb == bhttp::verb::post ? co_await send_one(std::move(ctx)) : method_not_allowed("POST");
-          break;
-        case ep::batch:
-          response = verb == bhttp::verb::post ? co_await send_batch(std::move(ctx)) : method_not_allowed("POST");
-          break;
-        case ep::message:
-          response = verb == bhttp::verb::get ? co_await get_message(std::move(ctx), param) : method_not_allowed("GET");
-          break;
-        case ep::consents:
-          if (verb == bhttp::verb::put) {
-            response = co_await put_consent(std::move(ctx));
-          } else if (verb == bhttp::verb::delete_) {
-            response = co_await delete_consent(std::move(ctx));
-          } else {
-            response = method_not_allowed("PUT, DELETE");
-          }
-          break;
-        case ep::number:
-          response = verb == bhttp::verb::get ? co_await get_number(std::move(ctx), param) : method_not_allowed("GET");
-          break;
-        case ep::suppression:
-          if (verb == bhttp::verb::put) {
-            response = co_await put_suppression(std::move(ctx), param);
-          } else if (verb == bhttp::verb::delete_) {
-            response = co_await delete_suppression(std::move(ctx), param);
-          } else {
-            response = method_not_allowed("PUT, DELETE");
-          }
-          break;
-        case ep::none: break;
+      // GCC 12 miscompiles co_await inside a conditional expression (a temporary is destroyed
+      // twice): every co_await below is a statement of its own.
+      const bool is_get = verb == bhttp::verb::get;
+      const bool is_post = verb == bhttp::verb::post;
+      const bool is_put = verb == bhttp::verb::put;
+      const bool is_delete = verb == bhttp::verb::delete_;
+      if (endpoint == ep::send && is_post) {
+        response = co_await send_one(std::move(ctx));
+      } else if (endpoint == ep::batch && is_post) {
+        response = co_await send_batch(std::move(ctx));
+      } else if (endpoint == ep::message && is_get) {
+        response = co_await get_message(std::move(ctx), param);
+      } else if (endpoint == ep::consents && is_put) {
+        response = co_await put_consent(std::move(ctx));
+      } else if (endpoint == ep::consents && is_delete) {
+        response = co_await delete_consent(std::move(ctx));
+      } else if (endpoint == ep::number && is_get) {
+        response = co_await get_number(std::move(ctx), param);
+      } else if (endpoint == ep::suppression && is_put) {
+        response = co_await put_suppression(std::move(ctx), param);
+      } else if (endpoint == ep::suppression && is_delete) {
+        response = co_await delete_suppression(std::move(ctx), param);
+      } else if (endpoint == ep::consents || endpoint == ep::suppression) {
+        response = method_not_allowed("PUT, DELETE");
+      } else if (endpoint == ep::send || endpoint == ep::batch) {
+        response = method_not_allowed("POST");
+      } else {
+        response = method_not_allowed("GET");
       }
     }
   }
   if (deps_.metrics_registry) {
-    deps_.metrics_registry->count_request(ctx.route.empty() ? "other" : ctx.route, response.result_int());
+    deps_.metrics_registry->count_request(route, response.result_int());
   }
   co_return response;
 }

@@ -85,8 +85,11 @@ class OutboundBase:
         assert code == 0, "smsgw exited with %s after SIGTERM" % code
 
     def unique_number(self):
-        # +1 415 555 01xx are fictional-but-valid; spread over other area codes for uniqueness.
-        return "+1415%07d" % (int(uuid.uuid4().int % 9000000) + 1000000)
+        """A random valid San Francisco number (validated with the same metadata family)."""
+        while True:
+            n = "+1415%07d" % (uuid.uuid4().int % 10000000)
+            if phonenumbers.is_valid_number(phonenumbers.parse(n)):
+                return n
 
     def wait_status(self, message_id, status, timeout=20):
         deadline = time.time() + timeout

@@ -105,6 +105,20 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
       if (auto answer = answer_read_error(ec)) {
         stream.expires_after(s->limits.write_timeout);
         co_await bhttp::async_write(stream, *answer, asio::redirect_error(asio::use_awaitable, ec));
+        // Lingering close: the client may still be sending the body we refused. Closing now
+        // would reset the connection before it reads the answer, so stop sending, then read and
+        // discard for a bounded time and amount.
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds(2));
+        std::size_t drained = 0;
+        while (drained < 16 * 1024 * 1024) {
+          buffer.consume(buffer.size());
+          std::size_t n = co_await stream.async_read_some(buffer.prepare(64 * 1024),
+                                                          asio::redirect_error(asio::use_awaitable, ignored));
+          if (ignored) break;
+          drained += n;
+        }
       }
       break;
     }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/load.hpp"
+#include "gateway/service.hpp"
 #include "smsgw/version.hpp"
 
 namespace {
@@ -36,8 +37,9 @@ int main(int argc, char** argv) {
 
   if (!check_file.empty()) return check_config(check_file);
 
-  // The service itself (HTTP API, carrier links) is not built yet: say so instead of pretending.
-  std::cerr << "smsgw " << smsgw::version
-            << ": the gateway service is not implemented yet (see README.md, 'Status')\n";
-  return 3;
+  if (config_file.empty()) {
+    std::cerr << "smsgw: --config FILE is required (see config/smsgw.yaml)\n";
+    return 2;
+  }
+  return gateway::run_service(config_file);
 }

@@ -1,0 +1,160 @@
+#include "gateway/accept.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "policy/decision.hpp"
+
+namespace gateway {
+namespace {
+
+api_error unprocessable(std::string code, std::string message, std::string field = {}) {
+  return {422, std::move(code), std::move(message), std::move(field)};
+}
+
+std::int64_t to_ms(policy::sys_seconds t) { return static_cast<std::int64_t>(t.time_since_epoch().count()) * 1000; }
+
+}  // namespace
+
+api_error refusal_error(policy::reason r) {
+  switch (r) {
+    case policy::reason::invalid_number:
+      return unprocessable("invalid_number", "'to' is not a valid phone number", "to");
+    case policy::reason::not_mobile:
+      return unprocessable("not_mobile", "'to' is a number type that cannot receive SMS", "to");
+    case policy::reason::recipient_opted_out:
+      return unprocessable("recipient_opted_out", "the recipient opted out of messages from this sender", "to");
+    case policy::reason::no_consent:
+      return unprocessable("no_consent", "the category requires consent and none is on record for this number",
+                           "to");
+    case policy::reason::frequency_capped:
+      return unprocessable("frequency_capped", "a frequency cap for this number is reached", "to");
+    case policy::reason::quiet_hours:
+      return unprocessable("quiet_hours", "it is quiet hours at the recipient's location", "to");
+    case policy::reason::unknown_category:
+      return unprocessable("unknown_category", "no such category in the configuration", "category");
+    case policy::reason::none: break;
+  }
+  return unprocessable("rejected", "refused by policy");
+}
+
+prepare_result prepare_message(const accept_input& in, const settings& s, policy::number_cache& numbers,
+                               const policy::number_secrets& secrets,
+                               const std::function<bool(std::string_view)>& is_bound) {
+  const message_request& req = *in.request;
+  if (!in.key->may_send_from(req.from)) {
+    return api_error{403, "sender_not_allowed", "this API key may not send from '" + req.from + "'", "from"};
+  }
+  const std::string_view category_name =
+      req.category.empty() ? std::string_view(s.policy.default_category) : std::string_view(req.category);
+  auto category = s.policy.categories.find(category_name);
+  if (category == s.policy.categories.end()) return refusal_error(policy::reason::unknown_category);
+
+  auto number = numbers.normalize(req.to, req.region.empty() ? s.default_region : req.region);
+  if (auto why = policy::check_number(*number, s.policy.sms_types); why != policy::reason::none) {
+    auto error = refusal_error(why);
+    if (!number->error_message.empty()) error.message += ": " + number->error_message;
+    return error;
+  }
+
+  const std::string carrier = s.routes.choose(number->e164, is_bound);
+  if (carrier.empty()) return unprocessable("no_route", "no route to " + number->region + " numbers", "to");
+  const carrier_profile* profile = s.carrier(carrier);
+  if (profile == nullptr) return unprocessable("no_route", "the route names an unknown carrier", "to");
+
+  const auto count = smpp::count_segments(req.text, profile->segmentation);
+  if (count.error == smpp::text_errc::message_too_long) {
+    return unprocessable("message_too_long",
+                         "the text needs " + std::to_string(count.segments) + " parts; at most " +
+                             std::to_string(profile->segmentation.max_parts) + " are allowed",
+                         "text");
+  }
+  if (count.error) return bad_request("'text' cannot be encoded: " + count.error.message(), "text");
+
+  const policy::sys_seconds now{std::chrono::seconds{in.now_ms / 1000}};
+  policy::message_request pr;
+  pr.recipient = number.get();
+  pr.sender = req.from;
+  pr.category = category_name;
+  pr.campaign = req.campaign;
+  if (req.send_at) pr.send_at = policy::sys_seconds{std::chrono::seconds{*req.send_at}};
+  const policy::store_plan plan = policy::plan(pr, now, s.policy);
+  if (plan.precheck != policy::reason::none) return refusal_error(plan.precheck);
+
+  prepared_message out;
+  out.segments = count.segments;
+  out.encoding = std::string(smpp::to_string(count.encoding));
+  auto& a = out.admit;
+  a.sender = req.from;
+  a.category = plan.category;
+  a.campaign = req.campaign;
+  a.scope = plan.scope;
+  a.consent_required = plan.consent_required;
+  a.consent_per_sender = plan.consent_per_sender;
+  a.caps = category->second.caps;
+  switch (plan.quiet.outcome) {
+    case policy::quiet_hours_outcome::kind::allowed: a.quiet.k = policy::quiet_outcome::kind::allowed; break;
+    case policy::quiet_hours_outcome::kind::defer_until:
+      a.quiet.k = policy::quiet_outcome::kind::defer;
+      a.quiet.defer_until_ms = plan.quiet.defer_until_unix * 1000;
+      break;
+    case policy::quiet_hours_outcome::kind::reject: a.quiet.k = policy::quiet_outcome::kind::reject; break;
+  }
+  a.idempotency_key = in.idempotency_key;
+  a.request_hash = in.request_hash;
+  a.idempotency_ttl_ms = s.source.retention.idempotency.count() * 1000;
+  a.now_ms = in.now_ms;
+
+  auto& m = a.message;
+  m.id = in.message_id;
+  m.number_key = secrets.key(number->e164);
+  m.e164 = number->e164;
+  m.carrier = carrier;
+  m.sender = req.from;
+  m.text = req.text;
+  m.category = plan.category;
+  m.campaign = req.campaign;
+  m.client_ref = req.client_ref;
+  m.segments = static_cast<int>(count.segments);
+  m.encoding = out.encoding;
+  m.created_at_ms = in.now_ms;
+  m.updated_at_ms = in.now_ms;
+  m.send_at_ms = std::max(to_ms(plan.send_at), in.now_ms);
+  m.valid_until_ms = m.send_at_ms + s.source.queue.validity.count() * 1000;
+  if (a.quiet.k == policy::quiet_outcome::kind::defer) {
+    m.valid_until_ms = std::max(m.valid_until_ms, a.quiet.defer_until_ms + s.source.queue.validity.count() * 1000);
+  }
+  m.scope = plan.scope;
+  return out;
+}
+
+std::string accepted_body(const prepared_message& m, const policy::admit_result& r) {
+  nlohmann::ordered_json body;
+  body["id"] = m.admit.message.id;
+  const bool scheduled = r.status == policy::message_status::scheduled;
+  body["status"] = scheduled ? "scheduled" : "queued";
+  body["to"] = m.admit.message.e164;
+  body["segments"] = m.segments;
+  body["encoding"] = m.encoding;
+  if (scheduled) {
+    body["send_at"] = format_rfc3339(r.send_at_ms / 1000);
+    const bool quiet = m.admit.quiet.k == policy::quiet_outcome::kind::defer &&
+                       r.send_at_ms == std::max(m.admit.quiet.defer_until_ms, m.admit.message.send_at_ms) &&
+                       m.admit.quiet.defer_until_ms >= m.admit.message.send_at_ms;
+    body["reason"] = quiet ? "quiet_hours" : "send_at";
+  }
+  return body.dump();
+}
+
+std::string body_hash(std::string_view body) {
+  const auto digest = sha256(body);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (auto b : digest) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+}  // namespace gateway

@@ -1,0 +1,57 @@
+#pragma once
+
+// Turning a validated POST /v1/messages body into the atomic store admission, and the store's
+// answer into the HTTP answer. Pure: no I/O; time, ids and the number cache are passed in.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "gateway/api_error.hpp"
+#include "gateway/api_keys.hpp"
+#include "gateway/message_request.hpp"
+#include "gateway/settings.hpp"
+#include "policy/number_key.hpp"
+#include "policy/phone_number.hpp"
+#include "policy/store.hpp"
+
+namespace gateway {
+
+struct accept_input {
+  const message_request* request = nullptr;
+  const api_key* key = nullptr;
+  std::int64_t now_ms = 0;
+  std::string message_id;
+  std::string idempotency_key;  // already scoped by key name; empty: none
+  std::string request_hash;
+};
+
+struct prepared_message {
+  policy::admit_request admit;
+  std::size_t segments = 1;
+  std::string encoding;  // "gsm7", "ucs2"
+};
+
+using prepare_result = std::variant<prepared_message, api_error>;
+
+// Checks, in order: sender allowed for the key (403) -> category known -> number valid and able
+// to receive SMS -> a route exists -> the text fits the carrier's maximum parts -> the policy
+// plan (consent/caps/quiet-hours inputs). `is_bound` tells the router which carriers have a
+// bound session (failover).
+prepare_result prepare_message(const accept_input& in, const settings& s, policy::number_cache& numbers,
+                               const policy::number_secrets& secrets,
+                               const std::function<bool(std::string_view)>& is_bound);
+
+// The 422 answer for a policy refusal.
+api_error refusal_error(policy::reason r);
+
+// The 202 body for an accepted admission:
+// {"id","status":"queued"|"scheduled","to","segments","encoding"[,"send_at","reason"]}.
+std::string accepted_body(const prepared_message& m, const policy::admit_result& r);
+
+// Hex SHA-256 of a request body (idempotency comparisons).
+std::string body_hash(std::string_view body);
+
+}  // namespace gateway

@@ -1,0 +1,562 @@
+#include "gateway/api_service.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "gateway/accept.hpp"
+#include "gateway/message_id.hpp"
+#include "gateway/message_request.hpp"
+#include "gateway/store_call.hpp"
+#include "gateway/url.hpp"
+
+namespace gateway {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using json = nlohmann::ordered_json;
+
+struct api_service::request_context {
+  http_request request;
+  std::shared_ptr<const settings> cfg;
+  const api_key* key = nullptr;
+  split_target target;
+  std::string route;  // route template for metrics
+};
+
+namespace {
+
+constexpr std::size_t max_batch_items = 1000;
+
+http_response error_response(const api_error& e) { return json_response(static_cast<unsigned>(e.status), to_json(e)); }
+
+http_response unavailable(std::string_view what) {
+  return error_response({503, "unavailable", "the message store is unavailable (" + std::string(what) +
+                                                 "); nothing was accepted, retry later",
+                         ""});
+}
+
+http_response method_not_allowed(const char* allow) {
+  auto res = error_response({405, "method_not_allowed", "method not allowed on this path", ""});
+  res.set(bhttp::field::allow, allow);
+  return res;
+}
+
+std::string header(const http_request& r, bhttp::field f) {
+  auto it = r.find(f);
+  return it == r.end() ? std::string() : std::string(it->value());
+}
+
+std::string header(const http_request& r, std::string_view name) {
+  auto it = r.find(boost::beast::string_view(name.data(), name.size()));
+  return it == r.end() ? std::string() : std::string(it->value());
+}
+
+std::string iso(std::int64_t ms) { return ms > 0 ? format_rfc3339(ms / 1000) : std::string(); }
+
+json message_json(const policy::message_record& m) {
+  json j;
+  j["id"] = m.id;
+  j["status"] = policy::to_string(m.status);
+  j["to"] = m.e164;
+  j["from"] = m.sender;
+  j["segments"] = m.segments;
+  j["encoding"] = m.encoding;
+  j["category"] = m.category;
+  if (!m.campaign.empty()) j["campaign"] = m.campaign;
+  if (!m.client_ref.empty()) j["client_ref"] = m.client_ref;
+  j["created_at"] = iso(m.created_at_ms);
+  j["updated_at"] = iso(m.updated_at_ms);
+  if (m.status == policy::message_status::scheduled) j["send_at"] = iso(m.send_at_ms);
+  j["carrier"] = m.carrier;
+  j["carrier_message_id"] = m.carrier_message_id.empty() ? json(nullptr) : json(m.carrier_message_id);
+  j["error"] = m.error.empty() ? json(nullptr) : json(m.error);
+  return j;
+}
+
+// The 202 body rebuilt from a stored message (idempotent replay when the first response was not
+// recorded yet).
+std::string replay_body(const policy::message_record& m) {
+  json j;
+  j["id"] = m.id;
+  j["status"] = m.status == policy::message_status::scheduled ? "scheduled" : "queued";
+  j["to"] = m.e164;
+  j["segments"] = m.segments;
+  j["encoding"] = m.encoding;
+  if (m.status == policy::message_status::scheduled) j["send_at"] = iso(m.send_at_ms);
+  return j.dump();
+}
+
+// Parses a JSON object body; an error response otherwise.
+std::variant<nlohmann::json, api_error> parse_object(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return bad_request("the body is not valid JSON");
+  if (!j.is_object()) return bad_request("the body must be a JSON object");
+  return j;
+}
+
+std::optional<api_error> optional_string(const nlohmann::json& j, const char* name, std::string& out,
+                                         bool required = false) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    if (required) return bad_request(std::string("missing required field '") + name + "'", name);
+    return std::nullopt;
+  }
+  if (!it->is_string()) return bad_request(std::string("'") + name + "' must be a string", name);
+  out = it->get<std::string>();
+  if (required && out.empty()) return bad_request(std::string("'") + name + "' must not be empty", name);
+  if (out.size() > 1024) return bad_request(std::string("'") + name + "' is too long", name);
+  return std::nullopt;
+}
+
+std::optional<api_error> only_fields(const nlohmann::json& j, std::initializer_list<std::string_view> allowed) {
+  for (const auto& item : j.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == item.key();
+    if (!known) return bad_request("unknown field '" + item.key() + "'", item.key());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+api_service::api_service(std::shared_ptr<const settings> s, dependencies deps)
+    : settings_(std::move(s)), deps_(std::move(deps)) {}
+
+void api_service::update_settings(std::shared_ptr<const settings> s) {
+  std::lock_guard lock(settings_mutex_);
+  settings_ = std::move(s);
+}
+
+std::shared_ptr<const settings> api_service::current_settings() const {
+  std::lock_guard lock(settings_mutex_);
+  return settings_;
+}
+
+std::int64_t api_service::now_ms() const {
+  if (deps_.now_ms) return deps_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+http_handler api_service::handler() {
+  return [this](http_request request) { return handle(std::move(request)); };
+}
+
+std::int64_t api_service::rate_limited(const std::string& key_name, double per_second, std::uint32_t burst) {
+  if (per_second <= 0) return 0;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(limiter_mutex_);
+  auto it = limiters_.find(key_name);
+  const double capacity = burst > 0 ? burst : std::max(1.0, std::ceil(per_second));
+  if (it == limiters_.end() || it->second.rate() != per_second || it->second.burst() != capacity) {
+    it = limiters_.insert_or_assign(key_name, smpp::token_bucket(per_second, capacity, now)).first;
+  }
+  if (it->second.try_take(1, now)) return 0;
+  auto wait = it->second.available_at(1, now) - now;
+  return std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(wait).count() + 1);
+}
+
+asio::awaitable<http_response> api_service::handle(http_request request) {
+  request_context ctx;
+  ctx.cfg = current_settings();
+  const std::string_view raw_target(request.target().data(), request.target().size());
+  ctx.target = split_request_target(raw_target);
+  const std::string path(ctx.target.path);
+  const auto verb = request.method();
+  ctx.request = std::move(request);
+
+  // Route template first (metrics never carry ids or numbers).
+  enum class ep { send, batch, message, consents, number, suppression, none } endpoint = ep::none;
+  std::string param;
+  auto tail_of = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    auto rest = std::string_view(path).substr(prefix.size());
+    if (rest.find('/') != std::string_view::npos) return std::nullopt;
+    return url_decode(rest, false);
+  };
+  if (path == "/v1/messages") {
+    endpoint = ep::send;
+    ctx.route = "/v1/messages";
+  } else if (path == "/v1/messages/batch") {
+    endpoint = ep::batch;
+    ctx.route = "/v1/messages/batch";
+  } else if (path == "/v1/consents") {
+    endpoint = ep::consents;
+    ctx.route = "/v1/consents";
+  } else if (auto id = tail_of("/v1/messages/")) {
+    endpoint = ep::message;
+    param = *id;
+    ctx.route = "/v1/messages/{id}";
+  } else if (auto n = tail_of("/v1/numbers/")) {
+    endpoint = ep::number;
+    param = *n;
+    ctx.route = "/v1/numbers/{number}";
+  } else if (auto n2 = tail_of("/v1/suppressions/")) {
+    endpoint = ep::suppression;
+    param = *n2;
+    ctx.route = "/v1/suppressions/{number}";
+  } else {
+    ctx.route = "other";
+  }
+
+  const std::string route = ctx.route;  // ctx is moved into the endpoint
+  http_response response;
+  if (endpoint == ep::none) {
+    response = error_response({404, "not_found", "no such endpoint", ""});
+  } else if (!ctx.target.ok) {
+    response = error_response(bad_request("malformed percent-encoding in the query string"));
+  } else if ((ctx.key = ctx.cfg->api_keys.authenticate(header(ctx.request, bhttp::field::authorization))) ==
+             nullptr) {
+    response = error_response({401, "unauthorized", "missing or wrong API key (Authorization: Bearer <key>)", ""});
+    response.set(bhttp::field::www_authenticate, "Bearer");
+  } else {
+    const config::api_key* key_cfg = nullptr;
+    for (const auto& k : ctx.cfg->source.api_keys) {
+      if (k.name == ctx.key->name) key_cfg = &k;
+    }
+    const std::int64_t retry_after =
+        key_cfg ? rate_limited(key_cfg->name, key_cfg->limit.per_second, key_cfg->limit.burst) : 0;
+    if (retry_after > 0) {
+      response = error_response({429, "rate_limited", "this API key is over its rate limit", ""});
+      response.set(bhttp::field::retry_after, std::to_string(retry_after));
+    } else {
+      // GCC 12 miscompiles co_await inside a conditional expression (a temporary is destroyed
+      // twice): every co_await below is a statement of its own.
+      const bool is_get = verb == bhttp::verb::get;
+      const bool is_post = verb == bhttp::verb::post;
+      const bool is_put = verb == bhttp::verb::put;
+      const bool is_delete = verb == bhttp::verb::delete_;
+      if (endpoint == ep::send && is_post) {
+        response = co_await send_one(std::move(ctx));
+      } else if (endpoint == ep::batch && is_post) {
+        response = co_await send_batch(std::move(ctx));
+      } else if (endpoint == ep::message && is_get) {
+        response = co_await get_message(std::move(ctx), param);
+      } else if (endpoint == ep::consents && is_put) {
+        response = co_await put_consent(std::move(ctx));
+      } else if (endpoint == ep::consents && is_delete) {
+        response = co_await delete_consent(std::move(ctx));
+      } else if (endpoint == ep::number && is_get) {
+        response = co_await get_number(std::move(ctx), param);
+      } else if (endpoint == ep::suppression && is_put) {
+        response = co_await put_suppression(std::move(ctx), param);
+      } else if (endpoint == ep::suppression && is_delete) {
+        response = co_await delete_suppression(std::move(ctx), param);
+      } else if (endpoint == ep::consents || endpoint == ep::suppression) {
+        response = method_not_allowed("PUT, DELETE");
+      } else if (endpoint == ep::send || endpoint == ep::batch) {
+        response = method_not_allowed("POST");
+      } else {
+        response = method_not_allowed("GET");
+      }
+    }
+  }
+  if (deps_.metrics_registry) {
+    deps_.metrics_registry->count_request(route, response.result_int());
+  }
+  co_return response;
+}
+
+asio::awaitable<http_response> api_service::send_one(request_context ctx) {
+  if (!accepting_) co_return unavailable("the gateway is shutting down");
+  auto parsed = parse_message_request_body(ctx.request.body());
+  if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+  const auto& req = std::get<message_request>(parsed);
+
+  accept_input in;
+  in.request = &req;
+  in.key = ctx.key;
+  in.now_ms = now_ms();
+  in.message_id = new_message_id(in.now_ms);
+  const std::string idem = header(ctx.request, "Idempotency-Key");
+  if (idem.size() > 255) co_return error_response(bad_request("Idempotency-Key is longer than 255 characters", "Idempotency-Key"));
+  if (!idem.empty()) {
+    in.idempotency_key = ctx.key->name + ":" + idem;
+    in.request_hash = body_hash(ctx.request.body());
+  }
+  auto prepared = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
+                                  deps_.is_bound ? deps_.is_bound : [](std::string_view) { return true; });
+  if (auto* e = std::get_if<api_error>(&prepared)) {
+    if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
+    co_return error_response(*e);
+  }
+  auto& message = std::get<prepared_message>(prepared);
+  policy::admit_request admit = message.admit;
+  auto reply = co_await call_store<policy::admit_result>(
+      [this, &admit](auto done) { deps_.store->admit(std::move(admit), std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  const auto& result = reply.value;
+
+  if (result.duplicate) {
+    if (result.existing_request_hash != in.request_hash) {
+      co_return error_response({422, "idempotency_mismatch",
+                                "this Idempotency-Key was used with a different request body", "Idempotency-Key"});
+    }
+    auto record = co_await call_store<std::optional<policy::idempotency_record>>(
+        [this, &in](auto done) { deps_.store->idempotency_get(in.idempotency_key, in.now_ms, std::move(done)); });
+    if (record.ec) co_return unavailable(record.ec.message());
+    if (record.value && !record.value->response.empty()) co_return json_response(202, record.value->response);
+    auto stored = co_await call_store<std::optional<policy::message_record>>(
+        [this, &result](auto done) { deps_.store->get_message(result.existing_message_id, std::move(done)); });
+    if (stored.ec) co_return unavailable(stored.ec.message());
+    if (!stored.value) co_return unavailable("the first request with this Idempotency-Key is not visible yet");
+    co_return json_response(202, replay_body(*stored.value));
+  }
+  if (!result.accepted()) {
+    if (deps_.metrics_registry) deps_.metrics_registry->count_rejected(policy::to_string(result.refused));
+    co_return error_response(refusal_error(result.refused));
+  }
+  std::string body = accepted_body(message, result);
+  if (deps_.on_enqueued && result.status == policy::message_status::queued) deps_.on_enqueued(message.admit.message.carrier);
+  if (deps_.metrics_registry) {
+    deps_.metrics_registry->count_accepted(message.admit.category);
+    if (result.status == policy::message_status::scheduled) deps_.metrics_registry->count_deferred("scheduled");
+  }
+  if (!in.idempotency_key.empty()) {
+    policy::idempotency_record rec;
+    rec.key = in.idempotency_key;
+    rec.request_hash = in.request_hash;
+    rec.message_id = message.admit.message.id;
+    rec.response = body;
+    rec.created_at_ms = in.now_ms;
+    rec.expires_at_ms = in.now_ms + message.admit.idempotency_ttl_ms;
+    // The message is accepted whatever happens here; a lost response is rebuilt on replay.
+    co_await call_store<policy::idempotency_record>(
+        [this, &rec, &in](auto done) { deps_.store->idempotency_put(rec, in.now_ms, std::move(done)); });
+  }
+  co_return json_response(202, std::move(body));
+}
+
+asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
+  if (!accepting_) co_return unavailable("the gateway is shutting down");
+  if (!header(ctx.request, "Idempotency-Key").empty()) {
+    co_return error_response(bad_request(
+        "Idempotency-Key is not supported on batches; send items one by one or use client_ref", "Idempotency-Key"));
+  }
+  auto parsed = parse_object(ctx.request.body());
+  if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+  const auto& body = std::get<nlohmann::json>(parsed);
+  if (auto e = only_fields(body, {"messages"})) co_return error_response(*e);
+  auto items = body.find("messages");
+  if (items == body.end() || !items->is_array()) {
+    co_return error_response(bad_request("'messages' must be an array", "messages"));
+  }
+  if (items->empty() || items->size() > max_batch_items) {
+    co_return error_response(bad_request("'messages' must hold 1 to 1000 items", "messages"));
+  }
+
+  const std::int64_t now = now_ms();
+  std::vector<json> results(items->size());
+  std::vector<prepared_message> prepared;
+  std::vector<std::size_t> positions;  // index in results of each prepared message
+  std::vector<message_request> requests(items->size());
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    auto one = parse_message_request((*items)[i]);
+    if (auto* e = std::get_if<api_error>(&one)) {
+      results[i] = json::parse(to_json(*e));
+      continue;
+    }
+    requests[i] = std::get<message_request>(std::move(one));
+    accept_input in;
+    in.request = &requests[i];
+    in.key = ctx.key;
+    in.now_ms = now;
+    in.message_id = new_message_id(now);
+    auto p = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
+                             deps_.is_bound ? deps_.is_bound : [](std::string_view) { return true; });
+    if (auto* e = std::get_if<api_error>(&p)) {
+      results[i] = json::parse(to_json(*e));
+      if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
+      continue;
+    }
+    positions.push_back(i);
+    prepared.push_back(std::get<prepared_message>(std::move(p)));
+  }
+  if (!prepared.empty()) {
+    std::vector<policy::admit_request> admits;
+    admits.reserve(prepared.size());
+    for (const auto& p : prepared) admits.push_back(p.admit);
+    auto reply = co_await call_store<std::vector<policy::admit_result>>(
+        [this, &admits](auto done) { deps_.store->admit_batch(std::move(admits), std::move(done)); });
+    if (reply.ec) co_return unavailable(reply.ec.message());
+    for (std::size_t k = 0; k < prepared.size() && k < reply.value.size(); ++k) {
+      const auto& r = reply.value[k];
+      if (r.accepted()) {
+        results[positions[k]] = json::parse(accepted_body(prepared[k], r));
+        if (deps_.on_enqueued) deps_.on_enqueued(prepared[k].admit.message.carrier);
+        if (deps_.metrics_registry) deps_.metrics_registry->count_accepted(prepared[k].admit.category);
+      } else {
+        results[positions[k]] = json::parse(to_json(refusal_error(r.refused)));
+        if (deps_.metrics_registry) deps_.metrics_registry->count_rejected(policy::to_string(r.refused));
+      }
+    }
+  }
+  json out;
+  out["results"] = std::move(results);
+  co_return json_response(200, out.dump());
+}
+
+asio::awaitable<http_response> api_service::get_message(request_context, std::string id) {
+  if (!looks_like_message_id(id)) co_return error_response({404, "not_found", "no such message", "id"});
+  auto reply = co_await call_store<std::optional<policy::message_record>>(
+      [this, &id](auto done) { deps_.store->get_message(id, std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  if (!reply.value) co_return error_response({404, "not_found", "no such message", "id"});
+  co_return json_response(200, message_json(*reply.value).dump());
+}
+
+asio::awaitable<http_response> api_service::put_consent(request_context ctx) {
+  auto parsed = parse_object(ctx.request.body());
+  if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+  const auto& body = std::get<nlohmann::json>(parsed);
+  if (auto e = only_fields(body, {"number", "category", "sender", "source", "evidence", "region"})) {
+    co_return error_response(*e);
+  }
+  std::string number, category, sender, source, evidence, region;
+  if (auto e = optional_string(body, "number", number, true)) co_return error_response(*e);
+  if (auto e = optional_string(body, "category", category, true)) co_return error_response(*e);
+  if (auto e = optional_string(body, "sender", sender)) co_return error_response(*e);
+  if (auto e = optional_string(body, "source", source, true)) co_return error_response(*e);
+  if (auto e = optional_string(body, "evidence", evidence)) co_return error_response(*e);
+  if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
+  if (!ctx.cfg->policy.categories.contains(category)) co_return error_response(refusal_error(policy::reason::unknown_category));
+  if (!sender.empty() && !ctx.key->may_send_from(sender)) {
+    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"});
+  }
+  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
+  if (!n->valid) co_return error_response({422, "invalid_number", "'number' is not a valid phone number", "number"});
+  policy::consent_record rec;
+  rec.number_key = deps_.secrets->key(n->e164);
+  rec.e164 = n->e164;
+  rec.category = category;
+  rec.sender = sender;
+  rec.source = source;
+  rec.evidence = evidence;
+  rec.at_ms = now_ms();
+  auto reply = co_await call_store<policy::done>(
+      [this, &rec](auto done) { deps_.store->grant_consent(rec, std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  json out{{"number", n->e164}, {"category", category}, {"sender", sender.empty() ? json(nullptr) : json(sender)},
+           {"source", source}, {"status", "granted"}, {"at", iso(rec.at_ms)}};
+  co_return json_response(200, out.dump());
+}
+
+asio::awaitable<http_response> api_service::delete_consent(request_context ctx) {
+  const std::string* number = ctx.target.find("number");
+  const std::string* category = ctx.target.find("category");
+  const std::string* sender = ctx.target.find("sender");
+  const std::string* source = ctx.target.find("source");
+  const std::string* region = ctx.target.find("region");
+  if (number == nullptr || number->empty()) co_return error_response(bad_request("missing query parameter 'number'", "number"));
+  if (category == nullptr || category->empty()) {
+    co_return error_response(bad_request("missing query parameter 'category'", "category"));
+  }
+  if (!ctx.cfg->policy.categories.contains(*category)) co_return error_response(refusal_error(policy::reason::unknown_category));
+  if (sender && !sender->empty() && !ctx.key->may_send_from(*sender)) {
+    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + *sender + "'", "sender"});
+  }
+  auto n = numbers_.normalize(*number, region ? *region : ctx.cfg->default_region);
+  if (!n->valid) co_return error_response({422, "invalid_number", "'number' is not a valid phone number", "number"});
+  policy::consent_record rec;
+  rec.number_key = deps_.secrets->key(n->e164);
+  rec.e164 = n->e164;
+  rec.category = *category;
+  rec.sender = sender ? *sender : std::string();
+  rec.source = source && !source->empty() ? *source : std::string("api");
+  rec.at_ms = now_ms();
+  auto reply = co_await call_store<bool>([this, &rec](auto done) { deps_.store->revoke_consent(rec, std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  json out{{"number", n->e164}, {"category", *category}, {"revoked", reply.value}};
+  co_return json_response(200, out.dump());
+}
+
+asio::awaitable<http_response> api_service::get_number(request_context ctx, std::string number) {
+  const std::string* region = ctx.target.find("region");
+  auto n = numbers_.normalize(number, region ? *region : ctx.cfg->default_region);
+  json out;
+  out["e164"] = n->e164.empty() ? json(nullptr) : json(n->e164);
+  out["valid"] = n->valid;
+  if (!n->valid) {
+    out["error"] = n->error_message;
+    co_return json_response(200, out.dump());
+  }
+  out["region"] = n->region;
+  out["type"] = policy::to_string(n->type);
+  out["timezones"] = n->timezones;
+  out["jurisdiction"] = n->jurisdiction;
+  out["can_receive_sms"] = policy::check_number(*n, ctx.cfg->policy.sms_types) == policy::reason::none;
+  auto reply = co_await call_store<policy::number_facts>(
+      [this, &n](auto done) { deps_.store->lookup_number(deps_.secrets->key(n->e164), std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  json suppressions = json::array();
+  for (const auto& s : reply.value.suppressions) {
+    suppressions.push_back({{"sender", s.sender.empty() ? json(nullptr) : json(s.sender)},
+                            {"reason", s.reason},
+                            {"source", s.source},
+                            {"at", iso(s.at_ms)}});
+  }
+  json consents = json::array();
+  for (const auto& c : reply.value.consents) {
+    consents.push_back({{"category", c.category},
+                        {"sender", c.sender.empty() ? json(nullptr) : json(c.sender)},
+                        {"source", c.source},
+                        {"at", iso(c.at_ms)}});
+  }
+  out["suppressed"] = !reply.value.suppressions.empty();
+  out["suppressions"] = std::move(suppressions);
+  out["consents"] = std::move(consents);
+  co_return json_response(200, out.dump());
+}
+
+asio::awaitable<http_response> api_service::put_suppression(request_context ctx, std::string number) {
+  std::string sender, reason_text, region;
+  if (!ctx.request.body().empty()) {
+    auto parsed = parse_object(ctx.request.body());
+    if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+    const auto& body = std::get<nlohmann::json>(parsed);
+    if (auto e = only_fields(body, {"sender", "reason", "region"})) co_return error_response(*e);
+    if (auto e = optional_string(body, "sender", sender)) co_return error_response(*e);
+    if (auto e = optional_string(body, "reason", reason_text)) co_return error_response(*e);
+    if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
+  }
+  if (!sender.empty() && !ctx.key->may_send_from(sender)) {
+    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"});
+  }
+  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
+  if (!n->valid) co_return error_response({422, "invalid_number", "not a valid phone number", "number"});
+  policy::suppression_record rec;
+  rec.number_key = deps_.secrets->key(n->e164);
+  rec.e164 = n->e164;
+  rec.sender = sender;
+  rec.reason = reason_text.empty() ? "api" : reason_text;
+  rec.source = "api";
+  rec.at_ms = now_ms();
+  auto reply = co_await call_store<policy::done>([this, &rec](auto done) { deps_.store->suppress(rec, std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  json out{{"number", n->e164}, {"sender", sender.empty() ? json(nullptr) : json(sender)}, {"suppressed", true}};
+  co_return json_response(200, out.dump());
+}
+
+asio::awaitable<http_response> api_service::delete_suppression(request_context ctx, std::string number) {
+  const std::string* sender = ctx.target.find("sender");
+  const std::string* region = ctx.target.find("region");
+  const std::string sender_id = sender ? *sender : std::string();
+  if (!sender_id.empty() && !ctx.key->may_send_from(sender_id)) {
+    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + sender_id + "'", "sender"});
+  }
+  auto n = numbers_.normalize(number, region ? *region : ctx.cfg->default_region);
+  if (!n->valid) co_return error_response({422, "invalid_number", "not a valid phone number", "number"});
+  auto key = deps_.secrets->key(n->e164);
+  auto reply = co_await call_store<bool>(
+      [this, &key, &sender_id](auto done) { deps_.store->unsuppress(key, sender_id, std::move(done)); });
+  if (reply.ec) co_return unavailable(reply.ec.message());
+  if (!reply.value) co_return error_response({404, "not_found", "no such suppression for this number and sender", "number"});
+  json out{{"number", n->e164}, {"sender", sender_id.empty() ? json(nullptr) : json(sender_id)}, {"suppressed", false}};
+  co_return json_response(200, out.dump());
+}
+
+}  // namespace gateway

@@ -1,0 +1,78 @@
+#pragma once
+
+// The HTTP API of design.md section 5.2: authentication, per-key rate limits, and one handler
+// per endpoint over the store. Include only from gateway sources (Asio/Beast).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/http_server.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/settings.hpp"
+#include "policy/number_key.hpp"
+#include "policy/phone_number.hpp"
+#include "policy/store.hpp"
+#include "smpp/token_bucket.hpp"
+
+namespace gateway {
+
+class api_service {
+ public:
+  struct dependencies {
+    policy::store* store = nullptr;
+    std::shared_ptr<const policy::number_secrets> secrets;
+    metrics* metrics_registry = nullptr;  // may be null (tests)
+    // Whether a carrier has a bound session (routing failover); null: all are.
+    std::function<bool(std::string_view)> is_bound;
+    // Wall clock in unix milliseconds; null: the system clock.
+    std::function<std::int64_t()> now_ms;
+    // Called after a message was queued for `carrier` (wakes its worker); may be null.
+    std::function<void(const std::string& carrier)> on_enqueued;
+  };
+
+  api_service(std::shared_ptr<const settings> s, dependencies deps);
+
+  // Swaps in new settings (reload); requests in progress finish with the old ones.
+  void update_settings(std::shared_ptr<const settings> s);
+  std::shared_ptr<const settings> current_settings() const;
+
+  // Stops accepting messages (SIGTERM drain): POST /v1/messages answers 503 from now on.
+  void stop_accepting() { accepting_ = false; }
+
+  // The request handler for http_server. The service must outlive the server.
+  http_handler handler();
+
+  // Completion: the response. Runs on the caller's (connection's) strand.
+  boost::asio::awaitable<http_response> handle(http_request request);
+
+ private:
+  struct request_context;
+
+  boost::asio::awaitable<http_response> send_one(request_context ctx);
+  boost::asio::awaitable<http_response> send_batch(request_context ctx);
+  boost::asio::awaitable<http_response> get_message(request_context ctx, std::string id);
+  boost::asio::awaitable<http_response> put_consent(request_context ctx);
+  boost::asio::awaitable<http_response> delete_consent(request_context ctx);
+  boost::asio::awaitable<http_response> get_number(request_context ctx, std::string number);
+  boost::asio::awaitable<http_response> put_suppression(request_context ctx, std::string number);
+  boost::asio::awaitable<http_response> delete_suppression(request_context ctx, std::string number);
+
+  // Retry-After seconds when the key is over its rate limit, 0 when the request may proceed.
+  std::int64_t rate_limited(const std::string& key_name, double per_second, std::uint32_t burst);
+  std::int64_t now_ms() const;
+
+  std::shared_ptr<const settings> settings_;
+  mutable std::mutex settings_mutex_;
+  dependencies deps_;
+  policy::number_cache numbers_{100'000};
+  std::mutex limiter_mutex_;
+  std::map<std::string, smpp::token_bucket, std::less<>> limiters_;
+  std::atomic<bool> accepting_{true};
+};
+
+}  // namespace gateway

@@ -1,0 +1,387 @@
+#include "gateway/carrier_worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "gateway/log.hpp"
+#include "gateway/store_call.hpp"
+#include "gateway/submit_builder.hpp"
+#include "smpp/command_status.hpp"
+
+namespace gateway {
+
+namespace asio = boost::asio;
+
+struct carrier_worker::in_flight {
+  policy::queue_entry entry;
+  std::size_t parts = 0;
+  std::size_t answered = 0;
+  std::string carrier_message_id;  // of the last part (the one with the receipt)
+  bool temporary_failure = false;
+  std::string permanent_error;     // first permanent carrier status, by name
+  std::string temporary_error;
+  std::int64_t sent_at_ms = 0;
+  bool reply = false;  // an automatic reply: not in the store
+};
+
+namespace {
+
+smpp::net::carrier_link_config link_config(const config::carrier& c) {
+  smpp::net::carrier_link_config l;
+  l.name = c.name;
+  l.host = c.host;
+  l.port = c.port;
+  l.system_id = c.system_id;
+  l.password = c.password;
+  l.system_type = c.system_type;
+  l.bind = c.bind == config::bind_mode::transmitter_receiver ? smpp::net::bind_mode::transmitter_receiver
+                                                             : smpp::net::bind_mode::transceiver;
+  l.sessions = c.sessions;
+  l.window = c.window;
+  l.tps = c.tps;
+  l.connect_timeout = c.connect_timeout;
+  l.bind_timeout = c.connect_timeout;
+  l.response_timeout = c.response_timeout;
+  l.enquire_link_interval = c.enquire_link;
+  l.reconnect_min = c.reconnect_min;
+  l.reconnect_max = c.reconnect_max;
+  l.throttle.pause = c.throttle_pause;
+  l.tls.enabled = c.tls.enabled;
+  l.tls.ca_file = c.tls.ca_file;
+  l.tls.server_name = c.tls.server_name;
+  l.tls.cert_file = c.tls.cert_file;
+  l.tls.key_file = c.tls.key_file;
+  return l;
+}
+
+std::uint64_t part_cookie(std::uint64_t key, std::size_t part) { return (key << 8) | (part & 0xFF); }
+
+}  // namespace
+
+std::shared_ptr<carrier_worker> carrier_worker::create(asio::any_io_executor executor, policy::store& store,
+                                                       std::shared_ptr<const settings> s, std::string carrier,
+                                                       metrics* m, inbound_handler inbound, worker_options options) {
+  return std::shared_ptr<carrier_worker>(
+      new carrier_worker(std::move(executor), store, std::move(s), std::move(carrier), m, std::move(inbound), options));
+}
+
+carrier_worker::carrier_worker(asio::any_io_executor executor, policy::store& store, std::shared_ptr<const settings> s,
+                               std::string carrier, metrics* m, inbound_handler inbound, worker_options options)
+    : strand_(asio::make_strand(executor)),
+      store_(store),
+      settings_(std::move(s)),
+      carrier_(std::move(carrier)),
+      metrics_(m),
+      inbound_(std::move(inbound)),
+      options_(options),
+      wake_(strand_) {}
+
+std::int64_t carrier_worker::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t carrier_worker::backoff_ms(int attempts) const {
+  const auto& retry = settings_->source.queue.retry;
+  std::int64_t delay = retry.backoff_min.count();
+  for (int i = 0; i < attempts && delay < retry.backoff_max.count(); ++i) delay *= 2;
+  return std::min<std::int64_t>(delay, retry.backoff_max.count());
+}
+
+double carrier_worker::sender_rate(const std::string& sender) const { return settings_->source.sender_tps(sender); }
+
+smpp::net::link_stats carrier_worker::link_stats() const {
+  return link_ ? link_->stats() : smpp::net::link_stats{};
+}
+
+void carrier_worker::start() {
+  const config::carrier* c = nullptr;
+  for (const auto& candidate : settings_->source.carriers) {
+    if (candidate.name == carrier_) c = &candidate;
+  }
+  if (c == nullptr) return;
+  std::weak_ptr<carrier_worker> weak = shared_from_this();
+  smpp::net::carrier_link_handler h;
+  h.on_result = [weak](smpp::net::submit_outcome o) {
+    if (auto self = weak.lock()) {
+      asio::post(self->strand_, [self, o = std::move(o)]() mutable { self->on_result(std::move(o)); });
+    }
+  };
+  h.on_event = [weak](const smpp::net::link_event& e) {
+    if (auto self = weak.lock()) self->on_event(e);
+  };
+  h.on_inbound = [weak](smpp::net::inbound_message m, smpp::net::inbound_responder r) {
+    auto self = weak.lock();
+    if (self && self->inbound_) {
+      self->inbound_(self->carrier_, std::move(m), std::move(r));
+    } else {
+      // Nobody can handle it: a temporary error, so that the carrier delivers it again later.
+      r.respond(static_cast<std::uint32_t>(smpp::command_status::esme_rx_t_appn));
+    }
+  };
+  link_ = smpp::net::carrier_link::create(strand_, link_config(*c), std::move(h));
+  link_->start();
+  asio::co_spawn(strand_, claim_loop(shared_from_this()), asio::detached);
+}
+
+void carrier_worker::notify() {
+  asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
+}
+
+void carrier_worker::update_settings(std::shared_ptr<const settings> s) {
+  asio::post(strand_, [self = shared_from_this(), s = std::move(s)]() mutable {
+    self->settings_ = std::move(s);
+    self->pacing_.clear();
+  });
+}
+
+void carrier_worker::on_event(const smpp::net::link_event& e) {
+  using kind = smpp::net::link_event_kind;
+  switch (e.kind) {
+    case kind::bound:
+      ++bound_sessions_;
+      log::info("carrier_bound", {{"carrier", carrier_}, {"session", std::int64_t{e.session_index}}});
+      break;
+    case kind::disconnected:
+      if (bound_sessions_ > 0) --bound_sessions_;
+      log::warn("carrier_disconnected", {{"carrier", carrier_},
+                                         {"session", std::int64_t{e.session_index}},
+                                         {"error", e.error.message()},
+                                         {"retry_in_ms", static_cast<std::int64_t>(e.retry_in.count())}});
+      break;
+    case kind::bind_failed:
+      log::error("carrier_bind_failed", {{"carrier", carrier_},
+                                         {"status", std::string(smpp::to_string(static_cast<smpp::command_status>(e.command_status)))},
+                                         {"error", e.error.message()},
+                                         {"retry_in_ms", static_cast<std::int64_t>(e.retry_in.count())}});
+      break;
+    case kind::throttled:
+      if (metrics_) metrics_->throttle_events(carrier_).Increment();
+      break;
+    case kind::connecting: break;
+  }
+  if (metrics_) metrics_->binds_up(carrier_).Set(bound_sessions_.load());
+}
+
+asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker> self) {
+  bool store_down_logged = false;
+  while (!self->stopping_) {
+    const auto& c = self->link_->config();
+    const std::size_t capacity = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions) * 2;
+    std::int64_t wait_ms = 0;
+    if (self->bound_sessions_ == 0 || self->in_flight_.size() >= capacity) {
+      wait_ms = 20;
+    } else {
+      policy::claim_request req;
+      req.carrier = self->carrier_;
+      req.max = static_cast<int>(std::min<std::size_t>(self->options_.claim_batch, capacity - self->in_flight_.size()));
+      req.lease_ms = self->options_.lease_ms;
+      req.now_ms = self->now_ms();
+      auto reply = co_await call_store<policy::claim_result>(
+          [&self, &req](auto done) { self->store_.claim(req, std::move(done)); });
+      if (reply.ec) {
+        if (!store_down_logged) {
+          log::error("queue_claim_failed", {{"carrier", self->carrier_}, {"error", reply.ec.message()}});
+          store_down_logged = true;
+        }
+        wait_ms = self->options_.store_retry_ms;
+      } else {
+        store_down_logged = false;
+        for (const auto& m : reply.value.suppressed) {
+          if (self->metrics_) self->metrics_->count_rejected("recipient_opted_out_at_send");
+          log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
+        }
+        for (auto& entry : reply.value.entries) self->dispatch(std::move(entry));
+        if (reply.value.entries.empty()) wait_ms = self->options_.idle_poll_ms;
+      }
+    }
+    if (wait_ms > 0 && !self->stopping_) {
+      self->wake_.expires_after(std::chrono::milliseconds(wait_ms));
+      boost::system::error_code ec;
+      co_await self->wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+}
+
+void carrier_worker::dispatch(policy::queue_entry entry) {
+  auto& m = entry.message;
+  const std::int64_t now = now_ms();
+  if (entry.deliveries > 1 && metrics_) metrics_->resent_after_crash(carrier_).Increment();
+
+  if (m.valid_until_ms > 0 && now > m.valid_until_ms) {
+    policy::status_update u{m.id, policy::message_status::expired, "", "validity_period_passed", now, 0};
+    auto id = m.id;
+    auto lease = entry.lease_id;
+    store_.set_status(u, [this, self = shared_from_this(), id, lease](std::error_code, policy::status_result) {
+      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+    });
+    return;
+  }
+
+  // Per-sender pacing: messages wait their sender's turn in the queue, they are not refused.
+  const double rate = sender_rate(m.sender);
+  if (rate > 0) {
+    const auto steady = std::chrono::steady_clock::now();
+    auto it = pacing_.find(m.sender);
+    if (it == pacing_.end()) it = pacing_.emplace(m.sender, smpp::token_bucket(rate, std::max(1.0, rate), steady)).first;
+    if (!it->second.try_take(1, steady)) {
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(it->second.available_at(1, steady) - steady);
+      store_.reschedule(carrier_, m.id, entry.lease_id, now + std::max<std::int64_t>(1, wait.count()),
+                        [](std::error_code, policy::done) {});
+      return;
+    }
+  }
+
+  const carrier_profile* profile = settings_->carrier(carrier_);
+  static const carrier_profile fallback{};
+  auto built = build_submits(m, profile ? *profile : fallback, next_reference_++);
+  if (built.error || built.parts.empty()) {
+    policy::status_update u{m.id, policy::message_status::rejected, "", "text_not_encodable", now, 0};
+    auto id = m.id;
+    auto lease = entry.lease_id;
+    store_.set_status(u, [this, self = shared_from_this(), id, lease](std::error_code, policy::status_result) {
+      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+    });
+    return;
+  }
+  const std::uint64_t key = next_key_++;
+  auto flight = std::make_shared<in_flight>();
+  flight->parts = built.parts.size();
+  flight->sent_at_ms = now;
+  flight->entry = std::move(entry);
+  in_flight_[key] = flight;
+  if (metrics_) metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
+  for (std::size_t i = 0; i < built.parts.size(); ++i) {
+    smpp::net::outbound_message out;
+    out.cookie = part_cookie(key, i);
+    out.id = smpp::command_id::submit_sm;
+    out.body = encode_submit_body(built.parts[i]);
+    out.segments = 1;
+    link_->submit(std::move(out));
+  }
+}
+
+void carrier_worker::send_reply(std::string sender, std::string e164, std::string text) {
+  asio::post(strand_, [self = shared_from_this(), sender = std::move(sender), e164 = std::move(e164),
+                       text = std::move(text)]() mutable {
+    if (!self->link_ || self->stopping_) return;
+    policy::message_record m;
+    m.id = "reply";
+    m.sender = std::move(sender);
+    m.e164 = std::move(e164);
+    m.text = std::move(text);
+    const carrier_profile* profile = self->settings_->carrier(self->carrier_);
+    carrier_profile p = profile ? *profile : carrier_profile{};
+    p.registered_delivery = false;
+    auto built = build_submits(m, p, self->next_reference_++);
+    if (built.error || built.parts.empty()) {
+      log::error("reply_not_encodable", {{"carrier", self->carrier_}, {"error", built.error.message()}});
+      return;
+    }
+    const std::uint64_t key = self->next_key_++;
+    auto flight = std::make_shared<in_flight>();
+    flight->parts = built.parts.size();
+    flight->sent_at_ms = self->now_ms();
+    flight->reply = true;
+    flight->entry.message = std::move(m);
+    self->in_flight_[key] = flight;
+    for (std::size_t i = 0; i < built.parts.size(); ++i) {
+      smpp::net::outbound_message out;
+      out.cookie = part_cookie(key, i);
+      out.body = encode_submit_body(built.parts[i]);
+      self->link_->submit(std::move(out));
+    }
+  });
+}
+
+void carrier_worker::on_result(smpp::net::submit_outcome o) {
+  const std::uint64_t key = o.cookie >> 8;
+  const std::size_t part = o.cookie & 0xFF;
+  auto it = in_flight_.find(key);
+  if (it == in_flight_.end()) return;
+  auto& f = *it->second;
+  ++f.answered;
+  if (o.accepted()) {
+    if (part + 1 == f.parts) f.carrier_message_id = o.message_id;
+  } else if (o.error || o.classification == smpp::status_class::temporary) {
+    f.temporary_failure = true;
+    f.temporary_error = o.error ? o.error.message()
+                                : std::string(smpp::to_string(static_cast<smpp::command_status>(o.command_status)));
+  } else if (f.permanent_error.empty()) {
+    f.permanent_error = std::string(smpp::to_string(static_cast<smpp::command_status>(o.command_status)));
+  }
+  if (f.answered == f.parts) finish(key);
+}
+
+void carrier_worker::finish(std::uint64_t key) {
+  auto flight = in_flight_[key];
+  in_flight_.erase(key);
+  if (metrics_) {
+    metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
+    metrics_->submit_latency_seconds(carrier_).Observe(static_cast<double>(now_ms() - flight->sent_at_ms) / 1000.0);
+  }
+  const auto& m = flight->entry.message;
+  if (flight->reply) {
+    const bool ok = flight->permanent_error.empty() && !flight->temporary_failure;
+    log::info("reply_sent", {{"carrier", carrier_}, log::number("to", m.e164), {"sender", m.sender}, {"ok", ok},
+                             {"error", ok ? std::string() : flight->permanent_error + flight->temporary_error}});
+    return;
+  }
+  const std::string id = m.id;
+  const std::string lease = flight->entry.lease_id;
+  const std::int64_t now = now_ms();
+  auto self = shared_from_this();
+  auto ack = [this, self, id, lease](std::error_code, policy::status_result) {
+    store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+  };
+
+  if (!flight->permanent_error.empty()) {
+    log::info("message_rejected_by_carrier", {{"id", id}, {"carrier", carrier_}, {"status", flight->permanent_error}});
+    store_.set_status({id, policy::message_status::rejected, "", flight->permanent_error, now, 0}, ack);
+    return;
+  }
+  if (flight->temporary_failure) {
+    const int attempts = m.attempts + 1;
+    if (attempts >= static_cast<int>(settings_->source.queue.retry.max_attempts)) {
+      log::warn("message_failed", {{"id", id}, {"carrier", carrier_}, {"attempts", std::int64_t{attempts}},
+                                   {"error", flight->temporary_error}});
+      store_.set_status({id, policy::message_status::failed, "", flight->temporary_error, now, 0}, ack);
+    } else {
+      store_.nack(carrier_, id, lease, now + backoff_ms(m.attempts), flight->temporary_error,
+                  [](std::error_code, policy::done) {});
+    }
+    return;
+  }
+  const carrier_profile* profile = settings_->carrier(carrier_);
+  const auto format = profile ? profile->message_ids : smpp::message_id_format::as_is;
+  policy::status_update u;
+  u.message_id = id;
+  u.status = policy::message_status::submitted;
+  u.carrier_message_id = smpp::normalize_message_id(flight->carrier_message_id, format);
+  u.at_ms = now;
+  u.correlation_expires_at_ms = now + (m.valid_until_ms > now ? m.valid_until_ms - now : 0) +
+                                settings_->source.retention.receipt_margin.count() * 1000 + 7LL * 86'400'000;
+  store_.set_status(u, ack);
+}
+
+void carrier_worker::async_stop(std::function<void()> done) {
+  stopping_ = true;
+  asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
+    self->wake_.cancel();
+    if (!self->link_) {
+      if (done) done();
+      return;
+    }
+    self->link_->async_stop([self, done = std::move(done)]() mutable {
+      if (done) done();
+    });
+  });
+}
+
+}  // namespace gateway

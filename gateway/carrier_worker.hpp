@@ -1,0 +1,100 @@
+#pragma once
+
+// One carrier's outbound worker: claims messages from the store's queue for this carrier, paces
+// them per sender, splits them into submit_sm parts, hands them to the carrier link and records
+// the outcome (submitted / rejected / retried / failed / expired). Include only from gateway
+// sources (Asio).
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gateway/metrics.hpp"
+#include "gateway/settings.hpp"
+#include "policy/store.hpp"
+#include "smpp/net/esme_client.hpp"
+#include "smpp/token_bucket.hpp"
+
+namespace gateway {
+
+struct worker_options {
+  std::int64_t lease_ms = 60'000;       // a claimed message not finished by then is sent again
+  std::uint32_t claim_batch = 256;      // messages per claim at most
+  std::int64_t idle_poll_ms = 50;       // queue empty: look again after this long (or on notify)
+  std::int64_t store_retry_ms = 500;    // store unavailable: try again after this long
+};
+
+class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
+ public:
+  // Receives deliver_sm / data_sm from this carrier (the inbound side); null: answered with
+  // ESME_RX_T_APPN so that the carrier keeps them.
+  using inbound_handler = std::function<void(std::string carrier, smpp::net::inbound_message,
+                                             smpp::net::inbound_responder)>;
+
+  static std::shared_ptr<carrier_worker> create(boost::asio::any_io_executor executor, policy::store& store,
+                                                std::shared_ptr<const settings> s, std::string carrier,
+                                                metrics* m, inbound_handler inbound, worker_options options = {});
+
+  // Connects the link and starts the claim loop.
+  void start();
+
+  // Wakes the claim loop (a message was just admitted). Thread-safe.
+  void notify();
+
+  // New settings (reload): pacing and segmentation apply to the next claims. TPS/window changes
+  // of the link itself need a new link (the caller recreates the worker). Thread-safe.
+  void update_settings(std::shared_ptr<const settings> s);
+
+  // Sends an automatic reply (opt-out confirmation, help text) now, outside the queue: it
+  // bypasses suppression but not the carrier's throttle. The outcome is only logged. Thread-safe.
+  void send_reply(std::string sender, std::string e164, std::string text);
+
+  // Graceful stop: no more claims; in-flight submits get their responses (bounded by the link's
+  // response timeout), messages not sent stay in the store (their lease expires, they go out
+  // after the restart); the link unbinds. `done` runs on the worker's strand.
+  void async_stop(std::function<void()> done);
+
+  bool bound() const noexcept { return bound_sessions_.load() > 0; }
+  const std::string& carrier() const noexcept { return carrier_; }
+  smpp::net::link_stats link_stats() const;
+
+ private:
+  struct in_flight;
+  carrier_worker(boost::asio::any_io_executor executor, policy::store& store, std::shared_ptr<const settings> s,
+                 std::string carrier, metrics* m, inbound_handler inbound, worker_options options);
+
+  static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
+  void dispatch(policy::queue_entry entry);
+  void on_result(smpp::net::submit_outcome outcome);
+  void finish(std::uint64_t key);
+  void on_event(const smpp::net::link_event& e);
+  std::int64_t now_ms() const;
+  std::int64_t backoff_ms(int attempts) const;
+  double sender_rate(const std::string& sender) const;
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  policy::store& store_;
+  std::shared_ptr<const settings> settings_;
+  std::string carrier_;
+  metrics* metrics_;
+  inbound_handler inbound_;
+  worker_options options_;
+  std::shared_ptr<smpp::net::carrier_link> link_;
+  boost::asio::steady_timer wake_;
+  std::atomic<unsigned> bound_sessions_{0};
+  std::atomic<bool> stopping_{false};
+  std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only
+  std::map<std::string, smpp::token_bucket, std::less<>> pacing_;   // strand only
+  std::uint64_t next_key_ = 1;
+  std::uint16_t next_reference_ = 1;
+};
+
+}  // namespace gateway

@@ -1,0 +1,321 @@
+#include "gateway/inbound.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+#include "gateway/log.hpp"
+#include "gateway/store_call.hpp"
+#include "policy/phone_number.hpp"
+#include "smpp/codec.hpp"
+#include "smpp/command_status.hpp"
+#include "smpp/delivery_receipt.hpp"
+
+namespace gateway {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::uint32_t status_ok = 0;
+const auto status_retry = static_cast<std::uint32_t>(smpp::command_status::esme_rx_t_appn);
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The fields of deliver_sm and data_sm that matter here.
+struct inbound_fields {
+  std::string source;
+  std::uint8_t source_ton = 0;
+  std::string destination;
+  std::uint8_t destination_ton = 0;
+  std::uint8_t esm_class = 0;
+  std::uint8_t data_coding = 0;
+  std::string user_data;  // short_message, or message_payload when present
+  smpp::receipt_tlvs receipt;
+  std::optional<smpp::sar_values> sar;
+};
+
+template <class Pdu>
+inbound_fields fields_of(const Pdu& p) {
+  inbound_fields f;
+  f.source = p.source_addr;
+  f.source_ton = p.source_addr_ton;
+  f.destination = p.destination_addr;
+  f.destination_ton = p.dest_addr_ton;
+  f.esm_class = p.esm_class;
+  f.data_coding = p.data_coding;
+  if constexpr (requires { p.short_message; }) f.user_data = p.short_message;
+  if (auto payload = p.tlvs.get(smpp::tag::message_payload)) f.user_data = *payload;
+  f.receipt.receipted_message_id = p.tlvs.get(smpp::tag::receipted_message_id);
+  f.receipt.message_state = p.tlvs.get(smpp::tag::message_state);
+  auto ref = p.tlvs.get(smpp::tag::sar_msg_ref_num);
+  auto total = p.tlvs.get(smpp::tag::sar_total_segments);
+  auto seq = p.tlvs.get(smpp::tag::sar_segment_seqnum);
+  if (ref && total && seq) f.sar = smpp::sar_values{*ref, *total, *seq};
+  return f;
+}
+
+std::optional<policy::message_status> status_of(smpp::receipt_state s) {
+  switch (s) {
+    case smpp::receipt_state::delivered: return policy::message_status::delivered;
+    case smpp::receipt_state::expired: return policy::message_status::expired;
+    case smpp::receipt_state::deleted:
+    case smpp::receipt_state::undeliverable: return policy::message_status::undeliverable;
+    case smpp::receipt_state::rejected: return policy::message_status::rejected;
+    case smpp::receipt_state::accepted:
+    case smpp::receipt_state::unknown:
+    case smpp::receipt_state::enroute: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Our sender id as the carrier addresses it: "+E.164" for international numbers, else as sent.
+std::string sender_id(const std::string& address, std::uint8_t ton) {
+  if (ton == 1 && !address.empty() && address.front() != '+') return "+" + address;
+  return address;
+}
+
+smpp::reassembly_options reassembly_of(const settings& s) {
+  smpp::reassembly_options o;
+  o.timeout = s.source.policy.reassembly.timeout;
+  o.max_pending_messages = s.source.policy.reassembly.max_pending;
+  o.on_incomplete = s.source.policy.reassembly.incomplete == config::incomplete_action::drop
+                        ? smpp::incomplete_action::drop
+                        : smpp::incomplete_action::deliver;
+  return o;
+}
+
+}  // namespace
+
+std::shared_ptr<inbound_processor> inbound_processor::create(asio::any_io_executor executor, policy::store& store,
+                                                             std::shared_ptr<const policy::number_secrets> secrets,
+                                                             std::shared_ptr<const settings> s, metrics* m,
+                                                             reply_sender replies) {
+  auto self = std::shared_ptr<inbound_processor>(
+      new inbound_processor(std::move(executor), store, std::move(secrets), std::move(s), m, std::move(replies)));
+  asio::co_spawn(self->strand_, expiry_loop(self), asio::detached);
+  return self;
+}
+
+inbound_processor::inbound_processor(asio::any_io_executor executor, policy::store& store,
+                                     std::shared_ptr<const policy::number_secrets> secrets,
+                                     std::shared_ptr<const settings> s, metrics* m, reply_sender replies)
+    : strand_(asio::make_strand(executor)),
+      store_(store),
+      secrets_(std::move(secrets)),
+      settings_(std::move(s)),
+      keywords_(std::make_shared<policy::keyword_matcher>(settings_->policy.keywords)),
+      metrics_(m),
+      replies_(std::move(replies)),
+      reassembler_(reassembly_of(*settings_)),
+      expiry_timer_(strand_) {}
+
+void inbound_processor::handle(std::string carrier, smpp::net::inbound_message message,
+                               smpp::net::inbound_responder responder) {
+  asio::co_spawn(strand_, process(shared_from_this(), std::move(carrier), std::move(message), std::move(responder)),
+                 asio::detached);
+}
+
+void inbound_processor::update_settings(std::shared_ptr<const settings> s) {
+  asio::post(strand_, [self = shared_from_this(), s = std::move(s)]() mutable {
+    self->keywords_ = std::make_shared<policy::keyword_matcher>(s->policy.keywords);
+    self->settings_ = std::move(s);
+  });
+}
+
+void inbound_processor::stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->expiry_timer_.cancel();
+  });
+}
+
+bool inbound_processor::may_reply(const std::string& number_key, const std::string& sender) {
+  const auto& limit = settings_->source.policy.replies;
+  const std::int64_t now = wall_ms();
+  auto& times = reply_times_[number_key + "|" + sender];
+  std::erase_if(times, [&](std::int64_t t) { return now - t >= limit.window.count() * 1000; });
+  if (times.size() >= limit.max) return false;
+  times.push_back(now);
+  if (reply_times_.size() > 100'000) reply_times_.clear();  // bounded memory; limits are per hour
+  return true;
+}
+
+asio::awaitable<void> inbound_processor::process(std::shared_ptr<inbound_processor> self, std::string carrier,
+                                                 smpp::net::inbound_message message,
+                                                 smpp::net::inbound_responder responder) {
+  auto decoded = smpp::decode(message.pdu);
+  if (!decoded.ok()) {
+    responder.respond(static_cast<std::uint32_t>(decoded.error.status_to_answer));
+    co_return;
+  }
+  inbound_fields f;
+  if (const auto* d = std::get_if<smpp::deliver_sm>(&decoded.value.body)) {
+    f = fields_of(*d);
+  } else if (const auto* ds = std::get_if<smpp::data_sm>(&decoded.value.body)) {
+    f = fields_of(*ds);
+  } else {
+    responder.respond(static_cast<std::uint32_t>(smpp::command_status::esme_rinvcmdid));
+    co_return;
+  }
+
+  // Delivery receipt: esm_class message type 0x04 (SMSC delivery receipt), or its TLVs.
+  const bool is_receipt = (f.esm_class & 0x3C) == 0x04 || f.receipt.receipted_message_id.has_value();
+  if (is_receipt) {
+    auto parsed = smpp::parse_delivery_receipt(f.user_data, f.receipt);
+    if (parsed.error) {
+      log::warn("receipt_unparsable", {{"carrier", carrier}});
+      responder.respond(status_ok);
+      co_return;
+    }
+    const auto& r = parsed.receipt;
+    const carrier_profile* profile = self->settings_->carrier(carrier);
+    const auto id = smpp::normalize_message_id(r.message_id, profile ? profile->message_ids : smpp::message_id_format::as_is);
+    auto ours = co_await call_store<std::optional<std::string>>(
+        [&](auto done) { self->store_.correlate(carrier, id, wall_ms(), std::move(done)); });
+    if (ours.ec) {
+      responder.respond(status_retry);
+      co_return;
+    }
+    if (!ours.value) {
+      log::info("receipt_unknown_id", {{"carrier", carrier}, {"carrier_message_id", id}});
+      if (self->metrics_) self->metrics_->count_rejected("receipt_unknown_id");
+      responder.respond(status_ok);
+      co_return;
+    }
+    if (auto status = status_of(r.state)) {
+      policy::status_update u;
+      u.message_id = *ours.value;
+      u.status = *status;
+      u.carrier_message_id = id;
+      u.error = *status == policy::message_status::delivered ? std::string() : "stat:" + r.stat + " err:" + r.err;
+      u.at_ms = wall_ms();
+      auto applied = co_await call_store<policy::status_result>(
+          [&](auto done) { self->store_.set_status(u, std::move(done)); });
+      if (applied.ec) {
+        responder.respond(status_retry);
+        co_return;
+      }
+    }
+    responder.respond(status_ok);
+    co_return;
+  }
+
+  // A reply: reassemble when concatenated.
+  smpp::received_short_message rsm;
+  rsm.source = f.source;
+  rsm.destination = f.destination;
+  rsm.data_coding = f.data_coding;
+  rsm.udhi = (f.esm_class & 0x40) != 0;
+  rsm.user_data = std::span(reinterpret_cast<const std::uint8_t*>(f.user_data.data()), f.user_data.size());
+  rsm.sar = f.sar;
+  auto prepared = smpp::prepare_inbound(rsm, reassembly_of(*self->settings_).text);
+  std::string text;
+  if (prepared.part) {
+    auto added = self->reassembler_.add(std::move(*prepared.part), std::chrono::steady_clock::now());
+    std::optional<std::string> complete;
+    for (auto& e : added.events) {
+      if (e.reason == smpp::reassembly_reason::complete) complete = std::move(e.message.text);
+    }
+    if (!complete) {
+      // A part held for reassembly (or a duplicate): the message is handled with its last part.
+      responder.respond(status_ok);
+      co_return;
+    }
+    text = std::move(*complete);
+  } else {
+    text = std::move(prepared.text.text);
+  }
+  const std::uint32_t status = co_await on_reply(self, carrier, f.source, f.source_ton, f.destination,
+                                                 f.destination_ton, std::move(text));
+  responder.respond(status);
+}
+
+asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
+                                                           std::string source, std::uint8_t source_ton,
+                                                           std::string destination, std::uint8_t destination_ton,
+                                                           std::string text) {
+  const carrier_profile* profile = self->settings_->carrier(carrier);
+  auto number = policy::normalize_address(source, source_ton, profile ? profile->default_region : self->settings_->default_region);
+  if (!number.valid) {
+    log::warn("reply_from_invalid_number", {{"carrier", carrier}, {"error", std::string(policy::to_string(number.error))}});
+    co_return status_ok;
+  }
+  const std::string sender = sender_id(destination, destination_ton);
+  const auto match = self->keywords_->match(text, sender);
+  const std::string key = self->secrets_->key(number.e164);
+  const auto& words = self->settings_->source.policy.keywords_for(sender);
+  const std::int64_t now = wall_ms();
+
+  switch (match.action) {
+    case policy::keyword_action::opt_out: {
+      const bool global = match.is_global || self->settings_->policy.scope == policy::opt_out_scope::global;
+      policy::suppression_record rec;
+      rec.number_key = key;
+      rec.e164 = number.e164;
+      rec.sender = global ? std::string() : sender;
+      rec.reason = match.is_global ? "stopall" : "stop";
+      rec.source = "keyword";
+      rec.at_ms = now;
+      // Stored durably before the carrier is acknowledged; otherwise the carrier retries.
+      auto stored = co_await call_store<policy::done>([&](auto done) { self->store_.suppress(rec, std::move(done)); });
+      if (stored.ec) {
+        log::error("opt_out_not_stored", {log::number("from", number.e164), {"sender", sender}, {"error", stored.ec.message()}});
+        co_return status_retry;
+      }
+      log::info("opt_out_stored", {log::number("from", number.e164), {"sender", sender}, {"global", global},
+                                   {"rule", match.matched}});
+      if (self->metrics_) self->metrics_->count_rejected("opt_out_received");
+      if (!words.replies.opt_out_confirmation.empty() && self->may_reply(key, sender) && self->replies_) {
+        self->replies_(carrier, sender, number.e164, words.replies.opt_out_confirmation);
+      }
+      co_return status_ok;
+    }
+    case policy::keyword_action::opt_in: {
+      auto removed = co_await call_store<bool>([&](auto done) { self->store_.unsuppress(key, sender, std::move(done)); });
+      if (removed.ec) co_return status_retry;
+      if (self->settings_->policy.scope == policy::opt_out_scope::global) {
+        auto removed_global =
+            co_await call_store<bool>([&](auto done) { self->store_.unsuppress(key, std::string(), std::move(done)); });
+        if (removed_global.ec) co_return status_retry;
+      }
+      log::info("opt_in_stored", {log::number("from", number.e164), {"sender", sender}});
+      if (!words.replies.opt_in_confirmation.empty() && self->may_reply(key, sender) && self->replies_) {
+        self->replies_(carrier, sender, number.e164, words.replies.opt_in_confirmation);
+      }
+      co_return status_ok;
+    }
+    case policy::keyword_action::help:
+      if (!words.replies.help_text.empty() && self->may_reply(key, sender) && self->replies_) {
+        self->replies_(carrier, sender, number.e164, words.replies.help_text);
+      }
+      co_return status_ok;
+    default:
+      log::info("reply_received", {log::number("from", number.e164), {"sender", sender}});
+      co_return status_ok;
+  }
+}
+
+asio::awaitable<void> inbound_processor::expiry_loop(std::shared_ptr<inbound_processor> self) {
+  while (!self->stopped_) {
+    self->expiry_timer_.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await self->expiry_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (self->stopped_) break;
+    for (auto& e : self->reassembler_.expire(std::chrono::steady_clock::now())) {
+      log::warn("reassembly_incomplete", {{"reason", std::string(smpp::to_string(e.reason))}, {"delivered", e.delivered}});
+      // The parts were acknowledged when they were held; an incomplete message is logged and
+      // counted, and its text is not run through the keyword engine (docs/inbound.md).
+      if (self->metrics_) self->metrics_->count_rejected("reassembly_incomplete");
+    }
+  }
+}
+
+}  // namespace gateway

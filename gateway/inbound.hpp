@@ -1,0 +1,74 @@
+#pragma once
+
+// What carriers send back: delivery receipts move message statuses; replies (MO) go through the
+// keyword engine, and an opt-out is stored BEFORE the deliver_sm is acknowledged (a store that
+// cannot take it gets ESME_RX_T_APPN, so that the carrier delivers it again). Include only from
+// gateway sources (Asio).
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/metrics.hpp"
+#include "gateway/settings.hpp"
+#include "policy/keywords.hpp"
+#include "policy/number_key.hpp"
+#include "policy/store.hpp"
+#include "smpp/net/esme_client.hpp"
+#include "smpp/reassembly.hpp"
+
+namespace gateway {
+
+class inbound_processor : public std::enable_shared_from_this<inbound_processor> {
+ public:
+  // Sends an automatic reply (confirmation, help) from `sender` to `e164` over `carrier`,
+  // bypassing the queue and the suppression list (but not the carrier's throttle).
+  using reply_sender = std::function<void(const std::string& carrier, const std::string& sender,
+                                          const std::string& e164, const std::string& text)>;
+
+  static std::shared_ptr<inbound_processor> create(boost::asio::any_io_executor executor, policy::store& store,
+                                                   std::shared_ptr<const policy::number_secrets> secrets,
+                                                   std::shared_ptr<const settings> s, metrics* m, reply_sender replies);
+
+  // Handles one deliver_sm / data_sm; answers `responder` exactly once. Thread-safe.
+  void handle(std::string carrier, smpp::net::inbound_message message, smpp::net::inbound_responder responder);
+
+  void update_settings(std::shared_ptr<const settings> s);
+  void stop();
+
+ private:
+  inbound_processor(boost::asio::any_io_executor executor, policy::store& store,
+                    std::shared_ptr<const policy::number_secrets> secrets, std::shared_ptr<const settings> s,
+                    metrics* m, reply_sender replies);
+
+  static boost::asio::awaitable<void> process(std::shared_ptr<inbound_processor> self, std::string carrier,
+                                              smpp::net::inbound_message message,
+                                              smpp::net::inbound_responder responder);
+  static boost::asio::awaitable<std::uint32_t> on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
+                                                        std::string source, std::uint8_t source_ton,
+                                                        std::string destination, std::uint8_t destination_ton,
+                                                        std::string text);
+  static boost::asio::awaitable<void> expiry_loop(std::shared_ptr<inbound_processor> self);
+  bool may_reply(const std::string& number_key, const std::string& sender);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  policy::store& store_;
+  std::shared_ptr<const policy::number_secrets> secrets_;
+  std::shared_ptr<const settings> settings_;  // strand only
+  std::shared_ptr<const policy::keyword_matcher> keywords_;
+  metrics* metrics_;
+  reply_sender replies_;
+  smpp::reassembler reassembler_;
+  boost::asio::steady_timer expiry_timer_;
+  std::map<std::string, std::vector<std::int64_t>> reply_times_;  // strand only
+  bool stopped_ = false;
+};
+
+}  // namespace gateway

@@ -1,0 +1,375 @@
+#include "gateway/service.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <future>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "config/load.hpp"
+#include "gateway/admin_api.hpp"
+#include "gateway/api_service.hpp"
+#include "gateway/carrier_worker.hpp"
+#include "gateway/http_server.hpp"
+#include "gateway/inbound.hpp"
+#include "gateway/log.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/settings.hpp"
+#include "policy/store_factory.hpp"
+#include "smpp/command_status.hpp"
+#include "smsgw/version.hpp"
+
+namespace gateway {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+log::level to_level(config::log_level l) {
+  switch (l) {
+    case config::log_level::trace:
+    case config::log_level::debug: return log::level::debug;
+    case config::log_level::info: return log::level::info;
+    case config::log_level::warn: return log::level::warn;
+    default: return log::level::error;
+  }
+}
+
+http_limits to_limits(const config::http_settings& h) {
+  http_limits l;
+  l.body_limit = h.max_body_bytes;
+  l.header_limit = h.max_header_bytes;
+  l.read_timeout = h.read_timeout;
+  l.idle_timeout = h.idle_timeout;
+  l.max_connections = h.max_connections;
+  return l;
+}
+
+tcp::endpoint to_endpoint(const config::endpoint& e) {
+  std::string host = e.host == "localhost" ? "127.0.0.1" : e.host;
+  return {asio::ip::make_address(host), e.port};
+}
+
+policy::store_settings to_store_settings(const config::store_settings& s) {
+  policy::store_settings out;
+  out.kind = s.kind == config::store_kind::redis ? "redis" : "sqlite";
+  out.path = s.path;
+  out.url = s.url;
+  return out;
+}
+
+const config::carrier* find_carrier(const config::gateway_config& c, std::string_view name) {
+  for (const auto& carrier : c.carriers) {
+    if (carrier.name == name) return &carrier;
+  }
+  return nullptr;
+}
+
+// Everything that lives as long as the process serves.
+class running_service {
+ public:
+  running_service(asio::io_context& io, std::unique_ptr<policy::store> store,
+                  std::shared_ptr<const policy::number_secrets> secrets, std::shared_ptr<const settings> s,
+                  std::string config_path)
+      : io_(io),
+        store_(std::move(store)),
+        secrets_(std::move(secrets)),
+        metrics_(smsgw::version),
+        config_path_(std::move(config_path)),
+        settings_(std::move(s)),
+        health_timer_(io) {}
+
+  void start() {
+    api_service::dependencies deps;
+    deps.store = store_.get();
+    deps.secrets = secrets_;
+    deps.metrics_registry = &metrics_;
+    deps.is_bound = [this](std::string_view carrier) { return is_bound(carrier); };
+    deps.on_enqueued = [this](const std::string& carrier) {
+      std::lock_guard lock(workers_mutex_);
+      if (auto it = workers_.find(carrier); it != workers_.end()) it->second->notify();
+    };
+    api_ = std::make_unique<api_service>(settings_, std::move(deps));
+    inbound_ = inbound_processor::create(
+        io_.get_executor(), *store_, secrets_, settings_, &metrics_,
+        [this](const std::string& carrier, const std::string& sender, const std::string& e164, const std::string& text) {
+          std::lock_guard lock(workers_mutex_);
+          if (auto it = workers_.find(carrier); it != workers_.end()) it->second->send_reply(sender, e164, text);
+        });
+
+    for (const auto& c : settings_->source.carriers) start_worker(c.name);
+
+    api_server_ = std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.http.listen),
+                                                to_limits(settings_->source.http), api_->handler());
+    admin_hooks hooks;
+    hooks.not_ready_reason = [this] { return not_ready_reason(); };
+    hooks.reload = [this] { return reload(); };
+    hooks.metrics_registry = &metrics_;
+    admin_server_ = std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.admin.listen),
+                                                  http_limits{}, make_admin_handler(std::move(hooks)));
+    api_server_->start();
+    admin_server_->start();
+    check_health();
+    log::info("smsgw_started", {{"version", std::string(smsgw::version)},
+                                {"api", api_server_->local_endpoint().address().to_string() + ":" +
+                                            std::to_string(api_server_->local_endpoint().port())},
+                                {"admin", admin_server_->local_endpoint().address().to_string() + ":" +
+                                              std::to_string(admin_server_->local_endpoint().port())},
+                                {"store", settings_->source.store.kind == config::store_kind::redis ? "redis" : "sqlite"}});
+  }
+
+  // SIGTERM: stop accepting, let in-flight submits finish (bounded), unbind, then stop.
+  void drain(std::function<void()> done) {
+    log::info("smsgw_draining", {});
+    api_->stop_accepting();
+    inbound_->stop();
+    api_server_->stop();
+    admin_server_->stop();
+    health_timer_.cancel();
+    std::vector<std::shared_ptr<carrier_worker>> workers;
+    {
+      std::lock_guard lock(workers_mutex_);
+      for (auto& [name, w] : workers_) workers.push_back(w);
+    }
+    if (workers.empty()) {
+      done();
+      return;
+    }
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(workers.size());
+    auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+    for (auto& w : workers) {
+      w->async_stop([remaining, shared_done] {
+        if (--*remaining == 0) (*shared_done)();
+      });
+    }
+  }
+
+  // Re-reads the configuration file; applies it whole or keeps the old one. Returns the errors.
+  std::string reload() {
+    auto loaded = config::load_config(config_path_);
+    if (!loaded.ok()) {
+      std::string errors;
+      for (const auto& e : loaded.errors) errors += config::to_string(e) + "\n";
+      log::error("config_reload_failed", {{"errors", std::int64_t(loaded.errors.size())}, {"first", config::to_string(loaded.errors.front())}});
+      metrics_.count_reload(false);
+      return errors;
+    }
+    const auto& old_cfg = settings_->source;
+    if (!(loaded.config.store == old_cfg.store) || !(loaded.config.http.listen == old_cfg.http.listen) ||
+        !(loaded.config.admin.listen == old_cfg.admin.listen) || !(loaded.config.secrets == old_cfg.secrets)) {
+      const std::string why = "store, secrets and listen addresses cannot change on reload: restart smsgw";
+      log::error("config_reload_failed", {{"error", why}});
+      metrics_.count_reload(false);
+      return why;
+    }
+    auto next = make_settings(std::move(loaded.config));
+    std::vector<std::string> restart, stop, add, keep;
+    for (const auto& c : next->source.carriers) {
+      const config::carrier* before = find_carrier(old_cfg, c.name);
+      if (before == nullptr) {
+        add.push_back(c.name);
+      } else if (!(*before == c)) {
+        restart.push_back(c.name);
+      } else {
+        keep.push_back(c.name);
+      }
+    }
+    for (const auto& c : old_cfg.carriers) {
+      if (find_carrier(next->source, c.name) == nullptr) stop.push_back(c.name);
+    }
+    settings_ = next;
+    api_->update_settings(next);
+    inbound_->update_settings(next);
+    for (const auto& name : keep) {
+      std::lock_guard lock(workers_mutex_);
+      if (auto it = workers_.find(name); it != workers_.end()) it->second->update_settings(next);
+    }
+    for (const auto& name : stop) stop_worker(name);
+    for (const auto& name : restart) {
+      stop_worker(name);
+      start_worker(name);
+    }
+    for (const auto& name : add) start_worker(name);
+    log::info("config_reloaded", {{"carriers_restarted", std::int64_t(restart.size())},
+                                  {"carriers_added", std::int64_t(add.size())},
+                                  {"carriers_removed", std::int64_t(stop.size())}});
+    metrics_.count_reload(true);
+    return {};
+  }
+
+ private:
+  void start_worker(const std::string& name) {
+    std::weak_ptr<inbound_processor> inbound = inbound_;
+    auto worker = carrier_worker::create(
+        io_.get_executor(), *store_, settings_, name, &metrics_,
+        [inbound](std::string carrier, smpp::net::inbound_message m, smpp::net::inbound_responder r) {
+          if (auto p = inbound.lock()) {
+            p->handle(std::move(carrier), std::move(m), std::move(r));
+          } else {
+            r.respond(static_cast<std::uint32_t>(smpp::command_status::esme_rx_t_appn));
+          }
+        });
+    worker->start();
+    std::lock_guard lock(workers_mutex_);
+    workers_[name] = worker;
+  }
+
+  void stop_worker(const std::string& name) {
+    std::shared_ptr<carrier_worker> w;
+    {
+      std::lock_guard lock(workers_mutex_);
+      auto it = workers_.find(name);
+      if (it == workers_.end()) return;
+      w = it->second;
+      workers_.erase(it);
+    }
+    w->async_stop([w] {});
+  }
+
+  bool is_bound(std::string_view carrier) {
+    std::lock_guard lock(workers_mutex_);
+    auto it = workers_.find(carrier);
+    return it != workers_.end() && it->second->bound();
+  }
+
+  std::string not_ready_reason() {
+    std::string store_problem;
+    {
+      std::lock_guard lock(health_mutex_);
+      store_problem = store_problem_;
+    }
+    if (!store_problem.empty()) return "store: " + store_problem;
+    std::lock_guard lock(workers_mutex_);
+    for (const auto& [name, w] : workers_) {
+      if (w->bound()) return {};
+    }
+    return "no carrier session is bound";
+  }
+
+  // Polls the store's health every second (for /readyz) and the queue depth (metrics).
+  void check_health() {
+    store_->health([this](std::error_code ec, policy::health_info info) {
+      std::lock_guard lock(health_mutex_);
+      const std::string problem = ec ? (info.detail.empty() ? ec.message() : info.detail) : std::string();
+      if (problem != store_problem_) {
+        if (problem.empty()) {
+          log::info("store_ready", {{"detail", info.detail}});
+        } else {
+          log::error("store_not_ready", {{"detail", problem}});
+        }
+      }
+      store_problem_ = problem;
+    });
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const auto& c : settings_->source.carriers) {
+      store_->stats(c.name, now, [this, name = c.name, now](std::error_code ec, policy::store::queue_stats s) {
+        if (ec) return;
+        metrics_.queue_depth(name).Set(static_cast<double>(s.ready + s.scheduled + s.leased));
+        metrics_.queue_oldest_age_seconds(name).Set(s.oldest_ready_ms > 0 ? static_cast<double>(now - s.oldest_ready_ms) / 1000.0 : 0.0);
+      });
+    }
+    health_timer_.expires_after(std::chrono::seconds(1));
+    health_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) check_health();
+    });
+  }
+
+  asio::io_context& io_;
+  std::unique_ptr<policy::store> store_;
+  std::shared_ptr<const policy::number_secrets> secrets_;
+  metrics metrics_;
+  std::string config_path_;
+  std::shared_ptr<const settings> settings_;
+  std::unique_ptr<api_service> api_;
+  std::shared_ptr<inbound_processor> inbound_;
+  std::unique_ptr<http_server> api_server_;
+  std::unique_ptr<http_server> admin_server_;
+  std::mutex workers_mutex_;
+  std::map<std::string, std::shared_ptr<carrier_worker>, std::less<>> workers_;
+  std::mutex health_mutex_;
+  std::string store_problem_ = "not checked yet";
+  asio::steady_timer health_timer_;
+};
+
+}  // namespace
+
+int run_service(const std::string& config_path) {
+  auto loaded = config::load_config(config_path);
+  for (const auto& w : loaded.warnings) std::cerr << config::to_string(w) << "\n";
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors) std::cerr << config::to_string(e) << "\n";
+    return 2;
+  }
+  log::init(to_level(loaded.config.logging.level),
+            loaded.config.logging.format == config::log_format::json ? log::format::json : log::format::text);
+
+  auto secrets = policy::number_secrets::load(loaded.config.secrets.number_key_file, loaded.config.secrets.generate_number_key);
+  if (!secrets.secrets) {
+    log::error("number_key_unavailable", {{"file", loaded.config.secrets.number_key_file}, {"error", secrets.error}});
+    return 1;
+  }
+  if (!secrets.warning.empty()) log::warn("number_key_generated", {{"detail", secrets.warning}});
+
+  asio::io_context io;
+  auto opened = policy::open_store(to_store_settings(loaded.config.store), io.get_executor(), secrets.secrets);
+  if (!opened.store) {
+    log::error("store_unavailable", {{"error", opened.error}});
+    return 1;
+  }
+
+  auto s = make_settings(std::move(loaded.config));
+  std::unique_ptr<running_service> service;
+  try {
+    service = std::make_unique<running_service>(io, std::move(opened.store), secrets.secrets, s, config_path);
+    service->start();
+  } catch (const std::exception& e) {
+    log::error("start_failed", {{"error", std::string(e.what())}});
+    return 1;
+  }
+
+  asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_deadline(io);
+  stop_signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    drain_deadline.expires_after(std::chrono::seconds(15));
+    drain_deadline.async_wait([&](boost::system::error_code e) {
+      if (!e) {
+        log::warn("drain_deadline_passed", {});
+        io.stop();
+      }
+    });
+    service->drain([&io] {
+      log::info("smsgw_stopped", {});
+      asio::post(io, [&io] { io.stop(); });
+    });
+  });
+  asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      service->reload();
+      wait_reload();
+    });
+  };
+  wait_reload();
+
+  const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  service.reset();
+  return 0;
+}
+
+}  // namespace gateway

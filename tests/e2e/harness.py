@@ -1,0 +1,180 @@
+"""End-to-end harness: starts smsc-sim and smsgw on loopback (port 0) and talks HTTP to them.
+
+Only the Python standard library. Every process is started with a deadline and killed at the end.
+Binaries come from SMSGW_BUILD_DIR (set by ctest); Redis from SMSGW_TEST_REDIS_URL (tools/test).
+"""
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BUILD_DIR = os.environ.get("SMSGW_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build/dev"))
+SMSGW = os.path.join(BUILD_DIR, "gateway", "smsgw")
+SMSC_SIM = os.path.join(BUILD_DIR, "tools", "smsc-sim")
+
+
+def _read_line_matching(proc, pattern, timeout):
+    """Reads the process's output until a line matches; returns the match."""
+    deadline = time.time() + timeout
+    seen = []
+    while time.time() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        m = re.search(pattern, line)
+        if m:
+            return m
+    raise RuntimeError("no line matching %r within %ss; output:\n%s" % (pattern, timeout, "".join(seen[-40:])))
+
+
+class Process:
+    def __init__(self, args, pattern, timeout=20, env=None):
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.match = _read_line_matching(self.proc, pattern, timeout)
+
+    def stop(self, sig_kill=False):
+        if self.proc.poll() is None:
+            if sig_kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Simulator(Process):
+    def __init__(self, *extra):
+        super().__init__([SMSC_SIM, "--smpp", "127.0.0.1:0", "--http", "127.0.0.1:0", *extra],
+                         r"smsc-sim smpp=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)")
+        self.smpp_port = int(self.match.group(1))
+        self.http = "http://127.0.0.1:%s" % self.match.group(2)
+
+    def messages(self, to=None, limit=1000):
+        url = self.http + "/messages?limit=%d" % limit
+        if to:
+            url += "&to=" + urllib.request.quote(to)
+        return request("GET", url)[1]
+
+    def stats(self):
+        return request("GET", self.http + "/stats")[1]
+
+    def wait_messages(self, count, to=None, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.messages(to=to)
+            items = got.get("messages", got) if isinstance(got, dict) else got
+            if len(items) >= count:
+                return items
+            time.sleep(0.05)
+        raise AssertionError("the simulator received %d messages, expected %d" % (len(items), count))
+
+
+BASE_CONFIG = """
+http: {{listen: "127.0.0.1:0", read_timeout: 2s}}
+admin: {{listen: "127.0.0.1:0"}}
+store: {store}
+secrets: {{number_key_file: "var/number.key", generate_number_key: true}}
+api_keys:
+  - {{name: dev, key: "dev-key", senders: ["12345", "+14155550100"]}}
+  - {{name: other, key: "other-key", senders: ["67890"]}}
+  - {{name: slow, key: "slow-key", senders: ["12345"], rate_limit: {{per_second: 1, burst: 1}}}}
+carriers:
+  - {{name: sim, host: 127.0.0.1, port: {smpp_port}, system_id: smsgw, password: secret,
+     bind: transceiver, sessions: 1, window: 64, tps: 1000, default_region: US}}
+routes:
+  - {{prefix: "+", carrier: sim}}
+senders:
+  - {{id: "12345", tps: 1000}}
+  - {{id: "+14155550100", tps: 1000}}
+queue: {{retry: {{max_attempts: 3, backoff_min: 100ms, backoff_max: 1s}}}}
+policy:
+  default_region: US
+  default_category: transactional
+  opt_out_scope: {scope}
+  categories:
+    transactional: {{consent: none, quiet_hours: none, caps: []}}
+    marketing: {{consent: required, quiet_hours: default, action: defer, caps: [{{window: 24h, max: 3}}]}}
+    capped: {{consent: none, quiet_hours: none, caps: [{{window: 24h, max: 3}}]}}
+    strict: {{consent: none, quiet_hours: default, action: reject, caps: []}}
+    night: {{consent: none, quiet_hours: default, action: defer, caps: []}}
+  quiet_hours:
+    default: {{from: "08:00", to: "21:00"}}
+    jurisdictions:
+      US-FL: {{from: "08:00", to: "20:00"}}
+      US-OK: {{from: "08:00", to: "20:00"}}
+logging: {{level: info, format: json}}
+"""
+
+
+class Gateway(Process):
+    def __init__(self, workdir, sim, store="sqlite", scope="sender", redis_url=None, extra=""):
+        if store == "sqlite":
+            store_yaml = '{kind: sqlite, path: "var/smsgw.db"}'
+        else:
+            store_yaml = '{kind: redis, url: "%s"}' % redis_url
+        text = BASE_CONFIG.format(store=store_yaml, smpp_port=sim.smpp_port, scope=scope) + extra
+        self.config_path = os.path.join(workdir, "smsgw.yaml")
+        with open(self.config_path, "w") as f:
+            f.write(text)
+        super().__init__([SMSGW, "--config", self.config_path], r'"event":"smsgw_started".*"api":"([\d.]+:\d+)","admin":"([\d.]+:\d+)"')
+        self.api = "http://" + self.match.group(1)
+        self.admin = "http://" + self.match.group(2)
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status, _ = request("GET", self.admin + "/readyz")
+            if status == 200:
+                return
+            time.sleep(0.05)
+        raise AssertionError("smsgw did not become ready")
+
+    def send(self, body, key="dev-key", headers=None):
+        h = {"Authorization": "Bearer " + key}
+        h.update(headers or {})
+        return request("POST", self.api + "/v1/messages", body, h)
+
+
+def request(method, url, body=None, headers=None, raw=None, timeout=10):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            text = resp.read().decode()
+            return resp.status, (json.loads(text) if text and text[0] in "[{" else text)
+    except urllib.error.HTTPError as e:
+        text = e.read().decode()
+        try:
+            return e.code, json.loads(text)
+        except ValueError:
+            return e.code, text
+
+
+class Workdir:
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="smsgw-e2e-")
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)

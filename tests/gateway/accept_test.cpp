@@ -1,0 +1,134 @@
+// The admission logic between the HTTP body and the store, on the shipped development config.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/load.hpp"
+#include "gateway/accept.hpp"
+
+namespace {
+
+using gateway::api_error;
+using gateway::prepared_message;
+
+gateway::message_request msg(std::string to, std::string from, std::string text, std::string category = {}) {
+  gateway::message_request r;
+  r.to = std::move(to);
+  r.from = std::move(from);
+  r.text = std::move(text);
+  r.category = std::move(category);
+  return r;
+}
+
+class Accept : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = config::load_config(std::string(SMSGW_SOURCE_DIR) + "/config/smsgw.yaml");
+    ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : config::to_string(loaded.errors[0]));
+    settings_ = gateway::make_settings(loaded.config);
+    secrets_ = policy::number_secrets::from_secret(std::string(64, 'a'));
+    key_ = settings_->api_keys.authenticate("Bearer dev-key");
+    ASSERT_NE(key_, nullptr);
+  }
+
+  gateway::prepare_result prepare(gateway::message_request r, std::int64_t now_ms = 1'796'137'200'000) {
+    request_ = std::move(r);
+    gateway::accept_input in{&request_, key_, now_ms, "msg_test", "", ""};
+    return gateway::prepare_message(in, *settings_, numbers_, *secrets_, [](std::string_view) { return true; });
+  }
+
+  api_error error_of(gateway::message_request r) {
+    auto result = prepare(std::move(r));
+    EXPECT_TRUE(std::holds_alternative<api_error>(result));
+    return std::holds_alternative<api_error>(result) ? std::get<api_error>(result) : api_error{};
+  }
+
+  std::shared_ptr<const gateway::settings> settings_;
+  std::shared_ptr<const policy::number_secrets> secrets_;
+  policy::number_cache numbers_{1000};
+  const gateway::api_key* key_ = nullptr;
+  gateway::message_request request_;
+};
+
+TEST_F(Accept, NationalFormatBecomesE164WithTheRightCarrierAndCounts) {
+  auto result = prepare(msg("(415) 555-0123", "12345", "Your code is 123456"));
+  ASSERT_TRUE(std::holds_alternative<prepared_message>(result));
+  const auto& m = std::get<prepared_message>(result);
+  EXPECT_EQ(m.admit.message.e164, "+14155550123");
+  EXPECT_EQ(m.admit.message.carrier, "sim");
+  EXPECT_EQ(m.admit.message.number_key, secrets_->key("+14155550123"));
+  EXPECT_EQ(m.admit.category, "transactional");
+  EXPECT_FALSE(m.admit.consent_required);
+  EXPECT_TRUE(m.admit.caps.empty());
+  EXPECT_EQ(m.segments, 1U);
+  EXPECT_EQ(m.encoding, "gsm7");
+  EXPECT_EQ(m.admit.quiet.k, policy::quiet_outcome::kind::allowed);
+  EXPECT_EQ(m.admit.message.send_at_ms, 1'796'137'200'000);
+  EXPECT_GT(m.admit.message.valid_until_ms, m.admit.message.send_at_ms);
+}
+
+TEST_F(Accept, MarketingNeedsConsentHasTheCapAndQuietHours) {
+  // 2026-12-01T03:00:00Z is 22:00 in New York the evening before: quiet hours, deferred to 08:00.
+  auto result = prepare(msg("+12125550123", "12345", "Sale!", "marketing"),
+                        1'796'094'000'000);
+  ASSERT_TRUE(std::holds_alternative<prepared_message>(result));
+  const auto& m = std::get<prepared_message>(result);
+  EXPECT_TRUE(m.admit.consent_required);
+  ASSERT_EQ(m.admit.caps.size(), 1U);
+  EXPECT_EQ(m.admit.caps[0].window_seconds, 86400);
+  EXPECT_EQ(m.admit.caps[0].max, 3U);
+  EXPECT_EQ(m.admit.quiet.k, policy::quiet_outcome::kind::defer);
+  EXPECT_EQ(gateway::format_rfc3339(m.admit.quiet.defer_until_ms / 1000), "2026-12-01T13:00:00Z");
+}
+
+TEST_F(Accept, EmojiIsUcs2AndLongTextsAreCountedInParts) {
+  auto emoji = prepare(msg("+14155550123", "12345", "Hello \xF0\x9F\x98\x80"));
+  ASSERT_TRUE(std::holds_alternative<prepared_message>(emoji));
+  EXPECT_EQ(std::get<prepared_message>(emoji).encoding, "ucs2");
+  auto four = prepare(msg("+14155550123", "12345", std::string(153 * 3 + 1, 'a')));
+  ASSERT_TRUE(std::holds_alternative<prepared_message>(four));
+  EXPECT_EQ(std::get<prepared_message>(four).segments, 4U);
+}
+
+TEST_F(Accept, EachRefusalHasItsCodeAndField) {
+  auto e = error_of(msg("+14155550123", "99999", "hi"));
+  EXPECT_EQ(e.status, 403);
+  EXPECT_EQ(e.code, "sender_not_allowed");
+  EXPECT_EQ(e.field, "from");
+
+  e = error_of(msg("+14155550123", "12345", "hi", "promo"));
+  EXPECT_EQ(e.code, "unknown_category");
+  EXPECT_EQ(e.field, "category");
+
+  e = error_of(msg("+1415555", "12345", "hi"));
+  EXPECT_EQ(e.status, 422);
+  EXPECT_EQ(e.code, "invalid_number");
+  EXPECT_EQ(e.field, "to");
+
+  e = error_of(msg("+442079460958", "12345", "hi"));  // London landline
+  EXPECT_EQ(e.code, "not_mobile");
+
+  e = error_of(msg("+14155550123", "12345", std::string(1600, 'a')));
+  EXPECT_EQ(e.code, "message_too_long");
+  EXPECT_EQ(e.field, "text");
+  EXPECT_NE(e.message.find("11 parts"), std::string::npos) << e.message;
+
+  e = error_of(msg("+14155550123", "12345", "bad \xC3"));
+  EXPECT_EQ(e.code, "bad_request");
+  EXPECT_EQ(e.field, "text");
+}
+
+TEST_F(Accept, AcceptedBodyFollowsTheContract) {
+  auto result = prepare(msg("+14155550123", "12345", "hi"));
+  ASSERT_TRUE(std::holds_alternative<prepared_message>(result));
+  policy::admit_result queued;
+  queued.status = policy::message_status::queued;
+  EXPECT_EQ(gateway::accepted_body(std::get<prepared_message>(result), queued),
+            R"({"id":"msg_test","status":"queued","to":"+14155550123","segments":1,"encoding":"gsm7"})");
+}
+
+TEST(BodyHash, IsHexSha256) {
+  EXPECT_EQ(gateway::body_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace

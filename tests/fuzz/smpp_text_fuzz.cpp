@@ -1,12 +1,6 @@
 // libFuzzer target over the inbound text layer: UDH parsing, decoding for every
 // data_coding, reassembly (bounded memory, timeouts) and delivery-receipt parsing.
-// Not wired into CMake yet (the fuzz preset builds no tests); build and run by hand:
-//
-//   clang++-14 -std=c++20 -O1 -g -include utility -I. -fsanitize=fuzzer,address,undefined \
-//     tests/smpp/text_fuzz.cpp smpp/gsm7.cpp smpp/ucs2.cpp smpp/latin1.cpp smpp/ia5.cpp \
-//     smpp/text_encoding.cpp smpp/udh.cpp smpp/segmentation.cpp smpp/reassembly.cpp \
-//     smpp/delivery_receipt.cpp -o /tmp/smpp_text_fuzz
-//   /tmp/smpp_text_fuzz -max_total_time=60
+// Built by the `fuzz` preset (tests/fuzz/CMakeLists.txt) and run briefly by tools/fuzz-smoke.
 //
 // Input layout: byte 0 = data_coding, byte 1 = flags (bit 0 UDHI, bits 1-2 data_coding 0
 // meaning, bits 3-4 source, bit 5 drop incomplete, bit 6 SAR), byte 2 = SAR ref/total/seq

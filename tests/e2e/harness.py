@@ -62,7 +62,7 @@ class Process:
 
 class Simulator(Process):
     def __init__(self, *extra):
-        super().__init__([SMSC_SIM, "--smpp", "127.0.0.1:0", "--http", "127.0.0.1:0", *extra],
+        super().__init__([SMSC_SIM, "--smpp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--dlr-delay-ms", "50", *extra],
                          r"smsc-sim smpp=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)")
         self.smpp_port = int(self.match.group(1))
         self.http = "http://127.0.0.1:%s" % self.match.group(2)
@@ -72,6 +72,9 @@ class Simulator(Process):
         if to:
             url += "&to=" + urllib.request.quote(to)
         return request("GET", url)[1]
+
+    def mo(self, sender, to, text, encoding="gsm7"):
+        return request("POST", self.http + "/mo", {"from": sender, "to": to, "text": text, "encoding": encoding})
 
     def stats(self):
         return request("GET", self.http + "/stats")[1]

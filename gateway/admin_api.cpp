@@ -41,7 +41,6 @@ http_response answer(const admin_hooks& hooks, const http_request& request) {
   if (path == "/admin/reload") {
     if (request.method() != bhttp::verb::post) return method_not_allowed("POST");
     std::string errors = hooks.reload ? hooks.reload() : std::string("reload is not available");
-    if (hooks.metrics_registry) hooks.metrics_registry->count_reload(errors.empty());
     if (errors.empty()) return json_response(200, R"({"status":"reloaded"})");
     return json_response(
         422, nlohmann::json{{"error", {{"code", "invalid_config"}, {"message", errors}}}}.dump());

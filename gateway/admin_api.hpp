@@ -13,7 +13,8 @@ struct admin_hooks {
   // Readiness: empty string when ready, otherwise why not ("store unreachable", "no bind up").
   std::function<std::string()> not_ready_reason;
   // Applies a new configuration atomically; returns empty on success, otherwise the errors
-  // (the old configuration stays in force).
+  // (the old configuration stays in force). It counts the reload in the metrics itself (SIGHUP
+  // takes the same path).
   std::function<std::string()> reload;
   metrics* metrics_registry = nullptr;
 };

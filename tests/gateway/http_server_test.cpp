@@ -164,7 +164,12 @@ TEST(AdminApiHandler, LivezReadyzMetricsReload) {
   int reloads = 0;
   auto handler = gateway::make_admin_handler(
       {[&] { return ready ? std::string() : std::string("store unreachable"); },
-       [&] { return ++reloads == 1 ? std::string("smsgw.yaml:3:5: unknown key 'tsp'") : std::string(); }, &m});
+       [&] {
+         std::string errors = ++reloads == 1 ? std::string("smsgw.yaml:3:5: unknown key 'tsp'") : std::string();
+         m.count_reload(errors.empty());
+         return errors;
+       },
+       &m});
   asio::io_context io;
   auto call = [&](boost::beast::http::verb verb, const char* target) {
     gateway::http_request req{verb, target, 11};

@@ -1,0 +1,213 @@
+"""Failures as an operator meets them: the store goes away, the gateway is killed, the
+configuration is reloaded. Each test starts its own redis-server / smsc-sim / smsgw on loopback."""
+import concurrent.futures
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+import phonenumbers
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Redis:
+    """A throw-away redis-server with persistence on and eviction off (what smsgw requires)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="smsgw-redis-")
+        self.port = free_port()
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", self.dir, "--appendonly", "yes",
+             "--save", "", "--maxmemory-policy", "noeviction"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(10).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d/0" % self.port
+
+
+def unique_number():
+    while True:
+        n = "+1415%07d" % (uuid.uuid4().int % 10000000)
+        if phonenumbers.is_valid_number(phonenumbers.parse(n)):
+            return n
+
+
+class RedisOutage(unittest.TestCase):
+    def test_store_down_answers_503_and_sending_resumes_when_it_is_back(self):
+        redis = Redis()
+        workdir = harness.Workdir()
+        sim = harness.Simulator()
+        gw = harness.Gateway(workdir.path, sim, store="redis", redis_url=redis.url)
+        try:
+            gw.wait_ready()
+            code, body = gw.send({"to": unique_number(), "from": "12345", "text": "before"})
+            self.assertEqual(code, 202, body)
+
+            redis.stop()
+            deadline = time.time() + 10
+            code = None
+            while time.time() < deadline:
+                code, body = gw.send({"to": unique_number(), "from": "12345", "text": "during"})
+                if code == 503:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(code, 503, body)
+            self.assertEqual(body["error"]["code"], "unavailable")
+            deadline = time.time() + 10
+            while time.time() < deadline and harness.request("GET", gw.admin + "/readyz")[0] != 503:
+                time.sleep(0.1)
+            self.assertEqual(harness.request("GET", gw.admin + "/readyz")[0], 503)
+            before = sim.stats()["submit_sm"]
+            time.sleep(1)
+            self.assertEqual(sim.stats()["submit_sm"], before, "something was sent while the store was down")
+
+            redis.start()
+            to = unique_number()
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                code, body = gw.send({"to": to, "from": "12345", "text": "after"})
+                if code == 202:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(code, 202, body)
+            sim.wait_messages(1, to=to.lstrip("+"))
+            gw.wait_ready()
+        finally:
+            gw.stop()
+            sim.stop()
+            redis.remove()
+            workdir.remove()
+
+
+class CrashRecovery(unittest.TestCase):
+    def test_kill_9_while_sending_loses_no_accepted_message(self):
+        workdir = harness.Workdir()
+        # A slow carrier: every submit waits, so that messages are in flight when smsgw dies.
+        sim = harness.Simulator("--resp-delay-ms", "20")
+        gw = harness.Gateway(workdir.path, sim, store="sqlite")
+        accepted = []
+        try:
+            gw.wait_ready()
+            numbers = [unique_number() for _ in range(2000)]
+
+            def send(n):
+                try:
+                    code, body = gw.send({"to": n, "from": "12345", "text": "crash test " + n})
+                    return (n, body["id"]) if code == 202 else None
+                except Exception:  # the gateway was killed mid-request
+                    return None
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+                futures = [pool.submit(send, n) for n in numbers]
+                time.sleep(1.5)
+                gw.proc.send_signal(signal.SIGKILL)
+                for f in futures:
+                    r = f.result()
+                    if r:
+                        accepted.append(r)
+            gw.proc.wait()
+            self.assertGreater(len(accepted), 0)
+
+            gw2 = harness.Gateway(workdir.path, sim, store="sqlite")
+            try:
+                gw2.wait_ready()
+                wanted = {n.lstrip("+") for n, _ in accepted}
+                deadline = time.time() + 120
+                received = set()
+                while time.time() < deadline:
+                    got = sim.messages(limit=100000)["messages"]
+                    received = {m["to"] for m in got}
+                    if wanted <= received:
+                        break
+                    time.sleep(0.5)
+                missing = wanted - received
+                self.assertFalse(missing, "%d accepted messages never reached the carrier" % len(missing))
+                got = sim.messages(limit=100000)["messages"]
+                duplicates = len(got) - len({m["to"] for m in got})
+                # Duplicates are only those in flight at the crash (bounded by the window).
+                self.assertLessEqual(duplicates, 64 * 2)
+                code, text = harness.request("GET", gw2.admin + "/metrics")
+                if duplicates:
+                    self.assertIn("smsgw_messages_resent_after_crash_total", text)
+            finally:
+                gw2.stop()
+        finally:
+            if gw.proc.poll() is None:
+                gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
+class Reload(unittest.TestCase):
+    def test_broken_config_keeps_the_old_one_and_a_new_tps_keeps_the_bind(self):
+        workdir = harness.Workdir()
+        sim = harness.Simulator()
+        gw = harness.Gateway(workdir.path, sim, store="sqlite")
+        try:
+            gw.wait_ready()
+            binds_before = sim.stats()["binds"]
+            original = open(gw.config_path).read()
+
+            with open(gw.config_path, "w") as f:
+                f.write(original.replace("tps: 1000, default_region", "tsp: 1000, default_region"))
+            code, body = harness.request("POST", gw.admin + "/admin/reload")
+            self.assertEqual(code, 422, body)
+            self.assertIn("smsgw.yaml:", body["error"]["message"])
+            code, body = gw.send({"to": unique_number(), "from": "12345", "text": "still serving"})
+            self.assertEqual(code, 202, body)
+
+            # A new sender TPS (pacing) applies without dropping the carrier's bind.
+            with open(gw.config_path, "w") as f:
+                f.write(original.replace('{id: "12345", tps: 1000}', '{id: "12345", tps: 500}'))
+            code, body = harness.request("POST", gw.admin + "/admin/reload")
+            self.assertEqual(code, 200, body)
+            gw.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            self.assertEqual(sim.stats()["binds"], binds_before, "a reload without carrier changes rebound")
+            code, text = harness.request("GET", gw.admin + "/metrics")
+            self.assertIn('smsgw_config_reloads_total{result="failed"} 1', text)
+            self.assertIn('smsgw_config_reloads_total{result="ok"} 2', text)
+        finally:
+            gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
+if __name__ == "__main__":
+    unittest.main()

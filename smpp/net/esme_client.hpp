@@ -183,7 +183,7 @@ class carrier_link : public std::enable_shared_from_this<carrier_link> {
   // responses (bounded by response_timeout), then every session unbinds; `done` is called on the
   // link's strand when every connection is closed.
   // Completion: done() (signature void()), on the link's strand. Cancellation: none; it is
-  // bounded by response_timeout + unbind_timeout (+ bind_timeout for a session still binding).
+  // bounded by response_timeout + unbind_timeout.
   // Calling it again replaces `done`.
   void async_stop(std::function<void()> done);
 

@@ -542,9 +542,9 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
       if (!s->sess) continue;
       if (s->bound) {
         s->sess->unbind();
-      } else if (s->sess->fsm().state() != bind_state::binding) {
-        s->sess->close();
-      }  // binding: unbinds as soon as bound, or closes on the bind timeout
+      } else {
+        s->sess->close();  // connecting or binding: nothing to unbind
+      }
     }
     maybe_finish_stop();
   }

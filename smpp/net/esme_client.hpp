@@ -174,11 +174,17 @@ class carrier_link : public std::enable_shared_from_this<carrier_link> {
   // Queues a message; its outcome arrives through on_result exactly once. Messages go out in
   // queue order (a throttled message goes back to its place). When `queue_limit` messages are
   // waiting the outcome is link_errc::queue_full at once.
+  // Completion: handler.on_result(submit_outcome), on the link's strand, never inside this call.
+  // Cancellation: async_stop() ends queued messages with link_errc::stopped; a message already
+  // written waits for its response (or response_timeout).
   void submit(outbound_message message);
 
   // Graceful shutdown: queued messages end with link_errc::stopped, in-flight ones get their
   // responses (bounded by response_timeout), then every session unbinds; `done` is called on the
   // link's strand when every connection is closed.
+  // Completion: done() (signature void()), on the link's strand. Cancellation: none; it is
+  // bounded by response_timeout + unbind_timeout.
+  // Calling it again replaces `done`.
   void async_stop(std::function<void()> done);
 
   // Counters, readable from any thread.

@@ -49,7 +49,7 @@ request_result session::bind(bind_type type, std::span<const std::uint8_t> body,
 request_result session::request(command_id id, std::span<const std::uint8_t> body,
                                 std::uint64_t cookie) {
   auto r = fsm_.request(session_clock::now(), id, body, cookie);
-  if (!r.error) run_actions();
+  run_actions();  // a refused request may still re-arm the timer
   return r;
 }
 

@@ -57,14 +57,13 @@ class smsc_server::connection_handler final : public session_handler {
   explicit connection_handler(std::weak_ptr<smsc_server> server) : server_(std::move(server)) {}
 
   void on_bound(session& s) override {
-    auto srv = server_.lock();
-    if (!srv) return;
-    srv->handler_->on_bound(s.shared_from_this(), bind_);
+    if (auto h = app()) h->on_bound(s.shared_from_this(), bind_);
   }
   void on_request(session& s, const pdu_header& header,
                   std::span<const std::uint8_t> body) override {
     auto srv = server_.lock();
-    if (!srv) return;
+    auto h = app();
+    if (!srv || !h) return;
     auto id = static_cast<command_id>(header.command_id);
     if (id == command_id::bind_transmitter || id == command_id::bind_receiver ||
         id == command_id::bind_transceiver) {
@@ -76,7 +75,7 @@ class smsc_server::connection_handler final : public session_handler {
       req.type = id == command_id::bind_transmitter ? bind_type::transmitter
                  : id == command_id::bind_receiver  ? bind_type::receiver
                                                     : bind_type::transceiver;
-      std::uint32_t status = srv->handler_->authenticate(s, req);
+      std::uint32_t status = h->authenticate(s, req);
       bind_ = req;
       std::vector<std::uint8_t> resp_body(srv->config_.system_id.begin(),
                                           srv->config_.system_id.end());
@@ -84,29 +83,32 @@ class smsc_server::connection_handler final : public session_handler {
       s.respond(header.sequence_number, status, status == 0 ? resp_body : std::vector<std::uint8_t>{});
       return;
     }
-    srv->handler_->on_request(s.shared_from_this(), header, body);
+    h->on_request(s.shared_from_this(), header, body);
   }
   void on_response(session& s, std::uint64_t cookie, const pdu_header& header,
                    std::span<const std::uint8_t> body) override {
-    if (auto srv = server_.lock()) srv->handler_->on_response(s, cookie, header, body);
+    if (auto h = app()) h->on_response(s, cookie, header, body);
   }
   void on_failure(session& s, std::uint64_t cookie, std::error_code error) override {
-    if (auto srv = server_.lock()) srv->handler_->on_failure(s, cookie, error);
+    if (auto h = app()) h->on_failure(s, cookie, error);
   }
   void on_closed(session& s, std::error_code error) override {
-    auto srv = server_.lock();
-    if (!srv) return;
-    srv->handler_->on_closed(s, error);
-    srv->sessions_.erase(s.shared_from_this());
+    if (auto h = app()) h->on_closed(s, error);
+    if (auto srv = server_.lock()) srv->sessions_.erase(s.shared_from_this());
   }
 
  private:
+  std::shared_ptr<smsc_server_handler> app() const {
+    auto srv = server_.lock();
+    return srv ? srv->handler_.lock() : nullptr;
+  }
+
   std::weak_ptr<smsc_server> server_;
   bind_request bind_;
 };
 
 smsc_server::smsc_server(asio::any_io_executor executor, smsc_server_config config,
-                         std::shared_ptr<smsc_server_handler> handler)
+                         std::weak_ptr<smsc_server_handler> handler)
     : executor_(executor),
       config_(std::move(config)),
       handler_(std::move(handler)),

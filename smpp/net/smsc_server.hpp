@@ -70,8 +70,10 @@ struct smsc_server_config {
 
 class smsc_server : public std::enable_shared_from_this<smsc_server> {
  public:
+  // The server holds `handler` weakly: the handler usually owns the server (as the simulator
+  // does), and the caller keeps it alive. Callbacks stop when it is gone.
   smsc_server(boost::asio::any_io_executor executor, smsc_server_config config,
-              std::shared_ptr<smsc_server_handler> handler);
+              std::weak_ptr<smsc_server_handler> handler);
 
   // Opens, binds and listens (port 0 picks a free port; see local_endpoint()).
   std::error_code listen(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -97,7 +99,7 @@ class smsc_server : public std::enable_shared_from_this<smsc_server> {
 
   boost::asio::any_io_executor executor_;
   smsc_server_config config_;
-  std::shared_ptr<smsc_server_handler> handler_;
+  std::weak_ptr<smsc_server_handler> handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unordered_set<std::shared_ptr<session>> sessions_;
   bool stopped_ = false;

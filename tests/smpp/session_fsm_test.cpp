@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -49,6 +50,7 @@ struct harness {
   smpp::session_clock::time_point now = t0;
   std::vector<session_action> last;
   bytes written;
+  std::deque<bytes> inputs;
 
   explicit harness(smpp::session_config c) : fsm(c, t0) {}
 
@@ -68,7 +70,9 @@ struct harness {
     return w;
   }
   std::size_t feed(const bytes& b) {
-    auto n = fsm.on_bytes(now, b);
+    // Action bodies point into the fed bytes: keep every input alive for the test's duration.
+    inputs.push_back(b);
+    auto n = fsm.on_bytes(now, inputs.back());
     collect();
     return n;
   }

@@ -241,7 +241,9 @@ constexpr auto dispatch = make_dispatch(std::make_index_sequence<std::variant_si
 
 constexpr bool dispatch_is_complete() {
   std::size_t filled = 0;
-  for (const auto& e : dispatch) filled += e.id != 0 ? 1 : 0;  // every SMPP id is non-zero
+  // Indexed (not range-for): GCC 12 with -fsanitize=undefined rejects the iterator form in a
+  // constant expression.
+  for (std::size_t i = 0; i < dispatch.size(); ++i) filled += dispatch[i].id != 0 ? 1 : 0;
   return filled == std::variant_size_v<pdu>;  // no two ids share a slot
 }
 static_assert(dispatch_is_complete());

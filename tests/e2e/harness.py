@@ -106,7 +106,7 @@ routes:
   - {{prefix: "+", carrier: sim}}
 senders:
   - {{id: "12345", tps: 1000}}
-  - {{id: "+14155550100", tps: 1000}}
+  - {{id: "+14155550100", tps: {long_code_tps}}}
 queue: {{retry: {{max_attempts: 3, backoff_min: 100ms, backoff_max: 1s}}}}
 policy:
   default_region: US
@@ -128,12 +128,13 @@ logging: {{level: info, format: json}}
 
 
 class Gateway(Process):
-    def __init__(self, workdir, sim, store="sqlite", scope="sender", redis_url=None, extra=""):
+    def __init__(self, workdir, sim, store="sqlite", scope="sender", redis_url=None, extra="", long_code_tps=1000):
         if store == "sqlite":
             store_yaml = '{kind: sqlite, path: "var/smsgw.db"}'
         else:
             store_yaml = '{kind: redis, url: "%s"}' % redis_url
-        text = BASE_CONFIG.format(store=store_yaml, smpp_port=sim.smpp_port, scope=scope) + extra
+        text = BASE_CONFIG.format(store=store_yaml, smpp_port=sim.smpp_port, scope=scope,
+                                  long_code_tps=long_code_tps) + extra
         self.config_path = os.path.join(workdir, "smsgw.yaml")
         with open(self.config_path, "w") as f:
             f.write(text)

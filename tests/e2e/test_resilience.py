@@ -174,6 +174,48 @@ class CrashRecovery(unittest.TestCase):
             workdir.remove()
 
 
+class Pacing(unittest.TestCase):
+    def test_a_slow_sender_waits_its_turn_and_does_not_hold_up_the_others(self):
+        workdir = harness.Workdir()
+        sim = harness.Simulator()
+        gw = harness.Gateway(workdir.path, sim, store="sqlite", long_code_tps=1)
+        try:
+            gw.wait_ready()
+            slow = [unique_number() for _ in range(4)]
+            fast = [unique_number() for _ in range(20)]
+            started = time.time()
+            for n in slow:
+                code, body = gw.send({"to": n, "from": "+14155550100", "text": "paced"})
+                self.assertEqual(code, 202, body)  # paced messages wait; they are never refused
+            for n in fast:
+                code, body = gw.send({"to": n, "from": "12345", "text": "short code"})
+                self.assertEqual(code, 202, body)
+            # The short code's 20 messages all arrive while the long code is still waiting its turn.
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                got = {m["to"] for m in sim.messages(limit=1000)["messages"]}
+                if {n.lstrip("+") for n in fast} <= got:
+                    break
+                time.sleep(0.05)
+            got = {m["to"] for m in sim.messages(limit=1000)["messages"]}
+            self.assertTrue({n.lstrip("+") for n in fast} <= got, "the fast sender was held up")
+            slow_done = len({n.lstrip("+") for n in slow} & got)
+            self.assertLess(slow_done, len(slow), "the 1/s sender was not paced")
+            # And the paced ones all go out, about one per second.
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                got = {m["to"] for m in sim.messages(limit=1000)["messages"]}
+                if {n.lstrip("+") for n in slow} <= got:
+                    break
+                time.sleep(0.1)
+            self.assertTrue({n.lstrip("+") for n in slow} <= got, "paced messages were lost")
+            self.assertGreaterEqual(time.time() - started, 2.5, "4 messages at 1/s went out too fast")
+        finally:
+            gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
 class Reload(unittest.TestCase):
     def test_broken_config_keeps_the_old_one_and_a_new_tps_keeps_the_bind(self):
         workdir = harness.Workdir()

@@ -267,6 +267,10 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
   }
 }
 
+void carrier_worker::set_tps(double tps) {
+  if (link_) link_->set_tps(tps);
+}
+
 void carrier_worker::send_reply(std::string sender, std::string e164, std::string text) {
   asio::post(strand_, [self = shared_from_this(), sender = std::move(sender), e164 = std::move(e164),
                        text = std::move(text)]() mutable {

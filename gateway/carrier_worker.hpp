@@ -53,6 +53,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // of the link itself need a new link (the caller recreates the worker). Thread-safe.
   void update_settings(std::shared_ptr<const settings> s);
 
+  // A new carrier TPS (segments per second) applied to the running link: no rebind.
+  void set_tps(double tps);
+
   // Sends an automatic reply (opt-out confirmation, help text) now, outside the queue: it
   // bypasses suppression but not the carrier's throttle. The outcome is only logged. Thread-safe.
   void send_reply(std::string sender, std::string e164, std::string text);

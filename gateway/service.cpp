@@ -171,15 +171,18 @@ class running_service {
       return why;
     }
     auto next = make_settings(std::move(loaded.config));
-    std::vector<std::string> restart, stop, add, keep;
+    std::vector<std::string> restart, stop, add, keep, retune;
     for (const auto& c : next->source.carriers) {
       const config::carrier* before = find_carrier(old_cfg, c.name);
+      config::carrier same_tps = c;
+      if (before != nullptr) same_tps.tps = before->tps;
       if (before == nullptr) {
         add.push_back(c.name);
-      } else if (!(*before == c)) {
-        restart.push_back(c.name);
+      } else if (!(*before == same_tps)) {
+        restart.push_back(c.name);  // connection settings changed: reconnect
       } else {
         keep.push_back(c.name);
+        if (before->tps != c.tps) retune.push_back(c.name);  // a new TPS keeps the binds
       }
     }
     for (const auto& c : old_cfg.carriers) {
@@ -192,6 +195,10 @@ class running_service {
       std::lock_guard lock(workers_mutex_);
       if (auto it = workers_.find(name); it != workers_.end()) it->second->update_settings(next);
     }
+    for (const auto& name : retune) {
+      std::lock_guard lock(workers_mutex_);
+      if (auto it = workers_.find(name); it != workers_.end()) it->second->set_tps(find_carrier(next->source, name)->tps);
+    }
     for (const auto& name : stop) stop_worker(name);
     for (const auto& name : restart) {
       stop_worker(name);
@@ -199,6 +206,7 @@ class running_service {
     }
     for (const auto& name : add) start_worker(name);
     log::info("config_reloaded", {{"carriers_restarted", std::int64_t(restart.size())},
+                                  {"carriers_retuned", std::int64_t(retune.size())},
                                   {"carriers_added", std::int64_t(add.size())},
                                   {"carriers_removed", std::int64_t(stop.size())}});
     metrics_.count_reload(true);

@@ -613,6 +613,13 @@ void carrier_link::submit(outbound_message message) {
   });
 }
 
+void carrier_link::set_tps(double tps) {
+  asio::post(impl_->strand, [i = impl_, tps] {
+    i->cfg.tps = tps;
+    i->pump();
+  });
+}
+
 void carrier_link::async_stop(std::function<void()> done) {
   asio::post(impl_->strand, [i = impl_, d = std::move(done)]() mutable { i->stop(std::move(d)); });
 }

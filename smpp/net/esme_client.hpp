@@ -187,6 +187,10 @@ class carrier_link : public std::enable_shared_from_this<carrier_link> {
   // Calling it again replaces `done`.
   void async_stop(std::function<void()> done);
 
+  // Changes the link's throughput limit (segments per second, 0 = unlimited) without touching
+  // the sessions: applies from the next message on. Any thread.
+  void set_tps(double tps);
+
   // Counters, readable from any thread.
   link_stats stats() const;
 

@@ -234,9 +234,10 @@ class Reload(unittest.TestCase):
             code, body = gw.send({"to": unique_number(), "from": "12345", "text": "still serving"})
             self.assertEqual(code, 202, body)
 
-            # A new sender TPS (pacing) applies without dropping the carrier's bind.
+            # A new carrier TPS and a new sender TPS apply without dropping the carrier's bind.
             with open(gw.config_path, "w") as f:
-                f.write(original.replace('{id: "12345", tps: 1000}', '{id: "12345", tps: 500}'))
+                f.write(original.replace('{id: "12345", tps: 1000}', '{id: "12345", tps: 500}')
+                        .replace("tps: 1000, default_region", "tps: 200, default_region"))
             code, body = harness.request("POST", gw.admin + "/admin/reload")
             self.assertEqual(code, 200, body)
             gw.proc.send_signal(signal.SIGHUP)

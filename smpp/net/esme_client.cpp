@@ -255,7 +255,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     if (!cfg.tls.enabled) return on_transport(i, make_tcp_transport(std::move(*sock)));
     auto self = shared_from_this();
     async_tls_client_handshake(
-        std::move(*sock), cfg.tls, cfg.host,
+        std::move(*sock), cfg.tls, cfg.host, cfg.connect_timeout,
         [self, i, gen](boost::system::error_code e, std::unique_ptr<transport> t) {
           // The handshake completes on the socket's executor: the strand.
           if (gen != self->slots[i]->generation) return;

@@ -1,5 +1,7 @@
 #include "smpp/net/transport.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
@@ -71,6 +73,7 @@ std::unique_ptr<transport> make_tcp_transport(tcp::socket socket) {
 
 void async_tls_client_handshake(
     tcp::socket socket, const tls_client_settings& settings, const std::string& host,
+    std::chrono::milliseconds timeout,
     std::function<void(boost::system::error_code, std::unique_ptr<transport>)> handler) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   boost::system::error_code ec;
@@ -98,9 +101,22 @@ void async_tls_client_handshake(
   SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());
   // The transport moves into the completion; `stream` stays valid because it lives on the heap.
   auto* raw = t.release();
+  // Bound the handshake: a peer that accepts TCP but never speaks TLS must not hang the link.
+  // Both handlers run on the socket's executor (a strand), so `done` needs no lock, and the
+  // timer never touches `raw` after the handshake completed (it may be gone by then).
+  auto timer = std::make_shared<boost::asio::steady_timer>(stream.get_executor());
+  auto done = std::make_shared<bool>(false);
+  timer->expires_after(timeout);
+  timer->async_wait([raw, done](boost::system::error_code e) {
+    if (e || *done) return;
+    boost::system::error_code ignored;
+    raw->stream().lowest_layer().close(ignored);
+  });
   stream.async_handshake(
       ssl::stream_base::client,
-      [raw, handler = std::move(handler)](boost::system::error_code e) mutable {
+      [raw, timer, done, handler = std::move(handler)](boost::system::error_code e) mutable {
+        *done = true;
+        timer->cancel();
         std::unique_ptr<transport> owned(raw);
         if (e) owned.reset();
         handler(e, std::move(owned));
@@ -116,6 +132,10 @@ void async_tls_server_handshake(
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   ctx->use_certificate_chain_file(settings.cert_file, ec);
   if (!ec) ctx->use_private_key_file(settings.key_file, ssl::context::pem, ec);
+  if (!ec && !settings.client_ca_file.empty()) {
+    ctx->load_verify_file(settings.client_ca_file, ec);
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  }
   if (ec) {
     handler(ec, nullptr);
     return;

@@ -5,6 +5,7 @@
 // and both are batched (64 KiB reads, one write for everything queued).
 
 #include <cstddef>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,14 +50,17 @@ struct tls_server_settings {
   bool enabled = false;
   std::string cert_file;
   std::string key_file;
+  // Non-empty: clients must present a certificate signed by a CA in this PEM file.
+  std::string client_ca_file;
 };
 
 // Performs the TLS client handshake over a connected socket, then calls handler(ec, transport).
-// Completion runs on the socket's executor. Cancellation: none beyond closing the socket (the
-// caller's connect timeout does that).
+// Completion runs on the socket's executor, which must be a strand (or single-threaded).
+// Cancellation: a handshake still running after `timeout` is aborted by closing the socket
+// (the handler then gets the error, typically operation_aborted).
 void async_tls_client_handshake(
     boost::asio::ip::tcp::socket socket, const tls_client_settings& settings,
-    const std::string& host,
+    const std::string& host, std::chrono::milliseconds timeout,
     std::function<void(boost::system::error_code, std::unique_ptr<transport>)> handler);
 
 // Performs the TLS server handshake over an accepted socket.

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -90,10 +91,12 @@ struct CarrierLinkTls : ::testing::Test {
     while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(5ms);
     return done();
   }
-  void start(const cert_files& server, const std::string& trusted_ca) {
+  void start(const cert_files& server, const std::string& trusted_ca, const cert_files& client = {},
+             const std::string& client_ca = {}) {
     smsc_sim::options o;
     o.tls_cert_file = server.cert;
     o.tls_key_file = server.key;
+    o.tls_client_ca_file = client_ca;
     sim = std::make_shared<smsc_sim::simulator>(io.get_executor(), o);
     ASSERT_FALSE(sim->listen({asio::ip::make_address("127.0.0.1"), 0}));
     sim->start();
@@ -104,6 +107,8 @@ struct CarrierLinkTls : ::testing::Test {
     c.tls.enabled = true;
     c.tls.ca_file = trusted_ca;
     c.tls.server_name = "localhost";
+    c.tls.cert_file = client.cert;
+    c.tls.key_file = client.key;
     smpp::net::carrier_link_handler h;
     h.on_result = [this](smpp::net::submit_outcome out) { outcomes.push_back(out); };
     h.on_event = [this](const smpp::net::link_event& e) {
@@ -144,6 +149,67 @@ TEST_F(CarrierLinkTls, RefusesACertificateItDoesNotTrust) {
   }));
   EXPECT_EQ(bound, 0U);
   EXPECT_EQ(sim->stats()["binds"], 0);
+}
+
+TEST_F(CarrierLinkTls, PresentsItsClientCertificateWhenTheCarrierRequiresOne) {
+  auto server = make_cert(dir, "server");
+  auto client = make_cert(dir, "client");
+  start(server, server.cert, client, client.cert);
+  ASSERT_TRUE(run_until([&] { return bound == 1; }));
+  EXPECT_EQ(sim->stats()["binds"], 1);
+}
+
+TEST_F(CarrierLinkTls, WithoutAClientCertificateACarrierThatRequiresOneRefusesTheLink) {
+  auto server = make_cert(dir, "server");
+  auto client = make_cert(dir, "client");
+  start(server, server.cert, {}, client.cert);
+  // With TLS 1.3 the client finishes its side of the handshake first; the carrier's
+  // "certificate required" alert then arrives while binding: the bind fails, the link retries.
+  ASSERT_TRUE(run_until([&] {
+    int failures = 0;
+    for (auto& e : events) {
+      failures += e.kind == smpp::net::link_event_kind::bind_failed ||
+                  e.kind == smpp::net::link_event_kind::disconnected;
+    }
+    return failures >= 2;
+  }));
+  EXPECT_EQ(bound, 0U);
+  EXPECT_EQ(sim->stats()["binds"], 0);
+}
+
+TEST_F(CarrierLinkTls, AHandshakeThatNeverCompletesIsCutAtTheConnectTimeout) {
+  // A peer that accepts TCP and then says nothing: without a bound the link would wait forever.
+  asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> held;
+  std::function<void()> accept_one = [&] {
+    auto sock = std::make_shared<asio::ip::tcp::socket>(io);
+    silent.async_accept(*sock, [&, sock](boost::system::error_code ec) {
+      if (ec) return;
+      held.push_back(sock);
+      accept_one();
+    });
+  };
+  accept_one();
+  smpp::net::carrier_link_config c;
+  c.port = silent.local_endpoint().port();
+  c.system_id = "smsgw";
+  c.connect_timeout = 200ms;
+  c.reconnect_min = 50ms;
+  c.reconnect_max = 100ms;
+  c.tls.enabled = true;
+  c.tls.server_name = "localhost";
+  smpp::net::carrier_link_handler h;
+  h.on_result = [this](smpp::net::submit_outcome out) { outcomes.push_back(out); };
+  h.on_event = [this](const smpp::net::link_event& e) { events.push_back(e); };
+  link = smpp::net::carrier_link::create(io.get_executor(), c, h);
+  link->start();
+  ASSERT_TRUE(run_until([&] {
+    int failures = 0;
+    for (auto& e : events) failures += e.kind == smpp::net::link_event_kind::disconnected;
+    return failures >= 2;
+  })) << "the TLS handshake was not bounded";
+  EXPECT_GE(held.size(), 2U);  // it gave up and reconnected
+  silent.close();
 }
 
 }  // namespace

@@ -75,6 +75,7 @@ std::error_code simulator::listen(const asio::ip::tcp::endpoint& endpoint) {
     sc.tls.enabled = true;
     sc.tls.cert_file = opts_.tls_cert_file;
     sc.tls.key_file = opts_.tls_key_file;
+    sc.tls.client_ca_file = opts_.tls_client_ca_file;
   }
   server_ = std::make_shared<smpp::net::smsc_server>(executor_, sc, shared_from_this());
   return server_->listen(endpoint);

@@ -47,6 +47,7 @@ struct options {
   // TLS on the SMPP listener when both are set (PEM files).
   std::string tls_cert_file;
   std::string tls_key_file;
+  std::string tls_client_ca_file;  // non-empty: clients must present a certificate from this CA
 };
 
 struct stored_message {

@@ -124,7 +124,9 @@ std::optional<api_error> only_fields(const nlohmann::json& j, std::initializer_l
 }  // namespace
 
 api_service::api_service(std::shared_ptr<const settings> s, dependencies deps)
-    : settings_(std::move(s)), deps_(std::move(deps)) {}
+    : settings_(std::move(s)), deps_(std::move(deps)) {
+  if (!deps_.is_bound) deps_.is_bound = [](std::string_view) { return true; };
+}
 
 void api_service::update_settings(std::shared_ptr<const settings> s) {
   std::lock_guard lock(settings_mutex_);
@@ -158,6 +160,16 @@ std::int64_t api_service::rate_limited(const std::string& key_name, double per_s
   if (it->second.try_take(1, now)) return 0;
   auto wait = it->second.available_at(1, now) - now;
   return std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(wait).count() + 1);
+}
+
+std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_service::managed_number(
+    const request_context& ctx, const std::string& number, const std::string& sender, const std::string& region) {
+  if (!sender.empty() && !ctx.key->may_send_from(sender)) {
+    return api_error{403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"};
+  }
+  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
+  if (!n->valid) return api_error{422, "invalid_number", "'number' is not a valid phone number", "number"};
+  return n;
 }
 
 asio::awaitable<http_response> api_service::handle(http_request request) {
@@ -279,7 +291,7 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
     in.request_hash = body_hash(ctx.request.body());
   }
   auto prepared = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
-                                  deps_.is_bound ? deps_.is_bound : [](std::string_view) { return true; });
+                                  deps_.is_bound);
   if (auto* e = std::get_if<api_error>(&prepared)) {
     if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
     co_return error_response(*e);
@@ -367,7 +379,7 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     in.now_ms = now;
     in.message_id = new_message_id(now);
     auto p = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
-                             deps_.is_bound ? deps_.is_bound : [](std::string_view) { return true; });
+                             deps_.is_bound);
     if (auto* e = std::get_if<api_error>(&p)) {
       results[i] = json::parse(to_json(*e));
       if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
@@ -424,11 +436,9 @@ asio::awaitable<http_response> api_service::put_consent(request_context ctx) {
   if (auto e = optional_string(body, "evidence", evidence)) co_return error_response(*e);
   if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
   if (!ctx.cfg->policy.categories.contains(category)) co_return error_response(refusal_error(policy::reason::unknown_category));
-  if (!sender.empty() && !ctx.key->may_send_from(sender)) {
-    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"});
-  }
-  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
-  if (!n->valid) co_return error_response({422, "invalid_number", "'number' is not a valid phone number", "number"});
+  auto managed = managed_number(ctx, number, sender, region);
+  if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
+  const auto& n = std::get<0>(managed);
   policy::consent_record rec;
   rec.number_key = deps_.secrets->key(n->e164);
   rec.e164 = n->e164;
@@ -456,11 +466,9 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
     co_return error_response(bad_request("missing query parameter 'category'", "category"));
   }
   if (!ctx.cfg->policy.categories.contains(*category)) co_return error_response(refusal_error(policy::reason::unknown_category));
-  if (sender && !sender->empty() && !ctx.key->may_send_from(*sender)) {
-    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + *sender + "'", "sender"});
-  }
-  auto n = numbers_.normalize(*number, region ? *region : ctx.cfg->default_region);
-  if (!n->valid) co_return error_response({422, "invalid_number", "'number' is not a valid phone number", "number"});
+  auto managed = managed_number(ctx, *number, sender ? *sender : std::string(), region ? *region : std::string());
+  if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
+  const auto& n = std::get<0>(managed);
   policy::consent_record rec;
   rec.number_key = deps_.secrets->key(n->e164);
   rec.e164 = n->e164;
@@ -523,11 +531,9 @@ asio::awaitable<http_response> api_service::put_suppression(request_context ctx,
     if (auto e = optional_string(body, "reason", reason_text)) co_return error_response(*e);
     if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
   }
-  if (!sender.empty() && !ctx.key->may_send_from(sender)) {
-    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"});
-  }
-  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
-  if (!n->valid) co_return error_response({422, "invalid_number", "not a valid phone number", "number"});
+  auto managed = managed_number(ctx, number, sender, region);
+  if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
+  const auto& n = std::get<0>(managed);
   policy::suppression_record rec;
   rec.number_key = deps_.secrets->key(n->e164);
   rec.e164 = n->e164;
@@ -545,11 +551,9 @@ asio::awaitable<http_response> api_service::delete_suppression(request_context c
   const std::string* sender = ctx.target.find("sender");
   const std::string* region = ctx.target.find("region");
   const std::string sender_id = sender ? *sender : std::string();
-  if (!sender_id.empty() && !ctx.key->may_send_from(sender_id)) {
-    co_return error_response({403, "sender_not_allowed", "this API key may not manage sender '" + sender_id + "'", "sender"});
-  }
-  auto n = numbers_.normalize(number, region ? *region : ctx.cfg->default_region);
-  if (!n->valid) co_return error_response({422, "invalid_number", "not a valid phone number", "number"});
+  auto managed = managed_number(ctx, number, sender_id, region ? *region : std::string());
+  if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
+  const auto& n = std::get<0>(managed);
   auto key = deps_.secrets->key(n->e164);
   auto reply = co_await call_store<bool>(
       [this, &key, &sender_id](auto done) { deps_.store->unsuppress(key, sender_id, std::move(done)); });

@@ -10,7 +10,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
 
+#include "gateway/api_error.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
@@ -61,6 +63,11 @@ class api_service {
   boost::asio::awaitable<http_response> get_number(request_context ctx, std::string number);
   boost::asio::awaitable<http_response> put_suppression(request_context ctx, std::string number);
   boost::asio::awaitable<http_response> delete_suppression(request_context ctx, std::string number);
+
+  // The number of a consent or suppression request, normalised, once the key is known to manage
+  // `sender` (empty: every sender): the number or the 403/422 answer.
+  std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> managed_number(
+      const request_context& ctx, const std::string& number, const std::string& sender, const std::string& region);
 
   // Retry-After seconds when the key is over its rate limit, 0 when the request may proceed.
   std::int64_t rate_limited(const std::string& key_name, double per_second, std::uint32_t burst);

@@ -13,10 +13,21 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
+
+import phonenumbers
 
 BUILD_DIR = os.environ.get("SMSGW_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build/dev"))
 SMSGW = os.path.join(BUILD_DIR, "gateway", "smsgw")
 SMSC_SIM = os.path.join(BUILD_DIR, "tools", "smsc-sim")
+
+
+def unique_number():
+    """A random valid San Francisco number, checked with python3-phonenumbers' metadata."""
+    while True:
+        n = "+1415%07d" % (uuid.uuid4().int % 10000000)
+        if phonenumbers.is_valid_number(phonenumbers.parse(n)):
+            return n
 
 
 def _read_line_matching(proc, pattern, timeout):

@@ -5,13 +5,10 @@ import os
 import sys
 import time
 import unittest
-import uuid
-import urllib.parse
 
 import phonenumbers
 
 sys.path.insert(0, os.path.dirname(__file__))
-import harness  # noqa: E402
 from test_outbound import GatewayFixture  # noqa: E402
 
 OPT_OUT_CONFIRMATION = "You have been unsubscribed and will receive no further messages. Reply START to resubscribe."

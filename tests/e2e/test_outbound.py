@@ -86,11 +86,7 @@ class GatewayFixture:
         assert code == 0, "smsgw exited with %s after SIGTERM" % code
 
     def unique_number(self):
-        """A random valid San Francisco number (validated with the same metadata family)."""
-        while True:
-            n = "+1415%07d" % (uuid.uuid4().int % 10000000)
-            if phonenumbers.is_valid_number(phonenumbers.parse(n)):
-                return n
+        return harness.unique_number()
 
     def wait_status(self, message_id, status, timeout=20):
         """Waits until the message's status is `status` (a string or a tuple of accepted ones)."""

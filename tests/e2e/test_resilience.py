@@ -10,9 +10,7 @@ import sys
 import tempfile
 import time
 import unittest
-import uuid
 
-import phonenumbers
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -61,13 +59,6 @@ class Redis:
         return "redis://127.0.0.1:%d/0" % self.port
 
 
-def unique_number():
-    while True:
-        n = "+1415%07d" % (uuid.uuid4().int % 10000000)
-        if phonenumbers.is_valid_number(phonenumbers.parse(n)):
-            return n
-
-
 class RedisOutage(unittest.TestCase):
     def test_store_down_answers_503_and_sending_resumes_when_it_is_back(self):
         redis = Redis()
@@ -76,14 +67,14 @@ class RedisOutage(unittest.TestCase):
         gw = harness.Gateway(workdir.path, sim, store="redis", redis_url=redis.url)
         try:
             gw.wait_ready()
-            code, body = gw.send({"to": unique_number(), "from": "12345", "text": "before"})
+            code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "before"})
             self.assertEqual(code, 202, body)
 
             redis.stop()
             deadline = time.time() + 10
             code = None
             while time.time() < deadline:
-                code, body = gw.send({"to": unique_number(), "from": "12345", "text": "during"})
+                code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "during"})
                 if code == 503:
                     break
                 time.sleep(0.1)
@@ -98,7 +89,7 @@ class RedisOutage(unittest.TestCase):
             self.assertEqual(sim.stats()["submit_sm"], before, "something was sent while the store was down")
 
             redis.start()
-            to = unique_number()
+            to = harness.unique_number()
             deadline = time.time() + 20
             while time.time() < deadline:
                 code, body = gw.send({"to": to, "from": "12345", "text": "after"})
@@ -124,7 +115,7 @@ class CrashRecovery(unittest.TestCase):
         accepted = []
         try:
             gw.wait_ready()
-            numbers = [unique_number() for _ in range(2000)]
+            numbers = [harness.unique_number() for _ in range(2000)]
 
             def send(n):
                 try:
@@ -181,8 +172,8 @@ class Pacing(unittest.TestCase):
         gw = harness.Gateway(workdir.path, sim, store="sqlite", long_code_tps=1)
         try:
             gw.wait_ready()
-            slow = [unique_number() for _ in range(4)]
-            fast = [unique_number() for _ in range(20)]
+            slow = [harness.unique_number() for _ in range(4)]
+            fast = [harness.unique_number() for _ in range(20)]
             started = time.time()
             for n in slow:
                 code, body = gw.send({"to": n, "from": "+14155550100", "text": "paced"})
@@ -231,7 +222,7 @@ class Reload(unittest.TestCase):
             code, body = harness.request("POST", gw.admin + "/admin/reload")
             self.assertEqual(code, 422, body)
             self.assertIn("smsgw.yaml:", body["error"]["message"])
-            code, body = gw.send({"to": unique_number(), "from": "12345", "text": "still serving"})
+            code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "still serving"})
             self.assertEqual(code, 202, body)
 
             # A new carrier TPS and a new sender TPS apply without dropping the carrier's bind.

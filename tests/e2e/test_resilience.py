@@ -115,7 +115,11 @@ class CrashRecovery(unittest.TestCase):
         accepted = []
         try:
             gw.wait_ready()
-            numbers = [harness.unique_number() for _ in range(2000)]
+            # Distinct recipients: a number drawn twice would look like a duplicate delivery.
+            numbers = set()
+            while len(numbers) < 2000:
+                numbers.add(harness.unique_number())
+            numbers = sorted(numbers)
 
             def send(n):
                 try:

@@ -3,8 +3,8 @@
 // reads: the same number keys (HMAC with the run's number key file), the same Redis keys or
 // SQLite rows, the E.164 sealed as an import would store it.
 //
-//   smsgw-bench-preload --store redis --url redis://127.0.0.1:PORT/0 --number-key-file F \
-//       --suppress 1000000 --suppress-first-index 100000000 \
+//   smsgw-bench-preload --store redis --url redis://127.0.0.1:PORT/0 --number-key-file F
+//       --suppress 1000000 --suppress-first-index 100000000
 //       --consent 200000 --consent-category marketing [--seed 1] [--regions US,GB,...]
 //
 // Suppressions are global (sender "", reason "dnc", source "import"), like a DNC list. The

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -31,7 +32,9 @@ TEST(Histogram, BucketsCoverEveryValueWithinOnePart128) {
     const auto ub = histogram::upper_bound_of(i);
     EXPECT_GE(ub, v) << v;
     EXPECT_LE(static_cast<double>(ub - v), static_cast<double>(v) / 128.0) << v;
-    if (i > 0) EXPECT_LT(histogram::upper_bound_of(i - 1), v) << v;
+    if (i > 0) {
+      EXPECT_LT(histogram::upper_bound_of(i - 1), v) << v;
+    }
   }
 }
 

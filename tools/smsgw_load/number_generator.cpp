@@ -62,9 +62,8 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b, std::uint64_t m) {
-  return static_cast<std::uint64_t>(static_cast<unsigned __int128>(a) * b % m);
-}
+// Spaces stay below 2^32 (checked in the constructor), so the product fits in 64 bits.
+std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b, std::uint64_t m) { return (a % m) * (b % m) % m; }
 
 }  // namespace
 
@@ -102,6 +101,7 @@ number_generator::number_generator(std::vector<region_spec> regions, std::uint64
   for (auto& spec : regions) {
     region_state st;
     st.space = spec.prefixes.size() * pow10(spec.free_digits);
+    if (st.space == 0 || st.space >= (1ULL << 32)) throw std::invalid_argument("number_generator: region space out of range");
     s = mix(s);
     st.add = s % st.space;
     s = mix(s);
@@ -109,7 +109,7 @@ number_generator::number_generator(std::vector<region_spec> regions, std::uint64
     std::uint64_t m = s % st.space;
     if (m < 2) m = 2;
     while (std::gcd(m, st.space) != 1) ++m;
-    st.mul = m;
+    st.mul = m % st.space;
     st.spec = std::move(spec);
     min_space = std::min(min_space, st.space);
     regions_.push_back(std::move(st));

@@ -18,11 +18,11 @@ class context::runner {
  public:
   runner() : guard_(io_.get_executor()), thread_([this] { io_.run(); }) {}
   ~runner() {
-    guard_.reset();
-    // Lets the store's shutdown handlers run, then stops.
+    // Lets the handlers already queued (a store's shutdown) run, then stops.
     std::promise<void> p;
     boost::asio::post(io_, [&] { p.set_value(); });
     p.get_future().wait_for(std::chrono::seconds(5));
+    guard_.reset();
     io_.stop();
     thread_.join();
   }

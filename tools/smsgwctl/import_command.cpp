@@ -3,12 +3,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
 #include <memory>
+#include <type_traits>
 
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"

@@ -351,7 +351,8 @@ class SqliteMixin:
         for suffix in ("", "-wal"):
             p = os.path.join(self.dir, "store.db" + suffix)
             if os.path.exists(p):
-                data += open(p, "rb").read()
+                with open(p, "rb") as f:
+                    data += f.read()
         return data.decode("latin-1")
 
 

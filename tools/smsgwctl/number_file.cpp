@@ -24,6 +24,16 @@ bool has_digit(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+bool is_number_name(const std::string& n) {
+  return n == "number" || n == "phone" || n == "phone_number" || n == "e164" || n == "msisdn" || n == "mobile" ||
+         n == "tel" || n == "to";
+}
+
+bool is_known_name(const std::string& n) {
+  return is_number_name(n) || n == "region" || n == "country" || n == "sender" || n == "reason" ||
+         n == "category" || n == "source" || n == "evidence";
+}
+
 std::uint64_t mix(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -37,7 +47,9 @@ constexpr std::size_t max_slots = std::size_t{1} << 24;
 
 bool map_columns(const csv_record& first, const std::string& column, column_map& out, std::string& error) {
   out = column_map{};
-  out.header = std::none_of(first.fields.begin(), first.fields.end(), has_digit);
+  out.header = std::none_of(first.fields.begin(), first.fields.end(), has_digit) ||
+               std::any_of(first.fields.begin(), first.fields.end(),
+                           [](const std::string& f) { return is_known_name(lower_trimmed(f)); });
   for (std::size_t i = 0; i < first.fields.size(); ++i) {
     out.names.push_back(out.header ? first.fields[i] : "column" + std::to_string(i + 1));
   }
@@ -46,8 +58,7 @@ bool map_columns(const csv_record& first, const std::string& column, column_map&
     for (std::size_t i = 0; i < first.fields.size(); ++i) {
       const std::string n = lower_trimmed(first.fields[i]);
       const int idx = static_cast<int>(i);
-      if (out.number < 0 && (n == "number" || n == "phone" || n == "phone_number" || n == "e164" || n == "msisdn" ||
-                             n == "mobile" || n == "tel" || n == "to")) {
+      if (out.number < 0 && is_number_name(n)) {
         out.number = idx;
       } else if (n == "region" || n == "country") {
         out.region = idx;

@@ -27,7 +27,8 @@ struct column_map {
   std::vector<std::string> names;  // header names (or column1, column2, ... without a header)
 };
 
-// The first record is a header when none of its fields holds a digit. Known names (any case):
+// The first record is a header when none of its fields holds a digit or when one of them is a
+// known name (any case):
 // number|phone|phone_number|e164|msisdn|mobile|tel|to, region|country, sender, reason, category,
 // source, evidence. `column` (--column) is a 1-based index or a header name and picks the number
 // column. false with `error` when the column cannot be found.

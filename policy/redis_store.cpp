@@ -19,7 +19,7 @@ namespace asio = boost::asio;
 namespace {
 
 enum class script {
-  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, count_
+  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, count_
 };
 
 struct script_def {
@@ -447,7 +447,7 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
   const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,
                                      detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
                                      detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read,
-                                     detail::lua_purge,   detail::lua_erase};
+                                     detail::lua_purge,   detail::lua_erase,   detail::lua_import};
   static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
   for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
   redis_connection_options co;
@@ -918,17 +918,30 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
       store_callback<import_result> cb;
     };
     auto a = std::make_shared<agg>();
-    a->c.remaining = recs.size();
     a->cb = std::move(cb);
-    // Pipelined: every HSETNX of the batch is appended before the first reply is read.
-    for (std::size_t i = 0; i < recs.size(); ++i) {
-      s->conn->command_on_strand({"HSETNX", s->num_key(recs[i].number_key, "sup"), recs[i].sender, std::move(values[i])},
-                                 [a](std::error_code ec, redis_value v) {
-                                   if (!ec && v.is_error()) ec = store_errc::io_error;
-                                   if (ec && !a->c.ec) a->c.ec = ec;
-                                   if (!ec) (v.integer > 0 ? a->r.added : a->r.existing)++;
-                                   if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
-                                 });
+    // import.lua calls of up to 500 records, all appended before the first reply is read.
+    constexpr std::size_t per_call = 500;
+    a->c.remaining = (recs.size() + per_call - 1) / per_call;
+    for (std::size_t first = 0; first < recs.size(); first += per_call) {
+      const std::size_t n = std::min(per_call, recs.size() - first);
+      std::vector<std::string> keys;
+      std::vector<std::string> args;
+      keys.reserve(n);
+      args.reserve(2 * n);
+      for (std::size_t i = first; i < first + n; ++i) {
+        keys.push_back(s->num_key(recs[i].number_key, "sup"));
+        args.push_back(recs[i].sender);
+        args.push_back(std::move(values[i]));
+      }
+      s->eval(script::import, std::move(keys), std::move(args), [a, n](std::error_code ec, redis_value v) {
+        if (!ec && v.is_error()) ec = store_errc::io_error;
+        if (ec && !a->c.ec) a->c.ec = ec;
+        if (!ec) {
+          a->r.added += v.integer;
+          a->r.existing += static_cast<std::int64_t>(n) - v.integer;
+        }
+        if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
+      });
     }
   });
 }

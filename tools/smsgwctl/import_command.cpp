@@ -132,7 +132,15 @@ int run_import(context& ctx, const import_options& o) {
     std::vector<std::pair<std::string, std::string>> inputs;
     inputs.reserve(rows.size());
     for (const auto& r : rows) inputs.emplace_back(r.number, r.region);
-    auto infos = normalize_all(inputs);  // runs while the previous batch is in the store
+    // Validity and E.164 only (no time zones): runs while the previous batch is in the store.
+    auto infos = normalize_all(inputs, false);
+    // HMAC keys on every core too.
+    std::vector<std::string> keys(rows.size());
+    parallel_for(rows.size(), [&](std::size_t from, std::size_t to) {
+      for (std::size_t i = from; i < to; ++i) {
+        if (infos[i].valid) keys[i] = ctx.secrets().key(infos[i].e164);
+      }
+    });
     std::vector<policy::suppression_record> sups;
     std::vector<policy::consent_record> cons;
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -148,7 +156,7 @@ int run_import(context& ctx, const import_options& o) {
         ++t.duplicates;
         continue;
       }
-      const std::string nk = ctx.secrets().key(n.e164);
+      const std::string& nk = keys[i];
       if (consents) {
         cons.push_back({nk, n.e164, r.category, r.sender, r.source, r.evidence, ctx.now_ms()});
       } else {

@@ -113,25 +113,32 @@ bool map_columns(const csv_record& first, const std::string& column, column_map&
   return true;
 }
 
-std::vector<policy::phone_number_info> normalize_all(const std::vector<std::pair<std::string, std::string>>& inputs) {
-  std::vector<policy::phone_number_info> out(inputs.size());
+void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t per = (inputs.size() + threads - 1) / threads;
-  auto work = [&](std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i) out[i] = policy::normalize(inputs[i].first, inputs[i].second);
-  };
-  if (threads == 1 || inputs.size() < 256) {
-    work(0, inputs.size());
-    return out;
+  if (threads == 1 || n < 256) {
+    fn(0, n);
+    return;
   }
+  const std::size_t per = (n + threads - 1) / threads;
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < threads; ++t) {
-    std::size_t from = std::min(inputs.size(), t * per);
-    std::size_t to = std::min(inputs.size(), from + per);
-    if (from < to) pool.emplace_back(work, from, to);
+    const std::size_t from = std::min(n, t * per);
+    const std::size_t to = std::min(n, from + per);
+    if (from < to) pool.emplace_back(fn, from, to);
   }
-  work(0, std::min(inputs.size(), per));
+  fn(0, std::min(n, per));
   for (auto& t : pool) t.join();
+}
+
+std::vector<policy::phone_number_info> normalize_all(const std::vector<std::pair<std::string, std::string>>& inputs,
+                                                     bool full) {
+  std::vector<policy::phone_number_info> out(inputs.size());
+  parallel_for(inputs.size(), [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      out[i] = full ? policy::normalize(inputs[i].first, inputs[i].second)
+                    : policy::normalize_e164(inputs[i].first, inputs[i].second);
+    }
+  });
   return out;
 }
 

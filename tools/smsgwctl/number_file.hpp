@@ -4,6 +4,7 @@
 // remembering which numbers were seen (duplicates) in bounded memory, and a progress line.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,8 +41,13 @@ inline const std::string& field_or_empty(const csv_record& r, int i) {
   return i >= 0 && static_cast<std::size_t>(i) < r.fields.size() ? r.fields[static_cast<std::size_t>(i)] : empty;
 }
 
-// policy::normalize for every (input, region) pair, on all hardware threads; results in order.
-std::vector<policy::phone_number_info> normalize_all(const std::vector<std::pair<std::string, std::string>>& inputs);
+// Runs fn(from, to) over [0, n) split across the hardware threads; returns when all are done.
+void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn);
+
+// policy::normalize (or, with `full` false, policy::normalize_e164: no time zones or
+// jurisdiction) for every (input, region) pair, on all hardware threads; results in order.
+std::vector<policy::phone_number_info> normalize_all(const std::vector<std::pair<std::string, std::string>>& inputs,
+                                                     bool full = true);
 
 // A set of 64-bit keys (an E.164 as its digits, or a hash with sender/category) in one flat
 // table: about 8 bytes a number at most 16.7 million slots (128 MiB); beyond that it stops

@@ -68,6 +68,7 @@ struct store_settings {
   std::uint32_t pipeline_max = 256;      // commands in flight per connection
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds command_timeout{2'000};
+  std::string key_prefix = "smsgw:";     // every Redis key starts with it (tests, shared servers)
   bool operator==(const store_settings&) const = default;
 };
 

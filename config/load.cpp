@@ -261,6 +261,19 @@ class loader {
     optional_key(m, "busy_timeout", out.busy_timeout, duration_ms_reader);
     optional_key(m, "connect_timeout", out.connect_timeout, duration_ms_reader);
     optional_key(m, "command_timeout", out.command_timeout, duration_ms_reader);
+    if (auto k = m.take("key_prefix")) {
+      if (auto v = detail::read_string(ctx_, *k)) {
+        const bool ok = v->size() <= 64 && std::none_of(v->begin(), v->end(), [](char c) {
+          return c <= ' ' || c == '*' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}' || c == 0x7f;
+        });
+        if (ok) {
+          out.key_prefix = *v;
+        } else {
+          ctx_.error(k->mark, k->path + ": must be at most 64 printable characters without spaces, glob "
+                                        "characters or braces, got \"" + *v + "\"");
+        }
+      }
+    }
     m.finish();
   }
 

@@ -23,7 +23,7 @@
 #include "gateway/log.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
-#include "policy/store_factory.hpp"
+#include "gateway/store_setup.hpp"
 #include "smpp/command_status.hpp"
 #include "smsgw/version.hpp"
 
@@ -58,14 +58,6 @@ tcp::endpoint to_endpoint(const config::endpoint& e) {
   return {asio::ip::make_address(host), e.port};
 }
 
-policy::store_settings to_store_settings(const config::store_settings& s) {
-  policy::store_settings out;
-  out.kind = s.kind == config::store_kind::redis ? "redis" : "sqlite";
-  out.path = s.path;
-  out.url = s.url;
-  return out;
-}
-
 const config::carrier* find_carrier(const config::gateway_config& c, std::string_view name) {
   for (const auto& carrier : c.carriers) {
     if (carrier.name == name) return &carrier;
@@ -85,7 +77,8 @@ class running_service {
         metrics_(smsgw::version),
         config_path_(std::move(config_path)),
         settings_(std::move(s)),
-        health_timer_(io) {}
+        health_timer_(io),
+        purge_timer_(io) {}
 
   void start() {
     api_service::dependencies deps;
@@ -118,6 +111,7 @@ class running_service {
     api_server_->start();
     admin_server_->start();
     check_health();
+    schedule_purge();
     log::info("smsgw_started", {{"version", std::string(smsgw::version)},
                                 {"api", api_server_->local_endpoint().address().to_string() + ":" +
                                             std::to_string(api_server_->local_endpoint().port())},
@@ -134,6 +128,7 @@ class running_service {
     api_server_->stop();
     admin_server_->stop();
     health_timer_.cancel();
+    purge_timer_.cancel();
     std::vector<std::shared_ptr<carrier_worker>> workers;
     {
       std::lock_guard lock(workers_mutex_);
@@ -292,6 +287,24 @@ class running_service {
     });
   }
 
+  // Retention (config `retention:`): one purge every purge_interval, the first one interval after
+  // start; `smsgwctl purge` applies it at once.
+  void schedule_purge() {
+    purge_timer_.expires_after(settings_->source.retention.purge_interval);
+    purge_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      store_->purge(make_purge_request(settings_->source, now, false), [](std::error_code e, policy::purge_result r) {
+        if (e) return log::warn("purge_failed", {{"error", e.message()}});
+        log::info("purge_done", {{"bodies", r.bodies}, {"records", r.records}, {"idempotency_keys", r.idempotency_keys},
+                                 {"correlations", r.correlations}, {"cap_events", r.cap_events}});
+      });
+      schedule_purge();
+    });
+  }
+
   asio::io_context& io_;
   std::unique_ptr<policy::store> store_;
   std::shared_ptr<const policy::number_secrets> secrets_;
@@ -307,6 +320,7 @@ class running_service {
   std::mutex health_mutex_;
   std::string store_problem_ = "not checked yet";
   asio::steady_timer health_timer_;
+  asio::steady_timer purge_timer_;
 };
 
 }  // namespace
@@ -321,15 +335,13 @@ int run_service(const std::string& config_path) {
   log::init(to_level(loaded.config.logging.level),
             loaded.config.logging.format == config::log_format::json ? log::format::json : log::format::text);
 
-  auto secrets = policy::number_secrets::load(loaded.config.secrets.number_key_file, loaded.config.secrets.generate_number_key);
-  if (!secrets.secrets) {
-    log::error("number_key_unavailable", {{"file", loaded.config.secrets.number_key_file}, {"error", secrets.error}});
+  asio::io_context io;
+  auto opened = open_configured_store(loaded.config, io.get_executor());
+  if (opened.failed_part == "secrets") {
+    log::error("number_key_unavailable", {{"file", loaded.config.secrets.number_key_file}, {"error", opened.error}});
     return 1;
   }
-  if (!secrets.warning.empty()) log::warn("number_key_generated", {{"detail", secrets.warning}});
-
-  asio::io_context io;
-  auto opened = policy::open_store(to_store_settings(loaded.config.store), io.get_executor(), secrets.secrets);
+  if (!opened.warning.empty()) log::warn("number_key_generated", {{"detail", opened.warning}});
   if (!opened.store) {
     log::error("store_unavailable", {{"error", opened.error}});
     return 1;
@@ -338,7 +350,7 @@ int run_service(const std::string& config_path) {
   auto s = make_settings(std::move(loaded.config));
   std::unique_ptr<running_service> service;
   try {
-    service = std::make_unique<running_service>(io, std::move(opened.store), secrets.secrets, s, config_path);
+    service = std::make_unique<running_service>(io, std::move(opened.store), opened.secrets, s, config_path);
     service->start();
   } catch (const std::exception& e) {
     log::error("start_failed", {{"error", std::string(e.what())}});

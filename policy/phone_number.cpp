@@ -97,7 +97,7 @@ void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n,
 // and GetNumberType each repeat the region search (the expensive part for +1, +7, +44: every
 // region of the calling code is tried); a number is valid exactly when its type is known, so one
 // GetNumberType call answers both.
-void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out) {
+void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out, bool describe = true) {
   util.Format(n, PhoneNumberUtil::E164, &out.e164);
   if (n.has_extension() && !n.extension().empty()) {
     util.GetRegionCodeForNumber(n, &out.region);
@@ -110,7 +110,11 @@ void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info
     util.GetRegionCodeForNumber(n, &out.region);
     out.valid = true;
     out.error = number_error::none;
-    describe_valid(util, n, lib_type, out);
+    if (describe) {
+      describe_valid(util, n, lib_type, out);
+    } else {
+      out.type = from_lib(lib_type);
+    }
     return;
   }
   util.GetRegionCodeForNumber(n, &out.region);
@@ -136,13 +140,13 @@ void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info
 }
 
 // Parses `text` with `region` ("ZZ" = must be international) into `out`.
-void parse_into(std::string_view text, std::string_view region, phone_number_info& out) {
+void parse_into(std::string_view text, std::string_view region, phone_number_info& out, bool describe = true) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber n;
   const auto err = util.Parse(std::string(text), region.empty() ? std::string("ZZ") : std::string(region), &n);
   switch (err) {
     case PhoneNumberUtil::NO_PARSING_ERROR:
-      finish(util, n, out);
+      finish(util, n, out, describe);
       return;
     case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
       fail(out, number_error::invalid_country_code,
@@ -213,6 +217,14 @@ phone_number_info normalize(std::string_view input, std::string_view region_hint
   const std::string_view trimmed = trim(input);
   if (!precheck(trimmed, out)) return out;
   parse_into(trimmed, region_hint, out);
+  return out;
+}
+
+phone_number_info normalize_e164(std::string_view input, std::string_view region_hint) {
+  phone_number_info out;
+  const std::string_view trimmed = trim(input);
+  if (!precheck(trimmed, out)) return out;
+  parse_into(trimmed, region_hint, out, false);
   return out;
 }
 

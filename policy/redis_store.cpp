@@ -18,7 +18,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-enum class script { admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, count_ };
+enum class script {
+  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, count_
+};
 
 struct script_def {
   std::string_view body;
@@ -444,7 +446,8 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
   s->opts = std::move(opts);
   const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,
                                      detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
-                                     detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read};
+                                     detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read,
+                                     detail::lua_purge,   detail::lua_erase,   detail::lua_import};
   static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
   for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
   redis_connection_options co;
@@ -821,6 +824,289 @@ void redis_store::health(store_callback<health_info> cb) {
       if (ec) return cb(ec, health_info{false, "PING failed: " + ec.message()});
       cb({}, health_info{true, s->server_info});
     });
+  });
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Operator tooling (issue 7)
+
+namespace {
+
+// SCAN MATCH pattern: the prefix taken literally, then `tail` (which may hold glob characters).
+std::string glob_literal(std::string_view prefix, std::string_view tail) {
+  std::string out;
+  for (char c : prefix) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  out.append(tail);
+  return out;
+}
+
+// The number key inside "P{nk}:suffix".
+std::string number_key_of(std::string_view key, std::size_t prefix_len) {
+  if (key.size() <= prefix_len + 1) return {};
+  auto close = key.find('}', prefix_len + 1);
+  if (close == std::string_view::npos) return {};
+  return std::string(key.substr(prefix_len + 1, close - prefix_len - 1));
+}
+
+// Completes `cb` once `n` parts have reported (first error wins).
+struct countdown {
+  std::size_t remaining = 0;
+  std::error_code ec;
+};
+
+// Iterates SCAN over message hashes and runs purge.lua on every page; on the strand.
+struct message_sweep : std::enable_shared_from_this<message_sweep> {
+  std::shared_ptr<redis_store::state> s;
+  std::vector<std::string> args;  // purge.lua ARGV
+  std::int64_t records = 0;
+  std::int64_t bodies = 0;
+  std::function<void(std::error_code, std::int64_t records, std::int64_t bodies)> done;
+
+  void next(std::string cursor);
+};
+
+}  // namespace
+
+namespace {
+
+void message_sweep::next(std::string cursor) {
+  auto self = shared_from_this();
+  s->conn->command_on_strand(
+      {"SCAN", cursor, "MATCH", glob_literal(s->msg_prefix(), "*"), "COUNT", "1000"},
+      [self](std::error_code ec, redis_value v) {
+        if (!ec && (v.is_error() || v.elements.size() != 2)) ec = store_errc::io_error;
+        if (ec) return self->done(ec, 0, 0);
+        std::string cursor = v.elements[0].str;
+        std::vector<std::string> keys;
+        for (auto& e : v.elements[1].elements) keys.push_back(std::move(e.str));
+        auto after = [self, cursor](std::error_code ec2) {
+          if (ec2) return self->done(ec2, 0, 0);
+          if (cursor == "0") return self->done({}, self->records, self->bodies);
+          self->next(cursor);
+        };
+        if (keys.empty()) return after({});
+        self->s->eval(script::purge, std::move(keys), self->args, [self, after](std::error_code ec2, redis_value r) {
+          if (!ec2 && (r.is_error() || r.elements.size() < 2)) ec2 = store_errc::io_error;
+          if (!ec2) {
+            self->records += r.elements[0].integer;
+            self->bodies += r.elements[1].integer;
+          }
+          after(ec2);
+        });
+      });
+}
+
+}  // namespace
+
+void redis_store::import_suppressions(std::vector<suppression_record> recs, store_callback<import_result> cb) {
+  // Sealing (AES-GCM) happens on the caller's thread, the strand only writes.
+  std::vector<std::string> values;
+  values.reserve(recs.size());
+  for (const auto& r : recs) values.push_back(join({r.reason, r.source, num(r.at_ms), s_->seal(r.e164)}));
+  on_strand(s_, [s = s_, recs = std::move(recs), values = std::move(values), cb = std::move(cb)]() mutable {
+    if (recs.empty()) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, import_result{}); });
+      return;
+    }
+    struct agg {
+      countdown c;
+      import_result r;
+      store_callback<import_result> cb;
+    };
+    auto a = std::make_shared<agg>();
+    a->cb = std::move(cb);
+    // import.lua calls of up to 500 records, all appended before the first reply is read.
+    constexpr std::size_t per_call = 500;
+    a->c.remaining = (recs.size() + per_call - 1) / per_call;
+    for (std::size_t first = 0; first < recs.size(); first += per_call) {
+      const std::size_t n = std::min(per_call, recs.size() - first);
+      std::vector<std::string> keys;
+      std::vector<std::string> args;
+      keys.reserve(n);
+      args.reserve(2 * n);
+      for (std::size_t i = first; i < first + n; ++i) {
+        keys.push_back(s->num_key(recs[i].number_key, "sup"));
+        args.push_back(recs[i].sender);
+        args.push_back(std::move(values[i]));
+      }
+      s->eval(script::import, std::move(keys), std::move(args), [a, n](std::error_code ec, redis_value v) {
+        if (!ec && v.is_error()) ec = store_errc::io_error;
+        if (ec && !a->c.ec) a->c.ec = ec;
+        if (!ec) {
+          a->r.added += v.integer;
+          a->r.existing += static_cast<std::int64_t>(n) - v.integer;
+        }
+        if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
+      });
+    }
+  });
+}
+
+void redis_store::import_consents(std::vector<consent_record> recs, store_callback<import_result> cb) {
+  std::vector<std::string> sealed;
+  sealed.reserve(recs.size());
+  for (const auto& r : recs) sealed.push_back(s_->seal(r.e164));
+  on_strand(s_, [s = s_, recs = std::move(recs), sealed = std::move(sealed), cb = std::move(cb)]() mutable {
+    if (recs.empty()) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, import_result{}); });
+      return;
+    }
+    struct agg {
+      countdown c;
+      import_result r;
+      store_callback<import_result> cb;
+    };
+    auto a = std::make_shared<agg>();
+    a->c.remaining = recs.size();
+    a->cb = std::move(cb);
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      const auto& rec = recs[i];
+      std::string field = join({rec.category, rec.sender});
+      std::string value = join({rec.source, rec.evidence, num(rec.at_ms), sealed[i]});
+      std::string ledger = join({"1", rec.category, rec.sender, rec.source, rec.evidence, num(rec.at_ms), sealed[i]});
+      s->eval(script::consent, {s->num_key(rec.number_key, "con"), s->num_key(rec.number_key, "ledger")},
+              {"import", std::move(field), std::move(value), std::move(ledger)}, [a](std::error_code ec, redis_value v) {
+                if (!ec && v.is_error()) ec = store_errc::io_error;
+                if (ec && !a->c.ec) a->c.ec = ec;
+                if (!ec) (v.integer > 0 ? a->r.added : a->r.existing)++;
+                if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
+              });
+    }
+  });
+}
+
+namespace {
+
+// SCAN one page of "P{*}:<suffix>" keys, then HGETALL each (pipelined); `add` turns one hash into
+// items.
+template <class T>
+void export_hashes(const std::shared_ptr<redis_store::state>& s, std::string cursor, int limit, const char* suffix,
+                   std::function<void(const std::string& nk, const field_map&, std::vector<T>&)> add,
+                   store_callback<export_page<T>> cb) {
+  on_strand(s, [s, cursor = std::move(cursor), limit, suffix, add = std::move(add), cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand(
+        {"SCAN", cursor.empty() ? "0" : cursor, "MATCH", glob_literal(s->opts.key_prefix, std::string("{*}:") + suffix),
+         "COUNT", num(std::max(1, limit))},
+        [s, add = std::move(add), cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+          if (!ec && (v.is_error() || v.elements.size() != 2)) ec = store_errc::io_error;
+          if (ec) return cb(ec, {});
+          struct agg {
+            export_page<T> page;
+            std::vector<std::pair<std::string, redis_value>> hashes;
+            std::size_t remaining = 0;
+            std::error_code ec;
+          };
+          auto a = std::make_shared<agg>();
+          a->page.cursor = v.elements[0].str == "0" ? std::string() : v.elements[0].str;
+          auto keys = std::move(v.elements[1].elements);
+          if (keys.empty()) {
+            asio::post(s->conn->strand(), [a, cb = std::move(cb)] { cb({}, std::move(a->page)); });
+            return;
+          }
+          a->remaining = keys.size();
+          a->hashes.resize(keys.size());
+          auto shared_cb = std::make_shared<store_callback<export_page<T>>>(std::move(cb));
+          auto shared_add = std::make_shared<decltype(add)>(std::move(add));
+          for (std::size_t i = 0; i < keys.size(); ++i) {
+            a->hashes[i].first = number_key_of(keys[i].str, s->opts.key_prefix.size());
+            s->conn->command_on_strand({"HGETALL", keys[i].str}, [a, i, shared_cb, shared_add](std::error_code e,
+                                                                                                redis_value h) {
+              if (!e && h.is_error()) e = store_errc::io_error;
+              if (e && !a->ec) a->ec = e;
+              a->hashes[i].second = std::move(h);
+              if (--a->remaining > 0) return;
+              if (a->ec) return (*shared_cb)(a->ec, {});
+              for (const auto& [nk, hv] : a->hashes) (*shared_add)(nk, to_map(hv), a->page.items);
+              (*shared_cb)({}, std::move(a->page));
+            });
+          }
+        });
+  });
+}
+
+}  // namespace
+
+void redis_store::export_suppressions(std::string cursor, int limit,
+                                      store_callback<export_page<suppression_record>> cb) {
+  auto s = s_;
+  export_hashes<suppression_record>(
+      s_, std::move(cursor), limit, "sup",
+      [s](const std::string& nk, const field_map& m, std::vector<suppression_record>& out) {
+        std::vector<suppression_record> recs;
+        for (const auto& [sender, val] : m) {
+          auto p = split(val, 4);
+          recs.push_back({nk, s->unseal(p[3]), sender, p[0], p[1], to_i64(p[2])});
+        }
+        std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.sender < y.sender; });
+        for (auto& r : recs) out.push_back(std::move(r));
+      },
+      std::move(cb));
+}
+
+void redis_store::export_consents(std::string cursor, int limit, store_callback<export_page<consent_record>> cb) {
+  auto s = s_;
+  export_hashes<consent_record>(
+      s_, std::move(cursor), limit, "con",
+      [s](const std::string& nk, const field_map& m, std::vector<consent_record>& out) {
+        std::vector<consent_record> recs;
+        for (const auto& [field, val] : m) {
+          auto k = split(field, 2);
+          auto p = split(val, 4);
+          recs.push_back({nk, s->unseal(p[3]), k[0], k[1], p[0], p[1], to_i64(p[2])});
+        }
+        std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) {
+          return std::tie(x.category, x.sender) < std::tie(y.category, y.sender);
+        });
+        for (auto& r : recs) out.push_back(std::move(r));
+      },
+      std::move(cb));
+}
+
+void redis_store::erase_number(std::string number_key, std::string source, std::int64_t at_ms,
+                               store_callback<erase_result> cb) {
+  on_strand(s_, [s = s_, nk = std::move(number_key), source = std::move(source), at_ms, cb = std::move(cb)]() mutable {
+    s->eval(script::erase, {s->num_key(nk, "sup"), s->num_key(nk, "con"), s->num_key(nk, "ledger")},
+            {join({"erased", source, num(at_ms), ""})},
+            [s, nk, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              if (!ec && (v.is_error() || v.elements.size() < 3)) ec = store_errc::io_error;
+              if (ec) return cb(ec, {});
+              erase_result r;
+              r.consents = v.elements[0].integer;
+              r.ledger_entries = v.elements[1].integer;
+              r.suppressions = v.elements[2].integer;
+              // Message records: no index by number, so every message hash is scanned (docs/stores.md).
+              auto sweep = std::make_shared<message_sweep>();
+              sweep->s = s;
+              sweep->args = {"erase", nk, "0", "0", "0"};
+              sweep->done = [r, cb = std::move(cb)](std::error_code e, std::int64_t records, std::int64_t) mutable {
+                if (e) return cb(e, {});
+                r.messages = records;
+                cb({}, r);
+              };
+              sweep->next("0");
+            });
+  });
+}
+
+void redis_store::purge(purge_request req, store_callback<purge_result> cb) {
+  on_strand(s_, [s = s_, req, cb = std::move(cb)]() mutable {
+    // Idempotency keys, receipt correlations and cap sets carry their own expiry in Redis.
+    auto sweep = std::make_shared<message_sweep>();
+    sweep->s = s;
+    sweep->args = {"purge", "", num(req.bodies_final_before_ms), num(req.records_final_before_ms),
+                   req.dry_run ? "1" : "0"};
+    sweep->done = [cb = std::move(cb)](std::error_code e, std::int64_t records, std::int64_t bodies) mutable {
+      if (e) return cb(e, {});
+      purge_result r;
+      r.records = records;
+      r.bodies = bodies;
+      cb({}, r);
+    };
+    sweep->next("0");
   });
 }
 

@@ -75,6 +75,14 @@ class sqlite_store final : public store {
   void dead_letters(int max, store_callback<std::vector<webhook_event>> cb) override;
   void replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) override;
   void health(store_callback<health_info> cb) override;
+  void import_suppressions(std::vector<suppression_record> recs, store_callback<import_result> cb) override;
+  void import_consents(std::vector<consent_record> recs, store_callback<import_result> cb) override;
+  void export_suppressions(std::string cursor, int limit,
+                           store_callback<export_page<suppression_record>> cb) override;
+  void export_consents(std::string cursor, int limit, store_callback<export_page<consent_record>> cb) override;
+  void erase_number(std::string number_key, std::string source, std::int64_t at_ms,
+                    store_callback<erase_result> cb) override;
+  void purge(purge_request req, store_callback<purge_result> cb) override;
 
   class impl;
 

@@ -247,6 +247,51 @@ struct health_info {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Operator tooling (smsgwctl, issue 7): bulk import, export, erasure, retention.
+
+// Bulk imports: how many records were new and how many were already stored (left unchanged).
+struct import_result {
+  std::int64_t added = 0;
+  std::int64_t existing = 0;
+};
+
+// One page of an export. `cursor` is opaque: pass it to the next call; empty = finished. A page
+// may hold fewer (even zero) or somewhat more items than asked while the cursor is not empty.
+template <class T>
+struct export_page {
+  std::vector<T> items;
+  std::string cursor;
+};
+
+// Right to erasure: what erase_number removed.
+struct erase_result {
+  std::int64_t consents = 0;        // active consents
+  std::int64_t ledger_entries = 0;  // consent ledger entries (grants and revocations)
+  std::int64_t messages = 0;        // message records (with their bodies and queue entries)
+  std::int64_t suppressions = 0;    // suppressions replaced by the one `erased` suppression
+};
+
+// Retention (config `retention:`). Times are absolute cut-offs computed by the caller from `now`
+// and the configured periods; 0 skips that part.
+struct purge_request {
+  std::int64_t now_ms = 0;
+  std::int64_t bodies_final_before_ms = 0;   // texts of messages final (updated) before this
+  std::int64_t records_final_before_ms = 0;  // whole records of messages final before this
+  std::int64_t cap_events_before_ms = 0;     // cap reservations older than every cap window
+  bool dry_run = false;                      // count only, change nothing
+};
+
+// Counts of what was removed (or, with dry_run, would be). Stores that expire a kind natively
+// (Redis: idempotency keys and receipt correlations carry PEXPIREAT) report 0 for it.
+struct purge_result {
+  std::int64_t bodies = 0;
+  std::int64_t records = 0;
+  std::int64_t idempotency_keys = 0;
+  std::int64_t correlations = 0;
+  std::int64_t cap_events = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 class store {
  public:
@@ -336,6 +381,30 @@ class store {
   // Ping + sanity (schema version, persistence settings). Error code = not ready; unlike the
   // other operations, info.detail then still says why (for /readyz and start-up logs).
   virtual void health(store_callback<health_info> cb) = 0;
+
+  // --- Operator tooling (smsgwctl, issue 7) ---
+
+  // suppress() for many records in one transaction (SQLite) or one pipeline (Redis). Idempotent:
+  // a record whose number x sender is already suppressed is counted as existing and left as is.
+  virtual void import_suppressions(std::vector<suppression_record> recs, store_callback<import_result> cb) = 0;
+  // grant_consent() for many records; a number x category x sender that already has an active
+  // consent is counted as existing and left as is (no second ledger entry), so imports repeat
+  // safely.
+  virtual void import_consents(std::vector<consent_record> recs, store_callback<import_result> cb) = 0;
+  // Pages over every suppression / active consent, E.164 opened (empty when it was stored
+  // without one, e.g. after erase_number). Bounded memory: about `limit` records per page.
+  virtual void export_suppressions(std::string cursor, int limit,
+                                   store_callback<export_page<suppression_record>> cb) = 0;
+  virtual void export_consents(std::string cursor, int limit, store_callback<export_page<consent_record>> cb) = 0;
+  // Right to erasure: deletes the number's consents, consent ledger, message records (bodies,
+  // queue entries) and cap reservations, and replaces its suppressions by one global suppression
+  // with reason "erased" (source as given, at_ms) that keeps no sealed E.164: the number stays
+  // refused but can no longer be read back.
+  virtual void erase_number(std::string number_key, std::string source, std::int64_t at_ms,
+                            store_callback<erase_result> cb) = 0;
+  // Applies the retention policy (or counts with dry_run). Suppressions and the consent ledger
+  // are never purged. Works in bounded chunks, so other operations interleave.
+  virtual void purge(purge_request req, store_callback<purge_result> cb) = 0;
 };
 
 }  // namespace policy

@@ -37,6 +37,11 @@ const bad_case cases[] = {
      "t.yaml:2:45: carriers[0].tps: must be a number greater than 0 and at most 1000000, got \"0\""},
     {"bad duration", "retention:\n  message_bodies: 7days\n",
      "t.yaml:2:19: retention.message_bodies: must be a duration such as 90s, 15m, 24h or 7d, got \"7days\""},
+    {"redis key prefix with a glob character", "store: {kind: redis, key_prefix: \"smsgw*\"}\n",
+     "t.yaml:1:34: store.key_prefix: must be at most 64 printable characters without spaces, glob characters or "
+     "braces, got \"smsgw*\""},
+    {"message bodies kept longer than records", "retention:\n  message_bodies: 100d\n  message_records: 90d\n",
+     "t.yaml:2:3: retention: message_bodies must not be longer than message_records"},
     {"bad timer duration", "http: {read_timeout: 1.5s}\n",
      "t.yaml:1:22: http.read_timeout: must be a duration such as 500ms, 30s or 5m, got \"1.5s\""},
     {"bad HH:MM", "policy:\n  quiet_hours:\n    default: {from: \"08:00\", to: \"25:00\"}\n",

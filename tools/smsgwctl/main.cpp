@@ -1,0 +1,57 @@
+// smsgwctl: operator CLI on the configured store (docs/operations.md).
+// Exit codes: 0 success, 1 partial (some rows rejected), 2 usage, configuration or store error.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+
+#include "smsgw/version.hpp"
+#include "tools/smsgwctl/commands.hpp"
+#include "tools/smsgwctl/context.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"smsgwctl: operator tool for smsgw (numbers, suppressions, consents, imports, retention)"};
+  app.set_version_flag("--version", std::string("smsgwctl ") + smsgw::version);
+  app.require_subcommand(1);
+  smsgwctl::global_options g;
+  app.add_option("--config", g.config_file, "configuration file of the gateway (YAML)")->required();
+  app.add_option("--now", g.now, "the current time as RFC 3339 (tests, purge previews); default: the clock");
+  app.add_option("--actor", g.actor, "who runs the command, recorded with suppressions and consents; default $USER");
+
+  smsgwctl::command chosen;
+  smsgwctl::add_number_commands(app, chosen);
+  smsgwctl::add_import_command(app, chosen);
+  smsgwctl::add_export_command(app, chosen);
+  smsgwctl::add_clean_command(app, chosen);
+  smsgwctl::add_maintenance_commands(app, chosen);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "smsgwctl: " << e.what() << "\n(run smsgwctl --help)\n";
+    return smsgwctl::exit_usage;
+  }
+  if (!chosen.run) {
+    std::cerr << "smsgwctl: choose a command (run smsgwctl --help)\n";
+    return smsgwctl::exit_usage;
+  }
+  std::string error;
+  auto ctx = smsgwctl::context::open(g, error, chosen.needs_store);
+  if (!ctx) {
+    std::cerr << error << "\n";
+    return smsgwctl::exit_usage;
+  }
+  try {
+    return chosen.run(*ctx);
+  } catch (const std::exception& e) {
+    std::cerr << "smsgwctl: " << e.what() << "\n";
+    return smsgwctl::exit_usage;
+  }
+}

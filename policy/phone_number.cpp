@@ -8,6 +8,7 @@
 #include <array>
 
 #include "policy/fast_number.hpp"
+#include "policy/fast_number_geocoder.hpp"
 #include "policy/jurisdiction.hpp"
 #include "policy/timezone_table.hpp"
 
@@ -105,15 +106,23 @@ PhoneNumber to_phone_number(const detail::number_core& core) {
   return n;
 }
 
-void describe_valid(const detail::number_core& core, phone_number_info& out) {
+void describe_valid(const detail::number_core& core, bool use_fast_path, phone_number_info& out) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   const bool geographical = util.IsNumberGeographical(to_lib(core.type), core.country_code);
   const std::string_view digits = std::string_view(out.e164).substr(1);
 
   if ((out.region == "US" || out.region == "CA") && geographical) {
-    const std::string description =
-        geocoder().GetDescriptionForValidNumber(to_phone_number(core), icu::Locale::getEnglish());
-    out.subdivisions = subdivisions_from_description(out.region, description);
+    // The geocoder's own table, searched as the geocoder does (fast_number_geocoder.hpp); the
+    // geocoder itself when that has no answer.
+    std::optional<std::string_view> area;
+    if (use_fast_path) area = detail::nanp_area_description(core.national_number);
+    if (area) {
+      out.subdivisions = subdivisions_from_description(out.region, *area);
+    } else {
+      const std::string description = geocoder().GetDescriptionForValidNumber(
+          to_phone_number(core), icu::Locale::getEnglish());
+      out.subdivisions = subdivisions_from_description(out.region, description);
+    }
   }
   if (const std::string_view t = us_territory(out.region); !t.empty()) {
     out.jurisdiction = "US-" + std::string(t);
@@ -131,7 +140,7 @@ void describe_valid(const detail::number_core& core, phone_number_info& out) {
 
 // E.164, region, type, jurisdiction and zones of a number that parsed. A number is valid exactly
 // when its type is known (what IsValidNumber computes).
-void finish(const detail::number_core& core, phone_number_info& out) {
+void finish(const detail::number_core& core, bool use_fast_path, phone_number_info& out) {
   out.e164 = "+" + std::to_string(core.country_code) + core.national_number;
   out.region = core.region;
   if (core.has_extension) {
@@ -143,7 +152,7 @@ void finish(const detail::number_core& core, phone_number_info& out) {
     out.valid = true;
     out.error = number_error::none;
     out.type = core.type;
-    describe_valid(core, out);
+    describe_valid(core, use_fast_path, out);
     return;
   }
   if (out.region == "ZZ") out.region.clear();  // libphonenumber's "unknown region"
@@ -201,7 +210,7 @@ void parse_into(std::string_view text, std::string_view region, phone_number_inf
   const detail::number_core core = fast ? std::move(*fast) : detail::library_core(text, region);
   switch (core.status) {
     case detail::parse_status::ok:
-      finish(core, out);
+      finish(core, use_fast_path, out);
       return;
     case detail::parse_status::invalid_country_code:
       fail(out, number_error::invalid_country_code,

@@ -6,6 +6,8 @@
 // SMSGW_NUMBER_DIFF_COUNT overrides the number of generated inputs of the big run (default
 // 1,000,000), SMSGW_NUMBER_DIFF_SEED its seed.
 #include <gtest/gtest.h>
+#include <unicode/locid.h>
+#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
 #include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "policy/fast_number.hpp"
+#include "policy/fast_number_geocoder.hpp"
 #include "policy/number_metadata.hpp"
 #include "policy/phone_number.hpp"
 
@@ -253,6 +256,40 @@ TEST(NumberDifferential, DeclinesWhatItDoesNotHandle) {
                            "+1/415/555/0123", "\xD9\xA1\xD9\xA2\xD9\xA3\xD9\xA4"}) {
     EXPECT_FALSE(fast_core(text, "US").has_value()) << text;
   }
+}
+
+// The +1 area descriptions read from the geocoder's table equal the geocoder's answers: every
+// area code 200-999 with random exchanges and lines, and numbers of every valid +1 form through
+// the whole of normalize.
+TEST(NumberDifferential, NanpAreaDescriptionsMatchTheGeocoder) {
+  const pn::PhoneNumberOfflineGeocoder geocoder;
+  std::mt19937_64 rng(1);
+  std::uint64_t described = 0;
+  std::uint64_t compared = 0;
+  for (int area = 200; area <= 999; ++area) {
+    for (int i = 0; i < 24; ++i) {
+      const std::string nsn = std::to_string(area) + std::to_string(200 + rng() % 800) +
+                              std::to_string(1000 + rng() % 9000).substr(0, 4);
+      pn::PhoneNumber n;
+      n.set_country_code(1);
+      n.set_national_number(std::stoull(nsn));
+      const auto ours = policy::detail::nanp_area_description(nsn);
+      const std::string theirs = geocoder.GetDescriptionForValidNumber(n, icu::Locale::getEnglish());
+      if (ours) {
+        EXPECT_EQ(*ours, theirs) << "+1" << nsn;
+        ++described;
+      }
+      if (i < 2) {
+        const std::string e164 = "+1" + nsn;
+        EXPECT_EQ(policy::normalize(e164, ""), policy::detail::normalize_with_library(e164, ""))
+            << e164;
+        ++compared;
+      }
+    }
+  }
+  // Most area codes in service have a description; the others go to the geocoder itself.
+  EXPECT_GT(described, 800u * 24 / 3);
+  EXPECT_EQ(compared, 800u * 2);
 }
 
 struct tally {

@@ -249,11 +249,11 @@ std::optional<number_core> fast_core(std::string_view text, std::string_view reg
   std::string digits;
   digits.reserve(text.size());
   bool plus = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+  for (const char c : text) {
     if (c >= '0' && c <= '9') {
       digits.push_back(c);
-    } else if (c == '+' && i == 0) {
+    } else if (c == '+' && digits.empty() && !plus) {
+      // ExtractPossibleNumber starts at the first digit or '+': separators before it go.
       plus = true;
     } else if (!is_separator(c)) {
       return std::nullopt;

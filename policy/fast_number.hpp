@@ -48,8 +48,8 @@ struct number_core {
   bool operator==(const number_core&) const = default;
 };
 
-// Inputs the fast path takes: an optional leading '+', ASCII digits (at least 3) and the
-// separators " -.()"; anything else (letters, extensions, "tel:", Unicode digits, ...) and any
+// Inputs the fast path takes: ASCII digits (at least 3), the separators " -.()" and one '+'
+// before the first digit; anything else (letters, extensions, "tel:", Unicode digits, ...) and any
 // case whose DFA runs out of memory returns nullopt. `text` is trimmed, `region` as for Parse
 // ("ZZ" or "" when there is none).
 std::optional<number_core> fast_core(std::string_view text, std::string_view region);

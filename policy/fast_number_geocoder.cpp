@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <string>
 
 // Exported by libgeocoding; declared in its phonenumbers/geocoding/geocoding_data.h, which Debian
 // does not install. The struct is that header's layout (unchanged since 2012).
@@ -71,15 +70,19 @@ std::optional<std::string_view> nanp_area_description(std::string_view national_
       national_number[0] == '0') {
     return std::nullopt;
   }
-  std::string digits = "1";
-  digits.append(national_number);
+  // "1" + NSN as an integer; truncating it to a prefix length is a division by a power of ten.
+  std::int64_t number = 1;
+  for (const char c : national_number) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + (c - '0');
+  }
+  const auto digits = static_cast<int>(national_number.size()) + 1;
   // AreaCodeMap::Lookup: from the longest prefix length down, truncate and search below the
   // previous position.
   int current = t->prefixes_size - 1;
   for (int li = t->possible_lengths_size - 1; li >= 0; --li) {
-    const auto length = static_cast<std::size_t>(t->possible_lengths[li]);
-    if (digits.size() > length) digits.resize(length);
-    const std::int64_t prefix = std::stoll(digits);
+    std::int64_t prefix = number;
+    for (int d = digits; d > t->possible_lengths[li]; --d) prefix /= 10;
     current = binary_search(*t, 0, current, prefix);
     if (current < 0) return std::nullopt;
     if (t->prefixes[current] == prefix) {

@@ -80,6 +80,9 @@ std::vector<territory_sample> load_samples() {
     for (const int n : m.general_desc().possible_length()) {
       if (n > 0) t.lengths.push_back(n);
     }
+    for (const int n : m.general_desc().possible_length_local_only()) {
+      if (n > 0) t.lengths.push_back(n);
+    }
     const std::array<const pn::PhoneNumberDesc*, 10> descs{
         &m.fixed_line(), &m.mobile(), &m.toll_free(),       &m.premium_rate(), &m.shared_cost(),
         &m.voip(),       &m.pager(),  &m.personal_number(), &m.uan(),          &m.voicemail()};
@@ -134,7 +137,7 @@ class generator {
     const std::string cc = std::to_string(t.country_code);
     const bool geographic = t.id != "001";
     const std::string own_hint = geographic ? t.id : "";
-    switch (pick(12)) {
+    switch (pick(15)) {
       case 0:
       case 1: return {"+" + cc + nsn, pick(4) == 0 ? random_hint() : ""};
       case 2: return {"+" + cc + " " + separate(nsn), pick(2) == 0 ? own_hint : random_hint()};
@@ -153,6 +156,16 @@ class generator {
       case 8: return {cc + nsn, pick(2) == 0 ? own_hint : random_hint()};
       case 9: return {"+" + cc + t.national_prefix + nsn, ""};
       case 10: return {"(" + nsn.substr(0, 3) + ") " + nsn.substr(std::min<std::size_t>(3, nsn.size())), own_hint};
+      // Local dialling: the number without its first digits (the NANP islands, GG/JE/IM, SM, NF
+      // and others turn these into national numbers with a transform rule).
+      case 11: return {separate(nsn.substr(std::min<std::size_t>(1 + pick(4), nsn.size()))), own_hint};
+      // A carrier selection code after the national prefix (BR: 0 + 21 + number).
+      case 12: return {t.national_prefix + random_digits(2) + " " + separate(nsn), own_hint};
+      // A mobile token inside the national number (AR: 0 11 15 2345-6789).
+      case 13: {
+        const std::size_t k = std::min<std::size_t>(2 + pick(3), nsn.size());
+        return {t.national_prefix + nsn.substr(0, k) + " 15 " + nsn.substr(k), own_hint};
+      }
       default: {
         std::string digits = random_digits(3 + pick(17));
         return {pick(2) == 0 ? "+" + digits : digits, pick(3) == 0 ? "" : random_hint()};
@@ -265,6 +278,51 @@ TEST(NumberDifferential, ExampleNumbersOfEveryTerritory) {
     }
   }
   EXPECT_GT(compared, 2000u);
+}
+
+// National forms with prefixes, carrier codes and transform rules, as people write them; the
+// fast path must take each and answer as the library does.
+TEST(NumberDifferential, HandWrittenFormsMatchLibphonenumber) {
+  struct form {
+    const char* text;
+    const char* hint;
+    const char* e164;  // what the library says (checked below too)
+  };
+  const form forms[] = {
+      {"011 15 2345-6789", "AR", "+5491123456789"},  // AR: 0 + area + 15 -> 9 + area
+      {"+54 9 11 2345 6789", "", "+5491123456789"},
+      {"0 21 11 91234 5678", "BR", "+5511912345678"},  // BR: carrier selection code 21
+      {"(11) 91234-5678", "BR", "+5511912345678"},
+      {"06 1234 5678", "IT", "+390612345678"},          // IT: the leading zero stays
+      {"+39 06 1234 5678", "", "+390612345678"},
+      {"8 (916) 123-45-67", "RU", "+79161234567"},      // RU: national prefix 8
+      {"+44 (0) 20 7946 0958", "", "+442079460958"},    // the (0) of UK numbers
+      {"+44 020 7946 0958", "", "+442079460958"},
+      {"460 1234", "AG", "+12684601234"},               // AG: 7-digit local number
+      {"1 268 460 1234", "AG", "+12684601234"},
+      {"256789", "GG", "+441481256789"},                // GG: 6-digit local number
+      {"0549 886377", "SM", "+3780549886377"},          // SM: 0549 belongs to the number
+      {"886377", "SM", "+3780549886377"},               // ... and is added to local numbers
+      {"00 1 415 555 0123", "FR", "+14155550123"},      // IDD
+      {"011 44 7400 123456", "US", "+447400123456"},
+      {"0011 61 412 345 678", "AU", "+61412345678"},
+      {"1 (415) 555-0123", "US", "+14155550123"},       // the default calling code, no '+'
+      {"44 7400 123456", "GB", "+447400123456"},
+      {"090-1234-5678", "JP", "+819012345678"},
+      {"+86 138 0013 8000", "", "+8613800138000"},
+      {"+800 1234 5678", "", "+80012345678"},           // non-geographic (001)
+      {"+882 3421 2345 6", "", "+882342123456"},
+  };
+  for (const form& f : forms) {
+    const auto fast = fast_core(f.text, f.hint);
+    ASSERT_TRUE(fast.has_value()) << f.text;
+    const number_core lib = library_core(f.text, f.hint);
+    EXPECT_EQ(*fast, lib) << f.text << " " << f.hint << "\n fast: " << describe(*fast)
+                          << "\n lib:  " << describe(lib);
+    EXPECT_EQ(policy::normalize(f.text, f.hint).e164, f.e164) << f.text << " " << f.hint;
+    EXPECT_EQ(policy::normalize(f.text, f.hint), policy::detail::normalize_with_library(f.text, f.hint))
+        << f.text << " " << f.hint;
+  }
 }
 
 // Inputs the fast path must leave to the library (it cannot prove them equivalent).

@@ -23,6 +23,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -137,7 +138,7 @@ class generator {
     const std::string cc = std::to_string(t.country_code);
     const bool geographic = t.id != "001";
     const std::string own_hint = geographic ? t.id : "";
-    switch (pick(15)) {
+    switch (pick(16)) {
       case 0:
       case 1: return {"+" + cc + nsn, pick(4) == 0 ? random_hint() : ""};
       case 2: return {"+" + cc + " " + separate(nsn), pick(2) == 0 ? own_hint : random_hint()};
@@ -165,6 +166,13 @@ class generator {
       case 13: {
         const std::size_t k = std::min<std::size_t>(2 + pick(3), nsn.size());
         return {t.national_prefix + nsn.substr(0, k) + " 15 " + nsn.substr(k), own_hint};
+      }
+      // Any string over the characters the fast path reads ("(+", ".-.", "+1)(2").
+      case 14: {
+        static constexpr std::string_view alphabet = "0123456789 +-.()";
+        std::string text;
+        for (std::size_t n = 1 + pick(20); n > 0; --n) text.push_back(alphabet[pick(alphabet.size())]);
+        return {text, pick(3) == 0 ? "" : random_hint()};
       }
       default: {
         std::string digits = random_digits(3 + pick(17));
@@ -446,9 +454,9 @@ TEST(NumberDifferential, GeneratedNumbersMatchLibphonenumber) {
             << " mismatches=" << t.mismatches << "\n[differential] valid types:" << types.str()
             << "\n";
   EXPECT_EQ(t.mismatches, 0u);
-  // The generated forms are all within the fast path's reach (digits, '+', separators, >= 3
-  // digits): the library must not be answering a noticeable part of them.
-  EXPECT_GT(t.inputs - t.declined, t.inputs * 99 / 100);
+  // Every generated form is within the fast path's reach but some strings of random separators
+  // ('+' after a digit, fewer than 3 digits): the library must not be answering more.
+  EXPECT_GT(t.inputs - t.declined, t.inputs * 90 / 100);
   EXPECT_GT(t.valid, t.inputs / 5);
 }
 

@@ -206,10 +206,20 @@ void classify(number_core& core, context& ctx) {
   if (regions.size() == 1) {
     region = regions.front();
   } else {
-    for (const territory* t : regions) {
+    std::uint64_t leading = 0;  // bit i: region i's leading digits match (one DFA pass)
+    bool leading_known = false;
+    for (std::size_t i = 0; i < regions.size(); ++i) {
+      const territory* t = regions[i];
       if (!ctx.usable(t)) return;
       if (t->leading_digits) {
-        if (consume(*t->leading_digits, nsn) >= 0) {
+        if (!leading_known) {
+          if (!ctx.md.leading_digits_matches(core.country_code, nsn, leading)) {
+            ctx.declined = true;
+            return;
+          }
+          leading_known = true;
+        }
+        if (((leading >> i) & 1u) != 0) {
           region = t;
           break;
         }

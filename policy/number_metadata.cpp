@@ -113,7 +113,9 @@ const number_metadata& number_metadata::instance() {
 }
 
 number_metadata::number_metadata()
-    : by_calling_code_(max_calling_code + 1), non_geographic_(max_calling_code + 1) {
+    : by_calling_code_(max_calling_code + 1),
+      leading_by_calling_code_(max_calling_code + 1),
+      non_geographic_(max_calling_code + 1) {
   pn::PhoneMetadataCollection collection;
   if (!collection.ParseFromArray(pn::metadata_get(), pn::metadata_size())) return;
   // Same construction as PhoneNumberUtil's: "ZZ" skipped, "001" entries by calling code, the
@@ -138,7 +140,38 @@ number_metadata::number_metadata()
       list.push_back(t);
     }
   }
+  // One set of leading-digits patterns per calling code shared by several regions (+1: 23 of
+  // its 25 regions have them).
+  for (int cc = 1; cc <= max_calling_code; ++cc) {
+    const auto& list = by_calling_code_[cc];
+    if (list.size() > 64) return;  // more than the mask holds: keep the library only
+    if (list.size() < 2) continue;
+    leading_set& ls = leading_by_calling_code_[cc];
+    ls.set = std::make_unique<RE2::Set>(re2_options(), RE2::ANCHOR_START);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (!list[i]->leading_digits) continue;
+      const int index = ls.set->Add(list[i]->leading_digits->pattern(), nullptr);
+      if (index < 0) return;  // RE2 compiled it alone: cannot happen; keep the library only
+      ls.region.push_back(static_cast<int>(i));
+    }
+    if (!ls.set->Compile()) return;
+  }
   loaded_ = !territories_.empty();
+}
+
+bool number_metadata::leading_digits_matches(int cc, std::string_view nsn,
+                                             std::uint64_t& mask) const {
+  mask = 0;
+  if (cc <= 0 || cc > max_calling_code) return true;
+  const leading_set& ls = leading_by_calling_code_[cc];
+  if (!ls.set || ls.region.empty()) return true;
+  thread_local std::vector<int> hits;
+  RE2::Set::ErrorInfo error{};
+  if (!ls.set->Match(re2::StringPiece(nsn.data(), nsn.size()), &hits, &error)) {
+    return error.kind == RE2::Set::kNoError;
+  }
+  for (const int i : hits) mask |= std::uint64_t{1} << ls.region[static_cast<std::size_t>(i)];
+  return true;
 }
 
 const territory* number_metadata::region(std::string_view code) const noexcept {

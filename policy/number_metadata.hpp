@@ -76,6 +76,11 @@ class number_metadata {
   // GetMetadataForRegionOrCallingCode(cc, t->id) for a territory of the calling code list.
   const territory* non_geographic(int cc) const noexcept;
 
+  // Which regions of a calling code's list (bit i: regions_for_calling_code(cc)[i]) have leading
+  // digits that match the start of `nsn` (RegExp::Consume of each), in one DFA pass. False when
+  // the DFA ran out of memory.
+  bool leading_digits_matches(int cc, std::string_view nsn, std::uint64_t& mask) const;
+
   std::size_t territory_count() const noexcept { return territories_.size(); }
   std::size_t unusable_count() const noexcept;
 
@@ -89,6 +94,11 @@ class number_metadata {
   std::vector<std::unique_ptr<territory>> territories_;
   std::array<const territory*, 26 * 26> by_region_{};
   std::vector<std::vector<const territory*>> by_calling_code_;  // index: calling code (< 1000)
+  struct leading_set {
+    std::unique_ptr<RE2::Set> set;  // anchored at the start: a prefix match counts
+    std::vector<int> region;        // set index -> position in the calling code's list
+  };
+  std::vector<leading_set> leading_by_calling_code_;  // index: calling code
   std::vector<const territory*> non_geographic_;                 // index: calling code
 };
 

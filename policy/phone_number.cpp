@@ -9,6 +9,7 @@
 
 #include "policy/fast_number.hpp"
 #include "policy/fast_number_geocoder.hpp"
+#include "policy/fast_number_zones.hpp"
 #include "policy/jurisdiction.hpp"
 #include "policy/timezone_table.hpp"
 
@@ -132,6 +133,13 @@ void describe_valid(const detail::number_core& core, bool use_fast_path, phone_n
 
   // Same rule as phonenumbers.timezone.time_zones_for_number: geographical numbers by their
   // longest prefix, others (toll free, non-geographic mobiles in RU/AU/...) by country code.
+  if (use_fast_path) {  // the same table through a hash index (fast_number_zones.hpp)
+    if (geographical) detail::append_time_zones(digits, out.timezones);
+    if (out.timezones.empty()) {
+      detail::append_time_zones(std::to_string(core.country_code), out.timezones);
+    }
+    return;
+  }
   std::vector<std::string_view> zones;
   if (geographical) zones = time_zones_for_digits(digits);
   if (zones.empty()) zones = time_zones_for_digits(std::to_string(core.country_code));

@@ -29,8 +29,10 @@
 
 #include "policy/fast_number.hpp"
 #include "policy/fast_number_geocoder.hpp"
+#include "policy/fast_number_zones.hpp"
 #include "policy/number_metadata.hpp"
 #include "policy/phone_number.hpp"
+#include "policy/timezone_table.hpp"
 
 namespace i18n::phonenumbers {
 int metadata_size();
@@ -374,6 +376,28 @@ TEST(NumberDifferential, NanpAreaDescriptionsMatchTheGeocoder) {
   // Most area codes in service have a description; the others go to the geocoder itself.
   EXPECT_GT(described, 800u * 24 / 3);
   EXPECT_EQ(compared, 800u * 2);
+}
+
+// The zone index of the fast path answers as time_zones_for_digits for every prefix of the
+// generated table and for random digit strings.
+TEST(NumberDifferential, TimeZoneIndexMatchesTheTable) {
+  std::mt19937_64 rng(3);
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < policy::detail::tz_prefix_count; ++i) {
+    const auto& e = policy::detail::tz_prefixes[i];
+    std::string p = std::to_string(e.prefix);
+    inputs.push_back(p);
+    inputs.push_back(p + std::to_string(rng() % 1000000));
+  }
+  for (int i = 0; i < 20000; ++i) inputs.push_back(std::to_string(rng() % 100000000000000ull));
+  inputs.push_back("");
+  inputs.push_back("44x7");
+  for (const std::string& digits : inputs) {
+    const auto expected = policy::time_zones_for_digits(digits);
+    std::vector<std::string> actual;
+    policy::detail::append_time_zones(digits, actual);
+    EXPECT_EQ(actual, std::vector<std::string>(expected.begin(), expected.end())) << digits;
+  }
 }
 
 struct tally {

@@ -64,16 +64,29 @@ int binary_search(const pn::PrefixDescriptions& t, int start, int end, std::int6
 }  // namespace
 
 std::optional<std::string_view> nanp_area_description(std::string_view national_number) {
+  const int index = nanp_area_index(national_number);
+  if (index < 0) return std::nullopt;
+  return nanp_description(index);
+}
+
+int nanp_table_size() {
+  const pn::PrefixDescriptions* t = nanp_english_table();
+  return t == nullptr ? 0 : t->prefixes_size;
+}
+
+std::string_view nanp_description(int index) { return nanp_english_table()->descriptions[index]; }
+
+int nanp_area_index(std::string_view national_number) {
   const pn::PrefixDescriptions* t = nanp_english_table();
   // "1" + NSN as a 64-bit integer (AreaCodeMap::Lookup); no leading zeros, at most 18 digits.
   if (t == nullptr || national_number.empty() || national_number.size() > 17 ||
       national_number[0] == '0') {
-    return std::nullopt;
+    return -1;
   }
   // "1" + NSN as an integer; truncating it to a prefix length is a division by a power of ten.
   std::int64_t number = 1;
   for (const char c : national_number) {
-    if (c < '0' || c > '9') return std::nullopt;
+    if (c < '0' || c > '9') return -1;
     number = number * 10 + (c - '0');
   }
   const auto digits = static_cast<int>(national_number.size()) + 1;
@@ -84,14 +97,14 @@ std::optional<std::string_view> nanp_area_description(std::string_view national_
     std::int64_t prefix = number;
     for (int d = digits; d > t->possible_lengths[li]; --d) prefix /= 10;
     current = binary_search(*t, 0, current, prefix);
-    if (current < 0) return std::nullopt;
+    if (current < 0) return -1;
     if (t->prefixes[current] == prefix) {
       const char* d = t->descriptions[current];
-      if (d == nullptr || *d == '\0') return std::nullopt;
-      return std::string_view(d);
+      if (d == nullptr || *d == '\0') return -1;
+      return current;
     }
   }
-  return std::nullopt;
+  return -1;
 }
 
 }  // namespace policy::detail

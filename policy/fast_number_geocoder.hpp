@@ -16,4 +16,10 @@ namespace policy::detail {
 // significant number, or nullopt.
 std::optional<std::string_view> nanp_area_description(std::string_view national_number);
 
+// The same lookup as the table entry's index (in [0, nanp_table_size())), or -1.
+int nanp_area_index(std::string_view national_number);
+int nanp_table_size();
+// The description of an entry found by nanp_area_index.
+std::string_view nanp_description(int index);
+
 }  // namespace policy::detail

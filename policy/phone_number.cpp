@@ -6,6 +6,8 @@
 #include <unicode/locid.h>
 
 #include <array>
+#include <atomic>
+#include <memory>
 
 #include "policy/fast_number.hpp"
 #include "policy/fast_number_geocoder.hpp"
@@ -107,6 +109,20 @@ PhoneNumber to_phone_number(const detail::number_core& core) {
   return n;
 }
 
+// subdivisions_from_description of each entry of the geocoder's +1 table, computed once per
+// entry and region (US/CA) and kept: at most twice the table's 32,000 entries.
+const std::vector<std::string>& nanp_subdivisions(int index, std::string_view region) {
+  using slot = std::atomic<const std::vector<std::string>*>;
+  static slot* const memo = new slot[2 * static_cast<std::size_t>(detail::nanp_table_size())]();
+  slot& s = memo[2 * static_cast<std::size_t>(index) + (region == "CA" ? 1 : 0)];
+  const std::vector<std::string>* v = s.load(std::memory_order_acquire);
+  if (v != nullptr) return *v;
+  auto fresh = std::make_unique<const std::vector<std::string>>(
+      subdivisions_from_description(region, detail::nanp_description(index)));
+  if (s.compare_exchange_strong(v, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
+  return *v;  // another thread stored the same answer first
+}
+
 void describe_valid(const detail::number_core& core, bool use_fast_path, phone_number_info& out) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   const bool geographical = util.IsNumberGeographical(to_lib(core.type), core.country_code);
@@ -115,10 +131,9 @@ void describe_valid(const detail::number_core& core, bool use_fast_path, phone_n
   if ((out.region == "US" || out.region == "CA") && geographical) {
     // The geocoder's own table, searched as the geocoder does (fast_number_geocoder.hpp); the
     // geocoder itself when that has no answer.
-    std::optional<std::string_view> area;
-    if (use_fast_path) area = detail::nanp_area_description(core.national_number);
-    if (area) {
-      out.subdivisions = subdivisions_from_description(out.region, *area);
+    const int area = use_fast_path ? detail::nanp_area_index(core.national_number) : -1;
+    if (area >= 0) {
+      out.subdivisions = nanp_subdivisions(area, out.region);
     } else {
       const std::string description = geocoder().GetDescriptionForValidNumber(
           to_phone_number(core), icu::Locale::getEnglish());

@@ -107,12 +107,18 @@ std::vector<std::pair<std::string, std::string>> distinct_numbers(number_form fo
     std::string rest = digits(m.rest);
     if (std::string_view(m.cc) == "1") rest[0] = static_cast<char>('2' + rng() % 8);
     switch (form) {
-      case number_form::us_e164: out.emplace_back("+1" + area + exchange() + digits(4), ""); break;
-      case number_form::mixed_e164: out.emplace_back(std::string("+") + m.cc + m.prefix + rest, ""); break;
+      case number_form::us_e164:
+        out.emplace_back("+1" + area + exchange() + digits(4), "");
+        break;
+      case number_form::mixed_e164:
+        out.emplace_back(std::string("+") + m.cc + m.prefix + rest, "");
+        break;
       case number_form::national:
         out.emplace_back("(" + area + ") " + exchange() + "-" + digits(4), "US");
         break;
-      case number_form::carrier_ton1: out.emplace_back(std::string(m.cc) + m.prefix + rest, "US"); break;
+      case number_form::carrier_ton1:
+        out.emplace_back(std::string(m.cc) + m.prefix + rest, "US");
+        break;
     }
   }
   return out;
@@ -140,7 +146,8 @@ void BM_NormalizeDistinct(benchmark::State& state, number_form form, bool librar
 BENCHMARK_CAPTURE(BM_NormalizeDistinct, us_e164, number_form::us_e164, false);
 BENCHMARK_CAPTURE(BM_NormalizeDistinct, mixed_e164_10_countries, number_form::mixed_e164, false);
 BENCHMARK_CAPTURE(BM_NormalizeDistinct, us_national, number_form::national, false);
-BENCHMARK_CAPTURE(BM_NormalizeDistinct, carrier_ton1_10_countries, number_form::carrier_ton1, false);
+BENCHMARK_CAPTURE(BM_NormalizeDistinct, carrier_ton1_10_countries, number_form::carrier_ton1,
+                  false);
 BENCHMARK_CAPTURE(BM_NormalizeDistinct, mixed_e164_library, number_form::mixed_e164, true);
 
 // The fast path's share alone (no geocoder, jurisdiction or time zones).

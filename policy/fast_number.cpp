@@ -60,8 +60,9 @@ struct context {
   const number_metadata& md;
   bool declined = false;
 
+  // Compiles the territory's patterns at its first use.
   bool usable(const territory* t) {
-    if (t == nullptr || !t->usable) declined = true;
+    if (t == nullptr || !md.prepare(t)) declined = true;
     return !declined;
   }
 };

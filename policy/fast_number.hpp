@@ -3,8 +3,8 @@
 // The fast number path (docs/policy.md, "Cost: the fast path"). normalize() asks fast_core() first
 // and falls back to library_core() (libphonenumber) for every input the fast path declines. Both
 // answer the same question: what libphonenumber's Parse, GetNumberType, GetRegionCodeForNumber
-// and IsPossibleNumberWithReason say about a number. tests/policy/phone_number_differential_test.cpp
-// compares the two over generated numbers of every region.
+// and IsPossibleNumberWithReason say about a number. The differential test
+// (tests/policy/phone_number_differential_test.cpp) compares the two over generated numbers.
 
 #include <cstdint>
 #include <optional>
@@ -42,7 +42,7 @@ struct number_core {
   int country_code = 0;
   std::string national_number;  // the national significant number, leading zeros included
   bool has_extension = false;
-  std::string region;           // GetRegionCodeForNumber; "ZZ" when no region claims it
+  std::string region;  // GetRegionCodeForNumber; "ZZ" when no region claims it
   number_type type = number_type::unknown;
   length_result length = length_result::is_possible;
   bool operator==(const number_core&) const = default;

@@ -48,10 +48,8 @@ std::uint32_t length_bits(const google::protobuf::RepeatedField<std::int32_t>& l
   return bits;
 }
 
-std::unique_ptr<territory> build(const pn::PhoneMetadata& m) {
-  auto t = std::make_unique<territory>();
-  t->id = m.id();
-  t->country_code = m.country_code();
+void compile_territory(territory* t) {
+  const pn::PhoneMetadata& m = *t->source;
   t->same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
   bool usable = true;
   if (m.has_leading_digits()) t->leading_digits = compile(m.leading_digits(), usable);
@@ -102,7 +100,6 @@ std::unique_ptr<territory> build(const pn::PhoneMetadata& m) {
   }
   if (!any_pattern || !t->types->Compile()) usable = false;
   t->usable = usable;
-  return t;
 }
 
 }  // namespace
@@ -113,18 +110,21 @@ const number_metadata& number_metadata::instance() {
 }
 
 number_metadata::number_metadata()
-    : by_calling_code_(max_calling_code + 1),
-      leading_by_calling_code_(max_calling_code + 1),
-      non_geographic_(max_calling_code + 1) {
-  pn::PhoneMetadataCollection collection;
-  if (!collection.ParseFromArray(pn::metadata_get(), pn::metadata_size())) return;
+    : by_calling_code_(max_calling_code + 1), non_geographic_(max_calling_code + 1) {
+  collection_ = std::make_unique<pn::PhoneMetadataCollection>();
+  if (!collection_->ParseFromArray(pn::metadata_get(), pn::metadata_size())) return;
+  const pn::PhoneMetadataCollection& collection = *collection_;
   // Same construction as PhoneNumberUtil's: "ZZ" skipped, "001" entries by calling code, the
   // calling code's list in metadata order with its main country moved to the front.
   for (const pn::PhoneMetadata& m : collection.metadata()) {
     if (m.id() == "ZZ") continue;
     const int cc = m.country_code();
     if (cc <= 0 || cc > max_calling_code) return;  // not a calling code: keep the library only
-    territories_.push_back(build(m));
+    auto owned = std::make_unique<territory>();
+    owned->id = m.id();
+    owned->country_code = cc;
+    owned->source = &m;
+    territories_.push_back(std::move(owned));
     const territory* t = territories_.back().get();
     if (t->id == non_geo_entity) {
       non_geographic_[cc] = t;
@@ -140,31 +140,39 @@ number_metadata::number_metadata()
       list.push_back(t);
     }
   }
-  // One set of leading-digits patterns per calling code shared by several regions (+1: 23 of
-  // its 25 regions have them).
-  for (int cc = 1; cc <= max_calling_code; ++cc) {
-    const auto& list = by_calling_code_[cc];
-    if (list.size() > 64) return;  // more than the mask holds: keep the library only
-    if (list.size() < 2) continue;
-    leading_set& ls = leading_by_calling_code_[cc];
-    ls.set = std::make_unique<RE2::Set>(re2_options(), RE2::ANCHOR_START);
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      if (!list[i]->leading_digits) continue;
-      const int index = ls.set->Add(list[i]->leading_digits->pattern(), nullptr);
-      if (index < 0) return;  // RE2 compiled it alone: cannot happen; keep the library only
-      ls.region.push_back(static_cast<int>(i));
-    }
-    if (!ls.set->Compile()) return;
+  for (const auto& list : by_calling_code_) {
+    if (list.size() > 64) return;  // more than a match mask holds: keep the library only
   }
+  leading_by_calling_code_ = std::make_unique<leading_set[]>(max_calling_code + 1);
   loaded_ = !territories_.empty();
+}
+
+bool number_metadata::prepare(const territory* t) const {
+  // The territory objects are owned (non-const) by territories_; prepare fills them once.
+  auto* mutable_t = const_cast<territory*>(t);
+  std::call_once(mutable_t->compiled, [mutable_t] { compile_territory(mutable_t); });
+  return t->usable;
 }
 
 bool number_metadata::leading_digits_matches(int cc, std::string_view nsn,
                                              std::uint64_t& mask) const {
   mask = 0;
   if (cc <= 0 || cc > max_calling_code) return true;
-  const leading_set& ls = leading_by_calling_code_[cc];
-  if (!ls.set || ls.region.empty()) return true;
+  // One set of the leading-digits patterns of a calling code shared by several regions (+1: 23
+  // of its 25 regions have them), built at the first use of the calling code.
+  leading_set& ls = leading_by_calling_code_[cc];
+  std::call_once(ls.built, [&] {
+    const auto& list = by_calling_code_[cc];
+    ls.set = std::make_unique<RE2::Set>(re2_options(), RE2::ANCHOR_START);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (!list[i]->source->has_leading_digits()) continue;
+      if (ls.set->Add(list[i]->source->leading_digits(), nullptr) < 0) return;
+      ls.region.push_back(static_cast<int>(i));
+    }
+    ls.ok = ls.region.empty() || ls.set->Compile();
+  });
+  if (!ls.ok) return false;
+  if (ls.region.empty()) return true;
   thread_local std::vector<int> hits;
   RE2::Set::ErrorInfo error{};
   if (!ls.set->Match(re2::StringPiece(nsn.data(), nsn.size()), &hits, &error)) {
@@ -198,9 +206,10 @@ const territory* number_metadata::non_geographic(int cc) const noexcept {
   return non_geographic_[cc];
 }
 
-std::size_t number_metadata::unusable_count() const noexcept {
-  return static_cast<std::size_t>(std::count_if(
-      territories_.begin(), territories_.end(), [](const auto& t) { return !t->usable; }));
+std::size_t number_metadata::unusable_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(territories_.begin(), territories_.end(),
+                    [this](const auto& t) { return !prepare(t.get()); }));
 }
 
 }  // namespace policy::detail

@@ -13,9 +13,15 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace i18n::phonenumbers {
+class PhoneMetadata;
+class PhoneMetadataCollection;
+}  // namespace i18n::phonenumbers
 
 namespace policy::detail {
 
@@ -36,33 +42,41 @@ enum class desc_kind : std::uint8_t {
 inline constexpr std::size_t desc_kind_count = 11;
 
 struct number_desc {
-  bool has_lengths = false;    // possible_length is not empty
-  std::uint32_t lengths = 0;   // bit n set: length n is possible (-1, "no number", sets none)
-  int pattern = -1;            // index in territory::types; -1: empty pattern, never matches
+  bool has_lengths = false;   // possible_length is not empty
+  std::uint32_t lengths = 0;  // bit n set: length n is possible (-1, "no number", sets none)
+  int pattern = -1;           // index in territory::types; -1: empty pattern, never matches
 };
 
-// One PhoneMetadata: a region ("US") or a non-geographic entity ("001", by calling code).
+// One PhoneMetadata: a region ("US") or a non-geographic entity ("001", by calling code). The
+// patterns are compiled at the territory's first use (number_metadata::prepare), so that a
+// process pays only for the countries it sees.
 struct territory {
   std::string id;
   int country_code = 0;
-  bool usable = true;  // every pattern compiled with RE2; the fast path declines otherwise
+  const i18n::phonenumbers::PhoneMetadata* source = nullptr;
+  std::once_flag compiled;
+  // The fields below are set by prepare().
+  bool usable = false;  // every pattern compiled with RE2; the fast path declines otherwise
   bool same_mobile_and_fixed_line = false;
-  std::unique_ptr<RE2> leading_digits;            // null: has_leading_digits() is false
-  std::unique_ptr<RE2> international_prefix;      // compiled as is, even when empty (as the library)
+  std::unique_ptr<RE2> leading_digits;        // null: has_leading_digits() is false
+  std::unique_ptr<RE2> international_prefix;  // compiled as is, even when empty (as the library)
   std::unique_ptr<RE2> national_prefix_for_parsing;  // null when empty
-  int national_prefix_groups = 0;                 // its capturing groups
-  std::string national_prefix_transform_rule;     // "$1", "9$1", ...
-  std::unique_ptr<RE2> general_pattern;           // general_desc pattern; null when empty
-  std::vector<int> possible_lengths;              // general_desc, in metadata order
-  std::uint32_t local_only_lengths = 0;           // general_desc possible_length_local_only
+  int national_prefix_groups = 0;                    // its capturing groups
+  std::string national_prefix_transform_rule;        // "$1", "9$1", ...
+  std::unique_ptr<RE2> general_pattern;              // general_desc pattern; null when empty
+  std::vector<int> possible_lengths;                 // general_desc, in metadata order
+  std::uint32_t local_only_lengths = 0;              // general_desc possible_length_local_only
   std::array<number_desc, desc_kind_count> descs{};
-  std::unique_ptr<RE2::Set> types;                // every non-empty desc pattern, anchored both ends
+  std::unique_ptr<RE2::Set> types;  // every non-empty desc pattern, anchored both ends
 };
 
 class number_metadata {
  public:
   // Built on first use (about 260 territories); never destroyed. Thread-safe.
   static const number_metadata& instance();
+
+  // Compiles the territory's patterns at its first use; true when all compiled (usable).
+  bool prepare(const territory* t) const;
 
   bool loaded() const noexcept { return loaded_; }
 
@@ -82,7 +96,7 @@ class number_metadata {
   bool leading_digits_matches(int cc, std::string_view nsn, std::uint64_t& mask) const;
 
   std::size_t territory_count() const noexcept { return territories_.size(); }
-  std::size_t unusable_count() const noexcept;
+  std::size_t unusable_count() const;  // prepares every territory
 
   number_metadata(const number_metadata&) = delete;
   number_metadata& operator=(const number_metadata&) = delete;
@@ -91,15 +105,18 @@ class number_metadata {
   number_metadata();
 
   bool loaded_ = false;
+  std::unique_ptr<i18n::phonenumbers::PhoneMetadataCollection> collection_;
   std::vector<std::unique_ptr<territory>> territories_;
   std::array<const territory*, 26 * 26> by_region_{};
   std::vector<std::vector<const territory*>> by_calling_code_;  // index: calling code (< 1000)
   struct leading_set {
+    std::once_flag built;
+    bool ok = false;
     std::unique_ptr<RE2::Set> set;  // anchored at the start: a prefix match counts
     std::vector<int> region;        // set index -> position in the calling code's list
   };
-  std::vector<leading_set> leading_by_calling_code_;  // index: calling code
-  std::vector<const territory*> non_geographic_;                 // index: calling code
+  std::unique_ptr<leading_set[]> leading_by_calling_code_;  // index: calling code, built at use
+  std::vector<const territory*> non_geographic_;      // index: calling code
 };
 
 }  // namespace policy::detail

@@ -100,7 +100,8 @@ PhoneNumber to_phone_number(const detail::number_core& core) {
   if (nsn.size() > 1 && nsn[0] == '0') {
     n.set_italian_leading_zero(true);
     int zeros = 1;
-    while (static_cast<std::size_t>(zeros) < nsn.size() - 1 && nsn[static_cast<std::size_t>(zeros)] == '0') {
+    while (static_cast<std::size_t>(zeros) < nsn.size() - 1 &&
+           nsn[static_cast<std::size_t>(zeros)] == '0') {
       ++zeros;
     }
     if (zeros != 1) n.set_number_of_leading_zeros(zeros);
@@ -135,8 +136,8 @@ void describe_valid(const detail::number_core& core, bool use_fast_path, phone_n
     if (area >= 0) {
       out.subdivisions = nanp_subdivisions(area, out.region);
     } else {
-      const std::string description = geocoder().GetDescriptionForValidNumber(
-          to_phone_number(core), icu::Locale::getEnglish());
+      const std::string description =
+          geocoder().GetDescriptionForValidNumber(to_phone_number(core), icu::Locale::getEnglish());
       out.subdivisions = subdivisions_from_description(out.region, description);
     }
   }
@@ -193,8 +194,7 @@ void finish(const detail::number_core& core, bool use_fast_path, phone_number_in
     case detail::length_result::invalid_country_code:
       fail(out, number_error::invalid_country_code, "unknown country calling code");
       return;
-    case detail::length_result::is_possible:
-      break;
+    case detail::length_result::is_possible: break;
   }
   fail(out, number_error::not_valid, "not an assigned number range");
 }
@@ -202,7 +202,8 @@ void finish(const detail::number_core& core, bool use_fast_path, phone_number_in
 detail::length_result from_lib(PhoneNumberUtil::ValidationResult r) {
   switch (r) {
     case PhoneNumberUtil::IS_POSSIBLE: return detail::length_result::is_possible;
-    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY: return detail::length_result::is_possible_local_only;
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+      return detail::length_result::is_possible_local_only;
     case PhoneNumberUtil::INVALID_COUNTRY_CODE: return detail::length_result::invalid_country_code;
     case PhoneNumberUtil::TOO_SHORT: return detail::length_result::too_short;
     case PhoneNumberUtil::INVALID_LENGTH: return detail::length_result::invalid_length;
@@ -214,7 +215,8 @@ detail::length_result from_lib(PhoneNumberUtil::ValidationResult r) {
 detail::parse_status from_lib(PhoneNumberUtil::ErrorType e) {
   switch (e) {
     case PhoneNumberUtil::NO_PARSING_ERROR: return detail::parse_status::ok;
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR: return detail::parse_status::invalid_country_code;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+      return detail::parse_status::invalid_country_code;
     case PhoneNumberUtil::NOT_A_NUMBER: return detail::parse_status::not_a_number;
     case PhoneNumberUtil::TOO_SHORT_AFTER_IDD: return detail::parse_status::too_short_after_idd;
     case PhoneNumberUtil::TOO_SHORT_NSN: return detail::parse_status::too_short_nsn;
@@ -232,9 +234,7 @@ void parse_into(std::string_view text, std::string_view region, phone_number_inf
   if (use_fast_path) fast = detail::fast_core(text, region);
   const detail::number_core core = fast ? std::move(*fast) : detail::library_core(text, region);
   switch (core.status) {
-    case detail::parse_status::ok:
-      finish(core, use_fast_path, out);
-      return;
+    case detail::parse_status::ok: finish(core, use_fast_path, out); return;
     case detail::parse_status::invalid_country_code:
       fail(out, number_error::invalid_country_code,
            region == "ZZ"
@@ -313,7 +313,8 @@ number_core library_core(std::string_view text, std::string_view region) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   number_core core;
   PhoneNumber n;
-  core.status = from_lib(util.Parse(std::string(text), region.empty() ? std::string("ZZ") : std::string(region), &n));
+  core.status = from_lib(
+      util.Parse(std::string(text), region.empty() ? std::string("ZZ") : std::string(region), &n));
   if (core.status != parse_status::ok) return core;
   core.country_code = n.country_code();
   util.GetNationalSignificantNumber(n, &core.national_number);

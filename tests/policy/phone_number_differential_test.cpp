@@ -93,7 +93,8 @@ std::vector<territory_sample> load_samples() {
       if (!d->example_number().empty()) t.examples.push_back(d->example_number());
     }
     if (t.lengths.empty()) t.lengths.push_back(8);
-    if (t.examples.empty()) t.examples.push_back(std::string(static_cast<std::size_t>(t.lengths.front()), '5'));
+    if (t.examples.empty())
+      t.examples.push_back(std::string(static_cast<std::size_t>(t.lengths.front()), '5'));
     out.push_back(std::move(t));
   }
   return out;
@@ -150,18 +151,27 @@ class generator {
       case 6: return {separate(t.national_prefix + nsn), random_hint()};
       case 7: {
         static const std::array<std::pair<const char*, const char*>, 8> idd{{
-            {"GB", "00"}, {"US", "011"}, {"AU", "0011"}, {"JP", "010"},
-            {"FR", "00"}, {"BR", "0021"}, {"RU", "810"}, {"DE", "00"},
+            {"GB", "00"},
+            {"US", "011"},
+            {"AU", "0011"},
+            {"JP", "010"},
+            {"FR", "00"},
+            {"BR", "0021"},
+            {"RU", "810"},
+            {"DE", "00"},
         }};
         const auto& [hint, prefix] = idd[pick(idd.size())];
         return {std::string(prefix) + " " + cc + " " + separate(nsn), hint};
       }
       case 8: return {cc + nsn, pick(2) == 0 ? own_hint : random_hint()};
       case 9: return {"+" + cc + t.national_prefix + nsn, ""};
-      case 10: return {"(" + nsn.substr(0, 3) + ") " + nsn.substr(std::min<std::size_t>(3, nsn.size())), own_hint};
+      case 10:
+        return {"(" + nsn.substr(0, 3) + ") " + nsn.substr(std::min<std::size_t>(3, nsn.size())),
+                own_hint};
       // Local dialling: the number without its first digits (the NANP islands, GG/JE/IM, SM, NF
       // and others turn these into national numbers with a transform rule).
-      case 11: return {separate(nsn.substr(std::min<std::size_t>(1 + pick(4), nsn.size()))), own_hint};
+      case 11:
+        return {separate(nsn.substr(std::min<std::size_t>(1 + pick(4), nsn.size()))), own_hint};
       // A carrier selection code after the national prefix (BR: 0 + 21 + number).
       case 12: return {t.national_prefix + random_digits(2) + " " + separate(nsn), own_hint};
       // A mobile token inside the national number (AR: 0 11 15 2345-6789).
@@ -173,7 +183,8 @@ class generator {
       case 14: {
         static constexpr std::string_view alphabet = "0123456789 +-.()";
         std::string text;
-        for (std::size_t n = 1 + pick(20); n > 0; --n) text.push_back(alphabet[pick(alphabet.size())]);
+        for (std::size_t n = 1 + pick(20); n > 0; --n)
+          text.push_back(alphabet[pick(alphabet.size())]);
         return {text, pick(3) == 0 ? "" : random_hint()};
       }
       default: {
@@ -183,7 +194,9 @@ class generator {
     }
   }
 
-  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
 
   std::string random_digits(std::size_t n) {
     std::string s;
@@ -210,9 +223,11 @@ class generator {
       default: break;
     }
     // Keep a prefix of the example (the ranges are decided by the leading digits), often long.
-    const std::size_t keep = std::min(length, pick(2) == 0 ? pick(example.size() + 1)
-                                                           : example.size() - pick(std::min<std::size_t>(example.size(), 4) + 1));
-    return example.substr(0, std::min(keep, example.size())) + random_digits(length - std::min(keep, example.size()));
+    const std::size_t keep = std::min(
+        length, pick(2) == 0 ? pick(example.size() + 1)
+                             : example.size() - pick(std::min<std::size_t>(example.size(), 4) + 1));
+    return example.substr(0, std::min(keep, example.size())) +
+           random_digits(length - std::min(keep, example.size()));
   }
 
   std::string separate(const std::string& digits) {
@@ -240,7 +255,8 @@ TEST(NumberMetadata, LoadsEveryTerritoryOfTheLibrary) {
   std::set<int> non_geo;
   util.GetSupportedGlobalNetworkCallingCodes(&non_geo);
   EXPECT_EQ(md.territory_count(), regions.size() + non_geo.size());
-  EXPECT_EQ(md.unusable_count(), 0u) << "patterns RE2 could not compile leave numbers to the library";
+  EXPECT_EQ(md.unusable_count(), 0u)
+      << "patterns RE2 could not compile leave numbers to the library";
   for (const std::string& r : regions) {
     const auto* t = md.region(r);
     ASSERT_NE(t, nullptr) << r;
@@ -303,24 +319,24 @@ TEST(NumberDifferential, HandWrittenFormsMatchLibphonenumber) {
       {"+54 9 11 2345 6789", "", "+5491123456789"},
       {"0 21 11 91234 5678", "BR", "+5511912345678"},  // BR: carrier selection code 21
       {"(11) 91234-5678", "BR", "+5511912345678"},
-      {"06 1234 5678", "IT", "+390612345678"},          // IT: the leading zero stays
+      {"06 1234 5678", "IT", "+390612345678"},  // IT: the leading zero stays
       {"+39 06 1234 5678", "", "+390612345678"},
-      {"8 (916) 123-45-67", "RU", "+79161234567"},      // RU: national prefix 8
-      {"+44 (0) 20 7946 0958", "", "+442079460958"},    // the (0) of UK numbers
+      {"8 (916) 123-45-67", "RU", "+79161234567"},    // RU: national prefix 8
+      {"+44 (0) 20 7946 0958", "", "+442079460958"},  // the (0) of UK numbers
       {"+44 020 7946 0958", "", "+442079460958"},
-      {"460 1234", "AG", "+12684601234"},               // AG: 7-digit local number
+      {"460 1234", "AG", "+12684601234"},  // AG: 7-digit local number
       {"1 268 460 1234", "AG", "+12684601234"},
-      {"256789", "GG", "+441481256789"},                // GG: 6-digit local number
-      {"0549 886377", "SM", "+3780549886377"},          // SM: 0549 belongs to the number
-      {"886377", "SM", "+3780549886377"},               // ... and is added to local numbers
-      {"00 1 415 555 0123", "FR", "+14155550123"},      // IDD
+      {"256789", "GG", "+441481256789"},            // GG: 6-digit local number
+      {"0549 886377", "SM", "+3780549886377"},      // SM: 0549 belongs to the number
+      {"886377", "SM", "+3780549886377"},           // ... and is added to local numbers
+      {"00 1 415 555 0123", "FR", "+14155550123"},  // IDD
       {"011 44 7400 123456", "US", "+447400123456"},
       {"0011 61 412 345 678", "AU", "+61412345678"},
-      {"1 (415) 555-0123", "US", "+14155550123"},       // the default calling code, no '+'
+      {"1 (415) 555-0123", "US", "+14155550123"},  // the default calling code, no '+'
       {"44 7400 123456", "GB", "+447400123456"},
       {"090-1234-5678", "JP", "+819012345678"},
       {"+86 138 0013 8000", "", "+8613800138000"},
-      {"+800 1234 5678", "", "+80012345678"},           // non-geographic (001)
+      {"+800 1234 5678", "", "+80012345678"},  // non-geographic (001)
       {"+882 3421 2345 6", "", "+882342123456"},
   };
   for (const form& f : forms) {
@@ -330,7 +346,8 @@ TEST(NumberDifferential, HandWrittenFormsMatchLibphonenumber) {
     EXPECT_EQ(*fast, lib) << f.text << " " << f.hint << "\n fast: " << describe(*fast)
                           << "\n lib:  " << describe(lib);
     EXPECT_EQ(policy::normalize(f.text, f.hint).e164, f.e164) << f.text << " " << f.hint;
-    EXPECT_EQ(policy::normalize(f.text, f.hint), policy::detail::normalize_with_library(f.text, f.hint))
+    EXPECT_EQ(policy::normalize(f.text, f.hint),
+              policy::detail::normalize_with_library(f.text, f.hint))
         << f.text << " " << f.hint;
   }
 }
@@ -360,7 +377,8 @@ TEST(NumberDifferential, NanpAreaDescriptionsMatchTheGeocoder) {
       n.set_country_code(1);
       n.set_national_number(std::stoull(nsn));
       const auto ours = policy::detail::nanp_area_description(nsn);
-      const std::string theirs = geocoder.GetDescriptionForValidNumber(n, icu::Locale::getEnglish());
+      const std::string theirs =
+          geocoder.GetDescriptionForValidNumber(n, icu::Locale::getEnglish());
       if (ours) {
         EXPECT_EQ(*ours, theirs) << "+1" << nsn;
         ++described;
@@ -437,12 +455,14 @@ void run_differential(std::uint64_t count, std::uint64_t seed, tally& t, std::mu
     // Every 64th input also through the whole of normalize (geocoder, jurisdiction, zones).
     if (i % 64 == 0) {
       const policy::phone_number_info ours = policy::normalize(in.text, in.hint);
-      const policy::phone_number_info theirs = policy::detail::normalize_with_library(in.text, in.hint);
+      const policy::phone_number_info theirs =
+          policy::detail::normalize_with_library(in.text, in.hint);
       if (!(ours == theirs)) {
         ++t.mismatches;
         const std::lock_guard lock(report);
-        ADD_FAILURE() << "normalize('" << in.text << "', '" << in.hint << "') differs: " << ours.e164
-                      << " " << ours.jurisdiction << " vs " << theirs.e164 << " " << theirs.jurisdiction;
+        ADD_FAILURE() << "normalize('" << in.text << "', '" << in.hint
+                      << "') differs: " << ours.e164 << " " << ours.jurisdiction << " vs "
+                      << theirs.e164 << " " << theirs.jurisdiction;
       }
     }
   }

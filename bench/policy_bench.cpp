@@ -67,7 +67,7 @@ void BM_Plan(benchmark::State& state) {
 }
 BENCHMARK(BM_Plan);
 
-// The fast path compiles libphonenumber's metadata at first use (about 0.2 s): not a benchmark.
+// The fast path compiles libphonenumber's metadata at first use: not part of a benchmark.
 const bool metadata_loaded = policy::normalize("+14155550123", "").valid;
 
 void BM_NormalizeUncached(benchmark::State& state, const char* number, const char* hint) {

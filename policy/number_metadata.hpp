@@ -72,7 +72,8 @@ struct territory {
 
 class number_metadata {
  public:
-  // Built on first use (about 260 territories); never destroyed. Thread-safe.
+  // Parsed at first use (254 territories, each compiled at its own first use: prepare());
+  // never destroyed. Thread-safe.
   static const number_metadata& instance();
 
   // Compiles the territory's patterns at its first use; true when all compiled (usable).

@@ -20,6 +20,10 @@ find_library(GEOCODING_LIBRARY geocoding REQUIRED)
 add_library(smsgw::phonenumber INTERFACE IMPORTED)
 target_include_directories(smsgw::phonenumber INTERFACE ${PHONENUMBER_INCLUDE_DIR})
 target_link_libraries(smsgw::phonenumber INTERFACE ${GEOCODING_LIBRARY} ${PHONENUMBER_LIBRARY} ICU::i18n ICU::uc)
+# The fast number path (policy/number_metadata.cpp): RE2, and libprotobuf to read libphonenumber's
+# compiled-in metadata (the same libprotobuf.so libphonenumber links).
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
 
 find_path(CCTZ_INCLUDE_DIR cctz/time_zone.h REQUIRED)
 find_library(CCTZ_LIBRARY cctz REQUIRED)

@@ -6,7 +6,12 @@
 #include <unicode/locid.h>
 
 #include <array>
+#include <atomic>
+#include <memory>
 
+#include "policy/fast_number.hpp"
+#include "policy/fast_number_geocoder.hpp"
+#include "policy/fast_number_zones.hpp"
 #include "policy/jurisdiction.hpp"
 #include "policy/timezone_table.hpp"
 
@@ -68,16 +73,73 @@ std::string_view us_territory(std::string_view region) {
   return {};
 }
 
-void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n,
-                    PhoneNumberUtil::PhoneNumberType lib_type, phone_number_info& out) {
-  out.type = from_lib(lib_type);
-  const bool geographical = util.IsNumberGeographical(lib_type, n.country_code());
-  const std::string digits = out.e164.substr(1);
+PhoneNumberUtil::PhoneNumberType to_lib(number_type t) {
+  switch (t) {
+    case number_type::fixed_line: return PhoneNumberUtil::FIXED_LINE;
+    case number_type::mobile: return PhoneNumberUtil::MOBILE;
+    case number_type::fixed_line_or_mobile: return PhoneNumberUtil::FIXED_LINE_OR_MOBILE;
+    case number_type::toll_free: return PhoneNumberUtil::TOLL_FREE;
+    case number_type::premium_rate: return PhoneNumberUtil::PREMIUM_RATE;
+    case number_type::shared_cost: return PhoneNumberUtil::SHARED_COST;
+    case number_type::voip: return PhoneNumberUtil::VOIP;
+    case number_type::personal_number: return PhoneNumberUtil::PERSONAL_NUMBER;
+    case number_type::pager: return PhoneNumberUtil::PAGER;
+    case number_type::uan: return PhoneNumberUtil::UAN;
+    case number_type::voicemail: return PhoneNumberUtil::VOICEMAIL;
+    case number_type::unknown: return PhoneNumberUtil::UNKNOWN;
+  }
+  return PhoneNumberUtil::UNKNOWN;
+}
+
+// The PhoneNumber that Parse would have built (SetItalianLeadingZerosForPhoneNumber), for the
+// geocoder.
+PhoneNumber to_phone_number(const detail::number_core& core) {
+  PhoneNumber n;
+  n.set_country_code(core.country_code);
+  const std::string& nsn = core.national_number;
+  if (nsn.size() > 1 && nsn[0] == '0') {
+    n.set_italian_leading_zero(true);
+    int zeros = 1;
+    while (static_cast<std::size_t>(zeros) < nsn.size() - 1 &&
+           nsn[static_cast<std::size_t>(zeros)] == '0') {
+      ++zeros;
+    }
+    if (zeros != 1) n.set_number_of_leading_zeros(zeros);
+  }
+  n.set_national_number(std::stoull(nsn));
+  return n;
+}
+
+// subdivisions_from_description of each entry of the geocoder's +1 table, computed once per
+// entry and region (US/CA) and kept: at most twice the table's 32,000 entries.
+const std::vector<std::string>& nanp_subdivisions(int index, std::string_view region) {
+  using slot = std::atomic<const std::vector<std::string>*>;
+  static slot* const memo = new slot[2 * static_cast<std::size_t>(detail::nanp_table_size())]();
+  slot& s = memo[2 * static_cast<std::size_t>(index) + (region == "CA" ? 1 : 0)];
+  const std::vector<std::string>* v = s.load(std::memory_order_acquire);
+  if (v != nullptr) return *v;
+  auto fresh = std::make_unique<const std::vector<std::string>>(
+      subdivisions_from_description(region, detail::nanp_description(index)));
+  if (s.compare_exchange_strong(v, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
+  return *v;  // another thread stored the same answer first
+}
+
+void describe_valid(const detail::number_core& core, bool use_fast_path, phone_number_info& out) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  const bool geographical = util.IsNumberGeographical(to_lib(core.type), core.country_code);
+  const std::string_view digits = std::string_view(out.e164).substr(1);
 
   if ((out.region == "US" || out.region == "CA") && geographical) {
-    const std::string description =
-        geocoder().GetDescriptionForValidNumber(n, icu::Locale::getEnglish());
-    out.subdivisions = subdivisions_from_description(out.region, description);
+    // The geocoder's own table, searched as the geocoder does (fast_number_geocoder.hpp); the
+    // geocoder itself when that has no answer.
+    const int area = use_fast_path ? detail::nanp_area_index(core.national_number) : -1;
+    if (area >= 0) {
+      out.subdivisions = nanp_subdivisions(area, out.region);
+    } else {
+      const std::string description =
+          geocoder().GetDescriptionForValidNumber(to_phone_number(core), icu::Locale::getEnglish());
+      out.subdivisions = subdivisions_from_description(out.region, description);
+    }
   }
   if (const std::string_view t = us_territory(out.region); !t.empty()) {
     out.jurisdiction = "US-" + std::string(t);
@@ -87,81 +149,106 @@ void describe_valid(const PhoneNumberUtil& util, const PhoneNumber& n,
 
   // Same rule as phonenumbers.timezone.time_zones_for_number: geographical numbers by their
   // longest prefix, others (toll free, non-geographic mobiles in RU/AU/...) by country code.
+  if (use_fast_path) {  // the same table through a hash index (fast_number_zones.hpp)
+    if (geographical) detail::append_time_zones(digits, out.timezones);
+    if (out.timezones.empty()) {
+      detail::append_time_zones(std::to_string(core.country_code), out.timezones);
+    }
+    return;
+  }
   std::vector<std::string_view> zones;
   if (geographical) zones = time_zones_for_digits(digits);
-  if (zones.empty()) zones = time_zones_for_digits(std::to_string(n.country_code()));
+  if (zones.empty()) zones = time_zones_for_digits(std::to_string(core.country_code));
   out.timezones.assign(zones.begin(), zones.end());
 }
 
-// Region, type, jurisdiction and zones of a number that parsed. libphonenumber's IsValidNumber
-// and GetNumberType each repeat the region search (the expensive part for +1, +7, +44: every
-// region of the calling code is tried); a number is valid exactly when its type is known, so one
-// GetNumberType call answers both.
-void finish(const PhoneNumberUtil& util, const PhoneNumber& n, phone_number_info& out, bool describe = true) {
-  util.Format(n, PhoneNumberUtil::E164, &out.e164);
-  if (n.has_extension() && !n.extension().empty()) {
-    util.GetRegionCodeForNumber(n, &out.region);
+// E.164, region, type, jurisdiction and zones of a number that parsed. A number is valid exactly
+// when its type is known (what IsValidNumber computes).
+void finish(const detail::number_core& core, bool use_fast_path, bool describe, phone_number_info& out) {
+  out.e164 = "+" + std::to_string(core.country_code) + core.national_number;
+  out.region = core.region;
+  if (core.has_extension) {
     if (out.region == "ZZ") out.region.clear();
     fail(out, number_error::has_extension, "a number with an extension cannot receive SMS");
     return;
   }
-  const PhoneNumberUtil::PhoneNumberType lib_type = util.GetNumberType(n);
-  if (lib_type != PhoneNumberUtil::UNKNOWN) {
-    util.GetRegionCodeForNumber(n, &out.region);
+  if (core.type != number_type::unknown) {
     out.valid = true;
     out.error = number_error::none;
-    if (describe) {
-      describe_valid(util, n, lib_type, out);
-    } else {
-      out.type = from_lib(lib_type);
-    }
+    out.type = core.type;
+    if (describe) describe_valid(core, use_fast_path, out);
     return;
   }
-  util.GetRegionCodeForNumber(n, &out.region);
   if (out.region == "ZZ") out.region.clear();  // libphonenumber's "unknown region"
-  switch (util.IsPossibleNumberWithReason(n)) {
-    case PhoneNumberUtil::TOO_SHORT:
-    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+  switch (core.length) {
+    case detail::length_result::too_short:
+    case detail::length_result::is_possible_local_only:
       fail(out, number_error::too_short, "too short for a number of this country");
       return;
-    case PhoneNumberUtil::TOO_LONG:
+    case detail::length_result::too_long:
       fail(out, number_error::too_long, "too long for a number of this country");
       return;
-    case PhoneNumberUtil::INVALID_LENGTH:
+    case detail::length_result::invalid_length:
       fail(out, number_error::invalid_length, "no number of this country has this length");
       return;
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+    case detail::length_result::invalid_country_code:
       fail(out, number_error::invalid_country_code, "unknown country calling code");
       return;
-    case PhoneNumberUtil::IS_POSSIBLE:
-      break;
+    case detail::length_result::is_possible: break;
   }
   fail(out, number_error::not_valid, "not an assigned number range");
 }
 
-// Parses `text` with `region` ("ZZ" = must be international) into `out`.
-void parse_into(std::string_view text, std::string_view region, phone_number_info& out, bool describe = true) {
-  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber n;
-  const auto err = util.Parse(std::string(text), region.empty() ? std::string("ZZ") : std::string(region), &n);
-  switch (err) {
-    case PhoneNumberUtil::NO_PARSING_ERROR:
-      finish(util, n, out, describe);
-      return;
+detail::length_result from_lib(PhoneNumberUtil::ValidationResult r) {
+  switch (r) {
+    case PhoneNumberUtil::IS_POSSIBLE: return detail::length_result::is_possible;
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+      return detail::length_result::is_possible_local_only;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE: return detail::length_result::invalid_country_code;
+    case PhoneNumberUtil::TOO_SHORT: return detail::length_result::too_short;
+    case PhoneNumberUtil::INVALID_LENGTH: return detail::length_result::invalid_length;
+    case PhoneNumberUtil::TOO_LONG: return detail::length_result::too_long;
+  }
+  return detail::length_result::is_possible;
+}
+
+detail::parse_status from_lib(PhoneNumberUtil::ErrorType e) {
+  switch (e) {
+    case PhoneNumberUtil::NO_PARSING_ERROR: return detail::parse_status::ok;
     case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+      return detail::parse_status::invalid_country_code;
+    case PhoneNumberUtil::NOT_A_NUMBER: return detail::parse_status::not_a_number;
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD: return detail::parse_status::too_short_after_idd;
+    case PhoneNumberUtil::TOO_SHORT_NSN: return detail::parse_status::too_short_nsn;
+    case PhoneNumberUtil::TOO_LONG_NSN: return detail::parse_status::too_long_nsn;
+  }
+  return detail::parse_status::not_a_number;
+}
+
+// Parses `text` with `region` ("ZZ" = must be international) into `out`: the fast path when it
+// takes the input (policy/fast_number.hpp), else libphonenumber.
+void parse_into(std::string_view text, std::string_view region, phone_number_info& out,
+                bool use_fast_path = true, bool describe = true) {
+  if (region.empty()) region = "ZZ";
+  std::optional<detail::number_core> fast;
+  if (use_fast_path) fast = detail::fast_core(text, region);
+  const detail::number_core core = fast ? std::move(*fast) : detail::library_core(text, region);
+  switch (core.status) {
+    case detail::parse_status::ok: finish(core, use_fast_path, describe, out); return;
+    case detail::parse_status::invalid_country_code:
       fail(out, number_error::invalid_country_code,
-           region.empty() || region == "ZZ"
+           region == "ZZ"
                ? "no country code: write the number with '+' and its country code, or give a region"
                : "unknown country calling code");
       return;
-    case PhoneNumberUtil::NOT_A_NUMBER:
+    case detail::parse_status::not_a_number:
       fail(out, number_error::not_a_number, "not a phone number");
       return;
-    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
-    case PhoneNumberUtil::TOO_SHORT_NSN:
+    case detail::parse_status::too_short_after_idd:
+    case detail::parse_status::too_short_nsn:
       fail(out, number_error::too_short, "too short to be a phone number");
       return;
-    case PhoneNumberUtil::TOO_LONG_NSN:
+    case detail::parse_status::too_long_nsn:
       fail(out, number_error::too_long, "too long to be a phone number");
       return;
   }
@@ -224,9 +311,42 @@ phone_number_info normalize_e164(std::string_view input, std::string_view region
   phone_number_info out;
   const std::string_view trimmed = trim(input);
   if (!precheck(trimmed, out)) return out;
+  parse_into(trimmed, region_hint, out, true, false);
+  return out;
+}
+
+namespace detail {
+
+number_core library_core(std::string_view text, std::string_view region) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  number_core core;
+  PhoneNumber n;
+  core.status = from_lib(
+      util.Parse(std::string(text), region.empty() ? std::string("ZZ") : std::string(region), &n));
+  if (core.status != parse_status::ok) return core;
+  core.country_code = n.country_code();
+  util.GetNationalSignificantNumber(n, &core.national_number);
+  if (n.has_extension() && !n.extension().empty()) {
+    core.has_extension = true;
+    util.GetRegionCodeForNumber(n, &core.region);
+    return core;
+  }
+  // GetNumberType repeats the region search; a known type is what IsValidNumber computes.
+  core.type = from_lib(util.GetNumberType(n));
+  util.GetRegionCodeForNumber(n, &core.region);
+  if (core.type == number_type::unknown) core.length = from_lib(util.IsPossibleNumberWithReason(n));
+  return core;
+}
+
+phone_number_info normalize_with_library(std::string_view input, std::string_view region_hint) {
+  phone_number_info out;
+  const std::string_view trimmed = trim(input);
+  if (!precheck(trimmed, out)) return out;
   parse_into(trimmed, region_hint, out, false);
   return out;
 }
+
+}  // namespace detail
 
 phone_number_info normalize_address(std::string_view address, std::uint8_t ton,
                                     std::string_view default_region) {

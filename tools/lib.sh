@@ -7,7 +7,7 @@ SMSGW_PACKAGES=(
   cmake ninja-build g++ pkg-config git
   clang-14 libclang-rt-14-dev
   libboost-dev libboost-system-dev
-  libphonenumber-dev libicu-dev python3 python3-phonenumbers
+  libphonenumber-dev libicu-dev python3 python3-phonenumbers libre2-dev libprotobuf-dev
   libcctz-dev tzdata
   libhiredis-dev redis-server
   libsqlite3-dev

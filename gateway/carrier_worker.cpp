@@ -62,6 +62,15 @@ smpp::net::carrier_link_config link_config(const config::carrier& c) {
 
 std::uint64_t part_cookie(std::uint64_t key, std::size_t part) { return (key << 8) | (part & 0xFF); }
 
+// The record after a status update, for the status hook.
+policy::message_record updated(policy::message_record m, const policy::status_update& u) {
+  m.status = u.status;
+  if (!u.carrier_message_id.empty()) m.carrier_message_id = u.carrier_message_id;
+  m.error = u.error;
+  m.updated_at_ms = u.at_ms;
+  return m;
+}
+
 }  // namespace
 
 std::shared_ptr<carrier_worker> carrier_worker::create(asio::any_io_executor executor, policy::store& store,
@@ -196,6 +205,12 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
         for (const auto& m : reply.value.suppressed) {
           if (self->metrics_) self->metrics_->count_rejected("recipient_opted_out_at_send");
           log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
+          if (self->options_.on_status) {
+            policy::message_record r = m;
+            r.status = policy::message_status::rejected;
+            r.error = "recipient_opted_out";
+            self->options_.on_status(r, r.error, req.now_ms);
+          }
         }
         for (auto& entry : reply.value.entries) self->dispatch(std::move(entry));
         if (reply.value.entries.empty()) wait_ms = self->options_.idle_poll_ms;
@@ -218,7 +233,9 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
     policy::status_update u{m.id, policy::message_status::expired, "", "validity_period_passed", now, 0};
     auto id = m.id;
     auto lease = entry.lease_id;
-    store_.set_status(u, [this, self = shared_from_this(), id, lease](std::error_code, policy::status_result) {
+    store_.set_status(u, [this, self = shared_from_this(), id, lease, r = updated(m, u)](std::error_code ec,
+                                                                                        policy::status_result res) {
+      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
       store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
     });
     return;
@@ -245,7 +262,9 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
     policy::status_update u{m.id, policy::message_status::rejected, "", "text_not_encodable", now, 0};
     auto id = m.id;
     auto lease = entry.lease_id;
-    store_.set_status(u, [this, self = shared_from_this(), id, lease](std::error_code, policy::status_result) {
+    store_.set_status(u, [this, self = shared_from_this(), id, lease, r = updated(m, u)](std::error_code ec,
+                                                                                        policy::status_result res) {
+      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
       store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
     });
     return;
@@ -341,13 +360,18 @@ void carrier_worker::finish(std::uint64_t key) {
   const std::string lease = flight->entry.lease_id;
   const std::int64_t now = now_ms();
   auto self = shared_from_this();
-  auto ack = [this, self, id, lease](std::error_code, policy::status_result) {
-    store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+  // Acknowledges the queue entry once the status is stored; an applied change goes to the hook.
+  auto ack_after = [this, self, id, lease, &m](const policy::status_update& u) {
+    return [this, self, id, lease, r = updated(m, u)](std::error_code ec, policy::status_result res) {
+      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
+      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+    };
   };
 
   if (!flight->permanent_error.empty()) {
     log::info("message_rejected_by_carrier", {{"id", id}, {"carrier", carrier_}, {"status", flight->permanent_error}});
-    store_.set_status({id, policy::message_status::rejected, "", flight->permanent_error, now, 0}, ack);
+    policy::status_update u{id, policy::message_status::rejected, "", flight->permanent_error, now, 0};
+    store_.set_status(u, ack_after(u));
     return;
   }
   if (flight->temporary_failure) {
@@ -355,7 +379,8 @@ void carrier_worker::finish(std::uint64_t key) {
     if (attempts >= static_cast<int>(settings_->source.queue.retry.max_attempts)) {
       log::warn("message_failed", {{"id", id}, {"carrier", carrier_}, {"attempts", std::int64_t{attempts}},
                                    {"error", flight->temporary_error}});
-      store_.set_status({id, policy::message_status::failed, "", flight->temporary_error, now, 0}, ack);
+      policy::status_update u{id, policy::message_status::failed, "", flight->temporary_error, now, 0};
+      store_.set_status(u, ack_after(u));
     } else {
       store_.nack(carrier_, id, lease, now + backoff_ms(m.attempts), flight->temporary_error,
                   [](std::error_code, policy::done) {});
@@ -371,7 +396,7 @@ void carrier_worker::finish(std::uint64_t key) {
   u.at_ms = now;
   u.correlation_expires_at_ms = now + (m.valid_until_ms > now ? m.valid_until_ms - now : 0) +
                                 settings_->source.retention.receipt_margin.count() * 1000 + 7LL * 86'400'000;
-  store_.set_status(u, ack);
+  store_.set_status(u, ack_after(u));
 }
 
 void carrier_worker::async_stop(std::function<void()> done) {

@@ -30,6 +30,10 @@ struct worker_options {
   std::uint32_t claim_batch = 256;      // messages per claim at most
   std::int64_t idle_poll_ms = 50;       // queue empty: look again after this long (or on notify)
   std::int64_t store_retry_ms = 500;    // store unavailable: try again after this long
+  // Called after a status change was applied in the store (submitted, rejected, failed, expired,
+  // and rejected at the send-time suppression re-check), with the record as it is now: the
+  // status webhook. Runs on the store's completion thread; must not block. May be null.
+  std::function<void(const policy::message_record& m, const std::string& error, std::int64_t at_ms)> on_status;
 };
 
 class carrier_worker : public std::enable_shared_from_this<carrier_worker> {

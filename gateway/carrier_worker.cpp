@@ -28,6 +28,7 @@ struct carrier_worker::in_flight {
   std::string temporary_error;
   std::int64_t sent_at_ms = 0;
   bool reply = false;  // an automatic reply: not in the store
+  std::vector<smpp::net::outbound_message> staged;  // parts not handed to the link yet
 };
 
 namespace {
@@ -282,8 +283,89 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
     out.id = smpp::command_id::submit_sm;
     out.body = encode_submit_body(built.parts[i]);
     out.segments = 1;
-    link_->submit(std::move(out));
+    flight->staged.push_back(std::move(out));
   }
+  staged_.push_back(key);
+  pump();
+}
+
+// Hands staged messages to the link while its window has room, skipping numbers that opted out
+// since they were claimed.
+void carrier_worker::pump() {
+  if (!link_) return;
+  const auto& c = link_->config();
+  const std::size_t limit = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions);
+  while (!staged_.empty() && parts_at_link_ < limit) {
+    const std::uint64_t key = staged_.front();
+    staged_.pop_front();
+    auto it = in_flight_.find(key);
+    if (it == in_flight_.end()) continue;
+    auto& f = *it->second;
+    if (recently_suppressed(f.entry.message)) {
+      reject_suppressed(key);
+      continue;
+    }
+    for (auto& out : f.staged) {
+      ++parts_at_link_;
+      link_->submit(std::move(out));
+    }
+    f.staged.clear();
+  }
+}
+
+bool carrier_worker::recently_suppressed(const policy::message_record& m) const {
+  for (const auto& r : recent_suppressions_) {
+    if (r.number_key == m.number_key &&
+        (r.sender.empty() || r.sender == m.sender || m.scope == policy::opt_out_scope::global)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The same outcome as the store's send-time re-check: rejected, recipient_opted_out.
+void carrier_worker::reject_suppressed(std::uint64_t key) {
+  auto it = in_flight_.find(key);
+  if (it == in_flight_.end()) return;
+  auto flight = it->second;
+  in_flight_.erase(it);
+  if (metrics_) {
+    metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
+    metrics_->count_rejected("recipient_opted_out_at_send");
+  }
+  const auto& m = flight->entry.message;
+  log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
+  policy::status_update u{m.id, policy::message_status::rejected, "", "recipient_opted_out", now_ms(), 0};
+  store_.set_status(u, [this, self = shared_from_this(), id = m.id, lease = flight->entry.lease_id,
+                        r = updated(m, u)](std::error_code ec, policy::status_result res) {
+    if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
+    store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+  });
+}
+
+void carrier_worker::suppressed(std::string number_key, std::string sender, std::function<void()> done) {
+  asio::post(strand_, [self = shared_from_this(), number_key = std::move(number_key), sender = std::move(sender),
+                       done = std::move(done)]() mutable {
+    const auto now = std::chrono::steady_clock::now();
+    // A claim that passed the store's re-check before the suppression completes well within a
+    // lease; remembering it that long covers every such claim.
+    while (!self->recent_suppressions_.empty() &&
+           (self->recent_suppressions_.front().until < now || self->recent_suppressions_.size() > 10'000)) {
+      self->recent_suppressions_.pop_front();
+    }
+    self->recent_suppressions_.push_back(
+        {number_key, sender, now + std::chrono::milliseconds(self->options_.lease_ms)});
+    std::vector<std::uint64_t> drop;
+    for (auto key : self->staged_) {
+      auto it = self->in_flight_.find(key);
+      if (it != self->in_flight_.end() && self->recently_suppressed(it->second->entry.message)) drop.push_back(key);
+    }
+    if (!drop.empty()) {
+      std::erase_if(self->staged_, [&](std::uint64_t k) { return std::find(drop.begin(), drop.end(), k) != drop.end(); });
+      for (auto key : drop) self->reject_suppressed(key);
+    }
+    if (done) done();
+  });
 }
 
 void carrier_worker::set_tps(double tps) {
@@ -318,6 +400,7 @@ void carrier_worker::send_reply(std::string sender, std::string e164, std::strin
       smpp::net::outbound_message out;
       out.cookie = part_cookie(key, i);
       out.body = encode_submit_body(built.parts[i]);
+      ++self->parts_at_link_;  // replies go straight to the link (not staged)
       self->link_->submit(std::move(out));
     }
   });
@@ -326,6 +409,11 @@ void carrier_worker::send_reply(std::string sender, std::string e164, std::strin
 void carrier_worker::on_result(smpp::net::submit_outcome o) {
   const std::uint64_t key = o.cookie >> 8;
   const std::size_t part = o.cookie & 0xFF;
+  if (parts_at_link_ > 0) --parts_at_link_;
+  struct pump_after {
+    carrier_worker* w;
+    ~pump_after() { w->pump(); }
+  } pump_later{this};
   auto it = in_flight_.find(key);
   if (it == in_flight_.end()) return;
   auto& f = *it->second;

@@ -112,9 +112,11 @@ smpp::reassembly_options reassembly_of(const settings& s) {
 std::shared_ptr<inbound_processor> inbound_processor::create(asio::any_io_executor executor, policy::store& store,
                                                              std::shared_ptr<const policy::number_secrets> secrets,
                                                              std::shared_ptr<const settings> s, metrics* m,
-                                                             reply_sender replies, event_sink events) {
-  auto self = std::shared_ptr<inbound_processor>(new inbound_processor(
-      std::move(executor), store, std::move(secrets), std::move(s), m, std::move(replies), std::move(events)));
+                                                             reply_sender replies, event_sink events,
+                                                             opt_out_fence fence) {
+  auto self = std::shared_ptr<inbound_processor>(new inbound_processor(std::move(executor), store, std::move(secrets),
+                                                                       std::move(s), m, std::move(replies),
+                                                                       std::move(events), std::move(fence)));
   asio::co_spawn(self->strand_, expiry_loop(self), asio::detached);
   return self;
 }
@@ -122,7 +124,7 @@ std::shared_ptr<inbound_processor> inbound_processor::create(asio::any_io_execut
 inbound_processor::inbound_processor(asio::any_io_executor executor, policy::store& store,
                                      std::shared_ptr<const policy::number_secrets> secrets,
                                      std::shared_ptr<const settings> s, metrics* m, reply_sender replies,
-                                     event_sink events)
+                                     event_sink events, opt_out_fence fence)
     : strand_(asio::make_strand(executor)),
       store_(store),
       secrets_(std::move(secrets)),
@@ -131,6 +133,7 @@ inbound_processor::inbound_processor(asio::any_io_executor executor, policy::sto
       metrics_(m),
       replies_(std::move(replies)),
       events_(std::move(events)),
+      fence_(std::move(fence)),
       reassembler_(reassembly_of(*settings_)),
       expiry_timer_(strand_) {}
 
@@ -299,6 +302,13 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
       if (stored.ec) {
         log::error("opt_out_not_stored", {log::number("from", number.e164), {"sender", sender}, {"error", stored.ec.message()}});
         co_return status_retry;
+      }
+      // Messages the workers claimed before the suppression was stored must not go out after the
+      // STOP is acknowledged (docs/inbound.md, "The STOP race").
+      if (self->fence_) {
+        co_await call_store<policy::done>([&](auto done) {
+          self->fence_(key, rec.sender, [done = std::move(done)]() mutable { done(std::error_code(), policy::done{}); });
+        });
       }
       log::info("opt_out_stored", {log::number("from", number.e164), {"sender", sender}, {"global", global},
                                    {"rule", match.matched}});

@@ -37,10 +37,15 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   // error code. Null: no webhooks (events are not built).
   using event_sink = std::function<void(policy::webhook_event ev, std::function<void(std::error_code)> done)>;
 
+  // Tells the carrier workers that a number opted out (number key, sender; empty = global) so
+  // that messages they claimed before it are not sent; `done` once that is in force everywhere.
+  // Awaited before the STOP is acknowledged. Null: nothing to tell.
+  using opt_out_fence = std::function<void(std::string number_key, std::string sender, std::function<void()> done)>;
+
   static std::shared_ptr<inbound_processor> create(boost::asio::any_io_executor executor, policy::store& store,
                                                    std::shared_ptr<const policy::number_secrets> secrets,
                                                    std::shared_ptr<const settings> s, metrics* m, reply_sender replies,
-                                                   event_sink events = {});
+                                                   event_sink events = {}, opt_out_fence fence = {});
 
   // Handles one deliver_sm / data_sm; answers `responder` exactly once. Thread-safe.
   void handle(std::string carrier, smpp::net::inbound_message message, smpp::net::inbound_responder responder);
@@ -51,7 +56,7 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
  private:
   inbound_processor(boost::asio::any_io_executor executor, policy::store& store,
                     std::shared_ptr<const policy::number_secrets> secrets, std::shared_ptr<const settings> s,
-                    metrics* m, reply_sender replies, event_sink events);
+                    metrics* m, reply_sender replies, event_sink events, opt_out_fence fence);
 
   static boost::asio::awaitable<void> process(std::shared_ptr<inbound_processor> self, std::string carrier,
                                               smpp::net::inbound_message message,
@@ -77,6 +82,7 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   metrics* metrics_;
   reply_sender replies_;
   event_sink events_;
+  opt_out_fence fence_;
   // Replies acknowledged per (carrier, from, to, text) in the current minute: the occurrence
   // number that keeps inbound event ids stable across carrier retries yet distinct for a real
   // repeat (webhook_event.hpp). Strand only; bounded.

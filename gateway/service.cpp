@@ -110,6 +110,24 @@ class running_service {
         },
         [w = webhooks_](policy::webhook_event ev, std::function<void(std::error_code)> done) {
           w->enqueue(std::move(ev), std::move(done));
+        },
+        [this](std::string number_key, std::string sender, std::function<void()> done) {
+          std::vector<std::shared_ptr<carrier_worker>> workers;
+          {
+            std::lock_guard lock(workers_mutex_);
+            for (auto& [name, w] : workers_) workers.push_back(w);
+          }
+          if (workers.empty()) {
+            done();
+            return;
+          }
+          auto remaining = std::make_shared<std::atomic<std::size_t>>(workers.size());
+          auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+          for (auto& w : workers) {
+            w->suppressed(number_key, sender, [remaining, shared_done] {
+              if (--*remaining == 0) (*shared_done)();
+            });
+          }
         });
 
     for (const auto& c : settings_->source.carriers) start_worker(c.name);

@@ -137,7 +137,14 @@ void carrier_worker::start() {
   };
   link_ = smpp::net::carrier_link::create(strand_, link_config(*c), std::move(h));
   link_->start();
-  asio::co_spawn(strand_, claim_loop(shared_from_this()), asio::detached);
+  asio::co_spawn(strand_, claim_loop(shared_from_this()), [carrier = carrier_](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log::error("claim_loop_failed", {{"carrier", carrier}, {"error", std::string(x.what())}});
+    }
+  });
 }
 
 void carrier_worker::notify() {

@@ -56,6 +56,16 @@ class Process:
     def __init__(self, args, pattern, timeout=20, env=None):
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.match = _read_line_matching(self.proc, pattern, timeout)
+        # Keep reading the output (the last lines are kept in self.output): a full pipe would block
+        # the process's logging, and with it the thread that logs (a test that logs 1,000 lines).
+        import collections
+        import threading
+        self.output = collections.deque(maxlen=5000)
+
+        def drain(stream, lines):
+            for line in stream:
+                lines.append(line)
+        threading.Thread(target=drain, args=(self.proc.stdout, self.output), daemon=True).start()
 
     def stop(self, sig_kill=False):
         if self.proc.poll() is None:

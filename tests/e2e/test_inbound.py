@@ -163,23 +163,24 @@ class StopRaceBase:
                 time.sleep(0.02)
             acked_at = sim.stats()["submit_sm_at_last_mo_ack"]
             self.assertGreater(acked_at, 0)
-            # Every message ends: submitted/delivered (went out before the STOP) or rejected.
-            final = {}
+            # The queue drains: what went out before the STOP, and the rest rejected at claim time.
             deadline = time.time() + 60
-            pending = list(ids)
-            while pending and time.time() < deadline:
-                still = []
-                for mid in pending:
-                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
-                                              headers={"Authorization": "Bearer dev-key"})
-                    if m["status"] in ("queued", "scheduled"):
-                        still.append(mid)
-                    else:
-                        final[mid] = m
-                pending = still
-                if pending:
-                    time.sleep(0.2)
-            self.assertFalse(pending, "%d messages never left the queue" % len(pending))
+            depth = None
+            while time.time() < deadline:
+                text = harness.request("GET", gw.admin + "/metrics")[1]
+                depth = [line for line in text.splitlines() if line.startswith('smsgw_queue_depth{carrier="sim"}')]
+                if depth and float(depth[0].rsplit(" ", 1)[1]) == 0:
+                    break
+                time.sleep(0.2)
+            self.assertTrue(depth and float(depth[0].rsplit(" ", 1)[1]) == 0, depth)
+            final = {}
+            for mid in ids:
+                code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
+                                          headers={"Authorization": "Bearer dev-key"})
+                self.assertEqual(code, 200, m)
+                final[mid] = m
+            pending = [mid for mid, m in final.items() if m["status"] in ("queued", "scheduled")]
+            self.assertEqual(len(pending), 0, "messages never left the queue")
             total = sim.stats()["submit_sm_ok"]
             # After the acknowledgement: at most the one opt-out confirmation.
             self.assertLessEqual(total - acked_at, 1, "submits after the STOP was acknowledged")

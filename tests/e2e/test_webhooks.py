@@ -146,7 +146,12 @@ webhooks:
             self.assertEqual(dead[0]["last_error"], "http 500")
             tries = [b for h, b, failing in self.receiver.events if failing and number in b.decode()]
             self.assertEqual(len(tries), 5)
+            # The gauge is polled from the store every second.
+            deadline = time.time() + 10
+            while time.time() < deadline and metric(self.metrics(), "smsgw_webhook_dead_letters") == 0:
+                time.sleep(0.1)
             self.assertGreater(metric(self.metrics(), "smsgw_webhook_dead_letters"), 0)
+            self.assertGreaterEqual(metric(self.metrics(), 'smsgw_webhook_deliveries_total{result="dead"}'), 1)
         finally:
             self.receiver.fail_if = lambda body: False
         event_id = dead[0]["event_id"]

@@ -173,13 +173,22 @@ class StopRaceBase:
                     break
                 time.sleep(0.2)
             self.assertTrue(depth and float(depth[0].rsplit(" ", 1)[1]) == 0, depth)
+            # The last ones handed to the carrier before the STOP get their submit_sm_resp later.
             final = {}
-            for mid in ids:
-                code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
-                                          headers={"Authorization": "Bearer dev-key"})
-                self.assertEqual(code, 200, m)
-                final[mid] = m
-            pending = [mid for mid, m in final.items() if m["status"] in ("queued", "scheduled")]
+            pending = list(ids)
+            deadline = time.time() + 30
+            while pending and time.time() < deadline:
+                still = []
+                for mid in pending:
+                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
+                                              headers={"Authorization": "Bearer dev-key"})
+                    self.assertEqual(code, 200, m)
+                    final[mid] = m
+                    if m["status"] in ("queued", "scheduled"):
+                        still.append(mid)
+                pending = still
+                if pending:
+                    time.sleep(0.2)
             self.assertEqual(len(pending), 0, "messages never left the queue")
             total = sim.stats()["submit_sm_ok"]
             # After the acknowledgement: at most the one opt-out confirmation.

@@ -24,7 +24,7 @@ struct admin_hooks {
   // Webhook dead letters (GET /admin/dead-letters, POST /admin/dead-letters/{id}/replay); null:
   // those endpoints answer 503.
   policy::store* store = nullptr;
-  std::function<void()> on_replayed;  // wakes the webhook dispatcher
+  std::function<void()> on_replayed = nullptr;  // wakes the webhook dispatcher
 };
 
 // GET /livez, GET /readyz, GET /metrics, POST /admin/reload, GET /admin/dead-letters[?limit=N],

@@ -35,7 +35,8 @@ struct worker_options {
   // Called after a status change was applied in the store (submitted, rejected, failed, expired,
   // and rejected at the send-time suppression re-check), with the record as it is now: the
   // status webhook. Runs on the store's completion thread; must not block. May be null.
-  std::function<void(const policy::message_record& m, const std::string& error, std::int64_t at_ms)> on_status;
+  using status_hook = std::function<void(const policy::message_record& m, const std::string& error, std::int64_t at_ms)>;
+  status_hook on_status = nullptr;
 };
 
 class carrier_worker : public std::enable_shared_from_this<carrier_worker> {

@@ -24,7 +24,6 @@
 #include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
 #include "gateway/webhook_dispatcher.hpp"
-#include "gateway/webhook_event.hpp"
 #include "policy/store_factory.hpp"
 #include "smpp/command_status.hpp"
 #include "smsgw/version.hpp"
@@ -216,10 +215,7 @@ class running_service {
     for (const auto& c : old_cfg.carriers) {
       if (find_carrier(next->source, c.name) == nullptr) stop.push_back(c.name);
     }
-    {
-      std::lock_guard lock(settings_mutex_);
-      settings_ = next;
-    }
+    settings_ = next;
     api_->update_settings(next);
     inbound_->update_settings(next);
     webhooks_->update_settings(next);
@@ -251,19 +247,8 @@ class running_service {
     worker_options options;
     // Status webhooks: stored right after the status change (a crash in between loses the event;
     // receipts, by contrast, store theirs before they are acknowledged: docs/webhooks.md).
-    options.on_status = [this, w = webhooks_](const policy::message_record& m, const std::string& error,
-                                              std::int64_t at_ms) {
-      std::shared_ptr<const settings> current;
-      {
-        std::lock_guard lock(settings_mutex_);
-        current = settings_;
-      }
-      auto ev = make_status_event(current->source, m, m.status, error, at_ms);
-      if (!ev) return;
-      w->enqueue(std::move(*ev), [id = m.id](std::error_code ec) {
-        if (ec) log::error("status_event_not_stored", {{"id", id}, {"error", ec.message()}});
-      });
-    };
+    options.on_status = [w = webhooks_](const policy::message_record& m, const std::string& error,
+                                         std::int64_t at_ms) { w->enqueue_status(m, error, at_ms); };
     auto worker = carrier_worker::create(
         io_.get_executor(), *store_, settings_, name, &metrics_,
         [inbound](std::string carrier, smpp::net::inbound_message m, smpp::net::inbound_responder r) {
@@ -335,9 +320,12 @@ class running_service {
         metrics_.queue_oldest_age_seconds(name).Set(s.oldest_ready_ms > 0 ? static_cast<double>(now - s.oldest_ready_ms) / 1000.0 : 0.0);
       });
     }
-    store_->dead_letters(1000, [this](std::error_code ec, std::vector<policy::webhook_event> dead) {
-      if (!ec) metrics_.webhook_dead_letters().Set(static_cast<double>(dead.size()));
-    });
+    // Dead letters (webhooks) every 10 s: reading them is not free (bodies included).
+    if (health_ticks_++ % 10 == 0) {
+      store_->dead_letters(1000, [this](std::error_code ec, std::vector<policy::webhook_event> dead) {
+        if (!ec) metrics_.webhook_dead_letters().Set(static_cast<double>(dead.size()));
+      });
+    }
     health_timer_.expires_after(std::chrono::seconds(1));
     health_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) check_health();
@@ -353,7 +341,6 @@ class running_service {
   std::unique_ptr<api_service> api_;
   std::shared_ptr<inbound_processor> inbound_;
   std::shared_ptr<webhook_dispatcher> webhooks_;
-  std::mutex settings_mutex_;  // settings_ as read from store completion threads (status hook)
   std::unique_ptr<http_server> api_server_;
   std::unique_ptr<http_server> admin_server_;
   std::mutex workers_mutex_;
@@ -361,6 +348,7 @@ class running_service {
   std::mutex health_mutex_;
   std::string store_problem_ = "not checked yet";
   asio::steady_timer health_timer_;
+  std::uint64_t health_ticks_ = 0;  // io thread of the health timer only
 };
 
 }  // namespace

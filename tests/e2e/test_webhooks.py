@@ -146,8 +146,8 @@ webhooks:
             self.assertEqual(dead[0]["last_error"], "http 500")
             tries = [b for h, b, failing in self.receiver.events if failing and number in b.decode()]
             self.assertEqual(len(tries), 5)
-            # The gauge is polled from the store every second.
-            deadline = time.time() + 10
+            # The gauge is polled from the store every 10 seconds.
+            deadline = time.time() + 15
             while time.time() < deadline and metric(self.metrics(), "smsgw_webhook_dead_letters") == 0:
                 time.sleep(0.1)
             self.assertGreater(metric(self.metrics(), "smsgw_webhook_dead_letters"), 0)

@@ -124,6 +124,7 @@ prepare_result prepare_message(const accept_input& in, const settings& s, policy
     m.valid_until_ms = std::max(m.valid_until_ms, a.quiet.defer_until_ms + s.source.queue.validity.count() * 1000);
   }
   m.scope = plan.scope;
+  m.api_key = in.key ? in.key->name : std::string();
   return out;
 }
 

@@ -28,6 +28,7 @@ struct carrier_worker::in_flight {
   std::string temporary_error;
   std::int64_t sent_at_ms = 0;
   bool reply = false;  // an automatic reply: not in the store
+  std::vector<smpp::net::outbound_message> staged;  // parts not handed to the link yet
 };
 
 namespace {
@@ -61,6 +62,15 @@ smpp::net::carrier_link_config link_config(const config::carrier& c) {
 }
 
 std::uint64_t part_cookie(std::uint64_t key, std::size_t part) { return (key << 8) | (part & 0xFF); }
+
+// The record after a status update, for the status hook.
+policy::message_record updated(policy::message_record m, const policy::status_update& u) {
+  m.status = u.status;
+  if (!u.carrier_message_id.empty()) m.carrier_message_id = u.carrier_message_id;
+  m.error = u.error;
+  m.updated_at_ms = u.at_ms;
+  return m;
+}
 
 }  // namespace
 
@@ -127,7 +137,14 @@ void carrier_worker::start() {
   };
   link_ = smpp::net::carrier_link::create(strand_, link_config(*c), std::move(h));
   link_->start();
-  asio::co_spawn(strand_, claim_loop(shared_from_this()), asio::detached);
+  asio::co_spawn(strand_, claim_loop(shared_from_this()), [carrier = carrier_](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log::error("claim_loop_failed", {{"carrier", carrier}, {"error", std::string(x.what())}});
+    }
+  });
 }
 
 void carrier_worker::notify() {
@@ -196,6 +213,12 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
         for (const auto& m : reply.value.suppressed) {
           if (self->metrics_) self->metrics_->count_rejected("recipient_opted_out_at_send");
           log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
+          if (self->options_.on_status) {
+            policy::message_record r = m;
+            r.status = policy::message_status::rejected;
+            r.error = "recipient_opted_out";
+            self->options_.on_status(r, r.error, req.now_ms);
+          }
         }
         for (auto& entry : reply.value.entries) self->dispatch(std::move(entry));
         if (reply.value.entries.empty()) wait_ms = self->options_.idle_poll_ms;
@@ -218,7 +241,9 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
     policy::status_update u{m.id, policy::message_status::expired, "", "validity_period_passed", now, 0};
     auto id = m.id;
     auto lease = entry.lease_id;
-    store_.set_status(u, [this, self = shared_from_this(), id, lease](std::error_code, policy::status_result) {
+    store_.set_status(u, [this, self = shared_from_this(), id, lease, r = updated(m, u)](std::error_code ec,
+                                                                                        policy::status_result res) {
+      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
       store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
     });
     return;
@@ -245,7 +270,9 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
     policy::status_update u{m.id, policy::message_status::rejected, "", "text_not_encodable", now, 0};
     auto id = m.id;
     auto lease = entry.lease_id;
-    store_.set_status(u, [this, self = shared_from_this(), id, lease](std::error_code, policy::status_result) {
+    store_.set_status(u, [this, self = shared_from_this(), id, lease, r = updated(m, u)](std::error_code ec,
+                                                                                        policy::status_result res) {
+      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
       store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
     });
     return;
@@ -263,8 +290,89 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
     out.id = smpp::command_id::submit_sm;
     out.body = encode_submit_body(built.parts[i]);
     out.segments = 1;
-    link_->submit(std::move(out));
+    flight->staged.push_back(std::move(out));
   }
+  staged_.push_back(key);
+  pump();
+}
+
+// Hands staged messages to the link while its window has room, skipping numbers that opted out
+// since they were claimed.
+void carrier_worker::pump() {
+  if (!link_) return;
+  const auto& c = link_->config();
+  const std::size_t limit = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions);
+  while (!staged_.empty() && parts_at_link_ < limit) {
+    const std::uint64_t key = staged_.front();
+    staged_.pop_front();
+    auto it = in_flight_.find(key);
+    if (it == in_flight_.end()) continue;
+    auto& f = *it->second;
+    if (recently_suppressed(f.entry.message)) {
+      reject_suppressed(key);
+      continue;
+    }
+    for (auto& out : f.staged) {
+      ++parts_at_link_;
+      link_->submit(std::move(out));
+    }
+    f.staged.clear();
+  }
+}
+
+bool carrier_worker::recently_suppressed(const policy::message_record& m) const {
+  for (const auto& r : recent_suppressions_) {
+    if (r.number_key == m.number_key &&
+        (r.sender.empty() || r.sender == m.sender || m.scope == policy::opt_out_scope::global)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The same outcome as the store's send-time re-check: rejected, recipient_opted_out.
+void carrier_worker::reject_suppressed(std::uint64_t key) {
+  auto it = in_flight_.find(key);
+  if (it == in_flight_.end()) return;
+  auto flight = it->second;
+  in_flight_.erase(it);
+  if (metrics_) {
+    metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
+    metrics_->count_rejected("recipient_opted_out_at_send");
+  }
+  const auto& m = flight->entry.message;
+  log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
+  policy::status_update u{m.id, policy::message_status::rejected, "", "recipient_opted_out", now_ms(), 0};
+  store_.set_status(u, [this, self = shared_from_this(), id = m.id, lease = flight->entry.lease_id,
+                        r = updated(m, u)](std::error_code ec, policy::status_result res) {
+    if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
+    store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+  });
+}
+
+void carrier_worker::suppressed(std::string number_key, std::string sender, std::function<void()> done) {
+  asio::post(strand_, [self = shared_from_this(), number_key = std::move(number_key), sender = std::move(sender),
+                       done = std::move(done)]() mutable {
+    const auto now = std::chrono::steady_clock::now();
+    // A claim that passed the store's re-check before the suppression completes well within a
+    // lease; remembering it that long covers every such claim.
+    while (!self->recent_suppressions_.empty() &&
+           (self->recent_suppressions_.front().until < now || self->recent_suppressions_.size() > 10'000)) {
+      self->recent_suppressions_.pop_front();
+    }
+    self->recent_suppressions_.push_back(
+        {number_key, sender, now + std::chrono::milliseconds(self->options_.lease_ms)});
+    std::vector<std::uint64_t> drop;
+    for (auto key : self->staged_) {
+      auto it = self->in_flight_.find(key);
+      if (it != self->in_flight_.end() && self->recently_suppressed(it->second->entry.message)) drop.push_back(key);
+    }
+    if (!drop.empty()) {
+      std::erase_if(self->staged_, [&](std::uint64_t k) { return std::find(drop.begin(), drop.end(), k) != drop.end(); });
+      for (auto key : drop) self->reject_suppressed(key);
+    }
+    if (done) done();
+  });
 }
 
 void carrier_worker::set_tps(double tps) {
@@ -299,6 +407,7 @@ void carrier_worker::send_reply(std::string sender, std::string e164, std::strin
       smpp::net::outbound_message out;
       out.cookie = part_cookie(key, i);
       out.body = encode_submit_body(built.parts[i]);
+      ++self->parts_at_link_;  // replies go straight to the link (not staged)
       self->link_->submit(std::move(out));
     }
   });
@@ -307,6 +416,11 @@ void carrier_worker::send_reply(std::string sender, std::string e164, std::strin
 void carrier_worker::on_result(smpp::net::submit_outcome o) {
   const std::uint64_t key = o.cookie >> 8;
   const std::size_t part = o.cookie & 0xFF;
+  if (parts_at_link_ > 0) --parts_at_link_;
+  struct pump_after {
+    carrier_worker* w;
+    ~pump_after() { w->pump(); }
+  } pump_later{this};
   auto it = in_flight_.find(key);
   if (it == in_flight_.end()) return;
   auto& f = *it->second;
@@ -341,13 +455,18 @@ void carrier_worker::finish(std::uint64_t key) {
   const std::string lease = flight->entry.lease_id;
   const std::int64_t now = now_ms();
   auto self = shared_from_this();
-  auto ack = [this, self, id, lease](std::error_code, policy::status_result) {
-    store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+  // Acknowledges the queue entry once the status is stored; an applied change goes to the hook.
+  auto ack_after = [this, self, id, lease, &m](const policy::status_update& u) {
+    return [this, self, id, lease, r = updated(m, u)](std::error_code ec, policy::status_result res) {
+      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
+      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+    };
   };
 
   if (!flight->permanent_error.empty()) {
     log::info("message_rejected_by_carrier", {{"id", id}, {"carrier", carrier_}, {"status", flight->permanent_error}});
-    store_.set_status({id, policy::message_status::rejected, "", flight->permanent_error, now, 0}, ack);
+    policy::status_update u{id, policy::message_status::rejected, "", flight->permanent_error, now, 0};
+    store_.set_status(u, ack_after(u));
     return;
   }
   if (flight->temporary_failure) {
@@ -355,7 +474,8 @@ void carrier_worker::finish(std::uint64_t key) {
     if (attempts >= static_cast<int>(settings_->source.queue.retry.max_attempts)) {
       log::warn("message_failed", {{"id", id}, {"carrier", carrier_}, {"attempts", std::int64_t{attempts}},
                                    {"error", flight->temporary_error}});
-      store_.set_status({id, policy::message_status::failed, "", flight->temporary_error, now, 0}, ack);
+      policy::status_update u{id, policy::message_status::failed, "", flight->temporary_error, now, 0};
+      store_.set_status(u, ack_after(u));
     } else {
       store_.nack(carrier_, id, lease, now + backoff_ms(m.attempts), flight->temporary_error,
                   [](std::error_code, policy::done) {});
@@ -371,7 +491,7 @@ void carrier_worker::finish(std::uint64_t key) {
   u.at_ms = now;
   u.correlation_expires_at_ms = now + (m.valid_until_ms > now ? m.valid_until_ms - now : 0) +
                                 settings_->source.retention.receipt_margin.count() * 1000 + 7LL * 86'400'000;
-  store_.set_status(u, ack);
+  store_.set_status(u, ack_after(u));
 }
 
 void carrier_worker::async_stop(std::function<void()> done) {

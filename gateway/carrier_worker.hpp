@@ -11,7 +11,9 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +32,11 @@ struct worker_options {
   std::uint32_t claim_batch = 256;      // messages per claim at most
   std::int64_t idle_poll_ms = 50;       // queue empty: look again after this long (or on notify)
   std::int64_t store_retry_ms = 500;    // store unavailable: try again after this long
+  // Called after a status change was applied in the store (submitted, rejected, failed, expired,
+  // and rejected at the send-time suppression re-check), with the record as it is now: the
+  // status webhook. Runs on the store's completion thread; must not block. May be null.
+  using status_hook = std::function<void(const policy::message_record& m, const std::string& error, std::int64_t at_ms)>;
+  status_hook on_status = nullptr;
 };
 
 class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
@@ -60,6 +67,12 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // bypasses suppression but not the carrier's throttle. The outcome is only logged. Thread-safe.
   void send_reply(std::string sender, std::string e164, std::string text);
 
+  // A number just opted out (suppression stored; sender empty = global). Messages claimed before
+  // it but not handed to the link yet are rejected (recipient_opted_out) instead of sent, now
+  // and for claims still in progress. `done` runs on the worker's strand once that is in force:
+  // the inbound side waits for it before it acknowledges the STOP. Thread-safe.
+  void suppressed(std::string number_key, std::string sender, std::function<void()> done);
+
   // Graceful stop: no more claims; in-flight submits get their responses (bounded by the link's
   // response timeout), messages not sent stay in the store (their lease expires, they go out
   // after the restart); the link unbinds. `done` runs on the worker's strand.
@@ -78,6 +91,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   void dispatch(policy::queue_entry entry);
   void on_result(smpp::net::submit_outcome outcome);
   void finish(std::uint64_t key);
+  void pump();
+  bool recently_suppressed(const policy::message_record& m) const;
+  void reject_suppressed(std::uint64_t key);
   void on_event(const smpp::net::link_event& e);
   std::int64_t now_ms() const;
   std::int64_t backoff_ms(int attempts) const;
@@ -95,6 +111,16 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::atomic<unsigned> bound_sessions_{0};
   std::atomic<bool> stopping_{false};
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only
+  // Claimed messages wait here, not in the link's queue, until the window has room: a STOP can
+  // still stop them (suppressed()). The link gets at most window x sessions parts at a time.
+  std::deque<std::uint64_t> staged_;  // strand only
+  std::size_t parts_at_link_ = 0;     // handed to the link, not answered yet; strand only
+  struct recent_suppression {
+    std::string number_key;
+    std::string sender;  // empty: global
+    std::chrono::steady_clock::time_point until;
+  };
+  std::deque<recent_suppression> recent_suppressions_;  // strand only; bounded
   std::map<std::string, smpp::token_bucket, std::less<>> pacing_;   // strand only
   std::uint64_t next_key_ = 1;
   std::uint16_t next_reference_ = 1;

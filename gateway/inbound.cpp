@@ -10,6 +10,7 @@
 
 #include "gateway/log.hpp"
 #include "gateway/store_call.hpp"
+#include "gateway/webhook_event.hpp"
 #include "policy/phone_number.hpp"
 #include "smpp/codec.hpp"
 #include "smpp/command_status.hpp"
@@ -82,6 +83,20 @@ std::string sender_id(const std::string& address, std::uint8_t ton) {
   return address;
 }
 
+// The category in which START is recorded in the consent ledger: the default category when it
+// needs no consent, else the first one (by name) that needs none; none at all: not recorded.
+std::optional<std::string> keyword_consent_category(const policy::policy_config& p) {
+  auto needs_none = [&](const std::string& name) {
+    auto it = p.categories.find(name);
+    return it != p.categories.end() && it->second.consent == policy::consent_mode::none;
+  };
+  if (needs_none(p.default_category)) return p.default_category;
+  for (const auto& [name, c] : p.categories) {
+    if (c.consent == policy::consent_mode::none) return name;
+  }
+  return std::nullopt;
+}
+
 smpp::reassembly_options reassembly_of(const settings& s) {
   smpp::reassembly_options o;
   o.timeout = s.source.policy.reassembly.timeout;
@@ -97,16 +112,19 @@ smpp::reassembly_options reassembly_of(const settings& s) {
 std::shared_ptr<inbound_processor> inbound_processor::create(asio::any_io_executor executor, policy::store& store,
                                                              std::shared_ptr<const policy::number_secrets> secrets,
                                                              std::shared_ptr<const settings> s, metrics* m,
-                                                             reply_sender replies) {
-  auto self = std::shared_ptr<inbound_processor>(
-      new inbound_processor(std::move(executor), store, std::move(secrets), std::move(s), m, std::move(replies)));
+                                                             reply_sender replies, event_sink events,
+                                                             opt_out_fence fence) {
+  auto self = std::shared_ptr<inbound_processor>(new inbound_processor(std::move(executor), store, std::move(secrets),
+                                                                       std::move(s), m, std::move(replies),
+                                                                       std::move(events), std::move(fence)));
   asio::co_spawn(self->strand_, expiry_loop(self), asio::detached);
   return self;
 }
 
 inbound_processor::inbound_processor(asio::any_io_executor executor, policy::store& store,
                                      std::shared_ptr<const policy::number_secrets> secrets,
-                                     std::shared_ptr<const settings> s, metrics* m, reply_sender replies)
+                                     std::shared_ptr<const settings> s, metrics* m, reply_sender replies,
+                                     event_sink events, opt_out_fence fence)
     : strand_(asio::make_strand(executor)),
       store_(store),
       secrets_(std::move(secrets)),
@@ -114,6 +132,8 @@ inbound_processor::inbound_processor(asio::any_io_executor executor, policy::sto
       keywords_(std::make_shared<policy::keyword_matcher>(settings_->policy.keywords)),
       metrics_(m),
       replies_(std::move(replies)),
+      events_(std::move(events)),
+      fence_(std::move(fence)),
       reassembler_(reassembly_of(*settings_)),
       expiry_timer_(strand_) {}
 
@@ -203,6 +223,16 @@ asio::awaitable<void> inbound_processor::process(std::shared_ptr<inbound_process
         responder.respond(status_retry);
         co_return;
       }
+      // The status event is stored before the receipt is acknowledged. A receipt repeating the
+      // current status (a carrier retry after a failure here) stores it again: same event id.
+      if (applied.value.found && applied.value.current == *status) {
+        auto ec = co_await status_event(self, u.message_id, *status, u.error, u.at_ms);
+        if (ec) {
+          log::error("status_event_not_stored", {{"id", u.message_id}, {"error", ec.message()}});
+          responder.respond(status_retry);
+          co_return;
+        }
+      }
     }
     responder.respond(status_ok);
     co_return;
@@ -254,6 +284,9 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
   const auto& words = self->settings_->source.policy.keywords_for(sender);
   const std::int64_t now = wall_ms();
 
+  // 1. The keyword's effect on the store (before anything is acknowledged).
+  std::string keyword;
+  std::string confirmation;
   switch (match.action) {
     case policy::keyword_action::opt_out: {
       const bool global = match.is_global || self->settings_->policy.scope == policy::opt_out_scope::global;
@@ -270,13 +303,19 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
         log::error("opt_out_not_stored", {log::number("from", number.e164), {"sender", sender}, {"error", stored.ec.message()}});
         co_return status_retry;
       }
+      // Messages the workers claimed before the suppression was stored must not go out after the
+      // STOP is acknowledged (docs/inbound.md, "The STOP race").
+      if (self->fence_) {
+        co_await call_store<policy::done>([&](auto done) {
+          self->fence_(key, rec.sender, [done = std::move(done)]() mutable { done(std::error_code(), policy::done{}); });
+        });
+      }
       log::info("opt_out_stored", {log::number("from", number.e164), {"sender", sender}, {"global", global},
                                    {"rule", match.matched}});
       if (self->metrics_) self->metrics_->count_rejected("opt_out_received");
-      if (!words.replies.opt_out_confirmation.empty() && self->may_reply(key, sender) && self->replies_) {
-        self->replies_(carrier, sender, number.e164, words.replies.opt_out_confirmation);
-      }
-      co_return status_ok;
+      keyword = "opt_out";
+      confirmation = words.replies.opt_out_confirmation;
+      break;
     }
     case policy::keyword_action::opt_in: {
       auto removed = co_await call_store<bool>([&](auto done) { self->store_.unsuppress(key, sender, std::move(done)); });
@@ -286,21 +325,91 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
             co_await call_store<bool>([&](auto done) { self->store_.unsuppress(key, std::string(), std::move(done)); });
         if (removed_global.ec) co_return status_retry;
       }
-      log::info("opt_in_stored", {log::number("from", number.e164), {"sender", sender}});
-      if (!words.replies.opt_in_confirmation.empty() && self->may_reply(key, sender) && self->replies_) {
-        self->replies_(carrier, sender, number.e164, words.replies.opt_in_confirmation);
+      // The opt-in goes to the consent ledger with source "keyword", in a category that needs no
+      // consent (the default category when it needs none): START re-enables sending from this
+      // sender but grants no marketing consent (docs/inbound.md).
+      if (auto category = keyword_consent_category(self->settings_->policy)) {
+        policy::consent_record c;
+        c.number_key = key;
+        c.e164 = number.e164;
+        c.category = *category;
+        c.sender = sender;
+        c.source = "keyword";
+        c.evidence = "reply \"" + text.substr(0, 40) + "\" to " + sender;
+        c.at_ms = now;
+        auto granted = co_await call_store<policy::done>([&](auto done) { self->store_.grant_consent(c, std::move(done)); });
+        if (granted.ec) co_return status_retry;
       }
-      co_return status_ok;
+      log::info("opt_in_stored", {log::number("from", number.e164), {"sender", sender}});
+      keyword = "opt_in";
+      confirmation = words.replies.opt_in_confirmation;
+      break;
     }
     case policy::keyword_action::help:
-      if (!words.replies.help_text.empty() && self->may_reply(key, sender) && self->replies_) {
-        self->replies_(carrier, sender, number.e164, words.replies.help_text);
-      }
-      co_return status_ok;
+      keyword = "help";
+      confirmation = words.replies.help_text;
+      break;
     default:
       log::info("reply_received", {log::number("from", number.e164), {"sender", sender}});
-      co_return status_ok;
+      break;
   }
+
+  // 2. The inbound webhook event(s), stored before the carrier is acknowledged.
+  const std::string occurrence_key = carrier + '\0' + number.e164 + '\0' + sender + '\0' + text;
+  if (self->events_) {
+    inbound_event_fields f;
+    f.from = number.e164;
+    f.to = sender;
+    f.text = text;
+    f.carrier = carrier;
+    f.keyword = keyword;
+    f.received_at_ms = now;
+    unsigned occurrence = 0;
+    if (auto it = self->reply_occurrences_.find(occurrence_key);
+        it != self->reply_occurrences_.end() && it->second.first == now / 60'000) {
+      occurrence = it->second.second;
+    }
+    auto ec = co_await store_events(self, make_inbound_events(self->settings_->source, f, occurrence));
+    if (ec) {
+      log::error("inbound_event_not_stored", {log::number("from", number.e164), {"sender", sender}, {"error", ec.message()}});
+      co_return status_retry;
+    }
+  }
+  auto& seen = self->reply_occurrences_[occurrence_key];
+  seen = seen.first == now / 60'000 ? std::make_pair(seen.first, seen.second + 1) : std::make_pair(now / 60'000, 1u);
+  if (self->reply_occurrences_.size() > 100'000) self->reply_occurrences_.clear();  // bounded; per minute anyway
+
+  // 3. One automatic reply (rate-limited per number and sender).
+  if (!confirmation.empty() && self->may_reply(key, sender) && self->replies_) {
+    self->replies_(carrier, sender, number.e164, confirmation);
+  }
+  co_return status_ok;
+}
+
+asio::awaitable<std::error_code> inbound_processor::store_events(std::shared_ptr<inbound_processor> self,
+                                                                 std::vector<policy::webhook_event> events) {
+  for (auto& ev : events) {
+    auto stored = co_await call_store<policy::done>([&](auto done) {
+      self->events_(std::move(ev), [done = std::move(done)](std::error_code ec) mutable { done(ec, policy::done{}); });
+    });
+    if (stored.ec) co_return stored.ec;
+  }
+  co_return std::error_code();
+}
+
+asio::awaitable<std::error_code> inbound_processor::status_event(std::shared_ptr<inbound_processor> self,
+                                                                 std::string message_id, policy::message_status status,
+                                                                 std::string error, std::int64_t at_ms) {
+  if (!self->events_ || !status_webhooks_configured(self->settings_->source)) co_return std::error_code();
+  auto record = co_await call_store<std::optional<policy::message_record>>(
+      [&](auto done) { self->store_.get_message(message_id, std::move(done)); });
+  if (record.ec) co_return record.ec;
+  if (!record.value) co_return std::error_code();
+  auto ev = make_status_event(self->settings_->source, *record.value, status, error, at_ms);
+  if (!ev) co_return std::error_code();
+  std::vector<policy::webhook_event> events;
+  events.push_back(std::move(*ev));
+  co_return co_await store_events(self, std::move(events));
 }
 
 asio::awaitable<void> inbound_processor::expiry_loop(std::shared_ptr<inbound_processor> self) {

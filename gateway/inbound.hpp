@@ -33,9 +33,19 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   using reply_sender = std::function<void(const std::string& carrier, const std::string& sender,
                                           const std::string& e164, const std::string& text)>;
 
+  // Stores a webhook event durably in the outbox (docs/webhooks.md); `done` gets the store's
+  // error code. Null: no webhooks (events are not built).
+  using event_sink = std::function<void(policy::webhook_event ev, std::function<void(std::error_code)> done)>;
+
+  // Tells the carrier workers that a number opted out (number key, sender; empty = global) so
+  // that messages they claimed before it are not sent; `done` once that is in force everywhere.
+  // Awaited before the STOP is acknowledged. Null: nothing to tell.
+  using opt_out_fence = std::function<void(std::string number_key, std::string sender, std::function<void()> done)>;
+
   static std::shared_ptr<inbound_processor> create(boost::asio::any_io_executor executor, policy::store& store,
                                                    std::shared_ptr<const policy::number_secrets> secrets,
-                                                   std::shared_ptr<const settings> s, metrics* m, reply_sender replies);
+                                                   std::shared_ptr<const settings> s, metrics* m, reply_sender replies,
+                                                   event_sink events = {}, opt_out_fence fence = {});
 
   // Handles one deliver_sm / data_sm; answers `responder` exactly once. Thread-safe.
   void handle(std::string carrier, smpp::net::inbound_message message, smpp::net::inbound_responder responder);
@@ -46,7 +56,7 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
  private:
   inbound_processor(boost::asio::any_io_executor executor, policy::store& store,
                     std::shared_ptr<const policy::number_secrets> secrets, std::shared_ptr<const settings> s,
-                    metrics* m, reply_sender replies);
+                    metrics* m, reply_sender replies, event_sink events, opt_out_fence fence);
 
   static boost::asio::awaitable<void> process(std::shared_ptr<inbound_processor> self, std::string carrier,
                                               smpp::net::inbound_message message,
@@ -56,6 +66,12 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
                                                         std::string destination, std::uint8_t destination_ton,
                                                         std::string text);
   static boost::asio::awaitable<void> expiry_loop(std::shared_ptr<inbound_processor> self);
+  // Stores the events (all, in order); the first error stops and is returned.
+  static boost::asio::awaitable<std::error_code> store_events(std::shared_ptr<inbound_processor> self,
+                                                              std::vector<policy::webhook_event> events);
+  static boost::asio::awaitable<std::error_code> status_event(std::shared_ptr<inbound_processor> self,
+                                                              std::string message_id, policy::message_status status,
+                                                              std::string error, std::int64_t at_ms);
   bool may_reply(const std::string& number_key, const std::string& sender);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -65,6 +81,12 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   std::shared_ptr<const policy::keyword_matcher> keywords_;
   metrics* metrics_;
   reply_sender replies_;
+  event_sink events_;
+  opt_out_fence fence_;
+  // Replies acknowledged per (carrier, from, to, text) in the current minute: the occurrence
+  // number that keeps inbound event ids stable across carrier retries yet distinct for a real
+  // repeat (webhook_event.hpp). Strand only; bounded.
+  std::map<std::string, std::pair<std::int64_t, unsigned>> reply_occurrences_;
   smpp::reassembler reassembler_;
   boost::asio::steady_timer expiry_timer_;
   std::map<std::string, std::vector<std::int64_t>> reply_times_;  // strand only

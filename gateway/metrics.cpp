@@ -53,7 +53,13 @@ metrics::metrics(std::string_view version)
                                                     "submit_sm to submit_sm_resp per carrier")),
       reloads_(family<prometheus::Counter>(*registry_, "smsgw_config_reloads_total",
                                            "Configuration reloads by result")),
-      build_info_(family<prometheus::Gauge>(*registry_, "smsgw_build_info", "Version of this binary")) {
+      build_info_(family<prometheus::Gauge>(*registry_, "smsgw_build_info", "Version of this binary")),
+      webhook_deliveries_(family<prometheus::Counter>(*registry_, "smsgw_webhook_deliveries_total",
+                                                      "Webhook delivery attempts by result (delivered, retry, dead)")),
+      webhooks_in_flight_(family<prometheus::Gauge>(*registry_, "smsgw_webhooks_in_flight",
+                                                    "Webhook deliveries in progress")),
+      webhook_dead_letters_(family<prometheus::Gauge>(*registry_, "smsgw_webhook_dead_letters",
+                                                      "Webhook events in the dead letters (counted up to 1000)")) {
   build_info_.Add({{"version", s(version)}}).Set(1);
 }
 
@@ -83,6 +89,12 @@ prometheus::Histogram& metrics::submit_latency_seconds(std::string_view c) {
 }
 
 void metrics::count_reload(bool ok) { reloads_.Add({{"result", ok ? "ok" : "failed"}}).Increment(); }
+
+void metrics::count_webhook(std::string_view result) {
+  webhook_deliveries_.Add({{"result", s(result)}}).Increment();
+}
+prometheus::Gauge& metrics::webhooks_in_flight() { return webhooks_in_flight_.Add({}); }
+prometheus::Gauge& metrics::webhook_dead_letters() { return webhook_dead_letters_.Add({}); }
 
 std::string metrics::serialize() const {
   std::ostringstream out;

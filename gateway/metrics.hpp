@@ -35,6 +35,11 @@ class metrics {
 
   void count_reload(bool ok);
 
+  // Webhook delivery attempts by result: delivered, retry, dead (became a dead letter).
+  void count_webhook(std::string_view result);
+  prometheus::Gauge& webhooks_in_flight();
+  prometheus::Gauge& webhook_dead_letters();  // dead letters in the store (polled, capped)
+
   // The Prometheus text exposition of everything above.
   std::string serialize() const;
 
@@ -53,6 +58,9 @@ class metrics {
   prometheus::Family<prometheus::Histogram>& submit_latency_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Family<prometheus::Counter>& webhook_deliveries_;
+  prometheus::Family<prometheus::Gauge>& webhooks_in_flight_;
+  prometheus::Family<prometheus::Gauge>& webhook_dead_letters_;
 };
 
 }  // namespace gateway

@@ -24,6 +24,7 @@
 #include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
 #include "gateway/store_setup.hpp"
+#include "gateway/webhook_dispatcher.hpp"
 #include "smpp/command_status.hpp"
 #include "smsgw/version.hpp"
 
@@ -91,11 +92,34 @@ class running_service {
       if (auto it = workers_.find(carrier); it != workers_.end()) it->second->notify();
     };
     api_ = std::make_unique<api_service>(settings_, std::move(deps));
+    webhooks_ = webhook_dispatcher::create(io_.get_executor(), *store_, settings_, &metrics_);
+    webhooks_->start();
     inbound_ = inbound_processor::create(
         io_.get_executor(), *store_, secrets_, settings_, &metrics_,
         [this](const std::string& carrier, const std::string& sender, const std::string& e164, const std::string& text) {
           std::lock_guard lock(workers_mutex_);
           if (auto it = workers_.find(carrier); it != workers_.end()) it->second->send_reply(sender, e164, text);
+        },
+        [w = webhooks_](policy::webhook_event ev, std::function<void(std::error_code)> done) {
+          w->enqueue(std::move(ev), std::move(done));
+        },
+        [this](std::string number_key, std::string sender, std::function<void()> done) {
+          std::vector<std::shared_ptr<carrier_worker>> workers;
+          {
+            std::lock_guard lock(workers_mutex_);
+            for (auto& [name, w] : workers_) workers.push_back(w);
+          }
+          if (workers.empty()) {
+            done();
+            return;
+          }
+          auto remaining = std::make_shared<std::atomic<std::size_t>>(workers.size());
+          auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+          for (auto& w : workers) {
+            w->suppressed(number_key, sender, [remaining, shared_done] {
+              if (--*remaining == 0) (*shared_done)();
+            });
+          }
         });
 
     for (const auto& c : settings_->source.carriers) start_worker(c.name);
@@ -106,6 +130,8 @@ class running_service {
     hooks.not_ready_reason = [this] { return not_ready_reason(); };
     hooks.reload = [this] { return reload(); };
     hooks.metrics_registry = &metrics_;
+    hooks.store = store_.get();
+    hooks.on_replayed = [w = webhooks_] { w->notify(); };
     admin_server_ = std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.admin.listen),
                                                   http_limits{}, make_admin_handler(std::move(hooks)));
     api_server_->start();
@@ -134,12 +160,13 @@ class running_service {
       std::lock_guard lock(workers_mutex_);
       for (auto& [name, w] : workers_) workers.push_back(w);
     }
-    if (workers.empty()) {
-      done();
-      return;
-    }
-    auto remaining = std::make_shared<std::atomic<std::size_t>>(workers.size());
+    // The webhook dispatcher drains with the workers (deliveries in flight finish, bounded by
+    // webhooks.timeout; undelivered events stay in the outbox).
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(workers.size() + 1);
     auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+    webhooks_->async_stop([remaining, shared_done] {
+      if (--*remaining == 0) (*shared_done)();
+    });
     for (auto& w : workers) {
       w->async_stop([remaining, shared_done] {
         if (--*remaining == 0) (*shared_done)();
@@ -186,6 +213,7 @@ class running_service {
     settings_ = next;
     api_->update_settings(next);
     inbound_->update_settings(next);
+    webhooks_->update_settings(next);
     for (const auto& name : keep) {
       std::lock_guard lock(workers_mutex_);
       if (auto it = workers_.find(name); it != workers_.end()) it->second->update_settings(next);
@@ -211,6 +239,11 @@ class running_service {
  private:
   void start_worker(const std::string& name) {
     std::weak_ptr<inbound_processor> inbound = inbound_;
+    worker_options options;
+    // Status webhooks: stored right after the status change (a crash in between loses the event;
+    // receipts, by contrast, store theirs before they are acknowledged: docs/webhooks.md).
+    options.on_status = [w = webhooks_](const policy::message_record& m, const std::string& error,
+                                         std::int64_t at_ms) { w->enqueue_status(m, error, at_ms); };
     auto worker = carrier_worker::create(
         io_.get_executor(), *store_, settings_, name, &metrics_,
         [inbound](std::string carrier, smpp::net::inbound_message m, smpp::net::inbound_responder r) {
@@ -219,7 +252,8 @@ class running_service {
           } else {
             r.respond(static_cast<std::uint32_t>(smpp::command_status::esme_rx_t_appn));
           }
-        });
+        },
+        std::move(options));
     worker->start();
     std::lock_guard lock(workers_mutex_);
     workers_[name] = worker;
@@ -281,6 +315,12 @@ class running_service {
         metrics_.queue_oldest_age_seconds(name).Set(s.oldest_ready_ms > 0 ? static_cast<double>(now - s.oldest_ready_ms) / 1000.0 : 0.0);
       });
     }
+    // Dead letters (webhooks) every 10 s: reading them is not free (bodies included).
+    if (health_ticks_++ % 10 == 0) {
+      store_->dead_letters(1000, [this](std::error_code ec, std::vector<policy::webhook_event> dead) {
+        if (!ec) metrics_.webhook_dead_letters().Set(static_cast<double>(dead.size()));
+      });
+    }
     health_timer_.expires_after(std::chrono::seconds(1));
     health_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) check_health();
@@ -313,6 +353,7 @@ class running_service {
   std::shared_ptr<const settings> settings_;
   std::unique_ptr<api_service> api_;
   std::shared_ptr<inbound_processor> inbound_;
+  std::shared_ptr<webhook_dispatcher> webhooks_;
   std::unique_ptr<http_server> api_server_;
   std::unique_ptr<http_server> admin_server_;
   std::mutex workers_mutex_;
@@ -321,6 +362,7 @@ class running_service {
   std::string store_problem_ = "not checked yet";
   asio::steady_timer health_timer_;
   asio::steady_timer purge_timer_;
+  std::uint64_t health_ticks_ = 0;  // io thread of the health timer only
 };
 
 }  // namespace

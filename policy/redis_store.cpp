@@ -210,7 +210,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       return it == f.end() ? std::string() : it->second;
     };
     auto d = unpack(get("d"));
-    d.resize(9);
+    d.resize(10);
     m.id = d[0];
     m.e164 = unseal(d[1]);
     m.text = d[2];
@@ -220,6 +220,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     m.encoding = d[6];
     m.created_at_ms = to_i64(d[7]);
     m.valid_until_ms = to_i64(d[8]);
+    m.api_key = d[9];  // absent in records written before it existed: empty
     m.number_key = get("nk");
     m.carrier = get("car");
     m.sender = get("snd");
@@ -310,6 +311,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     pack_into(packed, m.encoding);
     pack_into(packed, num(m.created_at_ms ? m.created_at_ms : r.now_ms));
     pack_into(packed, num(m.valid_until_ms));
+    pack_into(packed, m.api_key);
     args.push_back(r.sender);
     args.push_back(r.scope == opt_out_scope::global ? "global" : "sender");
     args.push_back(r.consent_required ? "1" : "0");

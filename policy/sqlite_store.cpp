@@ -70,13 +70,17 @@ CREATE TABLE webhook_outbox(
   dead_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
 )sql",
+    // v2: the API key that sent a message (its webhook URLs receive the status events)
+    R"sql(
+ALTER TABLE messages ADD COLUMN api_key TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(migrations) == sqlite_store::schema_version);
 
 #define SMSGW_MSG_COLS                                                                             \
   "id, number_key, e164_sealed, carrier, sender, text, category, campaign, client_ref, segments, " \
   "encoding, status, carrier_message_id, error, created_ms, updated_ms, send_at_ms, "            \
-  "valid_until_ms, attempts, scope"
+  "valid_until_ms, attempts, scope, api_key"
 
 // A cached prepared statement in use: bound, stepped, reset on destruction.
 class query {
@@ -268,6 +272,7 @@ class sqlite_store::impl {
     m.valid_until_ms = q.i64(17);
     m.attempts = static_cast<int>(q.i64(18));
     m.scope = q.str(19) == "global" ? opt_out_scope::global : opt_out_scope::sender;
+    m.api_key = q.str(20);
     return m;
   }
 
@@ -368,12 +373,12 @@ class sqlite_store::impl {
     }
     {
       query q = prepare("INSERT INTO messages(" SMSGW_MSG_COLS
-                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       q.bind(1, m.id).bind(2, m.number_key).bind(3, seal(m.e164)).bind(4, m.carrier).bind(5, m.sender);
       q.bind(6, m.text).bind(7, r.category).bind(8, r.campaign).bind(9, m.client_ref).bind(10, m.segments);
       q.bind(11, m.encoding).bind(12, to_string(res.status)).bind(13, std::string_view()).bind(14, std::string_view());
       q.bind(15, m.created_at_ms ? m.created_at_ms : r.now_ms).bind(16, r.now_ms).bind(17, send_at);
-      q.bind(18, m.valid_until_ms).bind(19, 0).bind(20, scope_name(r.scope));
+      q.bind(18, m.valid_until_ms).bind(19, 0).bind(20, scope_name(r.scope)).bind(21, m.api_key);
       q.run();
     }
     {

@@ -39,7 +39,7 @@ class sqlite_store final : public store {
   // writer thread. Synchronous; call at start-up.
   static open_result open(sqlite_options opts);
 
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   ~sqlite_store() override;  // completes pending requests, joins the writer thread
 

@@ -80,6 +80,7 @@ struct message_record {
   std::int64_t valid_until_ms = 0;  // validity deadline; 0 = none
   int attempts = 0;                 // submit attempts that were nacked
   opt_out_scope scope = opt_out_scope::sender;  // scope used for the send-time re-check
+  std::string api_key = {};  // name of the API key that sent it (picks its webhook URLs); may be empty
 
   bool operator==(const message_record&) const = default;
 };

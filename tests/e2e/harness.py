@@ -56,6 +56,16 @@ class Process:
     def __init__(self, args, pattern, timeout=20, env=None):
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.match = _read_line_matching(self.proc, pattern, timeout)
+        # Keep reading the output (the last lines are kept in self.output): a full pipe would block
+        # the process's logging, and with it the thread that logs (a test that logs 1,000 lines).
+        import collections
+        import threading
+        self.output = collections.deque(maxlen=5000)
+
+        def drain(stream, lines):
+            for line in stream:
+                lines.append(line)
+        threading.Thread(target=drain, args=(self.proc.stdout, self.output), daemon=True).start()
 
     def stop(self, sig_kill=False):
         if self.proc.poll() is None:
@@ -193,3 +203,77 @@ class Workdir:
 
     def remove(self):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+class WebhookReceiver:
+    """A local webhook receiver (http.server on 127.0.0.1, port 0) that records what it gets.
+
+    `fail_if(body_text) -> bool` makes it answer 500 to matching events; stop()/start() take it
+    down and bring it back on the same port."""
+
+    def __init__(self):
+        import threading
+        self.lock = threading.Lock()
+        self.events = []  # (headers dict, raw body bytes)
+        self.fail_if = lambda body: False
+        self.port = 0
+        self.server = None
+        self.start()
+
+    def start(self):
+        import http.server
+        import threading
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                failing = receiver.fail_if(body.decode("utf-8", "replace"))
+                with receiver.lock:
+                    receiver.events.append((dict(self.headers), body, failing))
+                self.send_response(500 if failing else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def accepted(self):
+        """The events answered 200: list of (headers, body bytes)."""
+        with self.lock:
+            return [(h, b) for h, b, failing in self.events if not failing]
+
+    def wait_for(self, predicate, timeout=20):
+        """Waits for an accepted event whose parsed JSON satisfies predicate; returns (headers, body, json)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for h, b in self.accepted():
+                j = json.loads(b)
+                if predicate(j):
+                    return h, b, j
+            time.sleep(0.05)
+        raise AssertionError("no webhook matched within %ss; got %d" % (timeout, len(self.accepted())))
+
+
+def verify_signature(secret, header, body, tolerance=300):
+    """Smsgw-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>, as docs/webhooks.md shows."""
+    import hashlib
+    import hmac
+    parts = dict(p.split("=", 1) for p in header.split(","))
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - int(parts["t"])) <= tolerance

@@ -2,6 +2,7 @@
 
 Also delivery receipts moving message statuses. Runs with SQLite and with Redis."""
 import os
+import shutil
 import sys
 import time
 import unittest
@@ -9,6 +10,7 @@ import unittest
 import phonenumbers
 
 sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
 from test_outbound import GatewayFixture  # noqa: E402
 
 OPT_OUT_CONFIRMATION = "You have been unsubscribed and will receive no further messages. Reply START to resubscribe."
@@ -93,9 +95,164 @@ class InboundBase(GatewayFixture):
         self.wait_status(body["id"], "delivered")
 
 
+    def test_a_late_receipt_does_not_move_the_status_back(self):
+        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "delivered first"})
+        self.assertEqual(code, 202, body)
+        status = self.wait_status(body["id"], "delivered")
+        acked = self.sim.stats()["deliver_sm_resp_ok"]
+        for stat in ("ENROUTE", "UNDELIV"):
+            code, sent = harness.request("POST", self.sim.http + "/receipt",
+                                         {"message_id": status["carrier_message_id"], "stat": stat})
+            self.assertEqual(code, 200, sent)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.sim.stats()["deliver_sm_resp_ok"] < acked + 2:
+            time.sleep(0.05)
+        self.assertGreaterEqual(self.sim.stats()["deliver_sm_resp_ok"], acked + 2)
+        code, after = harness.request("GET", self.gw.api + "/v1/messages/" + body["id"],
+                                      headers={"Authorization": "Bearer dev-key"})
+        self.assertEqual(after["status"], "delivered", after)
+        self.assertIsNone(after["error"])
+
+
 class InboundSqlite(InboundBase, unittest.TestCase):
     store = "sqlite"
 
 
 class InboundRedis(InboundBase, unittest.TestCase):
     store = "redis"
+
+
+OPT_OUT_REPLY = OPT_OUT_CONFIRMATION
+
+
+class StopRaceBase:
+    """1,000 messages to one number queued behind a slow carrier (the simulator answers each
+    submit after 300 ms, 64 in flight); the STOP arrives while they go out: not one submit reaches
+    the simulator after the STOP's deliver_sm_resp, and the rest end `rejected` with
+    recipient_opted_out."""
+    store = "sqlite"
+
+    def test_no_submit_after_the_stop_is_acknowledged(self):
+        workdir = harness.Workdir()
+        sim = harness.Simulator("--resp-delay-ms", "300")
+        redis_url = None
+        if self.store == "redis":
+            redis_url = os.environ.get("SMSGW_TEST_REDIS_URL")
+            if not redis_url:
+                raise unittest.SkipTest("no Redis: run through tools/test")
+            redis_url = redis_url.rsplit("/", 1)[0] + "/8"
+        gw = None
+        try:
+            gw = harness.Gateway(workdir.path, sim, store=self.store, redis_url=redis_url)
+            gw.wait_ready()
+            number = harness.unique_number()
+            items = [{"to": number, "from": "12345", "text": "race %d" % i} for i in range(1000)]
+            code, body = harness.request("POST", gw.api + "/v1/messages/batch", {"messages": items},
+                                         {"Authorization": "Bearer dev-key"})
+            self.assertEqual(code, 200, body)
+            ids = [r["id"] for r in body["results"]]
+            self.assertEqual(len(ids), 1000, body["results"][:3])
+            # Some are out (and more queued behind the slow carrier) when the STOP arrives.
+            deadline = time.time() + 20
+            while time.time() < deadline and sim.stats()["submit_sm"] < 100:
+                time.sleep(0.02)
+            self.assertGreaterEqual(sim.stats()["submit_sm"], 100)
+            self.assertEqual(sim.mo(number, "12345", "STOP")[0], 200)
+            deadline = time.time() + 20
+            while time.time() < deadline and sim.stats()["submit_sm_at_last_mo_ack"] == 0:
+                time.sleep(0.02)
+            acked_at = sim.stats()["submit_sm_at_last_mo_ack"]
+            self.assertGreater(acked_at, 0)
+            # The queue drains: what went out before the STOP, and the rest rejected at claim time.
+            deadline = time.time() + 60
+            depth = None
+            while time.time() < deadline:
+                text = harness.request("GET", gw.admin + "/metrics")[1]
+                depth = [line for line in text.splitlines() if line.startswith('smsgw_queue_depth{carrier="sim"}')]
+                if depth and float(depth[0].rsplit(" ", 1)[1]) == 0:
+                    break
+                time.sleep(0.2)
+            self.assertTrue(depth and float(depth[0].rsplit(" ", 1)[1]) == 0, depth)
+            # The last ones handed to the carrier before the STOP get their submit_sm_resp later.
+            final = {}
+            pending = list(ids)
+            deadline = time.time() + 30
+            while pending and time.time() < deadline:
+                still = []
+                for mid in pending:
+                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
+                                              headers={"Authorization": "Bearer dev-key"})
+                    self.assertEqual(code, 200, m)
+                    final[mid] = m
+                    if m["status"] in ("queued", "scheduled"):
+                        still.append(mid)
+                pending = still
+                if pending:
+                    time.sleep(0.2)
+            self.assertEqual(len(pending), 0, "messages never left the queue")
+            total = sim.stats()["submit_sm_ok"]
+            # After the acknowledgement: at most the one opt-out confirmation.
+            self.assertLessEqual(total - acked_at, 1, "submits after the STOP was acknowledged")
+            sent = [m for m in final.values() if m["status"] in ("submitted", "delivered")]
+            rejected = [m for m in final.values() if m["status"] == "rejected"]
+            self.assertEqual(len(sent) + len(rejected), 1000, {m["status"] for m in final.values()})
+            self.assertGreater(len(rejected), 0)
+            self.assertTrue(all(m["error"] == "recipient_opted_out" for m in rejected), rejected[:3])
+            received = [m for m in sim.messages(to=number.lstrip("+"), limit=2000)["messages"]
+                        if m["text"].startswith("race ")]
+            self.assertEqual(len(received), len(sent))
+        finally:
+            if gw is not None:
+                gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
+class StopRaceSqlite(StopRaceBase, unittest.TestCase):
+    store = "sqlite"
+
+
+class StopRaceRedis(StopRaceBase, unittest.TestCase):
+    store = "redis"
+
+
+class StoreDownWhileStop(unittest.TestCase):
+    """Redis stopped when the STOP arrives: the carrier gets a temporary error (ESME_RX_T_APPN),
+    delivers it again, and the STOP is stored once Redis is back (smsc-sim retries a refused
+    deliver_sm every second, 5 times)."""
+
+    def test_the_stop_is_stored_after_the_store_is_back(self):
+        if not shutil.which("redis-server"):
+            raise unittest.SkipTest("no redis-server")
+        from test_resilience import Redis
+        redis = Redis()
+        workdir = harness.Workdir()
+        sim = harness.Simulator()
+        gw = None
+        try:
+            gw = harness.Gateway(workdir.path, sim, store="redis", redis_url=redis.url)
+            gw.wait_ready()
+            number = harness.unique_number()
+            redis.stop()
+            self.assertEqual(sim.mo(number, "12345", "STOP")[0], 200)
+            deadline = time.time() + 10
+            while time.time() < deadline and sim.stats()["deliver_sm_resp_errors"] == 0:
+                time.sleep(0.02)
+            self.assertGreater(sim.stats()["deliver_sm_resp_errors"], 0, sim.stats())
+            self.assertEqual(sim.stats()["deliver_sm_resp_ok"], 0)
+            redis.start()
+            deadline = time.time() + 15
+            while time.time() < deadline and sim.stats()["deliver_sm_resp_ok"] == 0:
+                time.sleep(0.05)
+            stats = sim.stats()
+            self.assertEqual(stats["deliver_sm_resp_ok"], 1, stats)
+            self.assertGreaterEqual(stats["deliver_sm_retries"], 1, stats)
+            code, body = gw.send({"to": number, "from": "12345", "text": "after the outage"})
+            self.assertEqual(code, 422, body)
+            self.assertEqual(body["error"]["code"], "recipient_opted_out")
+        finally:
+            if gw is not None:
+                gw.stop()
+            sim.stop()
+            workdir.remove()
+            redis.remove()

@@ -139,6 +139,18 @@ TYPED_TEST(StoreContract, AcceptedMessageIsQueuedAndReadable) {
   EXPECT_FALSE(this->message("nope"));
 }
 
+TYPED_TEST(StoreContract, MessageRemembersTheApiKeyThatSentIt) {
+  auto req = request("m-key", alice, t0);
+  req.message.api_key = "billing";
+  EXPECT_TRUE(this->admit(req).accepted());
+  auto m = this->message("m-key");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->api_key, "billing");  // status webhooks go to this key's URLs
+  auto claimed = this->claim(t0);
+  ASSERT_EQ(claimed.entries.size(), 1u);
+  EXPECT_EQ(claimed.entries[0].message.api_key, "billing");
+}
+
 TYPED_TEST(StoreContract, StopStoredBeforeAdmitRefusesAndEnqueuesNothing) {
   this->suppress(alice, "12345");
   auto r = this->admit(request("m1", alice, t0));

@@ -151,6 +151,16 @@ class connection : public std::enable_shared_from_this<connection> {
       }
       return reply(http::status::ok, {{"parts", r.parts}});
     }
+    if (path == "/receipt" && req_.method() == http::verb::post) {
+      json in = json::parse(req_.body(), nullptr, false);
+      if (in.is_discarded() || !in.is_object() || !in.contains("message_id") || !in.contains("stat") ||
+          !in["message_id"].is_string() || !in["stat"].is_string()) {
+        return reply(http::status::bad_request, {{"error", "message_id and stat (strings) are required"}});
+      }
+      auto r = sim_->send_receipt(in["message_id"].get<std::string>(), in["stat"].get<std::string>());
+      if (!r.error.empty()) return reply(static_cast<http::status>(r.http_status), {{"error", r.error}});
+      return reply(http::status::ok, {{"sent", true}});
+    }
     reply(http::status::not_found, {{"error", "not found"}});
   }
 

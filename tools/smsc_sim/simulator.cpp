@@ -384,6 +384,7 @@ void simulator::on_response(session&, std::uint64_t cookie, const smpp::pdu_head
   in_flight_.erase(it);
   if (header.command_status == rok) {
     ++c_.deliver_sm_resp_ok;
+    if (o.mo) c_.submit_sm_at_last_mo_ack = c_.submit_sm_ok;
   } else {
     ++c_.deliver_sm_resp_errors;
     // A temporary refusal (ESME_RX_T_APPN, ...) is retried like a real SMSC does.
@@ -458,12 +459,44 @@ mo_result simulator::send_mo(const mo_request& req) {
     outbound o;
     o.body = encode_body(d);
     o.due = clock_type::now();
+    o.mo = true;
     enqueue(std::move(o));
   }
   ++c_.mo;
   c_.mo_parts += seg.parts.size();
   r.parts = static_cast<unsigned>(seg.parts.size());
   return r;
+}
+
+mo_result simulator::send_receipt(const std::string& message_id, const std::string& stat) {
+  static const std::pair<const char*, smpp::message_state> states[] = {
+      {"ENROUTE", smpp::message_state::enroute},   {"DELIVRD", smpp::message_state::delivered},
+      {"EXPIRED", smpp::message_state::expired},   {"DELETED", smpp::message_state::deleted},
+      {"UNDELIV", smpp::message_state::undeliverable}, {"ACCEPTD", smpp::message_state::accepted},
+      {"UNKNOWN", smpp::message_state::unknown},   {"REJECTD", smpp::message_state::rejected}};
+  const smpp::message_state* state = nullptr;
+  for (const auto& [word, st] : states) {
+    if (stat == word) state = &st;
+  }
+  if (state == nullptr) return {400, "stat must be one of ENROUTE DELIVRD EXPIRED DELETED UNDELIV ACCEPTD UNKNOWN REJECTD", 0};
+  if (message_id.empty()) return {400, "message_id is required", 0};
+  const auto wall = std::chrono::system_clock::now();
+  const bool ok = *state == smpp::message_state::delivered || *state == smpp::message_state::enroute ||
+                  *state == smpp::message_state::accepted;
+  smpp::deliver_sm d;
+  d.esm_class = 0x04;  // SMSC delivery receipt
+  d.short_message = "id:" + message_id + " sub:001 dlvrd:" + (*state == smpp::message_state::delivered ? "001" : "000") +
+                    " submit date:" + receipt_date(wall) + " done date:" + receipt_date(wall) + " stat:" + stat +
+                    " err:" + (ok ? "000" : "001") + " text:";
+  d.tlvs.set(smpp::tag::receipted_message_id, message_id);
+  d.tlvs.set(smpp::tag::message_state, static_cast<std::uint8_t>(*state));
+  outbound o;
+  o.due = clock_type::now();
+  o.body = encode_body(d);
+  o.receipt = true;
+  enqueue(std::move(o));
+  ++c_.receipts;
+  return {200, "", 1};
 }
 
 nlohmann::json simulator::stats() const {
@@ -483,6 +516,7 @@ nlohmann::json simulator::stats() const {
       {"deliver_sm_resp_ok", c_.deliver_sm_resp_ok},
       {"deliver_sm_resp_errors", c_.deliver_sm_resp_errors},
       {"deliver_sm_retries", c_.deliver_sm_retries},
+      {"submit_sm_at_last_mo_ack", c_.submit_sm_at_last_mo_ack},
       {"receipts", c_.receipts},
       {"mo", c_.mo},
       {"mo_parts", c_.mo_parts},

@@ -88,6 +88,10 @@ class simulator : public smpp::net::smsc_server_handler,
   void drop_connections();
 
   mo_result send_mo(const mo_request& request);
+  // Sends a delivery receipt now for a message id this simulator gave out (or any id: tests of
+  // unknown ids), with the stat word given (DELIVRD, ENROUTE, UNDELIV, EXPIRED, REJECTD, ...).
+  // For out-of-order and duplicate receipt tests (POST /receipt).
+  mo_result send_receipt(const std::string& message_id, const std::string& stat);
   nlohmann::json stats() const;
   // Newest first; `to` filters on the destination when not empty.
   std::vector<stored_message> messages(const std::string& to, std::size_t limit) const;
@@ -115,6 +119,7 @@ class simulator : public smpp::net::smsc_server_handler,
     std::string system_id;  // deliver to a session bound with it; empty: any receiver
     std::vector<std::uint8_t> body;  // encoded deliver_sm body (no header)
     bool receipt = false;
+    bool mo = false;  // a mobile-originated part (not a receipt)
     unsigned attempts = 0;
   };
   struct partial {
@@ -163,6 +168,9 @@ class simulator : public smpp::net::smsc_server_handler,
                   submit_sm_errors = 0, throttled = 0, deliver_sm = 0, deliver_sm_resp_ok = 0,
                   deliver_sm_resp_errors = 0, deliver_sm_retries = 0, receipts = 0, mo = 0,
                   mo_parts = 0, dropped_deliveries = 0, data_sm = 0, other_requests = 0;
+    // submit_sm_ok when the last MO part was acknowledged (deliver_sm_resp OK): a test can tell
+    // how many submits arrived after a STOP was acknowledged.
+    std::uint64_t submit_sm_at_last_mo_ack = 0;
   } c_;
 };
 

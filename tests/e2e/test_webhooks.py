@@ -1,0 +1,176 @@
+"""Webhooks end to end: smsc-sim -> smsgw -> signed POSTs to a local receiver (docs/webhooks.md).
+
+Inbound (MO) and status events with valid signatures; a receiver that is down for a while gets
+them when it is back; a receiver that keeps failing produces dead letters that the admin endpoint
+lists and replays. Runs with SQLite and with Redis."""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from test_outbound import GatewayFixture  # noqa: E402
+
+SECRET = "whsec_e2e_test"
+
+
+def metric(text, name):
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+class WebhooksBase(GatewayFixture):
+    @classmethod
+    def setUpClass(cls):
+        cls.receiver = harness.WebhookReceiver()
+        # Patch the config through the fixture: the extra YAML is appended to the base config.
+        cls.extra_yaml = """
+webhooks:
+  inbound_url: "%s/inbound"
+  status_url: "%s/status"
+  secret: "%s"
+  max_attempts: 5
+  backoff_min: 200ms
+  backoff_max: 400ms
+  timeout: 2s
+  concurrency: 4
+""" % (cls.receiver.url, cls.receiver.url, SECRET)
+        original = harness.Gateway.__init__
+        extra = cls.extra_yaml
+
+        def with_webhooks(self, *args, **kwargs):
+            kwargs["extra"] = kwargs.get("extra", "") + extra
+            original(self, *args, **kwargs)
+        harness.Gateway.__init__ = with_webhooks
+        try:
+            super().setUpClass()
+        finally:
+            harness.Gateway.__init__ = original
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.receiver.stop()
+
+    def assert_signed(self, headers, body):
+        self.assertIn("Smsgw-Signature", headers)
+        self.assertTrue(harness.verify_signature(SECRET, headers["Smsgw-Signature"], body),
+                        "bad signature %s" % headers["Smsgw-Signature"])
+        self.assertFalse(harness.verify_signature("another secret", headers["Smsgw-Signature"], body))
+        self.assertEqual(headers.get("Content-Type"), "application/json")
+
+    def metrics(self):
+        return harness.request("GET", self.gw.admin + "/metrics")[1]
+
+    def test_status_events_are_signed_and_follow_the_message(self):
+        to = self.unique_number()
+        code, body = self.gw.send({"to": to, "from": "12345", "text": "status please", "client_ref": "order-7"})
+        self.assertEqual(code, 202, body)
+        mid = body["id"]
+        for status in ("submitted", "delivered"):
+            headers, raw, event = self.receiver.wait_for(
+                lambda j, s=status: j["type"] == "status" and j["data"]["message_id"] == mid and j["data"]["status"] == s)
+            self.assert_signed(headers, raw)
+            self.assertEqual(headers["Smsgw-Event-Id"], event["event_id"])
+            self.assertTrue(event["event_id"].startswith("evt_"))
+            self.assertRegex(event["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertEqual(event["data"]["to"], to)
+            self.assertEqual(event["data"]["from"], "12345")
+            self.assertEqual(event["data"]["client_ref"], "order-7")
+            self.assertEqual(event["data"]["carrier"], "sim")
+        got = self.sim.wait_messages(1, to=to.lstrip("+"))
+        self.assertEqual(event["data"]["carrier_message_id"], got[0]["message_id"])
+        # One event per status: the same event id is never delivered twice for a status.
+        time.sleep(0.3)
+        ids = [harness.json.loads(b)["event_id"] for _, b in self.receiver.accepted()
+               if harness.json.loads(b)["data"].get("message_id") == mid]
+        self.assertEqual(len(ids), len(set(ids)), ids)
+
+    def test_inbound_events_for_keywords_and_plain_replies(self):
+        number = self.unique_number()
+        self.assertEqual(self.sim.mo(number, "12345", "Is the shop open on Sunday?")[0], 200)
+        headers, raw, event = self.receiver.wait_for(
+            lambda j: j["type"] == "inbound" and j["data"]["from"] == number)
+        self.assert_signed(headers, raw)
+        self.assertEqual(headers["Smsgw-Event-Type"], "inbound")
+        self.assertEqual(event["data"], {"from": number, "to": "12345", "text": "Is the shop open on Sunday?",
+                                         "keyword": None, "carrier": "sim"})
+        self.assertEqual(self.sim.mo(number, "12345", "STOP")[0], 200)
+        _, _, stop = self.receiver.wait_for(
+            lambda j: j["type"] == "inbound" and j["data"]["from"] == number and j["data"]["text"] == "STOP")
+        self.assertEqual(stop["data"]["keyword"], "opt_out")
+        self.assertNotEqual(stop["event_id"], event["event_id"])
+        # A refused message (the number opted out) has no status event: it was never accepted.
+        code, body = self.gw.send({"to": number, "from": "12345", "text": "after stop"})
+        self.assertEqual(code, 422, body)
+
+    def test_a_receiver_that_is_down_gets_the_events_when_it_is_back(self):
+        before = metric(self.metrics(), 'smsgw_webhook_deliveries_total{result="retry"}')
+        self.receiver.stop()
+        try:
+            number = self.unique_number()
+            self.assertEqual(self.sim.mo(number, "12345", "anyone there?")[0], 200)
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                if metric(self.metrics(), 'smsgw_webhook_deliveries_total{result="retry"}') > before:
+                    break
+                time.sleep(0.05)
+            self.assertGreater(metric(self.metrics(), 'smsgw_webhook_deliveries_total{result="retry"}'), before)
+        finally:
+            self.receiver.start()
+        headers, raw, event = self.receiver.wait_for(
+            lambda j: j["type"] == "inbound" and j["data"]["from"] == number)
+        self.assert_signed(headers, raw)
+
+    def test_a_failing_receiver_yields_dead_letters_that_can_be_replayed(self):
+        number = self.unique_number()
+        self.receiver.fail_if = lambda body: number in body
+        try:
+            self.assertEqual(self.sim.mo(number, "12345", "dead letter please")[0], 200)
+            deadline = time.time() + 20
+            dead = []
+            while time.time() < deadline:
+                code, listing = harness.request("GET", self.gw.admin + "/admin/dead-letters?limit=1000")
+                self.assertEqual(code, 200, listing)
+                dead = [d for d in listing["dead_letters"] if d["body"]["data"].get("from") == number]
+                if dead:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(len(dead), 1, dead)
+            self.assertEqual(dead[0]["attempts"], 5)
+            self.assertEqual(dead[0]["type"], "inbound")
+            self.assertEqual(dead[0]["last_error"], "http 500")
+            tries = [b for h, b, failing in self.receiver.events if failing and number in b.decode()]
+            self.assertEqual(len(tries), 5)
+            # The gauge is polled from the store every 10 seconds.
+            deadline = time.time() + 15
+            while time.time() < deadline and metric(self.metrics(), "smsgw_webhook_dead_letters") == 0:
+                time.sleep(0.1)
+            self.assertGreater(metric(self.metrics(), "smsgw_webhook_dead_letters"), 0)
+            self.assertGreaterEqual(metric(self.metrics(), 'smsgw_webhook_deliveries_total{result="dead"}'), 1)
+        finally:
+            self.receiver.fail_if = lambda body: False
+        event_id = dead[0]["event_id"]
+        code, body = harness.request("POST", self.gw.admin + "/admin/dead-letters/%s/replay" % event_id)
+        self.assertEqual(code, 200, body)
+        headers, raw, event = self.receiver.wait_for(lambda j: j["event_id"] == event_id)
+        self.assert_signed(headers, raw)
+        code, listing = harness.request("GET", self.gw.admin + "/admin/dead-letters?limit=1000")
+        self.assertNotIn(event_id, [d["event_id"] for d in listing["dead_letters"]])
+        # Replaying it again: it is no longer a dead letter.
+        code, body = harness.request("POST", self.gw.admin + "/admin/dead-letters/%s/replay" % event_id)
+        self.assertEqual(code, 404, body)
+        code, body = harness.request("GET", self.gw.admin + "/admin/dead-letters?limit=0")
+        self.assertEqual(code, 400, body)
+
+
+class WebhooksSqlite(WebhooksBase, unittest.TestCase):
+    store = "sqlite"
+
+
+class WebhooksRedis(WebhooksBase, unittest.TestCase):
+    store = "redis"

@@ -1,7 +1,5 @@
 #include "gateway/accept.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "policy/decision.hpp"
 
 namespace gateway {
@@ -128,22 +126,60 @@ prepare_result prepare_message(const accept_input& in, const settings& s, policy
   return out;
 }
 
+namespace {
+
+// Appends `v` as a JSON string, escaped as nlohmann::json::dump() does (UTF-8 passes through).
+void append_json_string(std::string& out, std::string_view v) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+// Written by hand (no JSON document): this body is built for every accepted message.
 std::string accepted_body(const prepared_message& m, const policy::admit_result& r) {
-  nlohmann::ordered_json body;
-  body["id"] = m.admit.message.id;
   const bool scheduled = r.status == policy::message_status::scheduled;
-  body["status"] = scheduled ? "scheduled" : "queued";
-  body["to"] = m.admit.message.e164;
-  body["segments"] = m.segments;
-  body["encoding"] = m.encoding;
+  std::string out;
+  out.reserve(160);
+  out += "{\"id\":";
+  append_json_string(out, m.admit.message.id);
+  out += scheduled ? ",\"status\":\"scheduled\",\"to\":" : ",\"status\":\"queued\",\"to\":";
+  append_json_string(out, m.admit.message.e164);
+  out += ",\"segments\":";
+  out += std::to_string(m.segments);
+  out += ",\"encoding\":";
+  append_json_string(out, m.encoding);
   if (scheduled) {
-    body["send_at"] = format_rfc3339(r.send_at_ms / 1000);
+    out += ",\"send_at\":";
+    append_json_string(out, format_rfc3339(r.send_at_ms / 1000));
     const bool quiet = m.admit.quiet.k == policy::quiet_outcome::kind::defer &&
                        r.send_at_ms == std::max(m.admit.quiet.defer_until_ms, m.admit.message.send_at_ms) &&
                        m.admit.quiet.defer_until_ms >= m.admit.message.send_at_ms;
-    body["reason"] = quiet ? "quiet_hours" : "send_at";
+    out += quiet ? ",\"reason\":\"quiet_hours\"" : ",\"reason\":\"send_at\"";
   }
-  return body.dump();
+  out += '}';
+  return out;
 }
 
 std::string body_hash(std::string_view body) {

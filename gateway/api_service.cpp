@@ -24,7 +24,8 @@ struct api_service::request_context {
   std::shared_ptr<const settings> cfg;
   const api_key* key = nullptr;
   split_target target;
-  std::string route;  // route template for metrics
+  std::string_view route;  // route template for metrics (a literal)
+  std::size_t route_index = 0;
 };
 
 namespace {
@@ -144,6 +145,33 @@ std::int64_t api_service::now_ms() const {
       .count();
 }
 
+void api_service::count_request(std::size_t route_index, std::string_view route, unsigned status) {
+  if (status < 100 || status >= 600 || route_index >= route_count) {
+    deps_.metrics_registry->count_request(route, status);
+    return;
+  }
+  auto& slot = request_counters_[route_index * 500 + (status - 100)];
+  prometheus::Counter* c = slot.load(std::memory_order_acquire);
+  if (c == nullptr) {
+    c = &deps_.metrics_registry->request_counter(route, status);
+    slot.store(c, std::memory_order_release);
+  }
+  c->Increment();
+}
+
+void api_service::count_accepted(const std::string& category) {
+  prometheus::Counter* c = nullptr;
+  {
+    std::lock_guard lock(accepted_counters_mutex_);
+    auto it = accepted_counters_.find(category);
+    if (it == accepted_counters_.end()) {
+      it = accepted_counters_.emplace(category, &deps_.metrics_registry->accepted_counter(category)).first;
+    }
+    c = it->second;
+  }
+  c->Increment();
+}
+
 http_handler api_service::handler() {
   return [this](http_request request) { return handle(std::move(request)); };
 }
@@ -193,29 +221,37 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
   if (path == "/v1/messages") {
     endpoint = ep::send;
     ctx.route = "/v1/messages";
+    ctx.route_index = 0;
   } else if (path == "/v1/messages/batch") {
     endpoint = ep::batch;
     ctx.route = "/v1/messages/batch";
+    ctx.route_index = 1;
   } else if (path == "/v1/consents") {
     endpoint = ep::consents;
     ctx.route = "/v1/consents";
+    ctx.route_index = 2;
   } else if (auto id = tail_of("/v1/messages/")) {
     endpoint = ep::message;
     param = *id;
     ctx.route = "/v1/messages/{id}";
+    ctx.route_index = 3;
   } else if (auto n = tail_of("/v1/numbers/")) {
     endpoint = ep::number;
     param = *n;
     ctx.route = "/v1/numbers/{number}";
+    ctx.route_index = 4;
   } else if (auto n2 = tail_of("/v1/suppressions/")) {
     endpoint = ep::suppression;
     param = *n2;
     ctx.route = "/v1/suppressions/{number}";
+    ctx.route_index = 5;
   } else {
     ctx.route = "other";
+    ctx.route_index = 6;
   }
 
-  const std::string route = ctx.route;  // ctx is moved into the endpoint
+  const std::string_view route = ctx.route;  // ctx is moved into the endpoint
+  const std::size_t route_index = ctx.route_index;
   http_response response;
   if (endpoint == ep::none) {
     response = error_response({404, "not_found", "no such endpoint", ""});
@@ -267,9 +303,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
       }
     }
   }
-  if (deps_.metrics_registry) {
-    deps_.metrics_registry->count_request(route, response.result_int());
-  }
+  if (deps_.metrics_registry) count_request(route_index, route, response.result_int());
   co_return response;
 }
 
@@ -325,7 +359,7 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   std::string body = accepted_body(message, result);
   if (deps_.on_enqueued && result.status == policy::message_status::queued) deps_.on_enqueued(message.admit.message.carrier);
   if (deps_.metrics_registry) {
-    deps_.metrics_registry->count_accepted(message.admit.category);
+    count_accepted(message.admit.category);
     if (result.status == policy::message_status::scheduled) deps_.metrics_registry->count_deferred("scheduled");
   }
   if (!in.idempotency_key.empty()) {
@@ -362,14 +396,16 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
   }
 
   const std::int64_t now = now_ms();
-  std::vector<json> results(items->size());
+  // Each item's answer is kept as its JSON text and the array is joined at the end (parsing our
+  // own output back into a document per item cost more than building it).
+  std::vector<std::string> results(items->size());
   std::vector<prepared_message> prepared;
   std::vector<std::size_t> positions;  // index in results of each prepared message
   std::vector<message_request> requests(items->size());
   for (std::size_t i = 0; i < items->size(); ++i) {
     auto one = parse_message_request((*items)[i]);
     if (auto* e = std::get_if<api_error>(&one)) {
-      results[i] = json::parse(to_json(*e));
+      results[i] = to_json(*e);
       continue;
     }
     requests[i] = std::get<message_request>(std::move(one));
@@ -381,7 +417,7 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     auto p = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
                              deps_.is_bound);
     if (auto* e = std::get_if<api_error>(&p)) {
-      results[i] = json::parse(to_json(*e));
+      results[i] = to_json(*e);
       if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
       continue;
     }
@@ -398,18 +434,26 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     for (std::size_t k = 0; k < prepared.size() && k < reply.value.size(); ++k) {
       const auto& r = reply.value[k];
       if (r.accepted()) {
-        results[positions[k]] = json::parse(accepted_body(prepared[k], r));
+        results[positions[k]] = accepted_body(prepared[k], r);
         if (deps_.on_enqueued) deps_.on_enqueued(prepared[k].admit.message.carrier);
-        if (deps_.metrics_registry) deps_.metrics_registry->count_accepted(prepared[k].admit.category);
+        if (deps_.metrics_registry) count_accepted(prepared[k].admit.category);
       } else {
-        results[positions[k]] = json::parse(to_json(refusal_error(r.refused)));
+        results[positions[k]] = to_json(refusal_error(r.refused));
         if (deps_.metrics_registry) deps_.metrics_registry->count_rejected(policy::to_string(r.refused));
       }
     }
   }
-  json out;
-  out["results"] = std::move(results);
-  co_return json_response(200, out.dump());
+  std::size_t size = 16;
+  for (const auto& r : results) size += r.size() + 1;
+  std::string out;
+  out.reserve(size);
+  out += "{\"results\":[";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i > 0) out += ',';
+    out += results[i];
+  }
+  out += "]}";
+  co_return json_response(200, std::move(out));
 }
 
 asio::awaitable<http_response> api_service::get_message(request_context, std::string id) {

@@ -3,6 +3,7 @@
 // The HTTP API of design.md section 5.2: authentication, per-key rate limits, and one handler
 // per endpoint over the store. Include only from gateway sources (Asio/Beast).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -73,6 +74,10 @@ class api_service {
   std::int64_t rate_limited(const std::string& key_name, double per_second, std::uint32_t burst);
   std::int64_t now_ms() const;
 
+  // Metrics with cached counter references (the label lookup is done once per label set).
+  void count_request(std::size_t route_index, std::string_view route, unsigned status);
+  void count_accepted(const std::string& category);
+
   std::shared_ptr<const settings> settings_;
   mutable std::mutex settings_mutex_;
   dependencies deps_;
@@ -80,6 +85,12 @@ class api_service {
   std::mutex limiter_mutex_;
   std::map<std::string, smpp::token_bucket, std::less<>> limiters_;
   std::atomic<bool> accepting_{true};
+  // Request counters by route (index of the route template) and status 100..599; filled lazily
+  // (two threads may both look one up: they store the same reference).
+  static constexpr std::size_t route_count = 7;
+  std::array<std::atomic<prometheus::Counter*>, route_count * 500> request_counters_{};
+  std::mutex accepted_counters_mutex_;
+  std::map<std::string, prometheus::Counter*, std::less<>> accepted_counters_;
 };
 
 }  // namespace gateway

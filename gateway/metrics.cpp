@@ -69,6 +69,12 @@ void metrics::count_request(std::string_view route, unsigned status) {
 void metrics::count_accepted(std::string_view category) {
   accepted_.Add({{"category", s(category)}}).Increment();
 }
+prometheus::Counter& metrics::request_counter(std::string_view route, unsigned status) {
+  return requests_.Add({{"route", s(route)}, {"code", std::to_string(status)}});
+}
+prometheus::Counter& metrics::accepted_counter(std::string_view category) {
+  return accepted_.Add({{"category", s(category)}});
+}
 void metrics::count_rejected(std::string_view reason) { rejected_.Add({{"reason", s(reason)}}).Increment(); }
 void metrics::count_deferred(std::string_view reason) { deferred_.Add({{"reason", s(reason)}}).Increment(); }
 

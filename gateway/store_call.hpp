@@ -4,9 +4,9 @@
 // or strand; the reply is posted back to the awaiting coroutine's executor, so code after the
 // co_await runs where it started (the connection's strand).
 
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
@@ -24,11 +24,12 @@ struct store_reply {
 // `start` receives the completion (void(std::error_code, R)) and calls the store operation with
 // it, e.g. call_store<policy::admit_result>([&](auto done) { store.admit(req, done); }).
 // Completion: store_reply<R>, on the awaiting coroutine's executor. Not cancellable (store
-// operations always complete).
+// operations always complete). Not a coroutine itself: it returns the awaitable of the
+// initiation, so a store call costs no coroutine frame of its own.
 template <class R, class Start>
 boost::asio::awaitable<store_reply<R>> call_store(Start start) {
-  auto executor = co_await boost::asio::this_coro::executor;
-  auto initiate = [executor](auto handler, Start start_op) {
+  auto initiate = [](auto handler, Start start_op) {
+    auto executor = boost::asio::get_associated_executor(handler);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     start_op([shared, executor](std::error_code ec, R value) {
       boost::asio::post(executor, [shared, reply = store_reply<R>{ec, std::move(value)}]() mutable {
@@ -36,7 +37,7 @@ boost::asio::awaitable<store_reply<R>> call_store(Start start) {
       });
     });
   };
-  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(store_reply<R>)>(
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(store_reply<R>)>(
       std::move(initiate), boost::asio::use_awaitable, std::move(start));
 }
 

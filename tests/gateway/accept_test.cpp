@@ -127,6 +127,17 @@ TEST_F(Accept, AcceptedBodyFollowsTheContract) {
             R"({"id":"msg_test","status":"queued","to":"+14155550123","segments":1,"encoding":"gsm7"})");
 }
 
+TEST_F(Accept, ScheduledBodyCarriesSendAtAndReason) {
+  auto result = prepare(msg("+14155550123", "12345", "hi"));
+  ASSERT_TRUE(std::holds_alternative<prepared_message>(result));
+  policy::admit_result scheduled;
+  scheduled.status = policy::message_status::scheduled;
+  scheduled.send_at_ms = 1'796'137'200'000;  // 2026-12-01T15:00:00Z
+  EXPECT_EQ(gateway::accepted_body(std::get<prepared_message>(result), scheduled),
+            R"({"id":"msg_test","status":"scheduled","to":"+14155550123","segments":1,"encoding":"gsm7",)"
+            R"("send_at":"2026-12-01T15:00:00Z","reason":"send_at"})");
+}
+
 TEST(BodyHash, IsHexSha256) {
   EXPECT_EQ(gateway::body_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

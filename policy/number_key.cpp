@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -22,6 +23,89 @@ void hmac_sha256(const void* key, std::size_t key_len, std::string_view data, un
   HMAC(EVP_sha256(), key, static_cast<int>(key_len), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
 }
+
+std::atomic<std::uint64_t> next_generation{1};
+
+// Per-thread OpenSSL state for one secret: HMAC-SHA256 with the key's inner and outer pads
+// already absorbed (each number then costs two SHA-256 finals), and AES-256-GCM contexts with
+// the key schedule expanded once (each number only sets its nonce). Rebuilt when the thread
+// meets another secret (reload).
+class thread_crypto {
+ public:
+  thread_crypto() = default;
+  thread_crypto(const thread_crypto&) = delete;
+  thread_crypto& operator=(const thread_crypto&) = delete;
+  ~thread_crypto() { release(); }
+
+  // nullptr when OpenSSL failed to set up (then callers fall back to the one-shot calls).
+  thread_crypto* for_secret(std::uint64_t generation, const unsigned char mac_key[32],
+                            const unsigned char enc_key[32]) {
+    if (generation == generation_ && ready_) return this;
+    release();
+    generation_ = generation;
+    ready_ = setup(mac_key, enc_key);
+    return ready_ ? this : nullptr;
+  }
+
+  bool hmac(std::string_view data, unsigned char out[32]) {
+    unsigned char inner[32];
+    unsigned int len = 0;
+    return EVP_MD_CTX_copy_ex(work_, inner_) == 1 &&
+           EVP_DigestUpdate(work_, data.data(), data.size()) == 1 &&
+           EVP_DigestFinal_ex(work_, inner, &len) == 1 && EVP_MD_CTX_copy_ex(work_, outer_) == 1 &&
+           EVP_DigestUpdate(work_, inner, sizeof inner) == 1 && EVP_DigestFinal_ex(work_, out, &len) == 1;
+  }
+
+  EVP_CIPHER_CTX* encrypt() { return enc_; }
+  EVP_CIPHER_CTX* decrypt() { return dec_; }
+
+ private:
+  bool setup(const unsigned char mac_key[32], const unsigned char enc_key[32]) {
+    inner_ = EVP_MD_CTX_new();
+    outer_ = EVP_MD_CTX_new();
+    work_ = EVP_MD_CTX_new();
+    enc_ = EVP_CIPHER_CTX_new();
+    dec_ = EVP_CIPHER_CTX_new();
+    if (!inner_ || !outer_ || !work_ || !enc_ || !dec_) return false;
+    unsigned char ipad[64];
+    unsigned char opad[64];
+    for (std::size_t i = 0; i < 64; ++i) {
+      const unsigned char k = i < 32 ? mac_key[i] : 0;
+      ipad[i] = static_cast<unsigned char>(k ^ 0x36);
+      opad[i] = static_cast<unsigned char>(k ^ 0x5c);
+    }
+    const bool ok = EVP_DigestInit_ex(inner_, EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(inner_, ipad, sizeof ipad) == 1 &&
+                    EVP_DigestInit_ex(outer_, EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(outer_, opad, sizeof opad) == 1 &&
+                    EVP_EncryptInit_ex(enc_, EVP_aes_256_gcm(), nullptr, enc_key, nullptr) == 1 &&
+                    EVP_DecryptInit_ex(dec_, EVP_aes_256_gcm(), nullptr, enc_key, nullptr) == 1;
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+    return ok;
+  }
+
+  void release() {
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    EVP_MD_CTX_free(work_);
+    EVP_CIPHER_CTX_free(enc_);
+    EVP_CIPHER_CTX_free(dec_);
+    inner_ = outer_ = work_ = nullptr;
+    enc_ = dec_ = nullptr;
+    ready_ = false;
+  }
+
+  std::uint64_t generation_ = 0;
+  bool ready_ = false;
+  EVP_MD_CTX* inner_ = nullptr;
+  EVP_MD_CTX* outer_ = nullptr;
+  EVP_MD_CTX* work_ = nullptr;
+  EVP_CIPHER_CTX* enc_ = nullptr;
+  EVP_CIPHER_CTX* dec_ = nullptr;
+};
+
+thread_local thread_crypto this_thread_crypto;
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -100,6 +184,7 @@ std::shared_ptr<const number_secrets> number_secrets::from_secret(std::string_vi
   std::shared_ptr<number_secrets> s(new number_secrets());
   hmac_sha256(secret.data(), secret.size(), "smsgw number key v1", s->mac_key_);
   hmac_sha256(secret.data(), secret.size(), "smsgw number seal v1", s->enc_key_);
+  s->generation_ = next_generation.fetch_add(1);
   return s;
 }
 
@@ -149,7 +234,8 @@ number_secrets_load_result number_secrets::load(const std::filesystem::path& fil
 
 std::string number_secrets::key(std::string_view e164) const {
   unsigned char mac[32];
-  hmac_sha256(mac_key_, sizeof mac_key_, e164, mac);
+  auto* crypto = this_thread_crypto.for_secret(generation_, mac_key_, enc_key_);
+  if (crypto == nullptr || !crypto->hmac(e164, mac)) hmac_sha256(mac_key_, sizeof mac_key_, e164, mac);
   return to_hex(mac, sizeof mac);
 }
 
@@ -157,9 +243,12 @@ std::string number_secrets::seal(std::string_view e164) const {
   std::string buf(nonce_size + e164.size() + tag_size, '\0');
   auto* out = reinterpret_cast<unsigned char*>(buf.data());
   if (RAND_bytes(out, nonce_size) != 1) return {};
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  auto* crypto = this_thread_crypto.for_secret(generation_, mac_key_, enc_key_);
+  EVP_CIPHER_CTX* ctx = crypto ? crypto->encrypt() : EVP_CIPHER_CTX_new();
+  const unsigned char* key = crypto ? nullptr : enc_key_;  // the thread's context holds the key
+  const EVP_CIPHER* cipher = crypto ? nullptr : EVP_aes_256_gcm();
   int len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, enc_key_, out) == 1 &&
+  bool ok = ctx && EVP_EncryptInit_ex(ctx, cipher, nullptr, key, out) == 1 &&
             EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(seal_aad.data()),
                               static_cast<int>(seal_aad.size())) == 1 &&
             EVP_EncryptUpdate(ctx, out + nonce_size, &len,
@@ -167,7 +256,7 @@ std::string number_secrets::seal(std::string_view e164) const {
                               static_cast<int>(e164.size())) == 1 &&
             EVP_EncryptFinal_ex(ctx, out + nonce_size + len, &len) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, tag_size, out + nonce_size + e164.size()) == 1;
-  EVP_CIPHER_CTX_free(ctx);
+  if (!crypto) EVP_CIPHER_CTX_free(ctx);
   if (!ok) return {};
   return base64url_encode(out, buf.size());
 }
@@ -178,16 +267,19 @@ std::optional<std::string> number_secrets::open(std::string_view sealed) const {
   auto* in = reinterpret_cast<unsigned char*>(raw->data());
   std::size_t ct_len = raw->size() - nonce_size - tag_size;
   std::string plain(ct_len, '\0');
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  auto* crypto = this_thread_crypto.for_secret(generation_, mac_key_, enc_key_);
+  EVP_CIPHER_CTX* ctx = crypto ? crypto->decrypt() : EVP_CIPHER_CTX_new();
+  const unsigned char* key = crypto ? nullptr : enc_key_;
+  const EVP_CIPHER* cipher = crypto ? nullptr : EVP_aes_256_gcm();
   int len = 0;
-  bool ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, enc_key_, in) == 1 &&
+  bool ok = ctx && EVP_DecryptInit_ex(ctx, cipher, nullptr, key, in) == 1 &&
             EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(seal_aad.data()),
                               static_cast<int>(seal_aad.size())) == 1 &&
             EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), &len,
                               in + nonce_size, static_cast<int>(ct_len)) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tag_size, in + nonce_size + ct_len) == 1 &&
             EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
-  EVP_CIPHER_CTX_free(ctx);
+  if (!crypto) EVP_CIPHER_CTX_free(ctx);
   if (!ok) return std::nullopt;
   return plain;
 }

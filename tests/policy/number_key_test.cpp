@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "policy/number_key.hpp"
 
@@ -47,6 +49,39 @@ TEST(NumberKey, OpenRejectsTamperingAndOtherSecrets) {
   EXPECT_FALSE(number_secrets::from_secret(secret + "other")->open(sealed));
   EXPECT_FALSE(s->open("not base64 !"));
   EXPECT_FALSE(s->open(""));
+}
+
+// The per-thread OpenSSL contexts (set up once per thread and secret) must give the same answers
+// as fresh ones: after a failed open, when secrets alternate (reload), and on every thread.
+TEST(NumberKey, ReusedContextsAnswerLikeFreshOnes) {
+  auto s = number_secrets::from_secret(secret);
+  auto other = number_secrets::from_secret(secret + "other");
+  const std::string sealed = s->seal("+33612345678");
+  std::string tampered = sealed;
+  tampered[30] = tampered[30] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(s->open(tampered));
+  EXPECT_EQ(s->open(sealed), "+33612345678");
+  EXPECT_FALSE(other->open(sealed));
+  EXPECT_EQ(other->open(other->seal("+33612345678")), "+33612345678");
+  EXPECT_EQ(s->open(sealed), "+33612345678");
+  EXPECT_EQ(s->key("+14155550123"), "6340e2b4639b41284758c2a807928f7813b435657077c646baa8460986080cac");
+
+  std::vector<std::string> keys(4);
+  std::vector<std::optional<std::string>> opened(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 100; ++n) {
+        keys[i] = s->key("+14155550123");
+        opened[i] = s->open(s->seal("+447911123456"));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(keys[i], "6340e2b4639b41284758c2a807928f7813b435657077c646baa8460986080cac");
+    EXPECT_EQ(opened[i], "+447911123456");
+  }
 }
 
 TEST(NumberKey, GeneratesTheSecretFileOnFirstStartWithAWarning) {

@@ -580,6 +580,37 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
           }
           self->server_info = "redis " + version + ", appendonly " + (aof == "1" ? "yes" : "no") +
                               ", maxmemory-policy " + policy_name;
+          // Suppression buckets stay compact (listpack) only below these limits: check, warn in
+          // health() (docs/stores.md, "Suppressions"). Never refuses: the cost is memory only.
+          self->conn->command_on_strand(
+              {"CONFIG", "GET", "hash-max-*"},
+              [self](std::error_code ec2, redis_value r) {
+                if (ec2) return;
+                if (r.is_error()) {
+                  self->server_info += "; warning: CONFIG GET refused (" + r.str + "): cannot check hash-max-listpack-*";
+                  return;
+                }
+                std::int64_t entries = -1, value = -1;
+                for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+                  const std::string& name = r.elements[i].str;
+                  bool listpack = name.find("listpack") != std::string::npos;
+                  auto take = [&](std::int64_t& slot) {
+                    if (listpack || slot < 0) slot = to_i64(r.elements[i + 1].str);
+                  };
+                  if (name.ends_with("-entries")) take(entries);
+                  if (name.ends_with("-value")) take(value);
+                }
+                self->server_info += ", hash-max-listpack-entries " + num(entries) + ", hash-max-listpack-value " + num(value);
+                if (entries < redis_store::min_hash_max_listpack_entries ||
+                    value < redis_store::min_hash_max_listpack_value) {
+                  self->server_info += "; warning: suppression buckets need hash-max-listpack-entries >= " +
+                                       num(redis_store::min_hash_max_listpack_entries) +
+                                       " and hash-max-listpack-value >= " +
+                                       num(redis_store::min_hash_max_listpack_value) +
+                                       " to stay compact (about 4x the memory per suppressed number otherwise)";
+                }
+              },
+              true);
           auto remaining = std::make_shared<std::size_t>(self->scripts.size());
           auto failed = std::make_shared<bool>(false);
           for (const auto& def : self->scripts) {

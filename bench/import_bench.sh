@@ -58,9 +58,10 @@ before=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/{print $2}' 
 echo "== import dnc -> Redis"
 "$CTL" --config "$dir/redis.yaml" import dnc "$dir/dnc.csv" | grep -E "rows read|added|time"
 after=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
-keys=$(redis-cli -p "$port" dbsize)
-key=$(redis-cli -p "$port" --scan --pattern 'smsgw:{*}:sup' | head -1)
-echo "== Redis memory: used_memory +$((after - before)) bytes for $keys keys = $(( (after - before) / keys )) bytes/number; MEMORY USAGE of one key: $(redis-cli -p "$port" memory usage "$key")"
+# Suppressions live in 65,536 bucket hashes smsgw:sup:<4 hex> (docs/stores.md): count their fields.
+keys=$(redis-cli -p "$port" eval "local n = 0 for _, k in ipairs(redis.call('KEYS', 'smsgw:sup:[0-9a-f][0-9a-f][0-9a-f][0-9a-f]')) do n = n + redis.call('HLEN', k) end return n" 0)
+key=$(redis-cli -p "$port" --scan --pattern 'smsgw:sup:[0-9a-f][0-9a-f][0-9a-f][0-9a-f]' | head -1)
+echo "== Redis memory: used_memory +$((after - before)) bytes for $keys suppressions = $(( (after - before) / keys )) bytes/number; MEMORY USAGE of one bucket ($(redis-cli -p "$port" hlen "$key") numbers): $(redis-cli -p "$port" memory usage "$key")"
 echo "== clean --offline"
 "$CTL" --config "$dir/sqlite.yaml" clean "$dir/dnc.csv" --out "$dir/clean.csv" --offline | grep -E "rows read|time"
 echo "== clean (suppressions read from SQLite)"

@@ -5,8 +5,11 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <unordered_map>
 
 #include "policy/redis_connection.hpp"
@@ -19,7 +22,7 @@ namespace asio = boost::asio;
 namespace {
 
 enum class script {
-  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, count_
+  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, suppression, count_
 };
 
 struct script_def {
@@ -115,6 +118,169 @@ reason parse_reason(std::string_view s) {
   return reason::unknown_category;
 }
 
+// --- Suppression buckets (docs/stores.md, "Suppressions") ---
+// A number key (64 hex digits of its HMAC) lives in bucket "P sup:<first 4 hex digits>" under the
+// field "<the other 30 bytes, binary>[<sender id bytes>]"; the value is packed:
+//   at_ms (6 bytes, big-endian) | source (1 byte: 0x80 + code of a common source, or the length
+//   of the literal that follows) | reason length (1 byte) | reason | sealed E.164 (binary, rest).
+// The E.164 is sealed as packed digits (two per byte, 0xF pad) to keep the value short.
+
+constexpr std::size_t bucket_hex = 4;
+constexpr std::size_t suffix_bytes = 30;
+constexpr std::size_t at_bytes = 6;
+constexpr std::array<std::string_view, 4> common_sources = {"keyword", "api", "cli", "import"};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+// Where a number's suppressions live; nullopt when the key is not 64 hex digits.
+struct sup_location {
+  std::string bucket_tail;  // 4 lowercase hex digits
+  std::string suffix;       // 30 bytes
+};
+
+std::optional<sup_location> locate(std::string_view nk) {
+  if (nk.size() != bucket_hex + 2 * suffix_bytes) return std::nullopt;
+  sup_location loc;
+  for (std::size_t i = 0; i < bucket_hex; ++i) {
+    if (hex_value(nk[i]) < 0) return std::nullopt;
+    loc.bucket_tail += static_cast<char>(std::tolower(static_cast<unsigned char>(nk[i])));
+  }
+  loc.suffix.reserve(suffix_bytes);
+  for (std::size_t i = bucket_hex; i < nk.size(); i += 2) {
+    int hi = hex_value(nk[i]), lo = hex_value(nk[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    loc.suffix += static_cast<char>(hi * 16 + lo);
+  }
+  return loc;
+}
+
+constexpr char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// number_secrets::seal produces unpadded base64url; the buckets keep the raw bytes.
+std::string b64url_to_bytes(std::string_view s) {
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    const char* p = std::char_traits<char>::find(b64url_alphabet, 64, c);
+    if (!p) return {};
+    acc = (acc << 6) | static_cast<unsigned>(p - b64url_alphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::string bytes_to_b64url(std::string_view b) {
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (unsigned char c : b) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += b64url_alphabet[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += b64url_alphabet[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+// "+<1..15 digits>" -> digits two per byte (0xF pads an odd count); anything else -> 0xFE + bytes.
+std::string pack_e164(std::string_view e164) {
+  bool digits = e164.size() >= 2 && e164.size() <= 16 && e164[0] == '+';
+  for (std::size_t i = 1; digits && i < e164.size(); ++i) digits = e164[i] >= '0' && e164[i] <= '9';
+  if (!digits) return std::string(1, '\xfe') + std::string(e164);
+  std::string out;
+  for (std::size_t i = 1; i < e164.size(); i += 2) {
+    int hi = e164[i] - '0';
+    int lo = i + 1 < e164.size() ? e164[i + 1] - '0' : 15;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+std::string unpack_e164(std::string_view p) {
+  if (p.empty()) return {};
+  if (static_cast<unsigned char>(p[0]) == 0xfe) return std::string(p.substr(1));
+  std::string out = "+";
+  for (unsigned char c : p) {
+    for (int nib : {c >> 4, c & 15}) {
+      if (nib > 9) return out;
+      out += static_cast<char>('0' + nib);
+    }
+  }
+  return out;
+}
+
+std::string pack_sup_value(std::string_view reason_s, std::string_view source, std::int64_t at_ms,
+                           std::string_view sealed_bytes) {
+  std::string v;
+  v.reserve(at_bytes + 2 + reason_s.size() + source.size() + sealed_bytes.size());
+  auto at = static_cast<std::uint64_t>(std::max<std::int64_t>(0, at_ms));
+  for (int i = static_cast<int>(at_bytes) - 1; i >= 0; --i) v += static_cast<char>((at >> (8 * i)) & 0xff);
+  auto common = std::find(common_sources.begin(), common_sources.end(), source);
+  if (common != common_sources.end()) {
+    v += static_cast<char>(0x80 + (common - common_sources.begin()));
+  } else {
+    source = source.substr(0, 127);  // longer sources are cut (documented)
+    v += static_cast<char>(source.size());
+    v.append(source);
+  }
+  reason_s = reason_s.substr(0, 255);
+  v += static_cast<char>(reason_s.size());
+  v.append(reason_s);
+  v.append(sealed_bytes);
+  return v;
+}
+
+struct sup_value {
+  std::string reason, source, sealed_bytes;
+  std::int64_t at_ms = 0;
+};
+
+sup_value unpack_sup_value(std::string_view v) {
+  sup_value out;
+  if (v.size() < at_bytes + 2) return out;
+  std::uint64_t at = 0;
+  for (std::size_t i = 0; i < at_bytes; ++i) at = (at << 8) | static_cast<unsigned char>(v[i]);
+  out.at_ms = static_cast<std::int64_t>(at);
+  std::size_t pos = at_bytes;
+  unsigned char src = static_cast<unsigned char>(v[pos++]);
+  if (src >= 0x80) {
+    if (src - 0x80u < common_sources.size()) out.source = common_sources[src - 0x80];
+  } else {
+    out.source = std::string(v.substr(pos, src));
+    pos += src;
+  }
+  if (pos >= v.size()) return out;
+  std::size_t rlen = static_cast<unsigned char>(v[pos++]);
+  out.reason = std::string(v.substr(pos, rlen));
+  pos = std::min(v.size(), pos + rlen);
+  out.sealed_bytes = std::string(v.substr(pos));
+  return out;
+}
+
 }  // namespace
 
 struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
@@ -132,6 +298,10 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     k += suffix;
     return k;
   }
+  std::string sup_prefix() const { return opts.key_prefix + "sup:"; }
+  std::string sup_bucket(const sup_location& l) const { return sup_prefix() + l.bucket_tail; }
+  std::string sup_senders() const { return opts.key_prefix + "sup:senders"; }
+  std::string sup_ids() const { return opts.key_prefix + "sup:ids"; }
   std::string msg_prefix() const { return opts.key_prefix + "msg:{"; }
   std::string msg_key(std::string_view id) const { return msg_prefix() + std::string(id) + "}"; }
   std::string queue_key(std::string_view carrier, std::string_view suffix) const {
@@ -177,6 +347,18 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   std::string seal(const std::string& e164) const { return e164.empty() ? std::string() : opts.secrets->seal(e164); }
   std::string unseal(const std::string& s) const {
     return s.empty() ? std::string() : opts.secrets->open(s).value_or(std::string());
+  }
+
+  // Suppression values keep the sealed E.164 as bytes (docs/stores.md, "Suppressions").
+  std::string seal_bytes(const std::string& e164) const {
+    return e164.empty() ? std::string() : b64url_to_bytes(opts.secrets->seal(pack_e164(e164)));
+  }
+  std::string open_bytes(const std::string& b) const {
+    return b.empty() ? std::string() : unpack_e164(opts.secrets->open(bytes_to_b64url(b)).value_or(std::string()));
+  }
+  suppression_record sup_from(const std::string& nk, const std::string& sender, std::string_view packed) const {
+    auto v = unpack_sup_value(packed);
+    return {nk, open_bytes(v.sealed_bytes), sender, std::move(v.reason), std::move(v.source), v.at_ms};
   }
 
   // Runs on the strand.
@@ -254,15 +436,25 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
 
   void flush_admits() {
     admit_flush_posted = false;
-    auto all = std::move(admit_queue);
+    auto queued = std::move(admit_queue);
     admit_queue.clear();
+    std::vector<pending_admit> all;
+    all.reserve(queued.size());
+    for (auto& p : queued) {
+      if (locate(p.req.message.number_key)) {
+        all.push_back(std::move(p));
+      } else {  // not an HMAC number key: no suppression bucket to check
+        asio::post(conn->strand(), [cb = std::move(p.cb)] { cb(store_errc::invalid_argument, admit_result{}); });
+      }
+    }
     for (std::size_t first = 0; first < all.size(); first += max_admits_per_call) {
       std::size_t n = std::min(max_admits_per_call, all.size() - first);
       std::vector<std::string> keys;
       std::vector<std::string> args;
       keys.reserve(8 * n);
-      args.reserve(1 + 17 * n);
+      args.reserve(2 + 18 * n);
       args.push_back(std::to_string(n));
+      args.push_back(sup_senders());
       auto cbs = std::make_shared<std::vector<std::function<void(std::error_code, admit_result)>>>();
       cbs->reserve(n);
       for (std::size_t i = first; i < first + n; ++i) {
@@ -291,7 +483,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       caps += num(c.window_seconds * 1000) + "," + num(c.max) + "," + (c.per_campaign ? "1" : "0") + ";";
     }
     const bool idem = !r.idempotency_key.empty();
-    keys.push_back(num_key(m.number_key, "sup"));
+    auto loc = locate(m.number_key);  // checked by flush_admits
+    keys.push_back(sup_bucket(*loc));
     keys.push_back(num_key(m.number_key, "con"));
     keys.push_back(num_key(m.number_key, "cap:" + r.category));
     keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
@@ -329,6 +522,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     args.push_back(m.id);
     args.push_back(m.number_key);
     args.push_back(m.carrier);
+    args.push_back(std::move(loc->suffix));
   }
 
   static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v) {
@@ -388,6 +582,37 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
           }
           self->server_info = "redis " + version + ", appendonly " + (aof == "1" ? "yes" : "no") +
                               ", maxmemory-policy " + policy_name;
+          // Suppression buckets stay compact (listpack) only below these limits: check, warn in
+          // health() (docs/stores.md, "Suppressions"). Never refuses: the cost is memory only.
+          self->conn->command_on_strand(
+              {"CONFIG", "GET", "hash-max-*"},
+              [self](std::error_code ec2, redis_value r) {
+                if (ec2) return;
+                if (r.is_error()) {
+                  self->server_info += "; warning: CONFIG GET refused (" + r.str + "): cannot check hash-max-listpack-*";
+                  return;
+                }
+                std::int64_t entries = -1, value = -1;
+                for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+                  const std::string& name = r.elements[i].str;
+                  bool listpack = name.find("listpack") != std::string::npos;
+                  auto take = [&](std::int64_t& slot) {
+                    if (listpack || slot < 0) slot = to_i64(r.elements[i + 1].str);
+                  };
+                  if (name.ends_with("-entries")) take(entries);
+                  if (name.ends_with("-value")) take(value);
+                }
+                self->server_info += ", hash-max-listpack-entries " + num(entries) + ", hash-max-listpack-value " + num(value);
+                if (entries < redis_store::min_hash_max_listpack_entries ||
+                    value < redis_store::min_hash_max_listpack_value) {
+                  self->server_info += "; warning: suppression buckets need hash-max-listpack-entries >= " +
+                                       num(redis_store::min_hash_max_listpack_entries) +
+                                       " and hash-max-listpack-value >= " +
+                                       num(redis_store::min_hash_max_listpack_value) +
+                                       " to stay compact (about 4x the memory per suppressed number otherwise)";
+                }
+              },
+              true);
           auto remaining = std::make_shared<std::size_t>(self->scripts.size());
           auto failed = std::make_shared<bool>(false);
           for (const auto& def : self->scripts) {
@@ -449,7 +674,7 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
   const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,
                                      detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
                                      detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read,
-                                     detail::lua_purge,   detail::lua_erase,   detail::lua_import};
+                                     detail::lua_purge,   detail::lua_erase,   detail::lua_import, detail::lua_suppression};
   static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
   for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
   redis_connection_options co;
@@ -502,22 +727,38 @@ void redis_store::admit_batch(std::vector<admit_request> reqs, store_callback<st
   });
 }
 
+namespace {
+
+// suppression.lua for one number; invalid_argument when the number key is not an HMAC.
+void sup_eval(const std::shared_ptr<redis_store::state>& s, const char* mode, const std::string& nk,
+              std::string sender, std::string arg, redis_connection::reply_handler h) {
+  auto loc = locate(nk);
+  if (!loc) {
+    asio::post(s->conn->strand(), [h = std::move(h)] { h(store_errc::invalid_argument, redis_value{}); });
+    return;
+  }
+  s->eval(script::suppression, {s->sup_bucket(*loc), s->sup_senders(), s->sup_ids()},
+          {mode, std::move(loc->suffix), std::move(sender), std::move(arg)}, std::move(h));
+}
+
+}  // namespace
+
 void redis_store::suppress(suppression_record rec, store_callback<done> cb) {
-  on_strand(s_, [s = s_, rec = std::move(rec), cb = std::move(cb)]() mutable {
-    s->conn->command_on_strand({"HSETNX", s->num_key(rec.number_key, "sup"), rec.sender,
-                                join({rec.reason, rec.source, num(rec.at_ms), s->seal(rec.e164)})},
-                               [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-                                 fail_or<done>(cb, ec, v, [] { return done{}; });
-                               });
+  // Sealing (AES-GCM) happens on the caller's thread, the strand only writes.
+  std::string value = pack_sup_value(rec.reason, rec.source, rec.at_ms, s_->seal_bytes(rec.e164));
+  on_strand(s_, [s = s_, rec = std::move(rec), value = std::move(value), cb = std::move(cb)]() mutable {
+    sup_eval(s, "put", rec.number_key, rec.sender, std::move(value),
+             [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+               fail_or<done>(cb, ec, v, [] { return done{}; });
+             });
   });
 }
 
 void redis_store::unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) {
   on_strand(s_, [s = s_, number_key = std::move(number_key), sender = std::move(sender), cb = std::move(cb)]() mutable {
-    s->conn->command_on_strand({"HDEL", s->num_key(number_key, "sup"), sender},
-                               [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-                                 fail_or<bool>(cb, ec, v, [&] { return v.integer > 0; });
-                               });
+    sup_eval(s, "del", number_key, std::move(sender), "", [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+      fail_or<bool>(cb, ec, v, [&] { return v.integer > 0; });
+    });
   });
 }
 
@@ -525,20 +766,10 @@ void redis_store::is_suppressed(std::string number_key, std::string sender, opt_
                                 store_callback<bool> cb) {
   on_strand(s_, [s = s_, number_key = std::move(number_key), sender = std::move(sender), scope,
                  cb = std::move(cb)]() mutable {
-    std::vector<std::string> cmd;
-    if (scope == opt_out_scope::global) {
-      cmd = {"HLEN", s->num_key(number_key, "sup")};
-    } else {
-      cmd = {"HMGET", s->num_key(number_key, "sup"), "", sender};
-    }
-    s->conn->command_on_strand(std::move(cmd), [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-      fail_or<bool>(cb, ec, v, [&] {
-        if (v.k == redis_value::kind::integer) return v.integer > 0;
-        for (const auto& e : v.elements)
-          if (!e.is_nil()) return true;
-        return false;
-      });
-    });
+    sup_eval(s, "check", number_key, std::move(sender), scope == opt_out_scope::global ? "global" : "sender",
+             [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+               fail_or<bool>(cb, ec, v, [&] { return v.integer > 0; });
+             });
   });
 }
 
@@ -582,10 +813,8 @@ void redis_store::lookup_number(std::string number_key, store_callback<number_fa
     auto finish = [s, nk, a, cb = std::move(cb)]() mutable {
       if (a->ec) return cb(a->ec, number_facts{});
       number_facts f;
-      for (const auto& [sender, val] : to_map(a->sup)) {
-        auto p = split(val, 4);
-        f.suppressions.push_back({nk, s->unseal(p[3]), sender, p[0], p[1], to_i64(p[2])});
-      }
+      for (std::size_t i = 0; i + 1 < a->sup.elements.size(); i += 2)
+        f.suppressions.push_back(s->sup_from(nk, a->sup.elements[i].str, a->sup.elements[i + 1].str));
       std::sort(f.suppressions.begin(), f.suppressions.end(),
                 [](const auto& x, const auto& y) { return x.sender < y.sender; });
       for (const auto& [field, val] : to_map(a->con)) {
@@ -611,7 +840,7 @@ void redis_store::lookup_number(std::string number_key, store_callback<number_fa
         if (--a->remaining == 0) (*shared_finish)();
       };
     };
-    s->conn->command_on_strand({"HGETALL", s->num_key(nk, "sup")}, part(&agg::sup));
+    sup_eval(s, "read", nk, "", "", part(&agg::sup));
     s->conn->command_on_strand({"HGETALL", s->num_key(nk, "con")}, part(&agg::con));
     s->conn->command_on_strand({"LRANGE", s->num_key(nk, "ledger"), "0", "-1"}, part(&agg::ledger));
   });
@@ -665,7 +894,7 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
     s->eval(script::claim,
             {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease"),
              s->queue_key(req.carrier, "seq")},
-            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->opts.key_prefix},
+            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders()},
             [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
               if (!ec && v.elements.size() < 2) ec = store_errc::io_error;
               fail_or<claim_result>(cb, ec, v, [&] {
@@ -908,11 +1137,17 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
   // Sealing (AES-GCM) happens on the caller's thread, the strand only writes.
   std::vector<std::string> values;
   values.reserve(recs.size());
-  for (const auto& r : recs) values.push_back(join({r.reason, r.source, num(r.at_ms), s_->seal(r.e164)}));
+  for (const auto& r : recs) values.push_back(pack_sup_value(r.reason, r.source, r.at_ms, s_->seal_bytes(r.e164)));
   on_strand(s_, [s = s_, recs = std::move(recs), values = std::move(values), cb = std::move(cb)]() mutable {
     if (recs.empty()) {
       asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, import_result{}); });
       return;
+    }
+    for (const auto& r : recs) {
+      if (!locate(r.number_key)) {
+        asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, import_result{}); });
+        return;
+      }
     }
     struct agg {
       countdown c;
@@ -929,9 +1164,13 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
       std::vector<std::string> keys;
       std::vector<std::string> args;
       keys.reserve(n);
-      args.reserve(2 * n);
+      args.reserve(2 + 3 * n);
+      args.push_back(s->sup_senders());
+      args.push_back(s->sup_ids());
       for (std::size_t i = first; i < first + n; ++i) {
-        keys.push_back(s->num_key(recs[i].number_key, "sup"));
+        auto loc = locate(recs[i].number_key);
+        keys.push_back(s->sup_bucket(*loc));
+        args.push_back(std::move(loc->suffix));
         args.push_back(recs[i].sender);
         args.push_back(std::move(values[i]));
       }
@@ -1034,19 +1273,71 @@ void export_hashes(const std::shared_ptr<redis_store::state>& s, std::string cur
 
 void redis_store::export_suppressions(std::string cursor, int limit,
                                       store_callback<export_page<suppression_record>> cb) {
-  auto s = s_;
-  export_hashes<suppression_record>(
-      s_, std::move(cursor), limit, "sup",
-      [s](const std::string& nk, const field_map& m, std::vector<suppression_record>& out) {
-        std::vector<suppression_record> recs;
-        for (const auto& [sender, val] : m) {
-          auto p = split(val, 4);
-          recs.push_back({nk, s->unseal(p[3]), sender, p[0], p[1], to_i64(p[2])});
-        }
-        std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.sender < y.sender; });
-        for (auto& r : recs) out.push_back(std::move(r));
-      },
-      std::move(cb));
+  // SCAN over the buckets (a page holds every number of the buckets it visits), HGETALL of each
+  // bucket and of the sender ids, pipelined.
+  on_strand(s_, [s = s_, cursor = std::move(cursor), limit, cb = std::move(cb)]() mutable {
+    s->conn->command_on_strand(
+        {"SCAN", cursor.empty() ? "0" : cursor, "MATCH",
+         glob_literal(s->sup_prefix(), "[0-9a-f][0-9a-f][0-9a-f][0-9a-f]"), "COUNT", num(std::max(1, limit))},
+        [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+          if (!ec && (v.is_error() || v.elements.size() != 2)) ec = store_errc::io_error;
+          if (ec) return cb(ec, {});
+          struct agg {
+            export_page<suppression_record> page;
+            std::vector<std::string> buckets;
+            std::vector<redis_value> contents;
+            redis_value ids;
+            std::size_t remaining = 0;
+            std::error_code ec;
+            store_callback<export_page<suppression_record>> cb;
+          };
+          auto a = std::make_shared<agg>();
+          a->cb = std::move(cb);
+          a->page.cursor = v.elements[0].str == "0" ? std::string() : v.elements[0].str;
+          for (auto& k : v.elements[1].elements) a->buckets.push_back(std::move(k.str));
+          if (a->buckets.empty()) {
+            asio::post(s->conn->strand(), [a] { a->cb({}, std::move(a->page)); });
+            return;
+          }
+          a->contents.resize(a->buckets.size());
+          a->remaining = a->buckets.size() + 1;
+          auto finish = [s, a] {
+            if (a->ec) return a->cb(a->ec, {});
+            std::unordered_map<std::string, std::string> names;
+            for (std::size_t i = 0; i + 1 < a->ids.elements.size(); i += 2)
+              names[a->ids.elements[i].str] = a->ids.elements[i + 1].str;
+            const std::size_t tail_at = s->sup_prefix().size();
+            for (std::size_t b = 0; b < a->buckets.size(); ++b) {
+              const std::string head = a->buckets[b].substr(tail_at);
+              const auto& els = a->contents[b].elements;
+              for (std::size_t i = 0; i + 1 < els.size(); i += 2) {
+                const std::string& field = els[i].str;
+                if (field.size() < suffix_bytes) continue;
+                std::string sender;
+                if (field.size() > suffix_bytes) {
+                  auto it = names.find(field.substr(suffix_bytes));
+                  sender = it == names.end() ? "?" + to_hex(field.substr(suffix_bytes)) : it->second;
+                }
+                a->page.items.push_back(
+                    s->sup_from(head + to_hex(std::string_view(field).substr(0, suffix_bytes)), sender, els[i + 1].str));
+              }
+            }
+            a->cb({}, std::move(a->page));
+          };
+          auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
+          auto part = [a, shared_finish](redis_value* slot) {
+            return [a, shared_finish, slot](std::error_code e, redis_value h) {
+              if (!e && h.is_error()) e = store_errc::io_error;
+              if (e && !a->ec) a->ec = e;
+              *slot = std::move(h);
+              if (--a->remaining == 0) (*shared_finish)();
+            };
+          };
+          s->conn->command_on_strand({"HGETALL", s->sup_ids()}, part(&a->ids));
+          for (std::size_t i = 0; i < a->buckets.size(); ++i)
+            s->conn->command_on_strand({"HGETALL", a->buckets[i]}, part(&a->contents[i]));
+        });
+  });
 }
 
 void redis_store::export_consents(std::string cursor, int limit, store_callback<export_page<consent_record>> cb) {
@@ -1071,8 +1362,13 @@ void redis_store::export_consents(std::string cursor, int limit, store_callback<
 void redis_store::erase_number(std::string number_key, std::string source, std::int64_t at_ms,
                                store_callback<erase_result> cb) {
   on_strand(s_, [s = s_, nk = std::move(number_key), source = std::move(source), at_ms, cb = std::move(cb)]() mutable {
-    s->eval(script::erase, {s->num_key(nk, "sup"), s->num_key(nk, "con"), s->num_key(nk, "ledger")},
-            {join({"erased", source, num(at_ms), ""})},
+    auto loc = locate(nk);
+    if (!loc) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, erase_result{}); });
+      return;
+    }
+    s->eval(script::erase, {s->sup_bucket(*loc), s->num_key(nk, "con"), s->num_key(nk, "ledger")},
+            {loc->suffix, pack_sup_value("erased", source, at_ms, "")},
             [s, nk, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
               if (!ec && (v.is_error() || v.elements.size() < 3)) ec = store_errc::io_error;
               if (ec) return cb(ec, {});

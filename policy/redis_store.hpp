@@ -12,6 +12,12 @@
 // `maxmemory-policy noeviction` (checked with INFO); otherwise every operation fails with
 // store_errc::not_ready and health() says why. While disconnected, operations fail at once with
 // store_errc::unavailable (fail closed) and the connection retries with exponential back-off.
+//
+// Suppressions live in 65,536 bucket hashes (docs/stores.md, "Suppressions"). They stay in
+// Redis' compact listpack encoding only with hash-max-listpack-entries >= 512 and
+// hash-max-listpack-value >= 64 (Redis' own defaults; do not lower them): the store reads both
+// with CONFIG GET at every connect and adds a warning to health().detail when they are lower (it
+// does not refuse: the cost is memory, not correctness).
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -46,6 +52,9 @@ class redis_store final : public store {
   // Validates the options and starts connecting (asynchronously). Poll health() to know when it
   // is ready.
   static create_result create(boost::asio::any_io_executor ex, redis_options opts);
+  // Required Redis settings for compact suppression buckets (about 10,000,000 numbers and more).
+  static constexpr int min_hash_max_listpack_entries = 512;
+  static constexpr int min_hash_max_listpack_value = 64;
   ~redis_store() override;
 
   void admit(admit_request req, store_callback<admit_result> cb) override;

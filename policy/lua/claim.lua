@@ -1,9 +1,11 @@
 -- claim: reclaim expired leases, promote due scheduled entries, hand out up to N entries with a
 -- lease; entries whose number is suppressed now are rejected instead (send-time re-check).
 -- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry), 4 lease counter.
--- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 store key prefix.
--- Message hashes and suppression hashes are derived from the entries (single instance only; a
--- Cluster deployment needs them in the queue's slot, see docs/stores.md).
+-- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 suppression bucket prefix (the first
+-- 4 hex digits of the number key are appended), 6 suppression senders hash.
+-- Message hashes and suppression buckets are derived from the entries (single instance only; a
+-- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
+-- the number's bucket suffix ('ns', written by admit.lua).
 -- Returns {{lease, HGETALL...}, ...}, {{HGETALL...}, ...}.
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
@@ -19,16 +21,25 @@ while #entries < max do
   local id = redis.call('LPOP', KEYS[1])
   if not id then break end
   local mk = ARGV[4] .. id .. '}'
-  local nk = redis.call('HGET', mk, 'nk')
-  if nk then
-    local f = redis.call('HMGET', mk, 'snd', 'scope', 'st')
-    local sk = ARGV[5] .. '{' .. nk .. '}:sup'
-    local blocked
-    if f[2] == 'global' then
-      blocked = redis.call('HLEN', sk) > 0
-    else
-      local s = redis.call('HMGET', sk, '', f[1])
-      blocked = (s[1] or s[2]) and true or false
+  local f = redis.call('HMGET', mk, 'snd', 'scope', 'st', 'nk', 'ns')
+  if f[4] then
+    local nk, suffix = f[4], f[5]
+    if not suffix then
+      suffix = string.gsub(string.sub(nk, 5), '%x%x', function(h) return string.char(tonumber(h, 16)) end)
+    end
+    local bucket = ARGV[5] .. string.sub(nk, 1, 4)
+    local blocked = redis.call('HEXISTS', bucket, suffix) == 1
+    if not blocked and f[2] == 'global' then
+      local pat = string.gsub(suffix, '[%*%?%[%]\\]', '\\%0') .. '*'
+      local cursor = '0'
+      repeat
+        local r = redis.call('HSCAN', bucket, cursor, 'MATCH', pat, 'COUNT', 1000)
+        if #r[2] > 0 then blocked = true end
+        cursor = r[1]
+      until blocked or cursor == '0'
+    elseif not blocked and f[1] and f[1] ~= '' then
+      local id = redis.call('HGET', ARGV[6], f[1])
+      blocked = id and redis.call('HEXISTS', bucket, suffix .. id) == 1
     end
     if blocked then
       local st = f[3]

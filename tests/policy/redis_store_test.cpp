@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <set>
 
 #include "policy/redis_connection.hpp"
 #include "store_test_support.hpp"
@@ -29,10 +30,10 @@ admit_request request(const std::string& id, std::int64_t now) {
   return r;
 }
 
-std::unique_ptr<redis_store> make_store(io_thread& io, const std::string& url) {
+std::unique_ptr<redis_store> make_store(io_thread& io, const std::string& url, std::string prefix = {}) {
   redis_options o;
   o.url = url;
-  o.key_prefix = "t:" + unique_suffix() + ":";
+  o.key_prefix = prefix.empty() ? "t:" + unique_suffix() + ":" : prefix;
   o.secrets = test_secrets();
   o.request_timeout = std::chrono::milliseconds(1000);
   o.backoff_max = std::chrono::milliseconds(200);
@@ -130,6 +131,168 @@ TEST(RedisStore, SurvivesScriptCacheFlush) {
   auto [ec2, r2] = call<admit_result>([&](auto cb) { store->admit(request("m1b", t0), cb); });
   EXPECT_FALSE(ec2);
   EXPECT_TRUE(r2.accepted());
+  store.reset();
+}
+
+// A plain connection for looking at what the store wrote.
+std::shared_ptr<redis_connection> raw_connection(io_thread& io, const std::string& url) {
+  redis_connection_options co;
+  co.endpoint = *parse_redis_url(url, nullptr);
+  auto c = redis_connection::create(io.io().get_executor(), co);
+  c->start();
+  for (int i = 0; i < 250; ++i) {
+    auto [ec, v] = call<redis_value>([&](auto cb) { c->command({"PING"}, cb); });
+    if (!ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return c;
+}
+
+redis_value run(redis_connection& c, std::vector<std::string> args) {
+  auto [ec, v] = call<redis_value>([&](auto cb) { c.command(std::move(args), cb); });
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_FALSE(v.is_error()) << v.str;
+  return v;
+}
+
+std::string unhex(std::string_view h) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16));
+  return out;
+}
+
+std::string digits_packed(std::string_view e164) {  // what the store seals: two digits per byte
+  std::string out;
+  for (std::size_t i = 1; i < e164.size(); i += 2) {
+    int lo = i + 1 < e164.size() ? e164[i + 1] - '0' : 15;
+    out += static_cast<char>((e164[i] - '0') * 16 + lo);
+  }
+  return out;
+}
+
+TEST(RedisStore, SuppressionBucketLayoutIsCompactAndHoldsNoNumberInClear) {
+  redis_server server;  // Redis' defaults (hash-max-listpack-entries 512, -value 64) are what it needs
+  ASSERT_TRUE(server.start());
+  io_thread io;
+  const std::string prefix = "t:" + unique_suffix() + ":";
+  auto store = make_store(io, server.url(), prefix);
+  auto [ok, detail] = wait_healthy(*store, std::chrono::seconds(5));
+  ASSERT_TRUE(ok) << detail;
+  EXPECT_NE(detail.find("hash-max-listpack-entries 512"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("warning"), std::string::npos) << detail;
+
+  // 2,000 global suppressions, per-sender ones (a short code, a long number, an unusual source and
+  // the longest E.164), and one erased number.
+  std::vector<suppression_record> recs;
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 2000; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "+1415557%04d", i);
+    numbers.push_back(buf);
+    recs.push_back({test_secrets()->key(buf), buf, "", "dnc", "import", t0 + i});
+  }
+  recs.push_back({test_secrets()->key(numbers[1]), numbers[1], "12345", "stop", "keyword", t0});
+  recs.push_back({test_secrets()->key(numbers[1]), numbers[1], "+14155550100", "stopall", "cli:ops-team", t0});
+  const std::string longest = "+861391234567890";  // 15 digits
+  recs.push_back({test_secrets()->key(longest), longest, "+14155550100", "stopall", "cli:ops-team", t0});
+  auto [iec, imp] = call<import_result>([&](auto cb) { store->import_suppressions(recs, cb); });
+  ASSERT_FALSE(iec) << iec.message();
+  EXPECT_EQ(imp.added, 2003);
+  auto [eec, er] = call<erase_result>([&](auto cb) { store->erase_number(test_secrets()->key(numbers[2]), "cli", t0, cb); });
+  ASSERT_FALSE(eec);
+
+  auto conn = raw_connection(io, server.url());
+  // Byte-exact record of numbers[0]: bucket = first 4 hex digits of its key, field = the other 30
+  // bytes, value = at_ms (6 bytes big-endian) | 0x83 (source "import") | 3 "dnc" | sealed digits.
+  const std::string nk0 = test_secrets()->key(numbers[0]);
+  auto v0 = run(*conn, {"HGET", prefix + "sup:" + nk0.substr(0, 4), unhex(nk0.substr(4))});
+  ASSERT_EQ(v0.str.size(), 6u + 1 + 1 + 3 + (12 + 6 + 16));
+  EXPECT_EQ(v0.str.substr(0, 11), std::string("\x01\xa3\x18\x5c\x50\x00\x83\x03" "dnc", 11));  // t0
+  auto opened = test_secrets()->open([&] {  // the tail is number_secrets::seal of the packed digits
+    static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    unsigned acc = 0;
+    int bits = 0;
+    for (unsigned char c : v0.str.substr(11)) {
+      acc = (acc << 8) | c;
+      for (bits += 8; bits >= 6;) out += b64[(acc >> (bits -= 6)) & 63];
+    }
+    if (bits > 0) out += b64[(acc << (6 - bits)) & 63];
+    return out;
+  }());
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(*opened, digits_packed(numbers[0]));
+
+  std::set<std::string> buckets;
+  std::string dump;
+  std::string cursor = "0";
+  do {
+    auto page = run(*conn, {"SCAN", cursor, "MATCH", prefix + "sup:*", "COUNT", "1000"});
+    ASSERT_EQ(page.elements.size(), 2u);
+    cursor = page.elements[0].str;
+    for (const auto& k : page.elements[1].elements) buckets.insert(k.str);
+  } while (cursor != "0");
+  std::size_t fields = 0, longest_value = 0, longest_field = 0;
+  for (const auto& k : buckets) {
+    dump += k;
+    if (k == prefix + "sup:senders" || k == prefix + "sup:ids") {
+      for (const auto& e : run(*conn, {"HGETALL", k}).elements) dump += e.str;
+      continue;
+    }
+    ASSERT_EQ(k.size(), prefix.size() + 8) << k;
+    EXPECT_EQ(run(*conn, {"OBJECT", "ENCODING", k}).str, "listpack") << k;
+    auto h = run(*conn, {"HGETALL", k});
+    for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+      ++fields;
+      longest_field = std::max(longest_field, h.elements[i].str.size());
+      longest_value = std::max(longest_value, h.elements[i + 1].str.size());
+      dump += h.elements[i].str + h.elements[i + 1].str;
+    }
+  }
+  EXPECT_EQ(fields, 2003u);  // numbers[2]: its one suppression replaced by one `erased`
+  EXPECT_EQ(longest_field, 31u);  // 30 bytes + a one-byte sender id
+  EXPECT_LE(longest_value, 64u);  // within the default hash-max-listpack-value
+  // No number in clear, neither as text nor as packed digits.
+  for (const std::string& n : {numbers[0], numbers[1], numbers[2], numbers[1999], longest}) {
+    EXPECT_EQ(dump.find(n.substr(2)), std::string::npos) << n;
+    EXPECT_EQ(dump.find(digits_packed(n).substr(1, 4)), std::string::npos) << n;
+  }
+  auto [lec, f] = call<number_facts>([&](auto cb) { store->lookup_number(test_secrets()->key(longest), cb); });
+  ASSERT_FALSE(lec);
+  ASSERT_EQ(f.suppressions.size(), 1u);
+  EXPECT_EQ(f.suppressions[0].e164, longest);
+  EXPECT_EQ(f.suppressions[0].sender, "+14155550100");
+  EXPECT_EQ(f.suppressions[0].source, "cli:ops-team");
+  conn->stop();
+  store.reset();
+}
+
+TEST(RedisStore, WarnsWhenListpackLimitsAreTooLowForTheBuckets) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  ASSERT_EQ(std::system(("redis-cli -u " + server.url() + " CONFIG SET hash-max-listpack-entries 128 >/dev/null").c_str()), 0);
+  io_thread io;
+  auto store = make_store(io, server.url());
+  auto [ok, detail] = wait_healthy(*store, std::chrono::seconds(5));
+  ASSERT_TRUE(ok) << detail;  // a warning, not a refusal
+  EXPECT_NE(detail.find("warning: suppression buckets need hash-max-listpack-entries >= 512"), std::string::npos)
+      << detail;
+  store.reset();
+}
+
+TEST(RedisStore, RefusesNumberKeysThatAreNotHmacs) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  io_thread io;
+  auto store = make_store(io, server.url());
+  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  auto [ec, d] = call<done>([&](auto cb) { store->suppress({"not-a-key", "", "", "stop", "keyword", t0}, cb); });
+  EXPECT_EQ(ec, make_error_code(store_errc::invalid_argument));
+  auto r = request("m1", t0);
+  r.message.number_key = "nk";
+  auto [ec2, a] = call<admit_result>([&](auto cb) { store->admit(r, cb); });
+  EXPECT_EQ(ec2, make_error_code(store_errc::invalid_argument));
+  EXPECT_FALSE(a.accepted());
   store.reset();
 }
 

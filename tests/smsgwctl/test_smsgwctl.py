@@ -24,7 +24,7 @@ NOW = "2027-01-15T08:00:00Z"
 
 
 def redis_cli(*args):
-    return subprocess.run(["redis-cli", "-u", REDIS_URL] + list(args), capture_output=True, text=True,
+    return subprocess.run(["redis-cli", "-u", REDIS_URL] + list(args), capture_output=True, encoding="latin-1",
                           timeout=60).stdout
 
 

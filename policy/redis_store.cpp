@@ -1231,7 +1231,7 @@ void export_hashes(const std::shared_ptr<redis_store::state>& s, std::string cur
   on_strand(s, [s, cursor = std::move(cursor), limit, suffix, add = std::move(add), cb = std::move(cb)]() mutable {
     s->conn->command_on_strand(
         {"SCAN", cursor.empty() ? "0" : cursor, "MATCH", glob_literal(s->opts.key_prefix, std::string("{*}:") + suffix),
-         "COUNT", num(std::max(1000, limit))},
+         "COUNT", num(std::max(1, limit))},
         [s, add = std::move(add), cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
           if (!ec && (v.is_error() || v.elements.size() != 2)) ec = store_errc::io_error;
           if (ec) return cb(ec, {});
@@ -1278,7 +1278,7 @@ void redis_store::export_suppressions(std::string cursor, int limit,
   on_strand(s_, [s = s_, cursor = std::move(cursor), limit, cb = std::move(cb)]() mutable {
     s->conn->command_on_strand(
         {"SCAN", cursor.empty() ? "0" : cursor, "MATCH",
-         glob_literal(s->sup_prefix(), "[0-9a-f][0-9a-f][0-9a-f][0-9a-f]"), "COUNT", num(std::max(1000, limit))},
+         glob_literal(s->sup_prefix(), "[0-9a-f][0-9a-f][0-9a-f][0-9a-f]"), "COUNT", num(std::max(1, limit))},
         [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
           if (!ec && (v.is_error() || v.elements.size() != 2)) ec = store_errc::io_error;
           if (ec) return cb(ec, {});

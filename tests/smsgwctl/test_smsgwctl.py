@@ -338,9 +338,11 @@ class SqliteMixin:
         self.assertEqual(self.ctl("queue", "stats")[0], 0)
         with self.db() as c:
             for mid, updated, status in msgs:
-                c.execute("INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                          (mid, "nk-" + mid, "", "sim", "12345", "hello", "transactional", "", "", 1, "gsm7",
-                           status, "", "", updated, updated, updated, 0, 0, "sender"))
+                # Named columns: later schema versions add columns with defaults (v2: api_key).
+                row = (mid, "nk-" + mid, "", "sim", "12345", "hello", "transactional", "", "", 1, "gsm7",
+                       status, "", "", updated, updated, updated, 0, 0, "sender")
+                names = [r[1] for r in c.execute("PRAGMA table_info(messages)")][:len(row)]
+                c.execute("INSERT INTO messages (%s) VALUES (%s)" % (",".join(names), ",".join("?" * len(row))), row)
 
     def message_texts(self):
         with self.db() as c:

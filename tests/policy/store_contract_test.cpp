@@ -45,18 +45,10 @@ admit_request request(const std::string& id, const std::string& e164, std::int64
 }
 
 template <class B>
-class StoreContract : public ::testing::Test {
+class StoreContract : public store_fixture<B> {
  protected:
-  void SetUp() override {
-    std::string why;
-    if (!backend_.available(why)) {
-      if (in_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-    store_ = backend_.make();
-    ASSERT_TRUE(store_);
-  }
-  void TearDown() override { backend_.release(store_); }
+  using store_fixture<B>::store_;
+  using store_fixture<B>::backend_;
 
   admit_result admit(admit_request r, store* s = nullptr) {
     auto [ec, res] = call<admit_result>([&](auto cb) { (s ? s : store_.get())->admit(std::move(r), cb); });
@@ -101,19 +93,8 @@ class StoreContract : public ::testing::Test {
     EXPECT_FALSE(ec) << ec.message();
     return r;
   }
-
-  B backend_;
-  std::unique_ptr<store> store_;
 };
 
-struct backend_names {
-  template <class T>
-  static std::string GetName(int) {
-    return T::name;
-  }
-};
-
-using backends = ::testing::Types<sqlite_backend, redis_backend>;
 TYPED_TEST_SUITE(StoreContract, backends, backend_names);
 
 TYPED_TEST(StoreContract, HealthIsOk) {

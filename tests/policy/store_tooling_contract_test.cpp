@@ -62,18 +62,10 @@ std::string run_capture(const std::string& cmd) {
 }
 
 template <class B>
-class StoreTooling : public ::testing::Test {
+class StoreTooling : public store_fixture<B> {
  protected:
-  void SetUp() override {
-    std::string why;
-    if (!backend_.available(why)) {
-      if (in_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-    store_ = backend_.make();
-    ASSERT_TRUE(store_);
-  }
-  void TearDown() override { backend_.release(store_); }
+  using store_fixture<B>::store_;
+  using store_fixture<B>::backend_;
 
   import_result import_sups(std::vector<suppression_record> recs) {
     auto [ec, r] = call<import_result>([&](auto cb) { store_->import_suppressions(std::move(recs), cb); });
@@ -143,19 +135,8 @@ class StoreTooling : public ::testing::Test {
                          "ZRANGE \"$k\" 0 -1;; string) " + cli + "GET \"$k\";; esac; done 2>&1");
     }
   }
-
-  B backend_;
-  std::unique_ptr<store> store_;
 };
 
-struct backend_names {
-  template <class T>
-  static std::string GetName(int) {
-    return T::name;
-  }
-};
-
-using backends = ::testing::Types<sqlite_backend, redis_backend>;
 TYPED_TEST_SUITE(StoreTooling, backends, backend_names);
 
 TYPED_TEST(StoreTooling, ImportSuppressionsCountsNewAndExistingAndRepeatsSafely) {

@@ -456,12 +456,16 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
   co_return json_response(200, std::move(out));
 }
 
-asio::awaitable<http_response> api_service::get_message(request_context, std::string id) {
+// A key sees only the messages it sent: another key's message answers 404 like an unknown id, so
+// ids cannot be probed across keys. Records without a key (written before keys were recorded)
+// stay visible to every key.
+asio::awaitable<http_response> api_service::get_message(request_context ctx, std::string id) {
   if (!looks_like_message_id(id)) co_return error_response({404, "not_found", "no such message", "id"});
   auto reply = co_await call_store<std::optional<policy::message_record>>(
       [this, &id](auto done) { deps_.store->get_message(id, std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
-  if (!reply.value) co_return error_response({404, "not_found", "no such message", "id"});
+  const bool visible = reply.value && (reply.value->api_key.empty() || (ctx.key && reply.value->api_key == ctx.key->name));
+  if (!visible) co_return error_response({404, "not_found", "no such message", "id"});
   co_return json_response(200, message_json(*reply.value).dump());
 }
 

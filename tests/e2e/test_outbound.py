@@ -132,6 +132,17 @@ class OutboundBase(GatewayFixture):
         self.assertEqual(status["to"], to)
         self.assertEqual(status["from"], "12345")
 
+    def test_a_key_cannot_read_another_keys_message(self):
+        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "private"})
+        self.assertEqual(code, 202, body)
+        url = self.gw.api + "/v1/messages/" + body["id"]
+        code, mine = harness.request("GET", url, headers={"Authorization": "Bearer dev-key"})
+        self.assertEqual(code, 200, mine)
+        self.assertEqual(mine["id"], body["id"])
+        # Another valid key gets the same answer as for an id that does not exist.
+        self.assert_error(harness.request("GET", url, headers={"Authorization": "Bearer other-key"}),
+                          404, "not_found", "id")
+
     def test_national_format_is_normalised(self):
         code, body = self.gw.send({"to": "(415) 555-0199", "from": "12345", "text": "hello"})
         self.assertEqual(code, 202, body)

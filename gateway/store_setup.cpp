@@ -9,6 +9,7 @@ policy::store_settings to_store_settings(const config::store_settings& s) {
   out.kind = s.kind == config::store_kind::redis ? "redis" : "sqlite";
   out.path = s.path;
   out.url = s.url;
+  out.password = s.redis_password;  // the URL's, or password_file's (which wins)
   out.key_prefix = s.key_prefix;
   return out;
 }

@@ -669,6 +669,7 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
     r.error = err;
     return r;
   }
+  if (!opts.password.empty()) ep->password = opts.password;
   auto s = std::make_shared<state>();
   s->opts = std::move(opts);
   const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,

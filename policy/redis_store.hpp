@@ -34,6 +34,7 @@ namespace policy {
 struct redis_options {
   std::string url = "redis://127.0.0.1:6379/0";
   std::string key_prefix = "smsgw:";  // every key starts with it (tests use a unique prefix)
+  std::string password;               // AUTH password from a file; when set it wins over the URL's
   std::shared_ptr<const number_secrets> secrets;  // required: seals E.164 at rest
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{2000};

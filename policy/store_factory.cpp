@@ -24,6 +24,7 @@ open_store_result open_store(const store_settings& settings, boost::asio::any_io
   if (settings.kind == "redis") {
     redis_options o;
     o.url = settings.url;
+    o.password = settings.password;
     o.key_prefix = settings.key_prefix;
     o.secrets = std::move(secrets);
     auto s = redis_store::create(std::move(ex), std::move(o));

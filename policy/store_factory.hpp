@@ -18,6 +18,7 @@ struct store_settings {
   std::string kind = "sqlite";  // "sqlite" | "redis"
   std::string path;             // sqlite: database file (already resolved against the config dir)
   std::string url;              // redis: redis://[[user]:password@]host[:port][/db]
+  std::string password;         // redis: AUTH password; when set it wins over the URL's
   std::string key_prefix = "smsgw:";  // redis
 };
 

@@ -30,9 +30,11 @@ admit_request request(const std::string& id, std::int64_t now) {
   return r;
 }
 
-std::unique_ptr<redis_store> make_store(io_thread& io, const std::string& url, std::string prefix = {}) {
+std::unique_ptr<redis_store> make_store(io_thread& io, const std::string& url, std::string prefix = {},
+                                        std::string password = {}) {
   redis_options o;
   o.url = url;
+  o.password = std::move(password);
   o.key_prefix = prefix.empty() ? "t:" + unique_suffix() + ":" : prefix;
   o.secrets = test_secrets();
   o.request_timeout = std::chrono::milliseconds(1000);
@@ -82,6 +84,29 @@ TEST(RedisStore, RefusesToBecomeReadyWhenRedisMayEvict) {
   auto [ok, detail] = wait_healthy(*store, std::chrono::milliseconds(1500));
   EXPECT_FALSE(ok);
   EXPECT_NE(detail.find("noeviction"), std::string::npos) << detail;
+  store.reset();
+}
+
+// store.password_file reaches the store as redis_options::password and wins over the URL's.
+TEST(RedisStore, PasswordFromFileWinsOverTheUrlPassword) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  ASSERT_EQ(std::system(("redis-cli -u " + server.url() + " CONFIG SET requirepass from-file >/dev/null").c_str()), 0);
+  std::string with_wrong = server.url();
+  with_wrong.replace(0, 8, "redis://:wrong@");
+  io_thread io;
+  {
+    auto refused = make_store(io, with_wrong);
+    auto [ok, detail] = wait_healthy(*refused, std::chrono::milliseconds(1500));
+    EXPECT_FALSE(ok);
+    EXPECT_NE(detail.find("AUTH"), std::string::npos) << detail;
+  }
+  auto store = make_store(io, with_wrong, {}, "from-file");
+  auto [ok, detail] = wait_healthy(*store, std::chrono::seconds(5));
+  EXPECT_TRUE(ok) << detail;
+  auto [ec, r] = call<admit_result>([&](auto cb) { store->admit(request("m1", t0), cb); });
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(r.accepted());
   store.reset();
 }
 

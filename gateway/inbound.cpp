@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -24,6 +25,11 @@ namespace {
 
 constexpr std::uint32_t status_ok = 0;
 const auto status_retry = static_cast<std::uint32_t>(smpp::command_status::esme_rx_t_appn);
+// Early receipts (see process): how long and how many wait for their correlation.
+constexpr std::chrono::milliseconds receipt_retry_delays[] = {std::chrono::milliseconds(25), std::chrono::milliseconds(100),
+                                                             std::chrono::milliseconds(300), std::chrono::milliseconds(600),
+                                                             std::chrono::milliseconds(1000)};
+constexpr std::size_t receipt_hold_limit = 256;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -200,6 +206,25 @@ asio::awaitable<void> inbound_processor::process(std::shared_ptr<inbound_process
     const auto id = smpp::normalize_message_id(r.message_id, profile ? profile->message_ids : smpp::message_id_format::as_is);
     auto ours = co_await call_store<std::optional<std::string>>(
         [&](auto done) { self->store_.correlate(carrier, id, wall_ms(), std::move(done)); });
+    // A receipt can overtake our record of the carrier id: some SMSCs send it before the
+    // submit_sm_resp, and the `submitted` status may still be on its way to the store. Look again
+    // a few times (about 2 s in all) before calling the id unknown. At most
+    // `receipt_hold_limit` receipts wait at once, so a flood of truly unknown ids is answered
+    // at once instead of filling the carrier's window.
+    if (!ours.ec && !ours.value && self->held_receipts_ < receipt_hold_limit) {
+      ++self->held_receipts_;
+      asio::steady_timer wait(self->strand_);
+      for (const auto delay : receipt_retry_delays) {
+        wait.expires_after(delay);
+        boost::system::error_code wait_ec;
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+        if (self->stopped_) break;
+        ours = co_await call_store<std::optional<std::string>>(
+            [&](auto done) { self->store_.correlate(carrier, id, wall_ms(), std::move(done)); });
+        if (ours.ec || ours.value) break;
+      }
+      --self->held_receipts_;
+    }
     if (ours.ec) {
       responder.respond(status_retry);
       co_return;

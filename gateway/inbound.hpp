@@ -90,6 +90,7 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   smpp::reassembler reassembler_;
   boost::asio::steady_timer expiry_timer_;
   std::map<std::string, std::vector<std::int64_t>> reply_times_;  // strand only
+  std::size_t held_receipts_ = 0;  // receipts waiting for their correlation (strand only)
   bool stopped_ = false;
 };
 

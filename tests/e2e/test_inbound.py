@@ -216,6 +216,46 @@ class StopRaceRedis(StopRaceBase, unittest.TestCase):
     store = "redis"
 
 
+class EarlyReceipt(unittest.TestCase):
+    """The carrier sends the receipt before the submit_sm_resp (the simulator answers each submit
+    after 300 ms and sends the receipt after 50 ms): the receipt waits for its correlation instead
+    of being dropped as unknown, and the message ends `delivered`."""
+
+    def test_a_receipt_before_the_submit_sm_resp_is_applied(self):
+        workdir = harness.Workdir()
+        sim = harness.Simulator("--resp-delay-ms", "300")
+        gw = None
+        try:
+            gw = harness.Gateway(workdir.path, sim)
+            gw.wait_ready()
+            ids = []
+            for i in range(5):
+                code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "early %d" % i})
+                self.assertEqual(code, 202, body)
+                ids.append(body["id"])
+            for mid in ids:
+                deadline = time.time() + 20
+                m = None
+                while time.time() < deadline:
+                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
+                                              headers={"Authorization": "Bearer dev-key"})
+                    self.assertEqual(code, 200, m)
+                    if m["status"] == "delivered":
+                        break
+                    time.sleep(0.05)
+                self.assertEqual(m["status"], "delivered", m)
+            # Every receipt was answered OK, none was counted as unknown.
+            self.assertGreaterEqual(sim.stats()["deliver_sm_resp_ok"], 5)
+            metrics = harness.request("GET", gw.admin + "/metrics")[1]
+            self.assertFalse([line for line in metrics.splitlines() if "receipt_unknown_id" in line and
+                              not line.startswith("#") and float(line.rsplit(" ", 1)[1]) > 0], metrics[:0])
+        finally:
+            if gw is not None:
+                gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
 class StoreDownWhileStop(unittest.TestCase):
     """Redis stopped when the STOP arrives: the carrier gets a temporary error (ESME_RX_T_APPN),
     delivers it again, and the STOP is stored once Redis is back (smsc-sim retries a refused

@@ -109,6 +109,7 @@ struct webhook_settings {
   std::chrono::milliseconds backoff_max{600'000};
   std::chrono::milliseconds timeout{10'000};  // per delivery attempt
   std::uint32_t concurrency = 16;             // deliveries in flight at most
+  std::string ca_file;  // PEM CA certificates trusted for https:// receivers besides the system's
   bool operator==(const webhook_settings&) const = default;
 };
 

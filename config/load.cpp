@@ -362,6 +362,13 @@ class loader {
     optional_key(m, "backoff_max", out.backoff_max, duration_ms_reader);
     optional_key(m, "timeout", out.timeout, duration_ms_reader);
     optional_key(m, "concurrency", out.concurrency, unsigned_reader<std::uint32_t>(1, 1024));
+    if (auto x = m.take("ca_file")) {
+      if (auto p = path_reader(ctx_, *x)) {
+        out.ca_file = *p;
+        std::ifstream in(*p);
+        if (!in) ctx_.error(x->key_mark, x->path + ": cannot read \"" + *p + "\": " + std::strerror(errno));
+      }
+    }
     m.finish();
     if (out.backoff_min > out.backoff_max) {
       ctx_.error(f.mark, f.path + ": backoff_min must not be longer than backoff_max");

@@ -60,12 +60,17 @@ asio::awaitable<webhook_response> exchange(Stream& stream, bhttp::request<bhttp:
 
 }  // namespace
 
-std::shared_ptr<asio::ssl::context> make_webhook_tls_context() {
+std::shared_ptr<asio::ssl::context> make_webhook_tls_context(const std::string& ca_file, std::string* error) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
   boost::system::error_code ec;
   ctx->set_default_verify_paths(ec);  // no trust store: every https:// delivery fails verification
+  if (!ca_file.empty()) {
+    boost::system::error_code ca_ec;
+    ctx->load_verify_file(ca_file, ca_ec);
+    if (ca_ec && error) *error = "webhooks.ca_file \"" + ca_file + "\": " + ca_ec.message();
+  }
   ctx->set_verify_mode(asio::ssl::verify_peer);
   return ctx;
 }

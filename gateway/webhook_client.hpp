@@ -26,8 +26,11 @@ struct webhook_response {
   std::string error;       // why not delivered ("http 500", "timeout", "connection refused", ...)
 };
 
-// A TLS client context verifying peers with the system trust store (for https:// receivers).
-std::shared_ptr<boost::asio::ssl::context> make_webhook_tls_context();
+// A TLS client context verifying peers with the system trust store and, when `ca_file` is not
+// empty, the PEM certificates in it (a private CA). *error says why ca_file could not be used
+// (the context then trusts the system store only).
+std::shared_ptr<boost::asio::ssl::context> make_webhook_tls_context(const std::string& ca_file = {},
+                                                                    std::string* error = nullptr);
 
 // POSTs `body` (application/json) with `headers` to `url`. Completion: webhook_response, on the
 // calling coroutine's executor. Never throws for network failures (they are the response's

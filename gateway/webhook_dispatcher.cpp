@@ -42,9 +42,16 @@ webhook_dispatcher::webhook_dispatcher(asio::any_io_executor executor, policy::s
       settings_(std::move(s)),
       metrics_(m),
       options_(options),
-      tls_(make_webhook_tls_context()),
+      tls_(tls_context_for(settings_->source.webhooks.ca_file)),
       wake_(strand_),
       rng_(std::random_device{}()) {}
+
+std::shared_ptr<asio::ssl::context> webhook_dispatcher::tls_context_for(const std::string& ca_file) {
+  std::string error;
+  auto ctx = make_webhook_tls_context(ca_file, &error);
+  if (!error.empty()) log::error("webhook_ca_file_unusable", {{"error", error}});
+  return ctx;
+}
 
 void webhook_dispatcher::start() { asio::co_spawn(strand_, claim_loop(shared_from_this()), asio::detached); }
 
@@ -54,6 +61,10 @@ void webhook_dispatcher::notify() {
 
 void webhook_dispatcher::update_settings(std::shared_ptr<const settings> s) {
   asio::post(strand_, [self = shared_from_this(), s = std::move(s)]() mutable {
+    // Deliveries in flight keep the context they started with (they hold a shared_ptr).
+    if (s->source.webhooks.ca_file != self->settings_->source.webhooks.ca_file) {
+      self->tls_ = tls_context_for(s->source.webhooks.ca_file);
+    }
     self->settings_ = std::move(s);
     self->wake_.cancel();
   });

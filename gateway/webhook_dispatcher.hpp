@@ -69,7 +69,9 @@ class webhook_dispatcher : public std::enable_shared_from_this<webhook_dispatche
   std::shared_ptr<const settings> settings_;  // strand only
   metrics* metrics_;
   webhook_dispatcher_options options_;
-  std::shared_ptr<boost::asio::ssl::context> tls_;
+  static std::shared_ptr<boost::asio::ssl::context> tls_context_for(const std::string& ca_file);
+
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // strand only; rebuilt when webhooks.ca_file changes
   boost::asio::steady_timer wake_;
   std::size_t in_flight_ = 0;  // strand only
   std::atomic<bool> stopping_{false};

@@ -97,7 +97,9 @@ TEST(ShippedConfig, ProductionExampleIsValidOnceItsSecretFilesExist) {
   dir.write("secrets/marketing-app.key", "marketing-app-key\n");
   dir.write("secrets/webhook.secret", "global-secret\n");
   dir.write("secrets/carrier-a.password", "pw-a\n");
-  for (const char* f : {"tls/carrier-a-ca.pem", "tls/client.pem", "tls/client.key"}) dir.write(f, "x\n");
+  for (const char* f : {"tls/carrier-a-ca.pem", "tls/client.pem", "tls/client.key", "tls/webhook-ca.pem"}) {
+    dir.write(f, "x\n");
+  }
   const std::string text = config_test::read_file(source_dir + "/config/production.example.yaml");
   ASSERT_FALSE(text.empty());
 
@@ -155,7 +157,7 @@ TEST(ShippedConfig, ProductionExampleHasEveryKey) {
   config_test::temp_dir dir;
   for (const char* f : {"secrets/redis.password", "secrets/billing-webhook.secret", "secrets/marketing-app.key",
                         "secrets/webhook.secret", "secrets/carrier-a.password", "tls/carrier-a-ca.pem",
-                        "tls/client.pem", "tls/client.key"}) {
+                        "tls/client.pem", "tls/client.key", "tls/webhook-ca.pem"}) {
     dir.write(f, "x\n");
   }
   const std::string text = config_test::read_file(source_dir + "/config/production.example.yaml");
@@ -197,7 +199,7 @@ TEST(ShippedConfig, ProductionExampleHasEveryKey) {
 
 TEST(ShippedConfig, ProductionExampleInPlaceMissesOnlyItsSecretFiles) {
   config::load_result r = config::load_config(source_dir + "/config/production.example.yaml");
-  ASSERT_EQ(r.errors.size(), 8u);
+  ASSERT_EQ(r.errors.size(), 9u);
   for (const auto& e : r.errors) {
     EXPECT_NE(e.message.find(": cannot read \"" + source_dir + "/config/"), std::string::npos) << e.message;
   }

@@ -209,10 +209,11 @@ class WebhookReceiver:
     """A local webhook receiver (http.server on 127.0.0.1, port 0) that records what it gets.
 
     `fail_if(body_text) -> bool` makes it answer 500 to matching events; stop()/start() take it
-    down and bring it back on the same port."""
+    down and bring it back on the same port. With `tls=(cert_file, key_file)` it speaks https."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         import threading
+        self.tls = tls
         self.lock = threading.Lock()
         self.events = []  # (headers dict, raw body bytes)
         self.fail_if = lambda body: False
@@ -240,6 +241,11 @@ class WebhookReceiver:
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -251,7 +257,7 @@ class WebhookReceiver:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
     def accepted(self):
         """The events answered 200: list of (headers, body bytes)."""

@@ -18,6 +18,8 @@ for _, id in ipairs(due) do redis.call('RPUSH', KEYS[1], id) end
 if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
 local entries = {}
 local lease_until = now + tonumber(ARGV[3])
+-- Fewer inner calls: lease ids come from one INCRBY per claim, sender ids are looked up once.
+local next_lease, sender_ids = nil, {}
 while #entries < max do
   local id = redis.call('LPOP', KEYS[1])
   if not id then break end
@@ -39,13 +41,22 @@ while #entries < max do
         cursor = r[1]
       until blocked or cursor == '0'
     elseif not blocked and f[1] and f[1] ~= '' then
-      local id = redis.call('HGET', ARGV[6], f[1])
-      blocked = id and redis.call('HEXISTS', bucket, suffix .. id) == 1
+      local sid = sender_ids[f[1]]
+      if sid == nil then
+        sid = redis.call('HGET', ARGV[6], f[1])
+        sender_ids[f[1]] = sid
+      end
+      blocked = sid and redis.call('HEXISTS', bucket, suffix .. sid) == 1
     end
-    local lease = tostring(redis.call('INCR', KEYS[4]))
+    if not next_lease then next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1 end
+    local lease = tostring(next_lease)
+    next_lease = next_lease + 1
     redis.call('HINCRBY', mk, 'dlv', 1)
-    redis.call('HSET', mk, 'lease', lease)
-    if f[3] == 'scheduled' and not blocked then redis.call('HSET', mk, 'st', 'queued', 'up', ARGV[1]) end
+    if f[3] == 'scheduled' and not blocked then
+      redis.call('HSET', mk, 'lease', lease, 'st', 'queued', 'up', ARGV[1])
+    else
+      redis.call('HSET', mk, 'lease', lease)
+    end
     redis.call('ZADD', KEYS[3], lease_until, id)
     local e = redis.call('HGETALL', mk)
     table.insert(e, 1, blocked and '1' or '0')

@@ -63,7 +63,7 @@ smpp::net::carrier_link_config link_config(const config::carrier& c) {
 
 std::uint64_t part_cookie(std::uint64_t key, std::size_t part) { return (key << 8) | (part & 0xFF); }
 
-// The record after a status update, for the status hook.
+// The record after a status update, for its status event.
 policy::message_record updated(policy::message_record m, const policy::status_update& u) {
   m.status = u.status;
   if (!u.carrier_message_id.empty()) m.carrier_message_id = u.carrier_message_id;
@@ -210,17 +210,19 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
         wait_ms = self->options_.store_retry_ms;
       } else {
         store_down_logged = false;
-        for (const auto& m : reply.value.suppressed) {
+        for (auto& entry : reply.value.entries) {
+          if (!entry.suppressed) {
+            self->dispatch(std::move(entry));
+            continue;
+          }
+          // The store's send-time re-check: the number opted out after admission. Rejected, with
+          // its event, and acknowledged in one complete() (until then it stays leased).
+          const auto& m = entry.message;
           if (self->metrics_) self->metrics_->count_rejected("recipient_opted_out_at_send");
           log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
-          if (self->options_.on_status) {
-            policy::message_record r = m;
-            r.status = policy::message_status::rejected;
-            r.error = "recipient_opted_out";
-            self->options_.on_status(r, r.error, req.now_ms);
-          }
+          policy::status_update u{m.id, policy::message_status::rejected, "", "recipient_opted_out", req.now_ms, 0};
+          self->complete(m, entry.lease_id, u);
         }
-        for (auto& entry : reply.value.entries) self->dispatch(std::move(entry));
         if (reply.value.entries.empty()) wait_ms = self->options_.idle_poll_ms;
       }
     }
@@ -239,13 +241,7 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
 
   if (m.valid_until_ms > 0 && now > m.valid_until_ms) {
     policy::status_update u{m.id, policy::message_status::expired, "", "validity_period_passed", now, 0};
-    auto id = m.id;
-    auto lease = entry.lease_id;
-    store_.set_status(u, [this, self = shared_from_this(), id, lease, r = updated(m, u)](std::error_code ec,
-                                                                                        policy::status_result res) {
-      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
-      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
-    });
+    complete(m, entry.lease_id, u);
     return;
   }
 
@@ -268,13 +264,7 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
   auto built = build_submits(m, profile ? *profile : fallback, next_reference_++);
   if (built.error || built.parts.empty()) {
     policy::status_update u{m.id, policy::message_status::rejected, "", "text_not_encodable", now, 0};
-    auto id = m.id;
-    auto lease = entry.lease_id;
-    store_.set_status(u, [this, self = shared_from_this(), id, lease, r = updated(m, u)](std::error_code ec,
-                                                                                        policy::status_result res) {
-      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
-      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
-    });
+    complete(m, entry.lease_id, u);
     return;
   }
   const std::uint64_t key = next_key_++;
@@ -343,10 +333,49 @@ void carrier_worker::reject_suppressed(std::uint64_t key) {
   const auto& m = flight->entry.message;
   log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
   policy::status_update u{m.id, policy::message_status::rejected, "", "recipient_opted_out", now_ms(), 0};
-  store_.set_status(u, [this, self = shared_from_this(), id = m.id, lease = flight->entry.lease_id,
-                        r = updated(m, u)](std::error_code ec, policy::status_result res) {
-    if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
-    store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
+  complete(m, flight->entry.lease_id, u);
+}
+
+void carrier_worker::complete(const policy::message_record& m, const std::string& lease,
+                              const policy::status_update& u) {
+  policy::completion c;
+  c.carrier = carrier_;
+  c.lease_id = lease;
+  c.update = u;
+  if (options_.make_status_event) {
+    const auto r = updated(m, u);
+    c.event = options_.make_status_event(settings_->source, r, u.status, u.error, u.at_ms);
+  }
+  completions_.push_back(std::move(c));
+  if (completions_.size() >= std::max<std::size_t>(1, options_.completion_batch)) {
+    flush_completions();
+    return;
+  }
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(strand_, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush_completions();
+  });
+}
+
+// One store::complete for every outcome queued since the last flush. The queue entries are
+// acknowledged only by it: if it fails (or the process dies first), their leases expire and the
+// messages are claimed again (at-least-once); a retry re-applies the same status and event ids.
+void carrier_worker::flush_completions() {
+  if (completions_.empty()) return;
+  auto items = std::move(completions_);
+  completions_.clear();
+  const std::size_t n = items.size();
+  store_.complete(std::move(items), [carrier = carrier_, n, notify = options_.on_events_stored](
+                                        std::error_code ec, std::vector<policy::completion_result> res) {
+    if (ec) {
+      log::error("completion_failed", {{"carrier", carrier}, {"messages", static_cast<std::int64_t>(n)},
+                                        {"error", ec.message()}});
+      return;
+    }
+    const bool stored = std::any_of(res.begin(), res.end(), [](const auto& r) { return r.event_stored; });
+    if (stored && notify) notify();
   });
 }
 
@@ -454,19 +483,11 @@ void carrier_worker::finish(std::uint64_t key) {
   const std::string id = m.id;
   const std::string lease = flight->entry.lease_id;
   const std::int64_t now = now_ms();
-  auto self = shared_from_this();
-  // Acknowledges the queue entry once the status is stored; an applied change goes to the hook.
-  auto ack_after = [this, self, id, lease, &m](const policy::status_update& u) {
-    return [this, self, id, lease, r = updated(m, u)](std::error_code ec, policy::status_result res) {
-      if (!ec && res.applied && options_.on_status) options_.on_status(r, r.error, r.updated_at_ms);
-      store_.ack(carrier_, id, lease, [](std::error_code, policy::done) {});
-    };
-  };
 
   if (!flight->permanent_error.empty()) {
     log::info("message_rejected_by_carrier", {{"id", id}, {"carrier", carrier_}, {"status", flight->permanent_error}});
     policy::status_update u{id, policy::message_status::rejected, "", flight->permanent_error, now, 0};
-    store_.set_status(u, ack_after(u));
+    complete(m, lease, u);
     return;
   }
   if (flight->temporary_failure) {
@@ -475,7 +496,7 @@ void carrier_worker::finish(std::uint64_t key) {
       log::warn("message_failed", {{"id", id}, {"carrier", carrier_}, {"attempts", std::int64_t{attempts}},
                                    {"error", flight->temporary_error}});
       policy::status_update u{id, policy::message_status::failed, "", flight->temporary_error, now, 0};
-      store_.set_status(u, ack_after(u));
+      complete(m, lease, u);
     } else {
       store_.nack(carrier_, id, lease, now + backoff_ms(m.attempts), flight->temporary_error,
                   [](std::error_code, policy::done) {});
@@ -491,7 +512,7 @@ void carrier_worker::finish(std::uint64_t key) {
   u.at_ms = now;
   u.correlation_expires_at_ms = now + (m.valid_until_ms > now ? m.valid_until_ms - now : 0) +
                                 settings_->source.retention.receipt_margin.count() * 1000 + 7LL * 86'400'000;
-  store_.set_status(u, ack_after(u));
+  complete(m, lease, u);
 }
 
 void carrier_worker::async_stop(std::function<void()> done) {

@@ -17,7 +17,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
@@ -32,11 +35,21 @@ struct worker_options {
   std::uint32_t claim_batch = 256;      // messages per claim at most
   std::int64_t idle_poll_ms = 50;       // queue empty: look again after this long (or on notify)
   std::int64_t store_retry_ms = 500;    // store unavailable: try again after this long
-  // Called after a status change was applied in the store (submitted, rejected, failed, expired,
-  // and rejected at the send-time suppression re-check), with the record as it is now: the
-  // status webhook. Runs on the store's completion thread; must not block. May be null.
-  using status_hook = std::function<void(const policy::message_record& m, const std::string& error, std::int64_t at_ms)>;
-  status_hook on_status = nullptr;
+  // Builds the status webhook event of a final outcome (submitted, rejected, failed, expired,
+  // and rejected at the send-time suppression re-check) with the settings in force on the
+  // worker's strand; nullopt when nobody receives status events. The event is stored together
+  // with the status change and the ack (store::complete). Null: no status events.
+  // service.cpp passes gateway::make_status_event (gateway/webhook_event.hpp).
+  using status_event_builder = std::function<std::optional<policy::webhook_event>(
+      const config::gateway_config& cfg, const policy::message_record& m, policy::message_status status,
+      std::string_view error, std::int64_t at_ms)>;
+  status_event_builder make_status_event = nullptr;
+  // Called after status events were stored (the webhook dispatcher's notify). Runs on the
+  // store's completion thread; must not block. May be null.
+  std::function<void()> on_events_stored = nullptr;
+  // Final outcomes are coalesced: those of one strand turn go to the store in one complete()
+  // call, flushed at the end of the turn or when this many are waiting.
+  std::size_t completion_batch = 64;
 };
 
 class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
@@ -89,6 +102,10 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
 
   static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
   void dispatch(policy::queue_entry entry);
+  // Queues the final outcome of a claimed entry (status + its event + ack, one store::complete
+  // per strand turn). Strand only.
+  void complete(const policy::message_record& m, const std::string& lease, const policy::status_update& u);
+  void flush_completions();
   void on_result(smpp::net::submit_outcome outcome);
   void finish(std::uint64_t key);
   void pump();
@@ -122,6 +139,8 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   };
   std::deque<recent_suppression> recent_suppressions_;  // strand only; bounded
   std::map<std::string, smpp::token_bucket, std::less<>> pacing_;   // strand only
+  std::vector<policy::completion> completions_;  // strand only; flushed by flush_completions()
+  bool flush_posted_ = false;                    // strand only
   std::uint64_t next_key_ = 1;
   std::uint16_t next_reference_ = 1;
 };

@@ -25,6 +25,7 @@
 #include "gateway/settings.hpp"
 #include "gateway/store_setup.hpp"
 #include "gateway/webhook_dispatcher.hpp"
+#include "gateway/webhook_event.hpp"
 #include "smpp/command_status.hpp"
 #include "smsgw/version.hpp"
 
@@ -240,10 +241,10 @@ class running_service {
   void start_worker(const std::string& name) {
     std::weak_ptr<inbound_processor> inbound = inbound_;
     worker_options options;
-    // Status webhooks: stored right after the status change (a crash in between loses the event;
-    // receipts, by contrast, store theirs before they are acknowledged: docs/webhooks.md).
-    options.on_status = [w = webhooks_](const policy::message_record& m, const std::string& error,
-                                         std::int64_t at_ms) { w->enqueue_status(m, error, at_ms); };
+    // Status webhooks: the worker stores each event with its status change and the ack, in one
+    // atomic store::complete (docs/webhooks.md), then wakes the dispatcher.
+    options.make_status_event = &gateway::make_status_event;
+    options.on_events_stored = [w = webhooks_] { w->notify(); };
     auto worker = carrier_worker::create(
         io_.get_executor(), *store_, settings_, name, &metrics_,
         [inbound](std::string carrier, smpp::net::inbound_message m, smpp::net::inbound_responder r) {

@@ -80,16 +80,6 @@ void webhook_dispatcher::enqueue(policy::webhook_event ev, std::function<void(st
   });
 }
 
-void webhook_dispatcher::enqueue_status(policy::message_record m, std::string error, std::int64_t at_ms) {
-  asio::post(strand_, [self = shared_from_this(), m = std::move(m), error = std::move(error), at_ms] {
-    auto ev = make_status_event(self->settings_->source, m, m.status, error, at_ms);
-    if (!ev) return;
-    self->enqueue(std::move(*ev), [id = m.id](std::error_code ec) {
-      if (ec) log::error("status_event_not_stored", {{"id", id}, {"error", ec.message()}});
-    });
-  });
-}
-
 void webhook_dispatcher::async_stop(std::function<void()> done) {
   stopping_ = true;
   asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {

@@ -48,10 +48,6 @@ class webhook_dispatcher : public std::enable_shared_from_this<webhook_dispatche
   // Stores an event in the outbox (idempotent on event_id), then wakes the loop. `done` gets the
   // store's error code (empty: stored durably) on the store's completion thread. Thread-safe.
   void enqueue(policy::webhook_event ev, std::function<void(std::error_code)> done);
-  // Builds the status event of a message (with the settings in force on the dispatcher's strand:
-  // its key's URLs) and stores it; nothing when no status URL applies. A store error is logged.
-  // Thread-safe; the work is posted (never runs inside the call).
-  void enqueue_status(policy::message_record m, std::string error, std::int64_t at_ms);
   // No more claims; deliveries in flight finish (bounded by the attempt timeout); events not
   // delivered stay in the outbox (their lease expires; they go out after a restart). `done`
   // runs on the dispatcher's strand. Thread-safe.

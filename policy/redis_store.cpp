@@ -22,7 +22,8 @@ namespace asio = boost::asio;
 namespace {
 
 enum class script {
-  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, suppression, count_
+  admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, suppression,
+  complete, count_
 };
 
 struct script_def {
@@ -675,7 +676,8 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
   const std::string_view bodies[] = {detail::lua_admit,   detail::lua_claim,           detail::lua_release,
                                      detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
                                      detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read,
-                                     detail::lua_purge,   detail::lua_erase,   detail::lua_import, detail::lua_suppression};
+                                     detail::lua_purge,   detail::lua_erase,   detail::lua_import, detail::lua_suppression,
+                                     detail::lua_complete};
   static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
   for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
   redis_connection_options co;
@@ -897,22 +899,105 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
              s->queue_key(req.carrier, "seq")},
             {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders()},
             [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-              if (!ec && v.elements.size() < 2) ec = store_errc::io_error;
               fail_or<claim_result>(cb, ec, v, [&] {
                 claim_result out;
-                for (const auto& e : v.elements[0].elements) {
-                  if (e.elements.empty()) continue;
-                  auto f = to_map(e, 1);
+                for (const auto& e : v.elements) {
+                  if (e.elements.size() < 2) continue;
+                  auto f = to_map(e, 2);
                   queue_entry q;
                   q.message = s->message_from(f);
                   q.lease_id = e.elements[0].str;
+                  q.suppressed = e.elements[1].str == "1";
                   q.deliveries = static_cast<int>(to_i64(f["dlv"]));
                   out.entries.push_back(std::move(q));
                 }
-                for (const auto& e : v.elements[1].elements) out.suppressed.push_back(s->message_from(to_map(e)));
                 return out;
               });
             });
+  });
+}
+
+void redis_store::complete(std::vector<completion> items, store_callback<std::vector<completion_result>> cb) {
+  on_strand(s_, [s = s_, items = std::move(items), cb = std::move(cb)]() mutable {
+    if (items.empty()) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, {}); });
+      return;
+    }
+    // One EVALSHA of complete.lua per max_completions_per_call items; the results are gathered
+    // in order and the callback runs once, after the last reply (an error in any call fails the
+    // whole: the caller's leases then expire and the messages are claimed again).
+    constexpr std::size_t max_completions_per_call = 64;
+    struct gather {
+      std::vector<completion_result> results;
+      std::size_t remaining = 0;
+      std::error_code ec;
+      store_callback<std::vector<completion_result>> cb;
+    };
+    auto g = std::make_shared<gather>();
+    g->results.resize(items.size());
+    g->remaining = (items.size() + max_completions_per_call - 1) / max_completions_per_call;
+    g->cb = std::move(cb);
+    for (std::size_t first = 0; first < items.size(); first += max_completions_per_call) {
+      const std::size_t n = std::min(max_completions_per_call, items.size() - first);
+      std::vector<std::string> keys;
+      std::vector<std::string> args;
+      keys.reserve(1 + 3 * n);
+      args.reserve(2 + 14 * n);
+      keys.push_back(s->wh_key("pending"));
+      args.push_back(num(static_cast<std::int64_t>(n)));
+      args.push_back(s->corr_prefix());
+      for (std::size_t i = first; i < first + n; ++i) {
+        auto& c = items[i];
+        const auto& u = c.update;
+        const std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+        keys.push_back(s->queue_key(c.carrier, "lease"));
+        keys.push_back(s->msg_key(u.message_id));
+        keys.push_back(s->wh_event_key(c.event ? c.event->event_id : std::string()));
+        args.push_back(u.message_id);
+        args.push_back(std::move(c.lease_id));
+        args.push_back(std::string(to_string(u.status)));
+        args.push_back(u.carrier_message_id);
+        args.push_back(u.error);
+        args.push_back(num(u.at_ms));
+        args.push_back(num(expires));
+        if (c.event) {
+          auto& ev = *c.event;
+          args.push_back("1");
+          args.push_back(ev.event_id);
+          args.push_back(std::move(ev.kind));
+          args.push_back(std::move(ev.target));
+          args.push_back(std::move(ev.body));
+          args.push_back(num(ev.next_attempt_ms));
+          args.push_back(num(ev.created_at_ms));
+        } else {
+          for (const char* a : {"0", "", "", "", "", "0", "0"}) args.push_back(a);
+        }
+      }
+      s->eval(script::complete, std::move(keys), std::move(args), [g, first, n](std::error_code ec, redis_value v) {
+        if (!ec && (v.is_error() || v.elements.size() != n)) ec = store_errc::io_error;
+        if (ec) {
+          if (!g->ec) g->ec = ec;
+        } else {
+          for (std::size_t i = 0; i < n; ++i) {
+            const auto& e = v.elements[i];
+            if (e.elements.size() < 5) {
+              g->ec = store_errc::io_error;
+              break;
+            }
+            auto& r = g->results[first + i];
+            r.found = e.elements[0].integer == 1;
+            r.applied = e.elements[1].integer == 1;
+            r.current = parse_message_status(e.elements[2].str).value_or(message_status::queued);
+            r.event_stored = e.elements[3].integer == 1;
+            r.released = e.elements[4].integer == 1;
+          }
+        }
+        if (--g->remaining > 0) return;
+        auto cb = std::move(g->cb);
+        if (g->ec) return cb(g->ec, {});
+        cb({}, std::move(g->results));
+      });
+    }
   });
 }
 

@@ -283,6 +283,49 @@ class sqlite_store::impl {
     return read_message(q);
   }
 
+  // Forward-only status move; `submitted` with a carrier id records the correlation.
+  status_result apply_status(const status_update& u) {
+    status_result r;
+    std::string carrier;
+    {
+      query q = prepare("SELECT status, carrier FROM messages WHERE id=?");
+      q.bind(1, u.message_id);
+      if (!q.step()) return r;
+      r.found = true;
+      r.current = parse_message_status(q.str(0)).value_or(message_status::queued);
+      carrier = q.str(1);
+    }
+    if (status_rank(u.status) <= status_rank(r.current)) return r;
+    {
+      query q = prepare(
+          "UPDATE messages SET status=?, carrier_message_id=CASE WHEN ?='' THEN carrier_message_id ELSE ? END, "
+          "error=CASE WHEN ?='' THEN error ELSE ? END, updated_ms=? WHERE id=?");
+      q.bind(1, to_string(u.status)).bind(2, u.carrier_message_id).bind(3, u.carrier_message_id);
+      q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
+      q.run();
+    }
+    if (u.status == message_status::submitted && !u.carrier_message_id.empty()) {
+      query q = prepare(
+          "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
+      std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+      q.bind(1, carrier).bind(2, u.carrier_message_id).bind(3, u.message_id).bind(4, expires);
+      q.run();
+    }
+    r.applied = true;
+    r.current = u.status;
+    return r;
+  }
+
+  // Outbox put, idempotent on event_id.
+  void put_event(const webhook_event& ev) {
+    query q = prepare(
+        "INSERT OR IGNORE INTO webhook_outbox(event_id, kind, target, body, attempts, next_attempt_ms, created_ms) "
+        "VALUES (?,?,?,?,0,?,?)");
+    q.bind(1, ev.event_id).bind(2, ev.kind).bind(3, ev.target).bind(4, ev.body).bind(5, ev.next_attempt_ms);
+    q.bind(6, ev.created_at_ms);
+    q.run();
+  }
+
   bool suppressed(const std::string& number_key, const std::string& sender, opt_out_scope scope) {
     if (scope == opt_out_scope::global) {
       query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? LIMIT 1");
@@ -653,35 +696,7 @@ void sqlite_store::get_message(std::string id, store_callback<std::optional<mess
 void sqlite_store::set_status(status_update u, store_callback<status_result> cb) {
   SMSGW_SUBMIT(status_result, cb, {
     (void)ec;
-    status_result r;
-    std::string carrier;
-    {
-      query q = s.prepare("SELECT status, carrier FROM messages WHERE id=?");
-      q.bind(1, u.message_id);
-      if (!q.step()) return r;
-      r.found = true;
-      r.current = parse_message_status(q.str(0)).value_or(message_status::queued);
-      carrier = q.str(1);
-    }
-    if (status_rank(u.status) <= status_rank(r.current)) return r;
-    {
-      query q = s.prepare(
-          "UPDATE messages SET status=?, carrier_message_id=CASE WHEN ?='' THEN carrier_message_id ELSE ? END, "
-          "error=CASE WHEN ?='' THEN error ELSE ? END, updated_ms=? WHERE id=?");
-      q.bind(1, to_string(u.status)).bind(2, u.carrier_message_id).bind(3, u.carrier_message_id);
-      q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
-      q.run();
-    }
-    if (u.status == message_status::submitted && !u.carrier_message_id.empty()) {
-      query q = s.prepare(
-          "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
-      std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
-      q.bind(1, carrier).bind(2, u.carrier_message_id).bind(3, u.message_id).bind(4, expires);
-      q.run();
-    }
-    r.applied = true;
-    r.current = u.status;
-    return r;
+    return s.apply_status(u);
   });
 }
 
@@ -716,37 +731,49 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
         q.run();
         continue;
       }
-      if (s.suppressed(m->number_key, m->sender, m->scope)) {
-        {
-          query q = s.prepare("DELETE FROM queue WHERE message_id=?");
-          q.bind(1, id);
-          q.run();
-        }
-        if (!is_final(m->status)) {
-          query q = s.prepare("UPDATE messages SET status='rejected', error='recipient_opted_out', updated_ms=? WHERE id=?");
-          q.bind(1, req.now_ms).bind(2, id);
-          q.run();
-          m->status = message_status::rejected;
-          m->error = "recipient_opted_out";
-          m->updated_at_ms = req.now_ms;
-        }
-        out.suppressed.push_back(std::move(*m));
-        continue;
-      }
+      // Suppressed now: leased like the others but flagged; the caller completes it (rejected).
+      const bool blocked = s.suppressed(m->number_key, m->sender, m->scope);
       std::string lease = s.new_lease_id();
       {
         query q = s.prepare("UPDATE queue SET due_ms=?, lease_id=?, deliveries=deliveries+1 WHERE message_id=?");
         q.bind(1, req.now_ms + req.lease_ms).bind(2, lease).bind(3, id);
         q.run();
       }
-      if (m->status == message_status::scheduled) {
+      if (m->status == message_status::scheduled && !blocked) {
         query q = s.prepare("UPDATE messages SET status='queued', updated_ms=? WHERE id=? AND status='scheduled'");
         q.bind(1, req.now_ms).bind(2, id);
         q.run();
         m->status = message_status::queued;
         m->updated_at_ms = req.now_ms;
       }
-      out.entries.push_back({std::move(*m), std::move(lease), deliveries + 1});
+      out.entries.push_back({std::move(*m), std::move(lease), deliveries + 1, blocked});
+    }
+    return out;
+  });
+}
+
+void sqlite_store::complete(std::vector<completion> items, store_callback<std::vector<completion_result>> cb) {
+  // One job: the whole vector shares the group transaction (and its savepoint) with whatever
+  // else the writer thread takes in the same turn.
+  SMSGW_SUBMIT(std::vector<completion_result>, cb, {
+    (void)ec;
+    std::vector<completion_result> out;
+    out.reserve(items.size());
+    for (const auto& c : items) {
+      completion_result r;
+      auto st = s.apply_status(c.update);
+      r.found = st.found;
+      r.applied = st.applied;
+      r.current = st.current;
+      if (c.event && st.found && st.current == c.update.status) {
+        s.put_event(*c.event);
+        r.event_stored = true;
+      }
+      query q = s.prepare("DELETE FROM queue WHERE message_id=? AND carrier=? AND lease_id=?");
+      q.bind(1, c.update.message_id).bind(2, c.carrier).bind(3, c.lease_id);
+      q.run();
+      r.released = s.changes() > 0;
+      out.push_back(r);
     }
     return out;
   });
@@ -868,12 +895,7 @@ webhook_event read_event(const query& q) {
 void sqlite_store::outbox_put(webhook_event ev, store_callback<done> cb) {
   SMSGW_SUBMIT(done, cb, {
     (void)ec;
-    query q = s.prepare(
-        "INSERT OR IGNORE INTO webhook_outbox(event_id, kind, target, body, attempts, next_attempt_ms, created_ms) "
-        "VALUES (?,?,?,?,0,?,?)");
-    q.bind(1, ev.event_id).bind(2, ev.kind).bind(3, ev.target).bind(4, ev.body).bind(5, ev.next_attempt_ms);
-    q.bind(6, ev.created_at_ms);
-    q.run();
+    s.put_event(ev);
     return done{};
   });
 }

@@ -57,6 +57,7 @@ class sqlite_store final : public store {
   void correlate(std::string carrier, std::string carrier_message_id, std::int64_t now_ms,
                  store_callback<std::optional<std::string>> cb) override;
   void claim(claim_request req, store_callback<claim_result> cb) override;
+  void complete(std::vector<completion> items, store_callback<std::vector<completion_result>> cb) override;
   void ack(std::string carrier, std::string message_id, std::string lease_id, store_callback<done> cb) override;
   void nack(std::string carrier, std::string message_id, std::string lease_id, std::int64_t retry_at_ms,
             std::string error, store_callback<done> cb) override;

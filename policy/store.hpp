@@ -177,8 +177,11 @@ struct number_facts {
 
 struct queue_entry {
   message_record message;
-  std::string lease_id;  // pass back to ack / nack / reschedule
+  std::string lease_id;  // pass back to ack / nack / reschedule / complete
   int deliveries = 0;    // how many times it was claimed (> 1: redelivery after a lost lease)
+  // The send-time re-check found the number suppressed: do not send it; complete() it as
+  // rejected ("recipient_opted_out") with its status event. Still leased like any other entry.
+  bool suppressed = false;
 };
 
 struct claim_request {
@@ -189,13 +192,13 @@ struct claim_request {
 };
 
 // claim() promotes scheduled entries that are due, reclaims expired leases, then hands out up
-// to `max` entries in order (due time, then enqueue order). Entries whose number is suppressed
-// now (send-time re-check with the scope stored at admission) are not handed out: their message
-// becomes `rejected` with error "recipient_opted_out", they leave the queue and are reported in
-// `suppressed` so that the caller can emit status events.
+// to `max` entries in order (due time, then enqueue order), each with a lease. Entries whose
+// number is suppressed now (send-time re-check with the scope stored at admission) are handed
+// out leased too, with queue_entry::suppressed set and their status unchanged: the caller
+// completes them as rejected ("recipient_opted_out") together with their status event, in one
+// complete() call. If it never does, the lease expires and the next claim checks them again.
 struct claim_result {
   std::vector<queue_entry> entries;
-  std::vector<message_record> suppressed;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +243,23 @@ struct webhook_event {
   std::string last_error;
   std::string lease_id;  // set by outbox_claim
   bool operator==(const webhook_event&) const = default;
+};
+
+// A final outcome of a claimed queue entry (the carrier worker): its status change, the status
+// webhook event and the release of its lease, applied together by complete().
+struct completion {
+  std::string carrier;
+  std::string lease_id;
+  status_update update;                // message_id, status, carrier id (correlation), error, at
+  std::optional<webhook_event> event;  // stored in the outbox; none: no event
+};
+
+struct completion_result {
+  bool found = false;
+  bool applied = false;   // the status moved (forward only, as set_status)
+  message_status current = message_status::queued;  // status after the call
+  bool event_stored = false;  // the event is in the outbox now (new, or put before with this id)
+  bool released = false;      // the lease was still ours and the entry left the queue
 };
 
 struct health_info {
@@ -336,6 +356,15 @@ class store {
                          store_callback<std::optional<std::string>> cb) = 0;
 
   virtual void claim(claim_request req, store_callback<claim_result> cb) = 0;
+  // Final outcomes of claimed entries, each one atomic: apply the status (forward only, exactly
+  // as set_status, including the correlation of `submitted` with a carrier id); put the event in
+  // the outbox (idempotent on event_id) when the status was applied or the message already has
+  // that same status (a retry after a crash: the first try may have stored it already); release
+  // the lease (as ack) when it is still ours. A lost lease (the entry was reclaimed) is not an
+  // error: the status and event are still recorded, released is false. An unknown message is
+  // found = false, nothing stored. Results in the same order. One script call per 64 items
+  // (Redis) / one transaction (SQLite).
+  virtual void complete(std::vector<completion> items, store_callback<std::vector<completion_result>> cb) = 0;
   // Done with an entry: it leaves the queue. lease_lost if the lease is no longer ours.
   virtual void ack(std::string carrier, std::string message_id, std::string lease_id,
                    store_callback<done> cb) = 0;

@@ -1,12 +1,13 @@
 -- claim: reclaim expired leases, promote due scheduled entries, hand out up to N entries with a
--- lease; entries whose number is suppressed now are rejected instead (send-time re-check).
+-- lease; entries whose number is suppressed now (send-time re-check) are leased too but flagged
+-- and left as they are: the caller completes them (complete.lua) as rejected with their event.
 -- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry), 4 lease counter.
 -- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 suppression bucket prefix (the first
 -- 4 hex digits of the number key are appended), 6 suppression senders hash.
 -- Message hashes and suppression buckets are derived from the entries (single instance only; a
 -- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
 -- the number's bucket suffix ('ns', written by admit.lua).
--- Returns {{lease, HGETALL...}, ...}, {{HGETALL...}, ...}.
+-- Returns {{lease, suppressed 0|1, HGETALL...}, ...}.
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
@@ -15,8 +16,10 @@ if #expired > 0 then redis.call('ZREM', KEYS[3], unpack(expired)) end
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do redis.call('RPUSH', KEYS[1], id) end
 if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
-local entries, suppressed = {}, {}
+local entries = {}
 local lease_until = now + tonumber(ARGV[3])
+-- Fewer inner calls: lease ids come from one INCRBY per claim, sender ids are looked up once.
+local next_lease, sender_ids = nil, {}
 while #entries < max do
   local id = redis.call('LPOP', KEYS[1])
   if not id then break end
@@ -38,25 +41,27 @@ while #entries < max do
         cursor = r[1]
       until blocked or cursor == '0'
     elseif not blocked and f[1] and f[1] ~= '' then
-      local id = redis.call('HGET', ARGV[6], f[1])
-      blocked = id and redis.call('HEXISTS', bucket, suffix .. id) == 1
-    end
-    if blocked then
-      local st = f[3]
-      if st == 'queued' or st == 'scheduled' or st == 'submitted' then
-        redis.call('HSET', mk, 'st', 'rejected', 'err', 'recipient_opted_out', 'up', ARGV[1])
+      local sid = sender_ids[f[1]]
+      if sid == nil then
+        sid = redis.call('HGET', ARGV[6], f[1])
+        sender_ids[f[1]] = sid
       end
-      table.insert(suppressed, redis.call('HGETALL', mk))
-    else
-      local lease = tostring(redis.call('INCR', KEYS[4]))
-      redis.call('HINCRBY', mk, 'dlv', 1)
-      redis.call('HSET', mk, 'lease', lease)
-      if f[3] == 'scheduled' then redis.call('HSET', mk, 'st', 'queued', 'up', ARGV[1]) end
-      redis.call('ZADD', KEYS[3], lease_until, id)
-      local e = redis.call('HGETALL', mk)
-      table.insert(e, 1, lease)
-      table.insert(entries, e)
+      blocked = sid and redis.call('HEXISTS', bucket, suffix .. sid) == 1
     end
+    if not next_lease then next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1 end
+    local lease = tostring(next_lease)
+    next_lease = next_lease + 1
+    redis.call('HINCRBY', mk, 'dlv', 1)
+    if f[3] == 'scheduled' and not blocked then
+      redis.call('HSET', mk, 'lease', lease, 'st', 'queued', 'up', ARGV[1])
+    else
+      redis.call('HSET', mk, 'lease', lease)
+    end
+    redis.call('ZADD', KEYS[3], lease_until, id)
+    local e = redis.call('HGETALL', mk)
+    table.insert(e, 1, blocked and '1' or '0')
+    table.insert(e, 1, lease)
+    table.insert(entries, e)
   end
 end
-return {entries, suppressed}
+return entries

@@ -3,7 +3,11 @@
 Inbound (MO) and status events with valid signatures; a receiver that is down for a while gets
 them when it is back; a receiver that keeps failing produces dead letters that the admin endpoint
 lists and replays. Runs with SQLite and with Redis."""
+import calendar
+import hashlib
 import os
+import socket
+import sqlite3
 import sys
 import time
 import unittest
@@ -13,6 +17,85 @@ import harness  # noqa: E402
 from test_outbound import GatewayFixture  # noqa: E402
 
 SECRET = "whsec_e2e_test"
+
+
+def status_event_id(message_id, status):
+    """gateway::status_event_id: "evt_" + the first 128 bits of SHA-256 over the NUL-ended fields."""
+    data = b"".join(f.encode() + b"\0" for f in ("status", message_id, status))
+    return "evt_" + hashlib.sha256(data).hexdigest()[:32]
+
+
+class StoreReader:
+    """Reads a message's status and whether an outbox event exists in ONE atomic read of the
+    gateway's store (a Lua script on Redis, one read transaction on SQLite)."""
+
+    FINAL = ("submitted", "delivered", "undeliverable", "expired", "rejected", "failed")
+
+    def __init__(self, store, workdir, redis_url):
+        self.store = store
+        if store == "sqlite":
+            self.db = sqlite3.connect("file:%s?mode=ro" % os.path.join(workdir, "var", "smsgw.db"), uri=True,
+                                      isolation_level=None, timeout=10)
+        else:
+            host, port = redis_url.split("//")[1].split("/")[0].split(":")
+            self.sock = socket.create_connection((host, int(port)), timeout=5)
+            self.buf = b""
+            self.command("SELECT", redis_url.rsplit("/", 1)[1])
+
+    def close(self):
+        if self.store == "sqlite":
+            self.db.close()
+        else:
+            self.sock.close()
+
+    def command(self, *args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = str(a).encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.sock.sendall(out)
+        return self.reply()
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            self.buf += self.sock.recv(65536)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        line = self.line()
+        kind, rest = line[:1], line[1:]
+        if kind in (b"+", b":"):
+            return rest.decode()
+        if kind == b"-":
+            raise AssertionError(rest.decode())
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self.buf += self.sock.recv(65536)
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return data.decode()
+        if kind == b"*":
+            return [self.reply() for _ in range(int(rest))]
+        raise AssertionError("unexpected reply %r" % line)
+
+    def status_and_event(self, message_id, status):
+        """(current status, whether the event of `status` is in the outbox), read atomically."""
+        event_id = status_event_id(message_id, status)
+        if self.store == "sqlite":
+            self.db.execute("BEGIN")
+            try:
+                row = self.db.execute("SELECT status FROM messages WHERE id=?", (message_id,)).fetchone()
+                ev = self.db.execute("SELECT 1 FROM webhook_outbox WHERE event_id=?", (event_id,)).fetchone()
+            finally:
+                self.db.execute("COMMIT")
+            return (row[0] if row else None), ev is not None
+        st, exists = self.command(
+            "EVAL", "return {redis.call('HGET', KEYS[1], 'st'), redis.call('EXISTS', KEYS[2])}", 2,
+            "smsgw:msg:{%s}" % message_id, "smsgw:wh:ev:{%s}" % event_id)
+        return st, exists == "1"
 
 
 def metric(text, name):
@@ -89,6 +172,82 @@ webhooks:
         ids = [harness.json.loads(b)["event_id"] for _, b in self.receiver.accepted()
                if harness.json.loads(b)["data"].get("message_id") == mid]
         self.assertEqual(len(ids), len(set(ids)), ids)
+
+    def watch_until_final(self, reader, wanted):
+        """Polls every message of `wanted` (id -> status the worker gives it) until each has left
+        queued/scheduled; at EVERY observation a message that has must have that status's event
+        stored (the worker stores both in one atomic step). Returns how many observations."""
+        pending = dict(wanted)
+        observations = 0
+        deadline = time.time() + 30
+        while pending and time.time() < deadline:
+            for mid, final in list(pending.items()):
+                st, stored = reader.status_and_event(mid, final)
+                observations += 1
+                if st in ("queued", "scheduled"):
+                    continue
+                self.assertIn(st, StoreReader.FINAL, mid)
+                # A receipt may already have moved a submitted message on (it can only find the
+                # message through the correlation that the same completion stored).
+                if final != "submitted":
+                    self.assertEqual(st, final, mid)
+                self.assertTrue(stored, "%s is %s but its %s event is not in the outbox" % (mid, st, final))
+                del pending[mid]
+        self.assertFalse(pending, "still not final: %s" % pending)
+        return observations
+
+    def reader(self):
+        redis_url = None
+        if self.store == "redis":
+            redis_url = os.environ["SMSGW_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/7"
+        return StoreReader(self.store, self.workdir.path, redis_url)
+
+    def test_status_event_is_in_the_outbox_when_the_status_is_final(self):
+        numbers = [self.unique_number() for _ in range(20)]
+        # The receiver refuses these events: they stay in the outbox (retried, then dead letters)
+        # so that their presence can be read from the store.
+        self.receiver.fail_if = lambda body: any(n in body for n in numbers)
+        reader = self.reader()
+        try:
+            ids = []
+            for n in numbers:
+                code, body = self.gw.send({"to": n, "from": "12345", "text": "atomic status"})
+                self.assertEqual(code, 202, body)
+                ids.append(body["id"])
+            self.watch_until_final(reader, {mid: "submitted" for mid in ids})
+        finally:
+            reader.close()
+            self.receiver.fail_if = lambda body: False
+
+    def test_claim_time_opt_out_rejects_with_its_event_in_the_outbox(self):
+        # Scheduled a few seconds ahead, then the number opts out: the store's send-time re-check
+        # at the claim finds it, and the worker completes it as rejected with its event.
+        number = self.unique_number()
+        send_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3))
+        code, body = self.gw.send({"to": number, "from": "12345", "text": "later", "send_at": send_at})
+        self.assertEqual(code, 202, body)
+        self.assertEqual(body["status"], "scheduled", body)
+        mid = body["id"]
+        before = metric(self.metrics(), 'smsgw_messages_rejected_total{reason="recipient_opted_out_at_send"}')
+        self.receiver.fail_if = lambda b: mid in b
+        reader = self.reader()
+        try:
+            self.assertEqual(self.sim.mo(number, "12345", "STOP")[0], 200)
+            deadline = time.time() + 10
+            while time.time() < deadline and self.gw.send({"to": number, "from": "12345", "text": "x"})[0] != 422:
+                time.sleep(0.05)
+            self.assertLess(time.time(), calendar.timegm(time.strptime(send_at, "%Y-%m-%dT%H:%M:%SZ")),
+                            "the STOP was not stored before the message became due; the test proves nothing")
+            self.watch_until_final(reader, {mid: "rejected"})
+        finally:
+            reader.close()
+            self.receiver.fail_if = lambda b: False
+        self.assertEqual(self.wait_status(mid, "rejected")["error"], "recipient_opted_out")
+        got = self.sim.messages(to=number.lstrip("+"))
+        sent = [m for m in (got.get("messages", got) if isinstance(got, dict) else got) if m.get("text") == "later"]
+        self.assertEqual(sent, [], "the opted-out message was sent")
+        after = metric(self.metrics(), 'smsgw_messages_rejected_total{reason="recipient_opted_out_at_send"}')
+        self.assertEqual(after, before + 1)
 
     def test_inbound_events_for_keywords_and_plain_replies(self):
         number = self.unique_number()

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -421,10 +422,13 @@ int run_import(context& ctx, const import_options& o) {
 
   // Pass 2.
   const double read_secs = seconds_since_epoch() - started;
-  pending_batch in_flight;
-  auto collect = [&] {
-    if (!in_flight.active()) return;
-    auto [ec, r] = in_flight.wait();
+  // Two batches in the store at a time: the next one is sealed and sent while the store still
+  // writes the previous one.
+  constexpr std::size_t max_in_flight = 2;
+  std::deque<pending_batch> in_flight;
+  auto collect_one = [&] {
+    auto [ec, r] = in_flight.front().wait();
+    in_flight.pop_front();
     if (ec && !store_ec) store_ec = ec;
     t.added += r.added;
     t.existing += r.existing;
@@ -432,14 +436,15 @@ int run_import(context& ctx, const import_options& o) {
   std::vector<policy::suppression_record> sups;
   std::vector<policy::consent_record> cons;
   auto send = [&] {
-    collect();
+    in_flight.emplace_back();
     if (consents) {
-      in_flight.start(ctx, std::move(cons));
+      in_flight.back().start(ctx, std::move(cons));
       cons = {};
     } else {
-      in_flight.start(ctx, std::move(sups));
+      in_flight.back().start(ctx, std::move(sups));
       sups = {};
     }
+    while (in_flight.size() >= max_in_flight) collect_one();
   };
   const std::int64_t to_store = t.rows - t.rejected - t.duplicates;
   progress store_bar(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_store)));
@@ -466,7 +471,7 @@ int run_import(context& ctx, const import_options& o) {
     store_bar.update(static_cast<std::uint64_t>(stored), stored);
   }
   if (!sups.empty() || !cons.empty()) send();
-  collect();
+  while (!in_flight.empty()) collect_one();
   store_bar.finish();
   if (spill_failed) {
     std::cerr << "--temp-dir: cannot read back " << spill.dir().string()

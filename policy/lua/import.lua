@@ -5,7 +5,9 @@
 -- 4 record count of each bucket (2 bytes big-endian per key, binary: no number conversions),
 -- then per record: suffix (30 bytes, binary), packed value.
 -- The caller sends no field twice in one call. An existing field is kept as stored (the first
--- record wins, as HSETNX). Returns how many were new.
+-- record wins, as HSETNX). Per bucket: one HSET when the bucket is new, HMGET + HSET of the
+-- missing ones when it is small, HSETNX per record when it is large or for a single record.
+-- Returns how many were new.
 -- Touches many buckets: single Redis (or primary) only, like claim.lua.
 local senders, ids, sender, counts = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local id = ''
@@ -27,11 +29,25 @@ for b = 1, #KEYS do
   local hi, lo = string.byte(counts, 2 * b - 1, 2 * b)
   local n = hi * 256 + lo
   local key = KEYS[b]
-  if n == 1 then
-    -- One record: one command.
-    added = added + redis.call('HSETNX', key, ARGV[a] .. id, ARGV[a + 1])
+  local len = 0
+  if n > 1 then len = redis.call('HLEN', key) end
+  if n == 1 or len > 64 then
+    -- One record, or a large bucket (a listpack is searched entry by entry, so an HMGET that
+    -- misses costs as much as the write): HSETNX each.
+    for j = 1, n do
+      added = added + redis.call('HSETNX', key, ARGV[a + 2 * j - 2] .. id, ARGV[a + 2 * j - 1])
+    end
+  elseif len == 0 then
+    -- A new bucket: every record is new (no field twice in a call), one HSET.
+    local args = {}
+    for j = 1, n do
+      args[2 * j - 1] = ARGV[a + 2 * j - 2] .. id
+      args[2 * j] = ARGV[a + 2 * j - 1]
+    end
+    redis.call('HSET', key, unpack(args))
+    added = added + n
   else
-    -- Several: which exist (one HMGET), then the others in one HSET.
+    -- A small bucket: which exist (one HMGET), then the others in one HSET.
     local fields = {}
     for j = 1, n do fields[j] = ARGV[a + 2 * j - 2] .. id end
     local got = redis.call('HMGET', key, unpack(fields))

@@ -230,6 +230,45 @@ TYPED_TEST(StoreTooling, ImportSpanningManyBucketsKeepsExistingAndCountsEachReco
   EXPECT_EQ(exported.size(), alone.size() + crowded.size());
 }
 
+// One bucket filled far beyond the size where Redis' import switches from HMGET + HSET to HSETNX
+// per record: keys made to share their first 4 hex digits (the stores take any 64-hex key).
+TYPED_TEST(StoreTooling, ImportIntoOneLargeBucketKeepsExistingRecords) {
+  auto key = [](int i) {
+    char buf[65];
+    std::snprintf(buf, sizeof buf, "abcd%060d", i * 7919);
+    return std::string(buf);
+  };
+  std::vector<suppression_record> a, b;
+  for (int i = 0; i < 150; ++i) a.push_back({key(i), number(i), "", "dnc", "import", t0});
+  for (int i = 100; i < 300; ++i) b.push_back({key(i), number(i), "", "complaint", "import", t0 + day});
+  b.push_back({key(5), number(5), "12345", "stop", "keyword", t0 + day});  // per sender, same number
+  auto first = this->import_sups(a);  // a new bucket: one write
+  EXPECT_EQ(first.added, 150);
+  EXPECT_EQ(first.existing, 0);
+  auto second = this->import_sups(b);  // into a bucket of 150
+  EXPECT_EQ(second.added, 151);
+  EXPECT_EQ(second.existing, 50);
+  auto third = this->import_sups(b);
+  EXPECT_EQ(third.added, 0);
+  EXPECT_EQ(third.existing, 201);
+  auto facts_of = [&](const std::string& k) {
+    auto [ec, f] = call<number_facts>([&](auto cb) { this->store_->lookup_number(k, cb); });
+    EXPECT_FALSE(ec);
+    return f;
+  };
+  auto kept = facts_of(key(120));
+  ASSERT_EQ(kept.suppressions.size(), 1u);
+  EXPECT_EQ(kept.suppressions[0].reason, "dnc");  // imported first, kept
+  EXPECT_EQ(kept.suppressions[0].at_ms, t0);
+  EXPECT_EQ(kept.suppressions[0].e164, number(120));
+  auto added = facts_of(key(250));
+  ASSERT_EQ(added.suppressions.size(), 1u);
+  EXPECT_EQ(added.suppressions[0].reason, "complaint");
+  EXPECT_EQ(added.suppressions[0].e164, number(250));
+  EXPECT_EQ(facts_of(key(5)).suppressions.size(), 2u);
+  EXPECT_EQ(this->export_all_sups(1000).size(), 301u);
+}
+
 // Batches that overlap: what an earlier batch stored counts as already stored in a later one.
 TYPED_TEST(StoreTooling, ImportBatchesOverlappingEarlierOnesCountOnlyTheNewRecords) {
   std::vector<suppression_record> a, b;

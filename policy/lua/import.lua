@@ -38,13 +38,18 @@ for b = 1, #KEYS do
       added = added + redis.call('HSETNX', key, ARGV[a + 2 * j - 2] .. id, ARGV[a + 2 * j - 1])
     end
   elseif len == 0 then
-    -- A new bucket: every record is new (no field twice in a call), one HSET.
-    local args = {}
-    for j = 1, n do
-      args[2 * j - 1] = ARGV[a + 2 * j - 2] .. id
-      args[2 * j] = ARGV[a + 2 * j - 1]
+    -- A new bucket: every record is new (no field twice in a call), one HSET; global records
+    -- go as they came (no table built).
+    if id == '' then
+      redis.call('HSET', key, unpack(ARGV, a, a + 2 * n - 1))
+    else
+      local args = {}
+      for j = 1, n do
+        args[2 * j - 1] = ARGV[a + 2 * j - 2] .. id
+        args[2 * j] = ARGV[a + 2 * j - 1]
+      end
+      redis.call('HSET', key, unpack(args))
     end
-    redis.call('HSET', key, unpack(args))
     added = added + n
   else
     -- A small bucket: which exist (one HMGET), then the others in one HSET.

@@ -267,6 +267,31 @@ TYPED_TEST(StoreTooling, ImportIntoOneLargeBucketKeepsExistingRecords) {
   EXPECT_EQ(added.suppressions[0].e164, number(250));
   EXPECT_EQ(facts_of(key(5)).suppressions.size(), 2u);
   EXPECT_EQ(this->export_all_sups(1000).size(), 301u);
+
+  // Several per-sender records into a new bucket (one HSET with the sender's id appended).
+  std::vector<suppression_record> c;
+  for (int i = 0; i < 5; ++i) {
+    std::string k = key(i);
+    k.replace(0, 4, "ef01");
+    c.push_back({k, number(1000 + i), "777", "stop", "keyword", t0});
+  }
+  auto fourth = this->import_sups(c);
+  EXPECT_EQ(fourth.added, 5);
+  EXPECT_EQ(this->import_sups(c).existing, 5);
+  auto scoped = facts_of(c[3].number_key);
+  ASSERT_EQ(scoped.suppressions.size(), 1u);
+  EXPECT_EQ(scoped.suppressions[0].sender, "777");
+  EXPECT_EQ(scoped.suppressions[0].e164, number(1003));
+  auto [ec2, blocked] = call<bool>([&](auto cb) {
+    this->store_->is_suppressed(c[3].number_key, "777", opt_out_scope::sender, cb);
+  });
+  EXPECT_FALSE(ec2);
+  EXPECT_TRUE(blocked);
+  auto [ec3, other] = call<bool>([&](auto cb) {
+    this->store_->is_suppressed(c[3].number_key, "888", opt_out_scope::sender, cb);
+  });
+  EXPECT_FALSE(ec3);
+  EXPECT_FALSE(other);
 }
 
 // Batches that overlap: what an earlier batch stored counts as already stored in a later one.

@@ -15,6 +15,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT TERM PIPE  # also when stopped or piped into head: no redis-server left behind
 
 # Valid US numbers (real area codes, exchange 200-999 without N11), 1% repeated, one a line.
 python3 - "$ROWS" "$dir/dnc.csv" <<'PY'

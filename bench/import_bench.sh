@@ -15,6 +15,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT TERM PIPE  # also when stopped or piped into head: no redis-server left behind
 
 # Valid US numbers (real area codes, exchange 200-999 without N11), 1% repeated, one a line.
 python3 - "$ROWS" "$dir/dnc.csv" <<'PY'
@@ -51,12 +52,27 @@ store: {kind: redis, url: "redis://127.0.0.1:$port/0"}
 secrets: {number_key_file: "number.key", generate_number_key: true}
 YAML
 
+# Runs a command and prints the CPU it used (user + system, all its threads) per row.
+client_cpu() {
+  python3 -c '
+import resource, subprocess, sys
+rows = int(sys.argv[1])
+subprocess.run(sys.argv[2:], check=False)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("  smsgwctl CPU:       %.2f us/row (user %.2f s, system %.2f s), max RSS %d MiB" % ((r.ru_utime + r.ru_stime) / rows * 1e6, r.ru_utime, r.ru_stime, r.ru_maxrss // 1024))
+' "$ROWS" "$@"
+}
+redis_cpu() { redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(user|sys):/{s+=$2} END{printf "%.3f", s}'; }
+
 echo "== rows: $ROWS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== import dnc -> SQLite"
-"$CTL" --config "$dir/sqlite.yaml" import dnc "$dir/dnc.csv" | grep -E "rows read|added|time"
+client_cpu "$CTL" --config "$dir/sqlite.yaml" import dnc "$dir/dnc.csv" | grep -E "rows read|added|time|CPU"
 before=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
 echo "== import dnc -> Redis"
-"$CTL" --config "$dir/redis.yaml" import dnc "$dir/dnc.csv" | grep -E "rows read|added|time"
+cpu0=$(redis_cpu)
+client_cpu "$CTL" --config "$dir/redis.yaml" import dnc "$dir/dnc.csv" | grep -E "rows read|added|time|CPU"
+cpu1=$(redis_cpu)
+echo "  redis-server CPU:   $(python3 -c "print('%.2f' % (($cpu1 - $cpu0) / $ROWS * 1e6))") us/row"
 after=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
 # Suppressions live in 65,536 bucket hashes smsgw:sup:<4 hex> (docs/stores.md): count their fields.
 keys=$(redis-cli -p "$port" eval "local n = 0 for _, k in ipairs(redis.call('KEYS', 'smsgw:sup:[0-9a-f][0-9a-f][0-9a-f][0-9a-f]')) do n = n + redis.call('HLEN', k) end return n" 0)

@@ -1219,21 +1219,113 @@ void message_sweep::next(std::string cursor) {
 
 }  // namespace
 
-void redis_store::import_suppressions(std::vector<suppression_record> recs, store_callback<import_result> cb) {
-  // Sealing (AES-GCM) happens on the caller's thread, the strand only writes.
-  std::vector<std::string> values;
-  values.reserve(recs.size());
-  for (const auto& r : recs) values.push_back(pack_sup_value(r.reason, r.source, r.at_ms, s_->seal_bytes(r.e164)));
-  on_strand(s_, [s = s_, recs = std::move(recs), values = std::move(values), cb = std::move(cb)]() mutable {
-    if (recs.empty()) {
-      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, import_result{}); });
-      return;
+namespace {
+
+// --- Bulk imports (import.lua; docs/performance.md, "Operator tooling") ---
+
+// Records of one import.lua call at most, and of one bucket within a call (Lua's unpack()).
+constexpr std::size_t import_rows_per_call = 2000;
+constexpr std::size_t import_rows_per_group = 1000;
+
+constexpr std::array<signed char, 256> make_hex_table() {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = 0; c < 10; ++c) t[static_cast<std::size_t>('0' + c)] = static_cast<signed char>(c);
+  for (int c = 0; c < 6; ++c) {
+    t[static_cast<std::size_t>('a' + c)] = static_cast<signed char>(10 + c);
+    t[static_cast<std::size_t>('A' + c)] = static_cast<signed char>(10 + c);
+  }
+  return t;
+}
+constexpr auto hex_table = make_hex_table();
+
+constexpr std::array<signed char, 256> make_b64url_table() {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(b64url_alphabet[i])] = static_cast<signed char>(i);
+  return t;
+}
+constexpr auto b64url_table = make_b64url_table();
+
+// One record of a bulk import: its bucket (the first 2 bytes of the key), the other 30 bytes and
+// the packed value; `rec` indexes the caller's records (for the sender).
+struct import_item {
+  std::uint16_t bucket = 0;
+  std::array<char, suffix_bytes> suffix{};
+  std::uint32_t rec = 0;
+  std::string value;
+};
+
+// locate() without allocations; false when the key is not 64 hex digits.
+bool locate_into(std::string_view nk, import_item& out) {
+  if (nk.size() != bucket_hex + 2 * suffix_bytes) return false;
+  unsigned bucket = 0;
+  for (std::size_t i = 0; i < bucket_hex; ++i) {
+    const int v = hex_table[static_cast<unsigned char>(nk[i])];
+    if (v < 0) return false;
+    bucket = bucket * 16 + static_cast<unsigned>(v);
+  }
+  out.bucket = static_cast<std::uint16_t>(bucket);
+  for (std::size_t i = 0; i < suffix_bytes; ++i) {
+    const int hi = hex_table[static_cast<unsigned char>(nk[bucket_hex + 2 * i])];
+    const int lo = hex_table[static_cast<unsigned char>(nk[bucket_hex + 2 * i + 1])];
+    if (hi < 0 || lo < 0) return false;
+    out.suffix[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+// b64url_to_bytes() by table, appended to `out`.
+void append_b64url_bytes(std::string& out, std::string_view s) {
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    const int v = b64url_table[static_cast<unsigned char>(c)];
+    if (v < 0) return;
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
     }
-    for (const auto& r : recs) {
-      if (!locate(r.number_key)) {
-        asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, import_result{}); });
-        return;
-      }
+  }
+}
+
+std::string bucket_name(const std::string& prefix, std::uint16_t bucket) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string k = prefix;
+  for (int shift = 12; shift >= 0; shift -= 4) k += hex[(bucket >> shift) & 15];
+  return k;
+}
+
+}  // namespace
+
+void redis_store::import_suppressions(std::vector<suppression_record> recs, store_callback<import_result> cb) {
+  // On the caller's thread: keys decoded, E.164 sealed (AES-GCM) and packed, records sorted by
+  // sender, bucket and key so that each bucket's records go in one command (import.lua) and the
+  // same record twice is sent once (counted as already stored). The strand only writes.
+  std::vector<import_item> items(recs.size());
+  bool bad_key = false;
+  for (std::size_t i = 0; i < recs.size() && !bad_key; ++i) {
+    const auto& r = recs[i];
+    auto& it = items[i];
+    bad_key = !locate_into(r.number_key, it);
+    it.rec = static_cast<std::uint32_t>(i);
+    std::string sealed;
+    if (!r.e164.empty()) append_b64url_bytes(sealed, s_->opts.secrets->seal(pack_e164(r.e164)));
+    it.value = pack_sup_value(r.reason, r.source, r.at_ms, sealed);
+  }
+  std::sort(items.begin(), items.end(), [&recs](const import_item& a, const import_item& b) {
+    const auto& sa = recs[a.rec].sender;
+    const auto& sb = recs[b.rec].sender;
+    if (sa != sb) return sa < sb;
+    if (a.bucket != b.bucket) return a.bucket < b.bucket;
+    return a.suffix < b.suffix;
+  });
+  on_strand(s_, [s = s_, recs = std::move(recs), items = std::move(items), bad_key, cb = std::move(cb)]() mutable {
+    if (bad_key) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, import_result{}); });
+      return;
     }
     struct agg {
       countdown c;
@@ -1242,30 +1334,54 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
     };
     auto a = std::make_shared<agg>();
     a->cb = std::move(cb);
-    // import.lua calls of up to 500 records, all appended before the first reply is read.
-    constexpr std::size_t per_call = 500;
-    a->c.remaining = (recs.size() + per_call - 1) / per_call;
-    for (std::size_t first = 0; first < recs.size(); first += per_call) {
-      const std::size_t n = std::min(per_call, recs.size() - first);
+    // The calls are built first, then all sent (pipelined) before the first reply is read.
+    struct call {
       std::vector<std::string> keys;
       std::vector<std::string> args;
-      keys.reserve(n);
-      args.reserve(2 + 3 * n);
-      args.push_back(s->sup_senders());
-      args.push_back(s->sup_ids());
-      for (std::size_t i = first; i < first + n; ++i) {
-        auto loc = locate(recs[i].number_key);
-        keys.push_back(s->sup_bucket(*loc));
-        args.push_back(std::move(loc->suffix));
-        args.push_back(recs[i].sender);
-        args.push_back(std::move(values[i]));
+      std::size_t rows = 0;
+    };
+    std::vector<call> calls;
+    const std::string prefix = s->sup_prefix();
+    std::size_t i = 0;
+    while (i < items.size()) {
+      const std::string& sender = recs[items[i].rec].sender;
+      call c;
+      c.args = {s->sup_senders(), s->sup_ids(), sender, std::string()};
+      while (i < items.size() && c.rows < import_rows_per_call && recs[items[i].rec].sender == sender) {
+        const std::uint16_t bucket = items[i].bucket;
+        std::size_t n = 0;
+        while (i < items.size() && n < import_rows_per_group && c.rows < import_rows_per_call &&
+               items[i].bucket == bucket && recs[items[i].rec].sender == sender) {
+          if (n > 0 && items[i].suffix == items[i - 1].suffix) {
+            ++a->r.existing;  // the same record twice in this import: sent once
+            ++i;
+            continue;
+          }
+          c.args.emplace_back(items[i].suffix.data(), items[i].suffix.size());
+          c.args.push_back(std::move(items[i].value));
+          ++n;
+          ++c.rows;
+          ++i;
+        }
+        c.keys.push_back(bucket_name(prefix, bucket));
+        c.args[3] += static_cast<char>(n >> 8);
+        c.args[3] += static_cast<char>(n & 0xff);
       }
-      s->eval(script::import, std::move(keys), std::move(args), [a, n](std::error_code ec, redis_value v) {
+      calls.push_back(std::move(c));
+    }
+    if (calls.empty()) {
+      asio::post(s->conn->strand(), [a] { a->cb({}, a->r); });
+      return;
+    }
+    a->c.remaining = calls.size();
+    for (auto& c : calls) {
+      const auto n = static_cast<std::int64_t>(c.rows);
+      s->eval(script::import, std::move(c.keys), std::move(c.args), [a, n](std::error_code ec, redis_value v) {
         if (!ec && v.is_error()) ec = store_errc::io_error;
         if (ec && !a->c.ec) a->c.ec = ec;
         if (!ec) {
           a->r.added += v.integer;
-          a->r.existing += static_cast<std::int64_t>(n) - v.integer;
+          a->r.existing += n - v.integer;
         }
         if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
       });

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -167,6 +168,144 @@ TYPED_TEST(StoreTooling, ImportSuppressionsCountsNewAndExistingAndRepeatsSafely)
   EXPECT_FALSE(ec2);
   EXPECT_TRUE(blocked);
   EXPECT_EQ(this->import_sups({}).added, 0);
+}
+
+// A bulk import as smsgwctl sends it: thousands of records (more than one import.lua call) over
+// thousands of buckets, several records sharing a bucket (one HMGET/HSET per bucket in Redis),
+// a global and a per-sender record of the same number, the same record twice in one batch, and
+// a number already suppressed whose first record must be kept.
+TYPED_TEST(StoreTooling, ImportSpanningManyBucketsKeepsExistingAndCountsEachRecordOnce) {
+  std::map<std::string, std::vector<std::string>> by_bucket;  // first 4 hex digits of the key
+  for (int i = 0; i < 10000; ++i) by_bucket[nk(number(i)).substr(0, 4)].push_back(number(i));
+  std::vector<std::string> crowded;  // numbers of buckets holding 3 or more of them
+  std::vector<std::string> alone;
+  for (const auto& [bucket, numbers] : by_bucket) {
+    if (numbers.size() >= 3 && crowded.size() < 30) {
+      crowded.insert(crowded.end(), numbers.begin(), numbers.end());
+    } else if (numbers.size() == 1 && alone.size() < 4500) {
+      alone.push_back(numbers[0]);
+    }
+  }
+  ASSERT_GE(crowded.size(), 9u);
+  const std::string kept = crowded[1];
+  auto [ec, d] = call<done>([&](auto cb) { this->store_->suppress({nk(kept), kept, "", "stop", "keyword", t0 - day}, cb); });
+  ASSERT_FALSE(ec);
+
+  std::vector<suppression_record> recs;
+  for (const auto& n : alone) recs.push_back({nk(n), n, "", "dnc", "import", t0});
+  for (const auto& n : crowded) recs.push_back({nk(n), n, "", "dnc", "import", t0});
+  recs.push_back({nk(crowded[0]), crowded[0], "12345", "complaint", "import", t0});  // per sender, same bucket
+  recs.push_back({nk(crowded[2]), crowded[2], "", "dnc", "import", t0 + 1});         // the same field again
+  const auto distinct = static_cast<std::int64_t>(alone.size() + crowded.size() + 1);
+
+  auto first = this->import_sups(recs);
+  EXPECT_EQ(first.added, distinct - 1);  // all but the one already suppressed
+  EXPECT_EQ(first.existing, 2);          // that one, and the repeated record
+  auto second = this->import_sups(recs);
+  EXPECT_EQ(second.added, 0);
+  EXPECT_EQ(second.existing, static_cast<std::int64_t>(recs.size()));
+
+  auto k = this->facts(kept);
+  ASSERT_EQ(k.suppressions.size(), 1u);
+  EXPECT_EQ(k.suppressions[0].reason, "stop");
+  EXPECT_EQ(k.suppressions[0].source, "keyword");
+  EXPECT_EQ(k.suppressions[0].at_ms, t0 - day);
+  auto c0 = this->facts(crowded[0]);
+  ASSERT_EQ(c0.suppressions.size(), 2u);
+  EXPECT_EQ(c0.suppressions[0].sender, "");
+  EXPECT_EQ(c0.suppressions[0].reason, "dnc");
+  EXPECT_EQ(c0.suppressions[1].sender, "12345");
+  EXPECT_EQ(c0.suppressions[1].reason, "complaint");
+  auto c2 = this->facts(crowded[2]);
+  ASSERT_EQ(c2.suppressions.size(), 1u);
+  EXPECT_EQ(c2.suppressions[0].e164, crowded[2]);
+  for (std::size_t i = 3; i < crowded.size(); ++i) {
+    auto f = this->facts(crowded[i]);
+    ASSERT_EQ(f.suppressions.size(), 1u) << crowded[i];
+    EXPECT_EQ(f.suppressions[0].e164, crowded[i]);
+    EXPECT_EQ(f.suppressions[0].at_ms, t0);
+  }
+  std::set<std::string> exported;
+  for (const auto& s : this->export_all_sups(1000)) exported.insert(s.e164);
+  EXPECT_EQ(exported.size(), alone.size() + crowded.size());
+}
+
+// One bucket filled far beyond the size where Redis' import switches from HMGET + HSET to HSETNX
+// per record: keys made to share their first 4 hex digits (the stores take any 64-hex key).
+TYPED_TEST(StoreTooling, ImportIntoOneLargeBucketKeepsExistingRecords) {
+  auto key = [](int i) {
+    char buf[65];
+    std::snprintf(buf, sizeof buf, "abcd%060d", i * 7919);
+    return std::string(buf);
+  };
+  std::vector<suppression_record> a, b;
+  for (int i = 0; i < 150; ++i) a.push_back({key(i), number(i), "", "dnc", "import", t0});
+  for (int i = 100; i < 300; ++i) b.push_back({key(i), number(i), "", "complaint", "import", t0 + day});
+  b.push_back({key(5), number(5), "12345", "stop", "keyword", t0 + day});  // per sender, same number
+  auto first = this->import_sups(a);  // a new bucket: one write
+  EXPECT_EQ(first.added, 150);
+  EXPECT_EQ(first.existing, 0);
+  auto second = this->import_sups(b);  // into a bucket of 150
+  EXPECT_EQ(second.added, 151);
+  EXPECT_EQ(second.existing, 50);
+  auto third = this->import_sups(b);
+  EXPECT_EQ(third.added, 0);
+  EXPECT_EQ(third.existing, 201);
+  auto facts_of = [&](const std::string& k) {
+    auto [ec, f] = call<number_facts>([&](auto cb) { this->store_->lookup_number(k, cb); });
+    EXPECT_FALSE(ec);
+    return f;
+  };
+  auto kept = facts_of(key(120));
+  ASSERT_EQ(kept.suppressions.size(), 1u);
+  EXPECT_EQ(kept.suppressions[0].reason, "dnc");  // imported first, kept
+  EXPECT_EQ(kept.suppressions[0].at_ms, t0);
+  EXPECT_EQ(kept.suppressions[0].e164, number(120));
+  auto added = facts_of(key(250));
+  ASSERT_EQ(added.suppressions.size(), 1u);
+  EXPECT_EQ(added.suppressions[0].reason, "complaint");
+  EXPECT_EQ(added.suppressions[0].e164, number(250));
+  EXPECT_EQ(facts_of(key(5)).suppressions.size(), 2u);
+  EXPECT_EQ(this->export_all_sups(1000).size(), 301u);
+
+  // Several per-sender records into a new bucket (one HSET with the sender's id appended).
+  std::vector<suppression_record> c;
+  for (int i = 0; i < 5; ++i) {
+    std::string k = key(i);
+    k.replace(0, 4, "ef01");
+    c.push_back({k, number(1000 + i), "777", "stop", "keyword", t0});
+  }
+  auto fourth = this->import_sups(c);
+  EXPECT_EQ(fourth.added, 5);
+  EXPECT_EQ(this->import_sups(c).existing, 5);
+  auto scoped = facts_of(c[3].number_key);
+  ASSERT_EQ(scoped.suppressions.size(), 1u);
+  EXPECT_EQ(scoped.suppressions[0].sender, "777");
+  EXPECT_EQ(scoped.suppressions[0].e164, number(1003));
+  auto [ec2, blocked] = call<bool>([&](auto cb) {
+    this->store_->is_suppressed(c[3].number_key, "777", opt_out_scope::sender, cb);
+  });
+  EXPECT_FALSE(ec2);
+  EXPECT_TRUE(blocked);
+  auto [ec3, other] = call<bool>([&](auto cb) {
+    this->store_->is_suppressed(c[3].number_key, "888", opt_out_scope::sender, cb);
+  });
+  EXPECT_FALSE(ec3);
+  EXPECT_FALSE(other);
+}
+
+// Batches that overlap: what an earlier batch stored counts as already stored in a later one.
+TYPED_TEST(StoreTooling, ImportBatchesOverlappingEarlierOnesCountOnlyTheNewRecords) {
+  std::vector<suppression_record> a, b;
+  for (int i = 0; i < 300; ++i) a.push_back({nk(number(i)), number(i), "", "dnc", "import", t0});
+  for (int i = 200; i < 500; ++i) b.push_back({nk(number(i)), number(i), "", "dnc", "import", t0 + day});
+  auto first = this->import_sups(a);
+  EXPECT_EQ(first.added, 300);
+  auto second = this->import_sups(b);
+  EXPECT_EQ(second.added, 200);
+  EXPECT_EQ(second.existing, 100);
+  EXPECT_EQ(this->facts(number(250)).suppressions.at(0).at_ms, t0);  // the earlier batch's record
+  EXPECT_EQ(this->facts(number(450)).suppressions.at(0).at_ms, t0 + day);
 }
 
 TYPED_TEST(StoreTooling, ImportConsentsGrantsOnceWithOneLedgerEntry) {

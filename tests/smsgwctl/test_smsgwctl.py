@@ -149,6 +149,37 @@ policy:
         self.assertIn("already stored:     50", out)
         self.assertEqual(self.rejects(path), [])
 
+    def test_import_in_many_small_batches_through_a_temp_dir(self):
+        # 300 numbers, 20 of them again, one invalid row; --batch 7 makes 43 store batches out of
+        # the key-ordered spill files, which must be gone afterwards.
+        numbers = GOOD + GOOD[:20]
+        path = self.write("many.csv", "\n".join(numbers[:150] + ["not-a-number"] + numbers[150:]) + "\n")
+        spill = os.path.join(self.dir, "spill")
+        os.mkdir(spill)
+        code, out, err = self.ctl("import", "dnc", path, "--batch", "7", "--temp-dir", spill)
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("rows read:          321", out)
+        self.assertIn("rejected:           1 ", out)
+        self.assertIn("duplicates in file: 20", out)
+        self.assertIn("added:              300", out)
+        self.assertIn("already stored:     0", out)
+        self.assertEqual(os.listdir(spill), [])
+        self.assertEqual([(r["line"], r["value"]) for r in self.rejects(path)], [("151", "not-a-number")])
+        code, out, err = self.ctl("import", "dnc", path, "--batch", "7", "--temp-dir", spill)
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("added:              0\n", out)
+        self.assertIn("already stored:     300", out)
+        self.assertEqual(os.listdir(spill), [])
+        self.assertEqual([(r["line"], r["value"]) for r in self.rejects(path)], [("151", "not-a-number")])
+        code, exported, err = self.ctl("export", "suppressions")
+        self.assertEqual(code, 0, err)
+        rows = list(csv.DictReader(io.StringIO(exported)))
+        self.assertEqual(sorted(r["e164"] for r in rows), sorted(GOOD))
+        self.assertEqual({r["reason"] for r in rows}, {"dnc"})
+        code, out, err = self.ctl("import", "dnc", path, "--temp-dir", os.path.join(self.dir, "missing", "dir"))
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("--temp-dir", err)
+
     def test_consents_import_and_ledger(self):
         path = self.write("optins.csv", "e164,category,evidence\n%s,marketing,form 1\n%s,marketing,form 2\n"
                           "%s,nonsense,x\n" % (GOOD[0], GOOD[1], GOOD[2]))

@@ -2,14 +2,20 @@
 // counted once, invalid rows to FILE.rejects.csv, idempotent (the store keeps what it has).
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
 #include <memory>
+#include <thread>
 #include <type_traits>
 
 #include "tools/smsgwctl/commands.hpp"
@@ -29,7 +35,8 @@ struct import_options {
   std::string category;
   std::string source;
   std::string evidence;
-  std::size_t batch = 20'000;
+  std::size_t batch = 50'000;
+  std::string temp_dir;
 };
 
 struct row {
@@ -68,25 +75,208 @@ class rejects_file {
   std::ofstream out_;
 };
 
-// One batch in the store, started asynchronously; wait() gives its counts.
+// Accepted records between reading and storing, partitioned by the first bits of the number
+// key into temporary files, so that the store receives them in key order: each store batch
+// then covers a narrow key range (SQLite writes each B-tree page about once instead of once per
+// row; Redis gets many records of the same bucket in one command). Each partition is read back,
+// sorted in memory and removed. A record: 32 key bytes, then 5 strings, each a 1-byte length
+// (255: a 4-byte length follows) and its bytes.
+class spill_files {
+ public:
+  static constexpr std::size_t fields = 5;
+  struct record {
+    std::array<unsigned char, 32> key;
+    std::array<std::string_view, fields> f;
+  };
+
+  // `expected_rows` picks the number of partitions (about 64,000 records each, 16 to 512).
+  bool open(const std::string& dir, std::uint64_t expected_rows, std::string& error) {
+    std::size_t parts = 16;
+    while (parts < 512 && expected_rows / parts > 64'000) parts *= 2;
+    bits_ = 0;
+    while ((std::size_t{1} << bits_) < parts) ++bits_;
+    std::error_code ec;
+    auto base = dir.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(dir);
+    if (ec) {
+      error = "no temporary directory: " + ec.message();
+      return false;
+    }
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto candidate = base / ("smsgwctl-import-" + std::to_string(::getpid()) + "-" + std::to_string(attempt));
+      if (std::filesystem::create_directory(candidate, ec)) {
+        dir_ = candidate;
+        break;
+      }
+    }
+    if (dir_.empty()) {
+      error = "cannot create a directory in " + base.string() + (ec ? ": " + ec.message() : std::string());
+      return false;
+    }
+    files_.assign(parts, nullptr);
+    counts_.assign(parts, 0);
+    for (std::size_t i = 0; i < parts; ++i) {
+      files_[i] = std::fopen(path(i).c_str(), "w+b");
+      if (!files_[i]) {
+        error = "cannot create " + path(i) + ": " + std::strerror(errno);
+        return false;
+      }
+    }
+    return true;
+  }
+  ~spill_files() {
+    for (auto* f : files_) {
+      if (f) std::fclose(f);
+    }
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::size_t partitions() const { return files_.size(); }
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // false when the disk is full (or another write error).
+  bool add(const std::array<unsigned char, 32>& key, const std::array<std::string_view, fields>& f) {
+    const std::size_t p = bits_ == 0 ? 0 : (static_cast<std::size_t>(key[0]) << 8 | key[1]) >> (16 - bits_);
+    buf_.assign(key.begin(), key.end());
+    for (auto v : f) {
+      if (v.size() < 255) {
+        buf_.push_back(static_cast<char>(v.size()));
+      } else {
+        buf_.push_back(static_cast<char>(255));
+        const auto n = static_cast<std::uint32_t>(v.size());
+        for (int shift = 24; shift >= 0; shift -= 8) buf_.push_back(static_cast<char>((n >> shift) & 0xff));
+      }
+      buf_.insert(buf_.end(), v.begin(), v.end());
+    }
+    ++counts_[p];
+    return std::fwrite(buf_.data(), 1, buf_.size(), files_[p]) == buf_.size();
+  }
+
+  // Partition p in key order (the file is then removed); `storage` holds the bytes the views
+  // point into. false on a read error.
+  bool read(std::size_t p, std::string& storage, std::vector<record>& out) {
+    out.clear();
+    std::FILE* f = files_[p];
+    files_[p] = nullptr;
+    bool ok = std::fflush(f) == 0 && std::fseek(f, 0, SEEK_END) == 0;
+    const long size = ok ? std::ftell(f) : -1;
+    ok = ok && size >= 0 && std::fseek(f, 0, SEEK_SET) == 0;
+    if (ok) {
+      storage.resize(static_cast<std::size_t>(size));
+      ok = std::fread(storage.data(), 1, storage.size(), f) == storage.size();
+    }
+    std::fclose(f);
+    std::error_code ec;
+    std::filesystem::remove(path(p), ec);
+    if (!ok) return false;
+    out.reserve(counts_[p]);
+    std::size_t pos = 0;
+    const std::size_t n = storage.size();
+    while (pos + 32 <= n) {
+      record r;
+      std::memcpy(r.key.data(), storage.data() + pos, 32);
+      pos += 32;
+      for (auto& v : r.f) {
+        if (pos >= n) return false;
+        std::size_t len = static_cast<unsigned char>(storage[pos++]);
+        if (len == 255) {
+          if (pos + 4 > n) return false;
+          len = 0;
+          for (int i = 0; i < 4; ++i) len = len << 8 | static_cast<unsigned char>(storage[pos++]);
+        }
+        if (pos + len > n) return false;
+        v = std::string_view(storage.data() + pos, len);
+        pos += len;
+      }
+      out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(), [](const record& a, const record& b) {
+      if (a.key != b.key) return a.key < b.key;
+      return a.f < b.f;
+    });
+    return pos == n;
+  }
+
+ private:
+  std::string path(std::size_t p) const { return (dir_ / ("part-" + std::to_string(p))).string(); }
+  std::filesystem::path dir_;
+  int bits_ = 0;
+  std::vector<std::FILE*> files_;
+  std::vector<std::size_t> counts_;
+  std::string buf_;
+};
+
+// 64 lowercase hex digits (number_secrets::key) <-> 32 bytes.
+std::array<unsigned char, 32> key_bytes(const std::string& hex) {
+  std::array<unsigned char, 32> out{};
+  auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (std::size_t i = 0; i < 32 && 2 * i + 1 < hex.size(); ++i) {
+    out[i] = static_cast<unsigned char>(nib(hex[2 * i]) * 16 + nib(hex[2 * i + 1]));
+  }
+  return out;
+}
+
+std::string key_hex(const std::array<unsigned char, 32>& k) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(64, '0');
+  for (std::size_t i = 0; i < 32; ++i) {
+    out[2 * i] = digits[k[i] >> 4];
+    out[2 * i + 1] = digits[k[i] & 15];
+  }
+  return out;
+}
+
+// One batch in the store, started asynchronously; wait() gives its counts. The stores seal the
+// E.164 (AES-GCM, a random nonce each) on the calling thread, so the batch is handed over as
+// contiguous (key-ordered) slices from every core at once; the slices cover distinct key
+// ranges, so each keeps the locality of the whole.
 class pending_batch {
  public:
   template <class Rec>
   void start(context& ctx, std::vector<Rec> recs) {
-    auto p = std::make_shared<std::promise<std::pair<std::error_code, policy::import_result>>>();
-    fut_ = p->get_future();
-    auto cb = [p](std::error_code ec, policy::import_result r) { p->set_value({ec, r}); };
-    if constexpr (std::is_same_v<Rec, policy::suppression_record>) {
-      ctx.store().import_suppressions(std::move(recs), cb);
-    } else {
-      ctx.store().import_consents(std::move(recs), cb);
+    const std::size_t slices = recs.size() < 4096 ? 1 : std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t per = (recs.size() + slices - 1) / slices;
+    std::vector<std::vector<Rec>> parts;
+    for (std::size_t from = 0; from < recs.size(); from += per) {
+      const std::size_t to = std::min(recs.size(), from + per);
+      parts.emplace_back(std::make_move_iterator(recs.begin() + static_cast<std::ptrdiff_t>(from)),
+                         std::make_move_iterator(recs.begin() + static_cast<std::ptrdiff_t>(to)));
     }
+    futs_.clear();
+    std::vector<std::shared_ptr<std::promise<std::pair<std::error_code, policy::import_result>>>> promises;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      promises.push_back(std::make_shared<std::promise<std::pair<std::error_code, policy::import_result>>>());
+      futs_.push_back(promises.back()->get_future());
+    }
+    auto hand_over = [&](std::size_t i) {
+      auto p = promises[i];
+      auto cb = [p](std::error_code ec, policy::import_result r) { p->set_value({ec, r}); };
+      if constexpr (std::is_same_v<Rec, policy::suppression_record>) {
+        ctx.store().import_suppressions(std::move(parts[i]), cb);
+      } else {
+        ctx.store().import_consents(std::move(parts[i]), cb);
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t i = 1; i < parts.size(); ++i) helpers.emplace_back(hand_over, i);
+    if (!parts.empty()) hand_over(0);
+    for (auto& h : helpers) h.join();
   }
-  bool active() const { return fut_.valid(); }
-  std::pair<std::error_code, policy::import_result> wait() { return fut_.get(); }
+  bool active() const { return !futs_.empty(); }
+  std::pair<std::error_code, policy::import_result> wait() {
+    std::pair<std::error_code, policy::import_result> out;
+    for (auto& f : futs_) {
+      auto [ec, r] = f.get();
+      if (ec && !out.first) out.first = ec;
+      out.second.added += r.added;
+      out.second.existing += r.existing;
+    }
+    futs_.clear();
+    return out;
+  }
 
  private:
-  std::future<std::pair<std::error_code, policy::import_result>> fut_;
+  std::vector<std::future<std::pair<std::error_code, policy::import_result>>> futs_;
 };
 
 int run_import(context& ctx, const import_options& o) {
@@ -116,33 +306,33 @@ int run_import(context& ctx, const import_options& o) {
   totals t;
   progress bar(size_ec ? 0 : total_bytes);
   const double started = seconds_since_epoch();
-  pending_batch in_flight;
   std::error_code store_ec;
 
-  auto collect = [&] {
-    if (!in_flight.active()) return;
-    auto [ec, r] = in_flight.wait();
-    if (ec && !store_ec) store_ec = ec;
-    t.added += r.added;
-    t.existing += r.existing;
-  };
+  // Pass 1: read, normalise, key, drop duplicates, reject; accepted records go to the spill
+  // files. Pass 2: each partition in key order into the store, in batches of --batch records,
+  // one batch in the store while the next one is prepared.
+  spill_files spill;
+  {
+    std::string error;
+    if (!spill.open(o.temp_dir, size_ec ? 0 : total_bytes / 12, error)) {
+      std::cerr << "--temp-dir: " << error << "\n";
+      return exit_usage;
+    }
+  }
+  bool spill_failed = false;
 
+  constexpr std::size_t read_batch = 20'000;  // rows normalised together (on every core)
   std::vector<row> rows;
   auto flush = [&] {
-    std::vector<std::pair<std::string, std::string>> inputs;
-    inputs.reserve(rows.size());
-    for (const auto& r : rows) inputs.emplace_back(r.number, r.region);
-    // Validity and E.164 only (no time zones): runs while the previous batch is in the store.
-    auto infos = normalize_all(inputs, false);
-    // HMAC keys on every core too.
-    std::vector<std::string> keys(rows.size());
+    std::vector<policy::phone_number_info> infos(rows.size());
+    std::vector<std::array<unsigned char, 32>> keys(rows.size());
+    // Validity and E.164 only (no time zones), and the HMAC keys, on every core.
     parallel_for(rows.size(), [&](std::size_t from, std::size_t to) {
       for (std::size_t i = from; i < to; ++i) {
-        if (infos[i].valid) keys[i] = ctx.secrets().key(infos[i].e164);
+        infos[i] = policy::normalize_e164(rows[i].number, rows[i].region);
+        if (infos[i].valid) keys[i] = key_bytes(ctx.secrets().key(infos[i].e164));
       }
     });
-    std::vector<policy::suppression_record> sups;
-    std::vector<policy::consent_record> cons;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto& r = rows[i];
       const auto& n = infos[i];
@@ -156,20 +346,11 @@ int run_import(context& ctx, const import_options& o) {
         ++t.duplicates;
         continue;
       }
-      const std::string& nk = keys[i];
-      if (consents) {
-        cons.push_back({nk, n.e164, r.category, r.sender, r.source, r.evidence, ctx.now_ms()});
-      } else {
-        sups.push_back({nk, n.e164, r.sender, r.reason, r.source, ctx.now_ms()});
-      }
+      const bool ok = consents ? spill.add(keys[i], {n.e164, r.category, r.sender, r.source, r.evidence})
+                               : spill.add(keys[i], {n.e164, r.sender, r.reason, r.source, {}});
+      if (!ok) spill_failed = true;
     }
     rows.clear();
-    collect();
-    if (consents) {
-      in_flight.start(ctx, std::move(cons));
-    } else {
-      in_flight.start(ctx, std::move(sups));
-    }
   };
 
   csv_record rec;
@@ -225,14 +406,78 @@ int run_import(context& ctx, const import_options& o) {
       r.source = "import";
     }
     rows.push_back(std::move(r));
-    if (rows.size() >= o.batch) {
+    if (rows.size() >= read_batch) {
       flush();
       bar.update(reader.bytes_read(), t.rows);
+      if (spill_failed) break;
     }
   }
-  if (!rows.empty()) flush();
-  collect();
+  if (!rows.empty() && !spill_failed) flush();
   bar.finish();
+  if (spill_failed) {
+    std::cerr << "--temp-dir: cannot write to " << spill.dir().string() << ": " << std::strerror(errno)
+              << " (the store is unchanged)\n";
+    return exit_usage;
+  }
+
+  // Pass 2.
+  const double read_secs = seconds_since_epoch() - started;
+  // Two batches in the store at a time: the next one is sealed and sent while the store still
+  // writes the previous one.
+  constexpr std::size_t max_in_flight = 2;
+  std::deque<pending_batch> in_flight;
+  auto collect_one = [&] {
+    auto [ec, r] = in_flight.front().wait();
+    in_flight.pop_front();
+    if (ec && !store_ec) store_ec = ec;
+    t.added += r.added;
+    t.existing += r.existing;
+  };
+  std::vector<policy::suppression_record> sups;
+  std::vector<policy::consent_record> cons;
+  auto send = [&] {
+    in_flight.emplace_back();
+    if (consents) {
+      in_flight.back().start(ctx, std::move(cons));
+      cons = {};
+    } else {
+      in_flight.back().start(ctx, std::move(sups));
+      sups = {};
+    }
+    while (in_flight.size() >= max_in_flight) collect_one();
+  };
+  const std::int64_t to_store = t.rows - t.rejected - t.duplicates;
+  progress store_bar(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_store)));
+  std::int64_t stored = 0;
+  std::string storage;
+  std::vector<spill_files::record> part;
+  for (std::size_t p = 0; p < spill.partitions() && !spill_failed; ++p) {
+    if (!spill.read(p, storage, part)) {
+      spill_failed = true;
+      break;
+    }
+    for (const auto& r : part) {
+      if (consents) {
+        cons.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
+                        std::string(r.f[3]), std::string(r.f[4]), ctx.now_ms()});
+        if (cons.size() >= o.batch) send();
+      } else {
+        sups.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
+                        std::string(r.f[3]), ctx.now_ms()});
+        if (sups.size() >= o.batch) send();
+      }
+    }
+    stored += static_cast<std::int64_t>(part.size());
+    store_bar.update(static_cast<std::uint64_t>(stored), stored);
+  }
+  if (!sups.empty() || !cons.empty()) send();
+  while (!in_flight.empty()) collect_one();
+  store_bar.finish();
+  if (spill_failed) {
+    std::cerr << "--temp-dir: cannot read back " << spill.dir().string()
+              << " (part of the file was stored; the import is idempotent: run it again)\n";
+    return exit_usage;
+  }
   const double secs = std::max(0.001, seconds_since_epoch() - started);
 
   std::cout << "import " << o.kind << " " << o.file << "\n"
@@ -243,7 +488,8 @@ int run_import(context& ctx, const import_options& o) {
             << "  added:              " << thousands(t.added) << "\n"
             << "  already stored:     " << thousands(t.existing) << "\n"
             << "  time:               " << secs << " s ("
-            << thousands(static_cast<std::int64_t>(static_cast<double>(t.rows) / secs)) << " rows/s)\n";
+            << thousands(static_cast<std::int64_t>(static_cast<double>(t.rows) / secs)) << " rows/s; reading "
+            << read_secs << " s, storing " << secs - read_secs << " s)\n";
   if (seen.saturated()) {
     std::cout << "  note: more distinct numbers than the duplicate table holds; later duplicates are counted as "
                  "already stored\n";
@@ -271,7 +517,9 @@ void add_import_command(CLI::App& app, command& chosen) {
   im->add_option("--category", o->category, "consents: category (default: a category column)");
   im->add_option("--source", o->source, "consents: source (default: a source column, else import)");
   im->add_option("--evidence", o->evidence, "consents: evidence (default: an evidence column, else the file and line)");
-  im->add_option("--batch", o->batch, "rows per store batch")->check(CLI::Range(1, 1'000'000));
+  im->add_option("--batch", o->batch, "records per store batch (default 50,000)")->check(CLI::Range(1, 1'000'000));
+  im->add_option("--temp-dir", o->temp_dir,
+                 "where the accepted records wait, sorted, before the store (about 60 bytes each; default $TMPDIR or /tmp)");
   im->callback([o, &chosen] { chosen.run = [o](context& c) { return run_import(c, *o); }; });
 }
 

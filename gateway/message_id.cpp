@@ -1,32 +1,14 @@
 #include "gateway/message_id.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <array>
-#include <cstring>
-#include <stdexcept>
 #include <string_view>
+
+#include "policy/random_pool.hpp"
 
 namespace gateway {
 namespace {
 
 constexpr std::string_view alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-// Random bytes drawn from OpenSSL a few KiB at a time per thread: one RAND_bytes call per id
-// cost 4-7 µs (docs/performance.md, "Where the time goes").
-void random_bytes(unsigned char* out, std::size_t n) {
-  constexpr std::size_t pool_size = 4096;
-  thread_local std::array<unsigned char, pool_size> pool{};
-  thread_local std::size_t used = pool_size;
-  if (pool_size - used < n) {
-    if (RAND_bytes(pool.data(), static_cast<int>(pool_size)) != 1) throw std::runtime_error("RAND_bytes failed");
-    used = 0;
-  }
-  std::memcpy(out, pool.data() + used, n);
-  OPENSSL_cleanse(pool.data() + used, n);
-  used += n;
-}
 
 }  // namespace
 
@@ -34,7 +16,7 @@ std::string new_message_id(std::int64_t now_ms) {
   std::array<unsigned char, 16> bytes{};
   const auto t = static_cast<std::uint64_t>(now_ms);
   for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(t >> (8 * (5 - i)));
-  random_bytes(bytes.data() + 6, 10);
+  policy::random_bytes(bytes.data() + 6, 10);
   // 128 bits -> 26 base32 digits (the first digit carries the top 3 bits).
   std::string out = "msg_";
   out.resize(4 + 26);

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
+
+#include "policy/random_pool.hpp"
 
 namespace policy {
 namespace {
@@ -242,7 +245,11 @@ std::string number_secrets::key(std::string_view e164) const {
 std::string number_secrets::seal(std::string_view e164) const {
   std::string buf(nonce_size + e164.size() + tag_size, '\0');
   auto* out = reinterpret_cast<unsigned char*>(buf.data());
-  if (RAND_bytes(out, nonce_size) != 1) return {};
+  try {
+    random_bytes(out, nonce_size);  // a fresh random 96-bit nonce per sealing (GCM)
+  } catch (const std::runtime_error&) {
+    return {};
+  }
   auto* crypto = this_thread_crypto.for_secret(generation_, mac_key_, enc_key_);
   EVP_CIPHER_CTX* ctx = crypto ? crypto->encrypt() : EVP_CIPHER_CTX_new();
   const unsigned char* key = crypto ? nullptr : enc_key_;  // the thread's context holds the key

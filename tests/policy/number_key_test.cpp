@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +40,19 @@ TEST(NumberKey, SealOpensToTheSameNumberAndHidesIt) {
   EXPECT_EQ(s->open(a), "+14155550123");
   EXPECT_EQ(s->open(b), "+14155550123");
   EXPECT_EQ(a.size(), 54u);  // base64url of 12 + 12 + 16 bytes, no padding
+}
+
+// The nonces come from a per-thread pool of random bytes refilled every 341 sealings: across many
+// refills no nonce repeats (a repeated GCM nonce under one key would leak the numbers' XOR).
+TEST(NumberKey, SealNoncesNeverRepeatAcrossPoolRefills) {
+  auto s = number_secrets::from_secret(secret);
+  std::set<std::string> nonces;
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string sealed = s->seal("+14155550123");
+    ASSERT_EQ(s->open(sealed), "+14155550123");
+    nonces.insert(sealed.substr(0, 16));  // the first 12 bytes, base64url
+  }
+  EXPECT_EQ(nonces.size(), 10'000u);
 }
 
 TEST(NumberKey, OpenRejectsTamperingAndOtherSecrets) {

@@ -50,11 +50,6 @@ std::int64_t to_i64(std::string_view s) {
   return v;
 }
 
-std::int64_t value_i64(const redis_value& v) {
-  if (v.k == redis_value::kind::integer) return v.integer;
-  return to_i64(v.str);
-}
-
 constexpr char sep = '\x1f';
 
 std::vector<std::string> split(std::string_view s, std::size_t n) {
@@ -108,14 +103,6 @@ field_map to_map(const redis_value& v, std::size_t from = 0) {
   field_map m;
   for (std::size_t i = from; i + 1 < v.elements.size(); i += 2) m[v.elements[i].str] = v.elements[i + 1].str;
   return m;
-}
-
-reason parse_reason(std::string_view s) {
-  if (s == "recipient_opted_out") return reason::recipient_opted_out;
-  if (s == "no_consent") return reason::no_consent;
-  if (s == "frequency_capped") return reason::frequency_capped;
-  if (s == "quiet_hours") return reason::quiet_hours;
-  return reason::unknown_category;
 }
 
 // --- Suppression buckets (docs/stores.md, "Suppressions") ---
@@ -434,6 +421,19 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     asio::post(conn->strand(), [self = shared_from_this()] { self->flush_admits(); });
   }
 
+  // What the client decides alone (the script gets it as ready strings): the outcome when
+  // accepted and the send time.
+  struct admit_plan {
+    const char* outcome;  // "queued", "scheduled" or "r" (refused by quiet hours)
+    std::int64_t send_at;
+  };
+  static admit_plan plan(const admit_request& r) {
+    if (r.quiet.k == quiet_outcome::kind::reject) return {"r", r.now_ms};
+    std::int64_t send_at = std::max(r.now_ms, r.message.send_at_ms);
+    if (r.quiet.k == quiet_outcome::kind::defer) send_at = std::max(send_at, r.quiet.defer_until_ms);
+    return {send_at > r.now_ms ? "scheduled" : "queued", send_at};
+  }
+
   void flush_admits() {
     admit_flush_posted = false;
     auto queued = std::move(admit_queue);
@@ -441,9 +441,11 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     std::vector<pending_admit> all;
     all.reserve(queued.size());
     for (auto& p : queued) {
-      if (locate(p.req.message.number_key)) {
+      // The number key must be an HMAC (it names the suppression bucket) and now must fit the
+      // 13-digit admission times of the cap keys.
+      if (locate(p.req.message.number_key) && p.req.now_ms >= 0 && p.req.now_ms <= max_admit_now_ms) {
         all.push_back(std::move(p));
-      } else {  // not an HMAC number key: no suppression bucket to check
+      } else {
         asio::post(conn->strand(), [cb = std::move(p.cb)] { cb(store_errc::invalid_argument, admit_result{}); });
       }
     }
@@ -451,48 +453,92 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       std::size_t n = std::min(max_admits_per_call, all.size() - first);
       std::vector<std::string> keys;
       std::vector<std::string> args;
-      keys.reserve(8 * n);
-      args.reserve(2 + 18 * n);
+      keys.reserve(6 * n);
+      args.reserve(2 + 21 * n);
       args.push_back(std::to_string(n));
       args.push_back(sup_senders());
-      auto cbs = std::make_shared<std::vector<std::function<void(std::error_code, admit_result)>>>();
-      cbs->reserve(n);
+      struct waiting {
+        std::function<void(std::error_code, admit_result)> cb;
+        admit_plan plan;
+      };
+      auto ws = std::make_shared<std::vector<waiting>>();
+      ws->reserve(n);
       for (std::size_t i = first; i < first + n; ++i) {
-        append_admit(all[i].req, keys, args);
-        cbs->push_back(std::move(all[i].cb));
+        auto p = plan(all[i].req);
+        append_admit(all[i].req, p, keys, args);
+        ws->push_back({std::move(all[i].cb), p});
       }
-      eval(script::admit, std::move(keys), std::move(args), [cbs](std::error_code ec, redis_value v) {
-        if (!ec && (v.is_error() || v.elements.size() != cbs->size())) ec = store_errc::io_error;
-        for (std::size_t i = 0; i < cbs->size(); ++i) {
+      eval(script::admit, std::move(keys), std::move(args), [ws](std::error_code ec, redis_value v) {
+        if (!ec && (v.is_error() || v.elements.size() != ws->size())) ec = store_errc::io_error;
+        for (std::size_t i = 0; i < ws->size(); ++i) {
+          auto& w = (*ws)[i];
           if (ec) {
-            (*cbs)[i](ec, admit_result{});
+            w.cb(ec, admit_result{});
             continue;
           }
-          auto [ec_i, res] = parse_admit(v.elements[i]);
-          (*cbs)[i](ec_i, std::move(res));
+          auto [ec_i, res] = parse_admit(v.elements[i], w.plan);
+          w.cb(ec_i, std::move(res));
         }
       });
     }
   }
 
-  void append_admit(const admit_request& r, std::vector<std::string>& keys, std::vector<std::string>& args) const {
-    const auto& m = r.message;
-    std::string caps;
+  // The largest now_ms admit accepts: admission times are stored as 13 decimal digits.
+  static constexpr std::int64_t max_admit_now_ms = 9'999'999'999'999;
+  // A cap key whose rules all have a max up to this is a string of admission times (GET + SET
+  // per admission); above, a zset (ZCOUNT per rule + ZREMRANGEBYSCORE, ZADD, PEXPIRE).
+  static constexpr std::uint32_t string_cap_max = 32;
+
+  // Unix ms as the 13 digits (zero-padded) of the cap keys; negative bounds count from 0.
+  static std::string ms13(std::int64_t v) {
+    std::string out(13, '0');
+    if (v <= 0) return out;
+    char buf[24];
+    auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    auto len = static_cast<std::size_t>(end - buf);
+    if (len >= out.size()) return std::string(buf, len);
+    std::copy(buf, end, out.end() - static_cast<std::ptrdiff_t>(len));
+    return out;
+  }
+
+  // One cap key's part of the arguments (admit.lua's header): mode, expiry, oldest kept, rules.
+  static void append_cap_key(const admit_request& r, bool per_campaign, std::vector<std::string>& args) {
+    std::int64_t longest = 0;
+    std::uint32_t largest = 0;
+    std::size_t rules = 0;
     for (const auto& c : r.caps) {
-      if (c.per_campaign && r.campaign.empty()) continue;
-      caps += num(c.window_seconds * 1000) + "," + num(c.max) + "," + (c.per_campaign ? "1" : "0") + ";";
+      if (c.per_campaign != per_campaign) continue;
+      longest = std::max(longest, c.window_seconds * 1000);
+      largest = std::max(largest, c.max);
+      ++rules;
     }
+    args.push_back(largest <= string_cap_max ? "s" : "z");
+    args.push_back(num(longest));
+    args.push_back(ms13(r.now_ms - longest + 1));
+    args.push_back(num(static_cast<std::int64_t>(rules)));
+    for (const auto& c : r.caps) {
+      if (c.per_campaign != per_campaign) continue;
+      args.push_back(ms13(r.now_ms - c.window_seconds * 1000 + 1));  // counts from this ms on
+      args.push_back(num(c.max));
+    }
+  }
+
+  void append_admit(const admit_request& r, const admit_plan& p, std::vector<std::string>& keys,
+                    std::vector<std::string>& args) const {
+    const auto& m = r.message;
+    bool category_caps = false, campaign_caps = false;
+    for (const auto& c : r.caps) (c.per_campaign ? campaign_caps : category_caps) = true;
+    campaign_caps = campaign_caps && !r.campaign.empty();
     const bool idem = !r.idempotency_key.empty();
+    const bool scheduled = p.outcome[0] == 's';
     auto loc = locate(m.number_key);  // checked by flush_admits
     keys.push_back(sup_bucket(*loc));
-    keys.push_back(num_key(m.number_key, "con"));
-    keys.push_back(num_key(m.number_key, "cap:" + r.category));
-    keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
+    if (r.consent_required) keys.push_back(num_key(m.number_key, "con"));
+    if (category_caps) keys.push_back(num_key(m.number_key, "cap:" + r.category));
+    if (campaign_caps) keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
     keys.push_back(msg_key(m.id));
-    keys.push_back(queue_key(m.carrier, "ready"));
-    keys.push_back(queue_key(m.carrier, "sched"));
-    keys.push_back(idem ? idem_key(r.idempotency_key) : num_key(m.number_key, "noidem"));
-    char quiet = r.quiet.k == quiet_outcome::kind::reject ? 'r' : r.quiet.k == quiet_outcome::kind::defer ? 'd' : 'a';
+    keys.push_back(queue_key(m.carrier, scheduled ? "sched" : "ready"));
+    if (idem) keys.push_back(idem_key(r.idempotency_key));
     std::string packed;
     packed.reserve(64 + m.text.size() + m.id.size());
     pack_into(packed, m.id);
@@ -507,40 +553,44 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     pack_into(packed, m.api_key);
     args.push_back(r.sender);
     args.push_back(r.scope == opt_out_scope::global ? "global" : "sender");
-    args.push_back(r.consent_required ? "1" : "0");
-    args.push_back(r.consent_per_sender ? "1" : "0");
+    args.push_back(!r.consent_required ? "0" : r.consent_per_sender ? "s" : "1");
     args.push_back(r.category);
-    args.push_back(std::move(caps));
-    args.push_back(std::string(1, quiet));
-    args.push_back(num(r.quiet.defer_until_ms));
-    args.push_back(num(r.now_ms));
-    args.push_back(idem ? "1" : "0");
-    args.push_back(r.request_hash);
-    args.push_back(num(r.now_ms + r.idempotency_ttl_ms));
-    args.push_back(num(m.send_at_ms));
+    args.push_back(p.outcome);
+    args.push_back(num(p.send_at));
+    args.push_back(ms13(r.now_ms));
     args.push_back(std::move(packed));
     args.push_back(m.id);
     args.push_back(m.number_key);
     args.push_back(m.carrier);
     args.push_back(std::move(loc->suffix));
+    args.push_back(idem ? num(r.now_ms + r.idempotency_ttl_ms) : std::string());
+    args.push_back(idem ? r.request_hash : std::string());
+    args.push_back(num(int{category_caps} + int{campaign_caps}));
+    if (category_caps) append_cap_key(r, false, args);
+    if (campaign_caps) append_cap_key(r, true, args);
   }
 
-  static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v) {
+  static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const admit_plan& p) {
     admit_result res;
-    if (v.elements.size() < 2) return {store_errc::io_error, {}};
-    const std::string& tag = v.elements[0].str;
-    if (tag == "dup") {
+    if (v.k == redis_value::kind::array) {
+      if (v.elements.size() < 2) return {store_errc::io_error, {}};
       res.duplicate = true;
-      res.existing_request_hash = v.elements[1].str;
-      if (v.elements.size() > 2) res.existing_message_id = v.elements[2].str;
-    } else if (tag == "refused") {
-      res.refused = parse_reason(v.elements[1].str);
-    } else if (tag == "ok" && v.elements.size() >= 3) {
-      res.status = v.elements[1].str == "scheduled" ? message_status::scheduled : message_status::queued;
-      res.send_at_ms = value_i64(v.elements[2]);
-      res.admitted = true;
-    } else {
-      return {store_errc::io_error, {}};
+      res.existing_request_hash = v.elements[0].str;
+      res.existing_message_id = v.elements[1].str;
+      return {{}, std::move(res)};
+    }
+    if (v.k != redis_value::kind::integer) return {store_errc::io_error, {}};
+    switch (v.integer) {
+      case 0:
+        res.admitted = true;
+        res.status = p.outcome[0] == 's' ? message_status::scheduled : message_status::queued;
+        res.send_at_ms = p.send_at;
+        break;
+      case 1: res.refused = reason::recipient_opted_out; break;
+      case 2: res.refused = reason::no_consent; break;
+      case 3: res.refused = reason::frequency_capped; break;
+      case 4: res.refused = reason::quiet_hours; break;
+      default: return {store_errc::io_error, {}};
     }
     return {{}, std::move(res)};
   }

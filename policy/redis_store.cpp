@@ -84,6 +84,70 @@ void pack_into(std::string& out, std::string_view v) {
   out.append(v);
 }
 
+// --- DUMP payloads (admit.lua writes a message hash with one RESTORE instead of an HSET of ten
+// fields: docs/stores.md, "Admission script") ---
+// A hash in Redis' serialization format: type 4 (hash), the pair count, each field and value as a
+// length-prefixed raw string; then the format version (2 bytes, little-endian) and the CRC-64
+// (Jones polynomial, reflected, little-endian) of everything before. Version 9 (Redis 5 and later
+// load it; later servers load every older version).
+constexpr std::uint16_t dump_version = 9;
+
+const std::array<std::uint64_t, 256>& crc64_table() {
+  static const auto table = [] {
+    std::array<std::uint64_t, 256> t{};
+    constexpr std::uint64_t poly = 0x95ac9329ac4bc9b5ULL;  // 0xad93d23594c935a9, reflected
+    for (std::uint64_t i = 0; i < 256; ++i) {
+      std::uint64_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  return table;
+}
+
+std::uint64_t crc64_jones(std::string_view s) {
+  const auto& t = crc64_table();
+  std::uint64_t crc = 0;
+  for (unsigned char b : s) crc = t[(crc ^ b) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+void dump_len(std::string& out, std::size_t len) {
+  if (len < 64) {
+    out += static_cast<char>(len);
+  } else if (len < 16384) {
+    out += static_cast<char>(0x40 | (len >> 8));
+    out += static_cast<char>(len & 0xff);
+  } else {
+    out += static_cast<char>(0x80);
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((len >> shift) & 0xff);
+  }
+}
+
+void dump_string(std::string& out, std::string_view v) {
+  dump_len(out, v.size());
+  out.append(v);
+}
+
+std::string dump_hash(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  std::string out;
+  std::size_t size = 16;
+  for (const auto& [f, v] : fields) size += f.size() + v.size() + 10;
+  out.reserve(size);
+  out += '\x04';
+  dump_len(out, fields.size());
+  for (const auto& [f, v] : fields) {
+    dump_string(out, f);
+    dump_string(out, v);
+  }
+  out += static_cast<char>(dump_version & 0xff);
+  out += static_cast<char>(dump_version >> 8);
+  std::uint64_t crc = crc64_jones(out);
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
+  return out;
+}
+
 std::vector<std::string> unpack(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
@@ -409,13 +473,17 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   struct pending_admit {
     admit_request req;
     std::function<void(std::error_code, admit_result)> cb;
+    bool fields = false;  // write the message hash with HSET (RESTORE was refused for it)
   };
   static constexpr std::size_t max_admits_per_call = 64;
   std::vector<pending_admit> admit_queue;
   bool admit_flush_posted = false;
+  // Message hashes are written with RESTORE until the server refuses one for another reason than
+  // an existing key (e.g. an ACL without RESTORE): from then on with HSET.
+  bool admit_restore = true;
 
-  void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb) {
-    admit_queue.push_back({std::move(r), std::move(cb)});
+  void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb, bool fields = false) {
+    admit_queue.push_back({std::move(r), std::move(cb), fields});
     if (admit_flush_posted) return;
     admit_flush_posted = true;
     asio::post(conn->strand(), [self = shared_from_this()] { self->flush_admits(); });
@@ -449,37 +517,61 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
         asio::post(conn->strand(), [cb = std::move(p.cb)] { cb(store_errc::invalid_argument, admit_result{}); });
       }
     }
+    std::vector<pending_admit> by_restore, by_fields;
+    for (auto& p : all) (p.fields || !admit_restore ? by_fields : by_restore).push_back(std::move(p));
+    send_admits(by_restore, true);
+    send_admits(by_fields, false);
+  }
+
+  void send_admits(std::vector<pending_admit>& all, bool restore) {
     for (std::size_t first = 0; first < all.size(); first += max_admits_per_call) {
       std::size_t n = std::min(max_admits_per_call, all.size() - first);
-      std::vector<std::string> keys;
-      std::vector<std::string> args;
-      keys.reserve(6 * n);
-      args.reserve(2 + 21 * n);
-      args.push_back(std::to_string(n));
-      args.push_back(sup_senders());
+      admit_call call;
+      call.restore = restore;
+      call.keys.reserve(4 * n);
+      call.args.reserve(10 * n);
       struct waiting {
-        std::function<void(std::error_code, admit_result)> cb;
+        pending_admit p;
         admit_plan plan;
       };
       auto ws = std::make_shared<std::vector<waiting>>();
       ws->reserve(n);
       for (std::size_t i = first; i < first + n; ++i) {
         auto p = plan(all[i].req);
-        append_admit(all[i].req, p, keys, args);
-        ws->push_back({std::move(all[i].cb), p});
+        append_admit(all[i].req, p, call);
+        ws->push_back({std::move(all[i]), p});
       }
-      eval(script::admit, std::move(keys), std::move(args), [ws](std::error_code ec, redis_value v) {
-        if (!ec && (v.is_error() || v.elements.size() != ws->size())) ec = store_errc::io_error;
-        for (std::size_t i = 0; i < ws->size(); ++i) {
-          auto& w = (*ws)[i];
-          if (ec) {
-            w.cb(ec, admit_result{});
-            continue;
-          }
-          auto [ec_i, res] = parse_admit(v.elements[i], w.plan);
-          w.cb(ec_i, std::move(res));
-        }
-      });
+      std::vector<std::string> keys = std::move(call.profile_keys);
+      keys.reserve(keys.size() + call.keys.size());
+      std::move(call.keys.begin(), call.keys.end(), std::back_inserter(keys));
+      std::vector<std::string> args;
+      args.reserve(4 + call.profile_args.size() + call.args.size());
+      args.push_back(std::to_string(n));
+      args.push_back(sup_senders());
+      args.push_back(restore ? "r" : "h");
+      args.push_back(std::to_string(call.profile_keys_count));
+      std::move(call.profile_args.begin(), call.profile_args.end(), std::back_inserter(args));
+      std::move(call.args.begin(), call.args.end(), std::back_inserter(args));
+      eval(script::admit, std::move(keys), std::move(args),
+           [self = shared_from_this(), ws](std::error_code ec, redis_value v) {
+             if (!ec && (v.is_error() || v.elements.size() != ws->size())) ec = store_errc::io_error;
+             for (std::size_t i = 0; i < ws->size(); ++i) {
+               auto& w = (*ws)[i];
+               if (ec) {
+                 w.p.cb(ec, admit_result{});
+                 continue;
+               }
+               const auto& e = v.elements[i];
+               if (e.k == redis_value::kind::integer && (e.integer == 5 || e.integer == 6)) {
+                 // RESTORE refused (nothing written for it): decide it again with HSET.
+                 if (e.integer == 6) self->admit_restore = false;
+                 self->admit_on_strand(std::move(w.p.req), std::move(w.p.cb), true);
+                 continue;
+               }
+               auto [ec_i, res] = parse_admit(e, w.plan);
+               w.p.cb(ec_i, std::move(res));
+             }
+           });
     }
   }
 
@@ -501,8 +593,27 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     return out;
   }
 
-  // One cap key's part of the arguments (admit.lua's header): mode, expiry, oldest kept, rules.
-  static void append_cap_key(const admit_request& r, bool per_campaign, std::vector<std::string>& args) {
+  // One admit.lua call being built: what requests share goes once into a profile
+  // (admit.lua's header), the rest per request.
+  struct admit_call {
+    bool restore = true;  // message hashes as RESTORE payloads, else as HSET fields
+    std::unordered_map<std::string, std::string> profiles;  // profile arguments joined -> its number
+    std::size_t profile_keys_count = 0;
+    std::vector<std::string> profile_keys;  // the queue of each profile
+    std::vector<std::string> profile_args;
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+
+  // The cap keys a request uses: its category key when it has rules that are not per campaign,
+  // its campaign key when it has per-campaign rules and a campaign.
+  static bool has_caps(const admit_request& r, bool per_campaign) {
+    if (per_campaign && r.campaign.empty()) return false;
+    return std::any_of(r.caps.begin(), r.caps.end(), [&](const cap_rule& c) { return c.per_campaign == per_campaign; });
+  }
+
+  // One cap key in a profile: mode, expiry (the longest window), then the rules.
+  static void append_cap_profile(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
     std::int64_t longest = 0;
     std::uint32_t largest = 0;
     std::size_t rules = 0;
@@ -512,33 +623,70 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       largest = std::max(largest, c.max);
       ++rules;
     }
-    args.push_back(largest <= string_cap_max ? "s" : "z");
-    args.push_back(num(longest));
-    args.push_back(ms13(r.now_ms - longest + 1));
-    args.push_back(num(static_cast<std::int64_t>(rules)));
+    out.push_back(largest <= string_cap_max ? "s" : "z");
+    out.push_back(num(longest));
+    out.push_back(num(static_cast<std::int64_t>(rules)));
     for (const auto& c : r.caps) {
       if (c.per_campaign != per_campaign) continue;
-      args.push_back(ms13(r.now_ms - c.window_seconds * 1000 + 1));  // counts from this ms on
-      args.push_back(num(c.max));
+      out.push_back(num(c.window_seconds * 1000));
+      out.push_back(num(c.max));
     }
   }
 
-  void append_admit(const admit_request& r, const admit_plan& p, std::vector<std::string>& keys,
-                    std::vector<std::string>& args) const {
+  // A zset-mode cap key's per-request arguments: the oldest admission kept, then per rule the
+  // oldest admission that counts.
+  static void append_zset_bounds(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
+    std::int64_t longest = 0;
+    std::uint32_t largest = 0;
+    for (const auto& c : r.caps) {
+      if (c.per_campaign != per_campaign) continue;
+      longest = std::max(longest, c.window_seconds * 1000);
+      largest = std::max(largest, c.max);
+    }
+    if (largest <= string_cap_max) return;
+    out.push_back(ms13(r.now_ms - longest + 1));
+    for (const auto& c : r.caps) {
+      if (c.per_campaign == per_campaign) out.push_back(ms13(r.now_ms - c.window_seconds * 1000 + 1));
+    }
+  }
+
+  void append_admit(const admit_request& r, const admit_plan& p, admit_call& call) const {
     const auto& m = r.message;
-    bool category_caps = false, campaign_caps = false;
-    for (const auto& c : r.caps) (c.per_campaign ? campaign_caps : category_caps) = true;
-    campaign_caps = campaign_caps && !r.campaign.empty();
+    const bool category_caps = has_caps(r, false), campaign_caps = has_caps(r, true);
     const bool idem = !r.idempotency_key.empty();
     const bool scheduled = p.outcome[0] == 's';
+    // The profile: everything the script needs that does not depend on the message or now.
+    std::vector<std::string> prof;
+    prof.reserve(16);
+    prof.push_back(r.sender);
+    const char* scope = r.scope == opt_out_scope::global ? "global" : "sender";
+    prof.push_back(scope);
+    prof.push_back(!r.consent_required ? "0" : r.consent_per_sender ? "s" : "1");
+    prof.push_back(r.category);
+    prof.push_back(p.outcome);
+    prof.push_back(idem ? "1" : "0");
+    prof.push_back(m.carrier);
+    prof.push_back(num(int{category_caps} + int{campaign_caps}));
+    if (category_caps) append_cap_profile(r, false, prof);
+    if (campaign_caps) append_cap_profile(r, true, prof);
+    std::string id_key;
+    for (const auto& a : prof) {
+      id_key += a;
+      id_key += '\0';
+    }
+    auto [it, inserted] = call.profiles.try_emplace(std::move(id_key));
+    if (inserted) {
+      it->second = std::to_string(++call.profile_keys_count);
+      call.profile_keys.push_back(queue_key(m.carrier, scheduled ? "sched" : "ready"));
+      std::move(prof.begin(), prof.end(), std::back_inserter(call.profile_args));
+    }
     auto loc = locate(m.number_key);  // checked by flush_admits
-    keys.push_back(sup_bucket(*loc));
-    if (r.consent_required) keys.push_back(num_key(m.number_key, "con"));
-    if (category_caps) keys.push_back(num_key(m.number_key, "cap:" + r.category));
-    if (campaign_caps) keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
-    keys.push_back(msg_key(m.id));
-    keys.push_back(queue_key(m.carrier, scheduled ? "sched" : "ready"));
-    if (idem) keys.push_back(idem_key(r.idempotency_key));
+    call.keys.push_back(sup_bucket(*loc));
+    if (r.consent_required) call.keys.push_back(num_key(m.number_key, "con"));
+    if (category_caps) call.keys.push_back(num_key(m.number_key, "cap:" + r.category));
+    if (campaign_caps) call.keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
+    call.keys.push_back(msg_key(m.id));
+    if (idem) call.keys.push_back(idem_key(r.idempotency_key));
     std::string packed;
     packed.reserve(64 + m.text.size() + m.id.size());
     pack_into(packed, m.id);
@@ -551,23 +699,44 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     pack_into(packed, num(m.created_at_ms ? m.created_at_ms : r.now_ms));
     pack_into(packed, num(m.valid_until_ms));
     pack_into(packed, m.api_key);
-    args.push_back(r.sender);
-    args.push_back(r.scope == opt_out_scope::global ? "global" : "sender");
-    args.push_back(!r.consent_required ? "0" : r.consent_per_sender ? "s" : "1");
-    args.push_back(r.category);
-    args.push_back(p.outcome);
-    args.push_back(num(p.send_at));
-    args.push_back(ms13(r.now_ms));
-    args.push_back(std::move(packed));
-    args.push_back(m.id);
-    args.push_back(m.number_key);
-    args.push_back(m.carrier);
-    args.push_back(std::move(loc->suffix));
-    args.push_back(idem ? num(r.now_ms + r.idempotency_ttl_ms) : std::string());
-    args.push_back(idem ? r.request_hash : std::string());
-    args.push_back(num(int{category_caps} + int{campaign_caps}));
-    if (category_caps) append_cap_key(r, false, args);
-    if (campaign_caps) append_cap_key(r, true, args);
+    std::string now = ms13(r.now_ms);
+    std::string send_at = num(p.send_at);
+    auto& args = call.args;
+    args.push_back(it->second);
+    if (call.restore) {
+      // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
+      std::string record;
+      if (p.outcome[0] != 'r') {
+        record = dump_hash({{"d", packed},
+                            {"nk", m.number_key},
+                            {"car", m.carrier},
+                            {"snd", r.sender},
+                            {"cat", r.category},
+                            {"scope", scope},
+                            {"st", p.outcome},
+                            {"up", now},
+                            {"sa", send_at},
+                            {"ns", loc->suffix}});
+      }
+      args.push_back(std::move(now));
+      args.push_back(std::move(send_at));
+      args.push_back(std::move(record));
+      args.push_back(m.id);
+      args.push_back(std::move(loc->suffix));
+    } else {
+      args.push_back(std::move(now));
+      args.push_back(std::move(send_at));
+      args.push_back(std::move(packed));
+      args.push_back(m.id);
+      args.push_back(std::move(loc->suffix));
+      args.push_back(m.number_key);
+    }
+    if (idem) {
+      args.push_back(num(r.now_ms + r.idempotency_ttl_ms));
+      args.push_back(r.request_hash);
+    }
+    if (category_caps) append_zset_bounds(r, false, args);
+    if (campaign_caps) append_zset_bounds(r, true, args);
   }
 
   static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const admit_plan& p) {

@@ -1,21 +1,23 @@
 -- admit: decide (suppression -> consent -> caps -> quiet hours), reserve the cap slot and enqueue,
 -- atomically, for each of N requests in order (the store coalesces concurrent admissions into one
 -- call; each request is decided on its own and sees the reservations of the earlier ones).
--- Every number the script writes or compares arrives as a ready string from the client: the
--- script never turns a Lua number into a string (docs/stores.md, "Admission script").
--- ARGV[1] = N, ARGV[2] = the suppression senders hash (sender -> id bytes).
--- Each request then takes, in order (a = its next ARGV, k = its next KEYS):
---   a sender, scope (global|sender), consent ('0' none | '1' any sender | 's' this sender),
---     category, outcome ('queued' | 'scheduled' | 'r' refused by quiet hours), send_at ms,
---     now (13 digits), packed immutable fields (length-prefixed: id, sealed e164, text, campaign,
---     client ref, segments, encoding, created ms, valid until ms, api key), message id,
---     number key, carrier, the number's suffix in its suppression bucket (binary),
---     idempotency expiry (unix ms; '' = no idempotency key), its request hash, cap keys count C;
---   then for each of the C cap keys: mode ('s' string | 'z' zset), expiry ms (the longest
---     window), the oldest admission time still kept (13 digits), rules count R, then R pairs: oldest admission time that counts (13 digits),
---     max (expiry '0': no rule has a positive window, nothing is recorded);
---   k suppression bucket, [consents hash when consent is not '0'], C cap keys, message hash,
---     queue (ready list when queued, scheduled zset when scheduled), [idempotency hash].
+-- Built for throughput (docs/stores.md, "Admission script"): what several requests share comes
+-- once per call as a profile; every number the script writes or sends to Redis arrives as a
+-- ready string (it never turns a Lua number into a string); one RPUSH per queue per call.
+--
+-- ARGV[1] = N, ARGV[2] = the suppression senders hash (sender -> id bytes), ARGV[3] = P, then P
+-- profiles: sender, scope (global|sender), consent ('0' none | '1' any sender | 's' this sender),
+--   category, outcome ('queued' | 'scheduled' | 'r' refused by quiet hours), idempotency ('0'|'1'),
+--   carrier, cap keys count C, then per cap key: mode ('s' string | 'z' zset), expiry ms (its longest
+--   window; '0' = nothing recorded), rules count R, then R pairs (window ms, max).
+-- KEYS[1..P] = the queue of each profile (ready list when queued, scheduled zset when scheduled).
+-- Then each request takes, in order:
+--   ARGV profile number, now (13 digits), send_at ms, packed immutable fields (length-prefixed:
+--     id, sealed e164, text, campaign, client ref, segments, encoding, created ms, valid until ms,
+--     api key), message id, number key, the number's suffix in its suppression bucket (binary),
+--     [idempotency expiry (unix ms), request hash], [per zset-mode cap key: the oldest admission
+--     time kept, then per rule the oldest admission time that counts (13 digits each)];
+--   KEYS suppression bucket, [consents hash], its C cap keys, message hash, [idempotency hash].
 -- A cap key in mode 's' is a string of 13-digit admission times, ascending; in mode 'z' a zset
 -- of message ids scored by admission time. The client picks the mode from the largest max of the
 -- key's rules; a key found in the other representation is converted (exact, no double count).
@@ -24,8 +26,36 @@
 local W = 13
 local senders = ARGV[2]
 local sender_ids = {}
-local ready, ready_n = {}, {}  -- queue key -> {id, ...}: one RPUSH per queue at the end
-local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}: one ZADD per zset
+
+-- Profiles.
+local profiles = {}
+local restore = ARGV[3] == 'r'
+local np = tonumber(ARGV[4])
+local ai = 5
+for p = 1, np do
+  local caps = {}
+  -- sender, scope, consent, category, outcome, idempotency, caps, queue, zset arguments, carrier
+  local prof = {ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5] == '1', caps, KEYS[p], 0,
+    ARGV[ai + 6]}
+  local zargs = 0
+  ai = ai + 8
+  for c = 1, tonumber(ARGV[ai - 1]) do
+    -- mode, expiry, longest window, rules {window, max}, smallest max
+    local rules = {}
+    local cap = {ARGV[ai], ARGV[ai + 1], tonumber(ARGV[ai + 1]), rules, math.huge}
+    ai = ai + 3
+    for r = 1, tonumber(ARGV[ai - 1]) do
+      rules[r] = {tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])}
+      cap[5] = math.min(cap[5], rules[r][2])
+      ai = ai + 2
+    end
+    if cap[1] == 'z' then zargs = zargs + 1 + #rules end
+    caps[c] = cap
+  end
+  prof[9] = zargs
+  profiles[tostring(p)] = prof
+end
+local ki = np + 1
 
 local function sender_id(sender)
   local id = sender_ids[sender]
@@ -67,101 +97,63 @@ local function consented(key, mode, category, sender)
   return false
 end
 
--- Left-pads a zset score (an integer in ms) to W digits.
-local function pad(s)
-  if #s >= W then return s end
-  return string.rep('0', W - #s) .. s
+-- The admission time at position i (1-based) of a string cap key, as a number.
+local function at(v, i)
+  return tonumber(string.sub(v, i * W - W + 1, i * W))
 end
 
--- The string representation of a cap key: its admission times (W digits each, ascending) from
--- `oldest` on. A zset left by a rule set with a larger max is read the same way.
-local function cap_string(key, oldest)
+-- Mode 's': the key's admission times. A zset (left by a rule set with a larger
+-- max) is read the same way; the SET that records the admission replaces it.
+local function cap_string(key)
   local v = redis.pcall('GET', key)
   if type(v) == 'string' then return v end
   if not v then return '' end
-  local r = redis.call('ZRANGEBYSCORE', key, oldest, '+inf', 'WITHSCORES')
+  local r = redis.call('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES')
   local parts = {}
-  for i = 2, #r, 2 do parts[#parts + 1] = pad(r[i]) end
+  for i = 2, #r, 2 do parts[#parts + 1] = string.rep('0', W - #r[i]) .. r[i] end
   return table.concat(parts)
 end
 
--- The zset representation: a string left by a rule set with smaller maxima becomes a zset
--- (members '\0' .. i stand for the admissions whose ids the string does not keep).
-local function string_to_zset(key, expiry)
-  local v = redis.call('GET', key)
-  redis.call('DEL', key)
-  if #v == 0 then return end
-  local args = {}
-  for i = 0, #v / W - 1 do
-    args[#args + 1] = string.sub(v, i * W + 1, i * W + W)
-    args[#args + 1] = '\0' .. i
-  end
-  redis.call('ZADD', key, unpack(args))
-  redis.call('PEXPIRE', key, expiry)
-end
-
--- Admissions of a zset cap key at or after `from`.
+-- Mode 'z': admissions at or after `from`. A string (left by a rule set with smaller maxima)
+-- becomes a zset first (members '\0' .. i stand for the admissions whose ids it did not keep).
 local function zset_count(key, from, expiry)
   local c = redis.pcall('ZCOUNT', key, from, '+inf')
   if type(c) == 'number' then return c end
-  string_to_zset(key, expiry)
+  local v = redis.call('GET', key)
+  redis.call('DEL', key)
+  if #v > 0 then
+    local args = {}
+    for i = 1, #v / W do
+      args[#args + 1] = string.sub(v, i * W - W + 1, i * W)
+      args[#args + 1] = '\0' .. i
+    end
+    redis.call('ZADD', key, unpack(args))
+    redis.call('PEXPIRE', key, expiry)
+  end
   return redis.call('ZCOUNT', key, from, '+inf')
 end
 
--- Checks the rules of every cap key of a request; returns nil when one is reached, else the
--- writes to do if the request is accepted: {key, mode, expiry ms, new value | oldest kept}.
-local function check_caps(ki, ai, count, now)
-  local writes = {}
-  for c = 1, count do
-    local key, mode, expiry, oldest, rules = KEYS[ki], ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], tonumber(ARGV[ai + 3])
-    ki, ai = ki + 1, ai + 4
-    if mode == 's' then
-      local v = cap_string(key, oldest)
-      local n = #v / W
-      -- Rule by rule: count the admissions at or after its bound, newest first.
-      for _ = 1, rules do
-        local from, max = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
-        ai = ai + 2
-        local seen, i = 0, n
-        while seen < max and i > 0 and tonumber(string.sub(v, i * W - W + 1, i * W)) >= from do
-          seen, i = seen + 1, i - 1
-        end
-        if seen >= max then return nil end
-      end
-      if expiry ~= '0' then
-        -- Keep the admissions from `oldest` on and insert `now` in order.
-        local keep, o = 0, tonumber(oldest)
-        while keep < n and tonumber(string.sub(v, keep * W + 1, keep * W + W)) < o do keep = keep + 1 end
-        local at, t = n, tonumber(now)
-        while at > keep and tonumber(string.sub(v, at * W - W + 1, at * W)) > t do at = at - 1 end
-        writes[#writes + 1] = {key, 's', expiry, string.sub(v, keep * W + 1, at * W) .. now .. string.sub(v, at * W + 1)}
-      end
-    else
-      for _ = 1, rules do
-        local from, max = ARGV[ai], tonumber(ARGV[ai + 1])
-        ai = ai + 2
-        if zset_count(key, from, expiry) >= max then return nil end
-      end
-      if expiry ~= '0' then writes[#writes + 1] = {key, 'z', expiry, oldest} end
-    end
-  end
-  return writes
-end
-
-local n = tonumber(ARGV[1])
+local ready, ready_n = {}, {}  -- queue key -> {id, ...}
+local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}
 local out = {}
-local ai, ki = 3, 1
-for i = 1, n do
-  local sender, scope, consent, category, outcome, send_at, now, packed, id, nk, carrier, suffix, idem_exp,
-    idem_hash, caps = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5],
-    ARGV[ai + 6], ARGV[ai + 7], ARGV[ai + 8], ARGV[ai + 9], ARGV[ai + 10], ARGV[ai + 11], ARGV[ai + 12],
-    ARGV[ai + 13], tonumber(ARGV[ai + 14])
-  local cap_ai = ai + 15
-  local rules = 0
-  for c = 1, caps do
-    rules = rules + tonumber(ARGV[cap_ai + 4 * (c - 1) + 2 * rules + 3])
+for i = 1, tonumber(ARGV[1]) do
+  local prof = profiles[ARGV[ai]]
+  local now, send_at, record, id, suffix = ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5]
+  local nk
+  if restore then
+    ai = ai + 6
+  else
+    nk = ARGV[ai + 6]
+    ai = ai + 7
   end
-  ai = cap_ai + 4 * caps + 2 * rules
+  local sender, scope, consent, outcome, caps = prof[1], prof[2], prof[3], prof[5], prof[7]
+  local idem_exp, idem_hash
+  if prof[6] then
+    idem_exp, idem_hash = ARGV[ai], ARGV[ai + 1]
+    ai = ai + 2
+  end
+  local zai = ai
+  ai = ai + prof[9]
   local bucket = KEYS[ki]
   ki = ki + 1
   local con_key
@@ -170,16 +162,16 @@ for i = 1, n do
     ki = ki + 1
   end
   local cap_ki = ki
-  ki = ki + caps
-  local msg_key, queue_key = KEYS[ki], KEYS[ki + 1]
-  ki = ki + 2
+  ki = ki + #caps
+  local msg_key = KEYS[ki]
+  ki = ki + 1
   local idem_key
-  if idem_exp ~= '' then
+  if idem_exp then
     idem_key = KEYS[ki]
     ki = ki + 1
   end
 
-  local result, writes
+  local result
   if idem_key then
     local h = redis.call('HMGET', idem_key, 'hash', 'mid')
     if h[1] then result = {h[1], h[2] or ''} end
@@ -187,43 +179,101 @@ for i = 1, n do
   if result then
   elseif suppressed(bucket, suffix, sender, scope) then
     result = 1
-  elseif con_key and not consented(con_key, consent, category, sender) then
+  elseif con_key and not consented(con_key, consent, prof[4], sender) then
     result = 2
-  else
-    writes = check_caps(cap_ki, cap_ai, caps, now)
-    if not writes then
-      result = 3
-    elseif outcome == 'r' then
-      result = 4
-    end
   end
-  if not result then
-    for _, w in ipairs(writes) do
-      if w[2] == 's' then
-        redis.call('SET', w[1], w[4], 'PX', w[3])
+  -- Caps: every rule of every cap key; the new value of each string key is kept for the write.
+  local values
+  if not result and #caps > 0 then
+    values = {}
+    for c = 1, #caps do
+      local cap, key = caps[c], KEYS[cap_ki + c - 1]
+      local rules = cap[4]
+      if cap[1] == 's' then
+        local v = cap_string(key)
+        if v == '' then
+          -- No admission yet (or all expired): capped only by a rule with max 0.
+          if cap[5] == 0 then
+            result = 3
+            break
+          end
+          values[c] = now
+        else
+          local n = #v / W
+          local t = tonumber(now)
+          for r = 1, #rules do
+            -- Count the admissions within the rule's window, newest first, up to its max.
+            local from, max = t - rules[r][1] + 1, rules[r][2]
+            local seen, j = 0, n
+            while seen < max and j > 0 and at(v, j) >= from do seen, j = seen + 1, j - 1 end
+            if seen >= max then
+              result = 3
+              break
+            end
+          end
+          if result then break end
+          -- Keep the admissions from the longest window on; insert now in order.
+          local oldest, keep, pos = t - cap[3] + 1, 0, n
+          while keep < n and at(v, keep + 1) < oldest do keep = keep + 1 end
+          while pos > keep and at(v, pos) > t do pos = pos - 1 end
+          if keep == 0 and pos == n then
+            values[c] = v .. now
+          else
+            values[c] = string.sub(v, keep * W + 1, pos * W) .. now .. string.sub(v, pos * W + 1)
+          end
+        end
       else
-        redis.call('ZREMRANGEBYSCORE', w[1], '-inf', '(' .. w[4])
-        redis.call('ZADD', w[1], now, id)
-        redis.call('PEXPIRE', w[1], w[3])
+        for r = 1, #rules do
+          if zset_count(key, ARGV[zai + r], cap[2]) >= rules[r][2] then
+            result = 3
+            break
+          end
+        end
+        if result then break end
+        values[c] = ARGV[zai]
+        zai = zai + 1 + #rules
       end
     end
-    redis.call('HSET', msg_key, 'd', packed, 'nk', nk, 'car', carrier, 'snd', sender, 'cat', category,
-      'scope', scope, 'st', outcome, 'up', now, 'sa', send_at, 'ns', suffix)
+  end
+  if not result and outcome == 'r' then result = 4 end
+  if not result and restore then
+    -- The message hash in one command; nothing is written for this request when it fails.
+    local r = redis.pcall('RESTORE', msg_key, '0', record)
+    if type(r) == 'table' and r.err then result = string.find(r.err, 'BUSYKEY', 1, true) and 5 or 6 end
+  end
+  if not result then
+    for c = 1, #caps do
+      local cap, key = caps[c], KEYS[cap_ki + c - 1]
+      if cap[2] ~= '0' then
+        if cap[1] == 's' then
+          redis.call('SET', key, values[c], 'PX', cap[2])
+        else
+          redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. values[c])
+          redis.call('ZADD', key, now, id)
+          redis.call('PEXPIRE', key, cap[2])
+        end
+      end
+    end
+    if not restore then
+      redis.call('HSET', msg_key, 'd', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4],
+        'scope', scope, 'st', outcome, 'up', now, 'sa', send_at, 'ns', suffix)
+    end
+    local queue = prof[8]
     if outcome == 'scheduled' then
-      local s = sched[queue_key]
+      local s = sched[queue]
       if not s then
         s = {}
-        sched[queue_key] = s
-        sched_n[#sched_n + 1] = queue_key
+        sched[queue] = s
+        sched_n[#sched_n + 1] = queue
       end
       s[#s + 1] = send_at
       s[#s + 1] = id
     else
-      local q = ready[queue_key]
+      local q = ready[queue]
       if not q then
         q = {}
-        ready[queue_key] = q
-        ready_n[#ready_n + 1] = queue_key
+        ready[queue] = q
+        ready_n[#ready_n + 1] = queue
       end
       q[#q + 1] = id
     end

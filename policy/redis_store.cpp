@@ -551,7 +551,16 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       args.push_back(restore ? "r" : "h");
       args.push_back(std::to_string(call.profile_keys_count));
       std::move(call.profile_args.begin(), call.profile_args.end(), std::back_inserter(args));
-      std::move(call.args.begin(), call.args.end(), std::back_inserter(args));
+      // With one profile the requests do not name it (admit.lua).
+      const bool named = call.profile_keys_count > 1;
+      std::size_t next_name = 0;
+      for (std::size_t a = 0; a < call.args.size(); ++a) {
+        if (next_name < call.profile_refs.size() && call.profile_refs[next_name] == a) {
+          ++next_name;
+          if (!named) continue;
+        }
+        args.push_back(std::move(call.args[a]));
+      }
       eval(script::admit, std::move(keys), std::move(args),
            [self = shared_from_this(), ws](std::error_code ec, redis_value v) {
              if (!ec && (v.is_error() || v.elements.size() != ws->size())) ec = store_errc::io_error;
@@ -603,6 +612,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     std::vector<std::string> profile_args;
     std::vector<std::string> keys;
     std::vector<std::string> args;
+    std::vector<std::size_t> profile_refs;  // where in args each request names its profile
   };
 
   // The cap keys a request uses: its category key when it has rules that are not per campaign,
@@ -702,6 +712,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     std::string now = ms13(r.now_ms);
     std::string send_at = num(p.send_at);
     auto& args = call.args;
+    call.profile_refs.push_back(args.size());
     args.push_back(it->second);
     if (call.restore) {
       // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
@@ -715,17 +726,17 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
                             {"scope", scope},
                             {"st", p.outcome},
                             {"up", now},
-                            {"sa", send_at},
+                            {"sa", scheduled ? send_at : now},
                             {"ns", loc->suffix}});
       }
       args.push_back(std::move(now));
-      args.push_back(std::move(send_at));
+      if (scheduled) args.push_back(std::move(send_at));
       args.push_back(std::move(record));
       args.push_back(m.id);
       args.push_back(std::move(loc->suffix));
     } else {
       args.push_back(std::move(now));
-      args.push_back(std::move(send_at));
+      if (scheduled) args.push_back(std::move(send_at));
       args.push_back(std::move(packed));
       args.push_back(m.id);
       args.push_back(std::move(loc->suffix));

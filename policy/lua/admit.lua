@@ -5,18 +5,22 @@
 -- once per call as a profile; every number the script writes or sends to Redis arrives as a
 -- ready string (it never turns a Lua number into a string); one RPUSH per queue per call.
 --
--- ARGV[1] = N, ARGV[2] = the suppression senders hash (sender -> id bytes), ARGV[3] = P, then P
--- profiles: sender, scope (global|sender), consent ('0' none | '1' any sender | 's' this sender),
---   category, outcome ('queued' | 'scheduled' | 'r' refused by quiet hours), idempotency ('0'|'1'),
---   carrier, cap keys count C, then per cap key: mode ('s' string | 'z' zset), expiry ms (its longest
---   window; '0' = nothing recorded), rules count R, then R pairs (window ms, max).
+-- ARGV[1] = N, ARGV[2] = the suppression senders hash (sender -> id bytes), ARGV[3] = how the
+-- message hash is written ('r' RESTORE of a payload built by the client | 'h' HSET of its
+-- fields), ARGV[4] = P, then P profiles: sender, scope (global|sender), consent ('0' none | '1'
+--   any sender | 's' this sender), category, outcome ('queued' | 'scheduled' | 'r' refused by
+--   quiet hours), idempotency ('0'|'1'), carrier, cap keys count C, then per cap key: mode ('s'
+--   string | 'z' zset), expiry ms (its longest window; '0' = nothing recorded), rules count R,
+--   then R pairs (window ms, max).
 -- KEYS[1..P] = the queue of each profile (ready list when queued, scheduled zset when scheduled).
 -- Then each request takes, in order:
---   ARGV profile number, now (13 digits), send_at ms, packed immutable fields (length-prefixed:
---     id, sealed e164, text, campaign, client ref, segments, encoding, created ms, valid until ms,
---     api key), message id, number key, the number's suffix in its suppression bucket (binary),
---     [idempotency expiry (unix ms), request hash], [per zset-mode cap key: the oldest admission
---     time kept, then per rule the oldest admission time that counts (13 digits each)];
+--   ARGV [its profile number, when P > 1], now (13 digits), [send_at ms, when scheduled],
+--     the message record ('r': the RESTORE payload of its hash, '' when refused by quiet hours;
+--     'h': the packed immutable fields, length-prefixed: id, sealed e164, text, campaign, client
+--     ref, segments, encoding, created ms, valid until ms, api key), message id, the number's
+--     suffix in its suppression bucket (binary), ['h': number key], [idempotency: expiry (unix
+--     ms), request hash], [per zset-mode cap key: the oldest admission time kept, then per rule
+--     the oldest admission time that counts (13 digits each)];
 --   KEYS suppression bucket, [consents hash], its C cap keys, message hash, [idempotency hash].
 -- A cap key in mode 's' is a string of 13-digit admission times, ascending; in mode 'z' a zset
 -- of message ids scored by admission time. The client picks the mode from the largest max of the
@@ -56,6 +60,7 @@ for p = 1, np do
   profiles[tostring(p)] = prof
 end
 local ki = np + 1
+local single = np == 1 and profiles['1']  -- one profile: requests do not name it
 
 local function sender_id(sender)
   local id = sender_ids[sender]
@@ -137,14 +142,24 @@ local ready, ready_n = {}, {}  -- queue key -> {id, ...}
 local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}
 local out = {}
 for i = 1, tonumber(ARGV[1]) do
-  local prof = profiles[ARGV[ai]]
-  local now, send_at, record, id, suffix = ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], ARGV[ai + 5]
+  local prof = single
+  if not prof then
+    prof = profiles[ARGV[ai]]
+    ai = ai + 1
+  end
+  local now = ARGV[ai]
+  local send_at = now
+  if prof[5] == 'scheduled' then
+    send_at = ARGV[ai + 1]
+    ai = ai + 1
+  end
+  local record, id, suffix = ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3]
   local nk
   if restore then
-    ai = ai + 6
+    ai = ai + 4
   else
-    nk = ARGV[ai + 6]
-    ai = ai + 7
+    nk = ARGV[ai + 4]
+    ai = ai + 5
   end
   local sender, scope, consent, outcome, caps = prof[1], prof[2], prof[3], prof[5], prof[7]
   local idem_exp, idem_hash

@@ -123,6 +123,73 @@ TYPED_TEST(AdmitCaps, MaxZeroRefusesAndPerCampaignRulesCountPerCampaign) {
   EXPECT_TRUE(this->accepted("n1", t0 + 3, rules));  // no campaign: per-campaign rules do not apply
 }
 
+// One batch mixing what the Redis store sends as separate profiles (sender, category, caps,
+// scheduled or not, idempotency, scope): each request decided on its own, in order.
+TYPED_TEST(AdmitCaps, OneBatchWithDifferentKindsOfRequests) {
+  const std::string bob = "+14155550124";
+  auto for_bob = [&](admit_request r) {
+    r.message.number_key = test_secrets()->key(bob);
+    r.message.e164 = bob;
+    return r;
+  };
+  std::vector<admit_request> batch;
+  batch.push_back(request("a1", t0, {{3600, 1, false}}));
+  auto later = request("a2", t0 + 1, {});
+  later.category = "alerts";
+  later.message.send_at_ms = t0 + hour;
+  batch.push_back(later);
+  auto other = for_bob(request("b1", t0 + 2, {{3600, 2, false}}));
+  other.sender = "+14155550100";
+  other.message.sender = other.sender;
+  other.scope = opt_out_scope::global;
+  batch.push_back(other);
+  auto idem = for_bob(request("b2", t0 + 3, {{3600, 2, false}}));
+  idem.idempotency_key = "key-1";
+  idem.request_hash = "h1";
+  batch.push_back(idem);
+  batch.push_back(request("a3", t0 + 4, {{3600, 1, false}}));  // capped by a1
+  auto again = for_bob(request("b3", t0 + 5, {{3600, 2, false}}));
+  again.idempotency_key = "key-1";
+  again.request_hash = "h2";
+  batch.push_back(again);  // a duplicate of b2's key
+  batch.push_back(for_bob(request("b4", t0 + 6, {{3600, 2, false}})));  // b1, b2 in the hour
+  auto [ec, res] = call<std::vector<admit_result>>([&](auto cb) { this->store_->admit_batch(batch, cb); });
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_EQ(res.size(), 7u);
+  EXPECT_TRUE(res[0].accepted());
+  EXPECT_EQ(res[0].status, message_status::queued);
+  EXPECT_EQ(res[0].send_at_ms, t0);
+  EXPECT_TRUE(res[1].accepted());
+  EXPECT_EQ(res[1].status, message_status::scheduled);
+  EXPECT_EQ(res[1].send_at_ms, t0 + hour);
+  EXPECT_TRUE(res[2].accepted());
+  EXPECT_TRUE(res[3].accepted());
+  EXPECT_EQ(res[4].refused, reason::frequency_capped);
+  EXPECT_TRUE(res[5].duplicate);
+  EXPECT_EQ(res[5].existing_message_id, "b2");
+  EXPECT_EQ(res[5].existing_request_hash, "h1");
+  EXPECT_EQ(res[6].refused, reason::frequency_capped);
+  for (const char* id : {"a1", "a2", "b1", "b2"}) {
+    auto [gec, m] = call<std::optional<message_record>>([&](auto cb) { this->store_->get_message(id, cb); });
+    ASSERT_FALSE(gec);
+    ASSERT_TRUE(m) << id;
+    EXPECT_EQ(m->status, std::string(id) == "a2" ? message_status::scheduled : message_status::queued) << id;
+  }
+  auto [gec, a2] = call<std::optional<message_record>>([&](auto cb) { this->store_->get_message("a2", cb); });
+  ASSERT_TRUE(a2);
+  EXPECT_EQ(a2->category, "alerts");
+  EXPECT_EQ(a2->send_at_ms, t0 + hour);
+  auto [gec2, b1] = call<std::optional<message_record>>([&](auto cb) { this->store_->get_message("b1", cb); });
+  ASSERT_TRUE(b1);
+  EXPECT_EQ(b1->sender, "+14155550100");
+  EXPECT_EQ(b1->scope, opt_out_scope::global);
+  EXPECT_EQ(b1->e164, bob);
+  for (const char* id : {"a3", "b3", "b4"}) {
+    auto [gec3, m] = call<std::optional<message_record>>([&](auto cb) { this->store_->get_message(id, cb); });
+    EXPECT_FALSE(m) << id;
+  }
+}
+
 // --- Redis layout ---
 
 std::shared_ptr<redis_connection> raw_connection(io_thread& io, const std::string& url) {

@@ -26,7 +26,9 @@
 -- of message ids scored by admission time. The client picks the mode from the largest max of the
 -- key's rules; a key found in the other representation is converted (exact, no double count).
 -- Returns one entry per request: 0 accepted | 1 opted out | 2 no consent | 3 capped |
--- 4 quiet hours | {hash, message id} duplicate of an earlier idempotent request.
+-- 4 quiet hours | 5 RESTORE refused, the key exists | 6 RESTORE refused otherwise (5, 6: nothing
+-- of the request was written; the client sends it again with 'h') | {hash, message id} duplicate
+-- of an earlier idempotent request.
 local W = 13
 local senders = ARGV[2]
 local sender_ids = {}

@@ -474,6 +474,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     admit_request req;
     std::function<void(std::error_code, admit_result)> cb;
     bool fields = false;  // write the message hash with HSET (RESTORE was refused for it)
+    sup_location loc;     // the number's suppression bucket (set by flush_admits)
   };
   static constexpr std::size_t max_admits_per_call = 64;
   std::vector<pending_admit> admit_queue;
@@ -483,7 +484,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   bool admit_restore = true;
 
   void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb, bool fields = false) {
-    admit_queue.push_back({std::move(r), std::move(cb), fields});
+    admit_queue.push_back({std::move(r), std::move(cb), fields, {}});
     if (admit_flush_posted) return;
     admit_flush_posted = true;
     asio::post(conn->strand(), [self = shared_from_this()] { self->flush_admits(); });
@@ -506,19 +507,18 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     admit_flush_posted = false;
     auto queued = std::move(admit_queue);
     admit_queue.clear();
-    std::vector<pending_admit> all;
-    all.reserve(queued.size());
+    std::vector<pending_admit> by_restore, by_fields;
     for (auto& p : queued) {
       // The number key must be an HMAC (it names the suppression bucket) and now must fit the
       // 13-digit admission times of the cap keys.
-      if (locate(p.req.message.number_key) && p.req.now_ms >= 0 && p.req.now_ms <= max_admit_now_ms) {
-        all.push_back(std::move(p));
+      auto loc = locate(p.req.message.number_key);
+      if (loc && p.req.now_ms >= 0 && p.req.now_ms <= max_admit_now_ms) {
+        p.loc = std::move(*loc);
+        (p.fields || !admit_restore ? by_fields : by_restore).push_back(std::move(p));
       } else {
         asio::post(conn->strand(), [cb = std::move(p.cb)] { cb(store_errc::invalid_argument, admit_result{}); });
       }
     }
-    std::vector<pending_admit> by_restore, by_fields;
-    for (auto& p : all) (p.fields || !admit_restore ? by_fields : by_restore).push_back(std::move(p));
     send_admits(by_restore, true);
     send_admits(by_fields, false);
   }
@@ -538,7 +538,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       ws->reserve(n);
       for (std::size_t i = first; i < first + n; ++i) {
         auto p = plan(all[i].req);
-        append_admit(all[i].req, p, call);
+        append_admit(all[i].req, all[i].loc, p, call);
         ws->push_back({std::move(all[i]), p});
       }
       std::vector<std::string> keys = std::move(call.profile_keys);
@@ -660,7 +660,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     }
   }
 
-  void append_admit(const admit_request& r, const admit_plan& p, admit_call& call) const {
+  void append_admit(const admit_request& r, const sup_location& loc, const admit_plan& p, admit_call& call) const {
     const auto& m = r.message;
     const bool category_caps = has_caps(r, false), campaign_caps = has_caps(r, true);
     const bool idem = !r.idempotency_key.empty();
@@ -690,8 +690,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       call.profile_keys.push_back(queue_key(m.carrier, scheduled ? "sched" : "ready"));
       std::move(prof.begin(), prof.end(), std::back_inserter(call.profile_args));
     }
-    auto loc = locate(m.number_key);  // checked by flush_admits
-    call.keys.push_back(sup_bucket(*loc));
+    call.keys.push_back(sup_bucket(loc));
     if (r.consent_required) call.keys.push_back(num_key(m.number_key, "con"));
     if (category_caps) call.keys.push_back(num_key(m.number_key, "cap:" + r.category));
     if (campaign_caps) call.keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
@@ -727,19 +726,19 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
                             {"st", p.outcome},
                             {"up", now},
                             {"sa", scheduled ? send_at : now},
-                            {"ns", loc->suffix}});
+                            {"ns", loc.suffix}});
       }
       args.push_back(std::move(now));
       if (scheduled) args.push_back(std::move(send_at));
       args.push_back(std::move(record));
       args.push_back(m.id);
-      args.push_back(std::move(loc->suffix));
+      args.push_back(loc.suffix);
     } else {
       args.push_back(std::move(now));
       if (scheduled) args.push_back(std::move(send_at));
       args.push_back(std::move(packed));
       args.push_back(m.id);
-      args.push_back(std::move(loc->suffix));
+      args.push_back(loc.suffix);
       args.push_back(m.number_key);
     }
     if (idem) {

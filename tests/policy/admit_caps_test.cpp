@@ -307,6 +307,20 @@ TEST_F(RedisAdmitLayout, ExistingMessageKeyIsWrittenFieldByField) {
   EXPECT_EQ(m->text, "Hello from 12345");
 }
 
+// Field lengths of every size class of the payload's length prefix (1, 2 and 5 bytes).
+TEST_F(RedisAdmitLayout, LongTextsRoundTrip) {
+  for (std::size_t len : {0u, 50u, 300u, 20'000u}) {
+    auto r = request("t" + std::to_string(len), t0, {});
+    r.message.text = std::string(len, 'x') + "\xc3\xa9";
+    EXPECT_TRUE(admit(r).accepted()) << len;
+    auto [ec, m] = call<std::optional<message_record>>([&](auto cb) { store_->get_message(r.message.id, cb); });
+    ASSERT_FALSE(ec);
+    ASSERT_TRUE(m) << len;
+    EXPECT_EQ(m->text, r.message.text) << len;
+    EXPECT_EQ(m->e164, alice);
+  }
+}
+
 // A Redis user without RESTORE (ACL): admissions are written with HSET, nothing is lost.
 TEST(RedisAdmitAcl, WithoutRestoreAdmissionsUseHset) {
   redis_server server;

@@ -50,6 +50,13 @@ std::int64_t to_i64(std::string_view s) {
   return v;
 }
 
+// An integer reply, or a string holding one (unused since admit.lua answers with integers; kept
+// for the other operations' replies).
+[[maybe_unused]] std::int64_t value_i64(const redis_value& v) {
+  if (v.k == redis_value::kind::integer) return v.integer;
+  return to_i64(v.str);
+}
+
 constexpr char sep = '\x1f';
 
 std::vector<std::string> split(std::string_view s, std::size_t n) {

@@ -487,7 +487,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   std::vector<pending_admit> admit_queue;
   bool admit_flush_posted = false;
   // Message hashes are written with RESTORE until the server refuses one for another reason than
-  // an existing key (e.g. an ACL without RESTORE): from then on with HSET.
+  // an existing key (e.g. an ACL without RESTORE): from then on with HSET, until the next connect.
   bool admit_restore = true;
 
   void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb, bool fields = false) {
@@ -783,6 +783,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
 
   // Runs INFO checks and loads the scripts; called by the connection at every connect.
   void init(std::function<void(std::error_code, std::string)> done) {
+    admit_restore = true;  // a new server (or a changed ACL) may accept RESTORE again
     auto self = shared_from_this();
     conn->command_on_strand(
         {"INFO"},

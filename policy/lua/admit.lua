@@ -28,7 +28,7 @@
 -- Returns one entry per request: 0 accepted | 1 opted out | 2 no consent | 3 capped |
 -- 4 quiet hours | 5 RESTORE refused, the key exists | 6 RESTORE refused otherwise (5, 6: nothing
 -- of the request was written; the client sends it again with 'h') | {hash, message id} duplicate
--- of an earlier idempotent request.
+-- of an earlier idempotent request. Out of memory (or a read-only server) fails the whole call.
 local W = 13
 local senders = ARGV[2]
 local sender_ids = {}
@@ -256,7 +256,11 @@ for i = 1, tonumber(ARGV[1]) do
   if not result and restore then
     -- The message hash in one command; nothing is written for this request when it fails.
     local r = redis.pcall('RESTORE', msg_key, '0', record)
-    if type(r) == 'table' and r.err then result = string.find(r.err, 'BUSYKEY', 1, true) and 5 or 6 end
+    if type(r) == 'table' and r.err then
+      -- Out of memory or a read-only replica: HSET would fail the same way; fail the call as before.
+      if string.find(r.err, '^OOM') or string.find(r.err, '^READONLY') then return redis.error_reply(r.err) end
+      result = string.find(r.err, 'BUSYKEY', 1, true) and 5 or 6
+    end
   end
   if not result then
     for c = 1, #caps do

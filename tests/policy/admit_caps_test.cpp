@@ -358,4 +358,32 @@ TEST(RedisAdmitAcl, WithoutRestoreAdmissionsUseHset) {
   c.store.reset();
 }
 
+// Out of memory fails the call (as an HSET did) without switching the store to HSET for good.
+TEST(RedisAdmitOom, OutOfMemoryFailsTheCallAndRestoreIsUsedAgainAfter) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  auto port = server.url().substr(std::string("redis://127.0.0.1:").size());
+  port = port.substr(0, port.find('/'));
+  io_thread io;
+  redis_options o;
+  o.url = server.url();
+  o.key_prefix = "t:";
+  o.secrets = test_secrets();
+  auto c = redis_store::create(io.io().get_executor(), o);
+  ASSERT_TRUE(c.store) << c.error;
+  ASSERT_TRUE(wait_healthy(*c.store, std::chrono::seconds(5)).first);
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG SET maxmemory 1 >/dev/null").c_str()), 0);
+  auto [ec, r] = call<admit_result>([&](auto cb) { c.store->admit(request("m1", t0, {{3600, 3, false}}), cb); });
+  EXPECT_EQ(ec, make_error_code(store_errc::io_error));
+  EXPECT_FALSE(r.accepted());
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG SET maxmemory 0 >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG RESETSTAT >/dev/null").c_str()), 0);
+  auto [ec2, r2] = call<admit_result>([&](auto cb) { c.store->admit(request("m2", t0, {{3600, 3, false}}), cb); });
+  EXPECT_FALSE(ec2) << ec2.message();
+  EXPECT_TRUE(r2.accepted());
+  auto stats = "redis-cli -p " + port + " INFO commandstats | grep -q '^cmdstat_restore:calls=1,'";
+  EXPECT_EQ(std::system(stats.c_str()), 0) << "the message hash was not written with RESTORE";
+  c.store.reset();
+}
+
 }  // namespace

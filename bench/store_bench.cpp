@@ -4,6 +4,9 @@
 //
 //   SMSGW_BENCH_REDIS_URL=redis://127.0.0.1:PORT/0 build/dev/bench/store_bench --benchmark_min_time=2
 // (falls back to SMSGW_TEST_REDIS_URL; the Redis benchmarks are skipped without either).
+// BM_RedisAdmit also reports `redis_cpu_us`: the Redis server's CPU time (INFO cpu, user + sys,
+// all its threads) per admission over the measured iterations, the figure that bounds the
+// admission rate of one Redis.
 
 #include <benchmark/benchmark.h>
 
@@ -18,10 +21,12 @@
 #include <future>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
+#include "policy/redis_connection.hpp"
 #include "policy/redis_store.hpp"
 #include "policy/sqlite_store.hpp"
 
@@ -99,6 +104,24 @@ void BM_SqliteAdmit(benchmark::State& state) {
 // Argument: admissions in flight.
 BENCHMARK(BM_SqliteAdmit)->Arg(1)->Arg(256)->Arg(1024)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// The Redis server's CPU seconds so far (used_cpu_sys + used_cpu_user of INFO cpu); -1 if unknown.
+double redis_cpu_seconds(policy::redis_connection& c) {
+  std::promise<std::string> p;
+  auto f = p.get_future();
+  c.command({"INFO", "cpu"}, [&p](std::error_code ec, policy::redis_value v) { p.set_value(ec ? std::string() : v.str); });
+  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return -1;
+  std::string info = f.get();
+  double total = 0;
+  int found = 0;
+  for (const char* name : {"used_cpu_sys:", "used_cpu_user:"}) {
+    auto pos = info.find(name);
+    if (pos == std::string::npos) continue;
+    total += std::strtod(info.c_str() + pos + std::strlen(name), nullptr);
+    ++found;
+  }
+  return found == 2 ? total : -1;
+}
+
 void BM_RedisAdmit(benchmark::State& state) {
   const char* url = std::getenv("SMSGW_BENCH_REDIS_URL");
   if (!url) url = std::getenv("SMSGW_TEST_REDIS_URL");
@@ -130,10 +153,23 @@ void BM_RedisAdmit(benchmark::State& state) {
     if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (ready) {
+    policy::redis_connection_options co;
+    co.endpoint = *policy::parse_redis_url(url, nullptr);
+    auto info = policy::redis_connection::create(io.get_executor(), co);
+    info->start();
+    double cpu0 = -1;
+    for (int i = 0; i < 250 && cpu0 < 0; ++i) {
+      cpu0 = redis_cpu_seconds(*info);
+      if (cpu0 < 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     const int inflight = static_cast<int>(state.range(0));
     std::int64_t now = 1'800'000'000'000;
     for (auto _ : state) run_closed_loop(*r.store, per_iteration(inflight), inflight, ++now);
+    const double admissions = static_cast<double>(state.iterations()) * per_iteration(inflight);
     state.SetItemsProcessed(state.iterations() * per_iteration(inflight));
+    double cpu1 = redis_cpu_seconds(*info);
+    if (cpu0 >= 0 && cpu1 >= 0) state.counters["redis_cpu_us"] = (cpu1 - cpu0) * 1e6 / admissions;
+    info->stop();
   } else {
     state.SkipWithError("Redis store not ready");
   }

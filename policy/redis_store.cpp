@@ -51,7 +51,9 @@ std::int64_t to_i64(std::string_view s) {
   return v;
 }
 
-std::int64_t value_i64(const redis_value& v) {
+// An integer reply, or a string holding one (unused since admit.lua answers with integers; kept
+// for the other operations' replies).
+[[maybe_unused]] std::int64_t value_i64(const redis_value& v) {
   if (v.k == redis_value::kind::integer) return v.integer;
   return to_i64(v.str);
 }
@@ -90,6 +92,70 @@ void pack_into(std::string& out, std::string_view v) {
   out.append(v);
 }
 
+// --- DUMP payloads (admit.lua writes a message hash with one RESTORE instead of an HSET of ten
+// fields: docs/stores.md, "Admission script") ---
+// A hash in Redis' serialization format: type 4 (hash), the pair count, each field and value as a
+// length-prefixed raw string; then the format version (2 bytes, little-endian) and the CRC-64
+// (Jones polynomial, reflected, little-endian) of everything before. Version 9 (Redis 5 and later
+// load it; later servers load every older version).
+constexpr std::uint16_t dump_version = 9;
+
+const std::array<std::uint64_t, 256>& crc64_table() {
+  static const auto table = [] {
+    std::array<std::uint64_t, 256> t{};
+    constexpr std::uint64_t poly = 0x95ac9329ac4bc9b5ULL;  // 0xad93d23594c935a9, reflected
+    for (std::uint64_t i = 0; i < 256; ++i) {
+      std::uint64_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  return table;
+}
+
+std::uint64_t crc64_jones(std::string_view s) {
+  const auto& t = crc64_table();
+  std::uint64_t crc = 0;
+  for (unsigned char b : s) crc = t[(crc ^ b) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+void dump_len(std::string& out, std::size_t len) {
+  if (len < 64) {
+    out += static_cast<char>(len);
+  } else if (len < 16384) {
+    out += static_cast<char>(0x40 | (len >> 8));
+    out += static_cast<char>(len & 0xff);
+  } else {
+    out += static_cast<char>(0x80);
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((len >> shift) & 0xff);
+  }
+}
+
+void dump_string(std::string& out, std::string_view v) {
+  dump_len(out, v.size());
+  out.append(v);
+}
+
+std::string dump_hash(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  std::string out;
+  std::size_t size = 16;
+  for (const auto& [f, v] : fields) size += f.size() + v.size() + 10;
+  out.reserve(size);
+  out += '\x04';
+  dump_len(out, fields.size());
+  for (const auto& [f, v] : fields) {
+    dump_string(out, f);
+    dump_string(out, v);
+  }
+  out += static_cast<char>(dump_version & 0xff);
+  out += static_cast<char>(dump_version >> 8);
+  std::uint64_t crc = crc64_jones(out);
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
+  return out;
+}
+
 std::vector<std::string> unpack(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
@@ -109,14 +175,6 @@ field_map to_map(const redis_value& v, std::size_t from = 0) {
   field_map m;
   for (std::size_t i = from; i + 1 < v.elements.size(); i += 2) m[v.elements[i].str] = v.elements[i + 1].str;
   return m;
-}
-
-reason parse_reason(std::string_view s) {
-  if (s == "recipient_opted_out") return reason::recipient_opted_out;
-  if (s == "no_consent") return reason::no_consent;
-  if (s == "frequency_capped") return reason::frequency_capped;
-  if (s == "quiet_hours") return reason::quiet_hours;
-  return reason::unknown_category;
 }
 
 // --- Suppression buckets (docs/stores.md, "Suppressions") ---
@@ -423,77 +481,229 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   struct pending_admit {
     admit_request req;
     std::function<void(std::error_code, admit_result)> cb;
+    bool fields = false;  // write the message hash with HSET (RESTORE was refused for it)
+    sup_location loc;     // the number's suppression bucket (set by flush_admits)
   };
   static constexpr std::size_t max_admits_per_call = 64;
   std::vector<pending_admit> admit_queue;
   bool admit_flush_posted = false;
+  // Message hashes are written with RESTORE until the server refuses one for another reason than
+  // an existing key (e.g. an ACL without RESTORE): from then on with HSET, until the next connect.
+  bool admit_restore = true;
 
-  void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb) {
-    admit_queue.push_back({std::move(r), std::move(cb)});
+  void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb, bool fields = false) {
+    admit_queue.push_back({std::move(r), std::move(cb), fields, {}});
     if (admit_flush_posted) return;
     admit_flush_posted = true;
     asio::post(conn->strand(), [self = shared_from_this()] { self->flush_admits(); });
+  }
+
+  // What the client decides alone (the script gets it as ready strings): the outcome when
+  // accepted and the send time.
+  struct admit_plan {
+    const char* outcome;  // "queued", "scheduled" or "r" (refused by quiet hours)
+    std::int64_t send_at;
+  };
+  static admit_plan plan(const admit_request& r) {
+    if (r.quiet.k == quiet_outcome::kind::reject) return {"r", r.now_ms};
+    std::int64_t send_at = std::max(r.now_ms, r.message.send_at_ms);
+    if (r.quiet.k == quiet_outcome::kind::defer) send_at = std::max(send_at, r.quiet.defer_until_ms);
+    return {send_at > r.now_ms ? "scheduled" : "queued", send_at};
   }
 
   void flush_admits() {
     admit_flush_posted = false;
     auto queued = std::move(admit_queue);
     admit_queue.clear();
-    std::vector<pending_admit> all;
-    all.reserve(queued.size());
+    std::vector<pending_admit> by_restore, by_fields;
     for (auto& p : queued) {
-      if (locate(p.req.message.number_key)) {
-        all.push_back(std::move(p));
-      } else {  // not an HMAC number key: no suppression bucket to check
+      // The number key must be an HMAC (it names the suppression bucket) and now must fit the
+      // 13-digit admission times of the cap keys.
+      auto loc = locate(p.req.message.number_key);
+      if (loc && p.req.now_ms >= 0 && p.req.now_ms <= max_admit_now_ms) {
+        p.loc = std::move(*loc);
+        (p.fields || !admit_restore ? by_fields : by_restore).push_back(std::move(p));
+      } else {
         asio::post(conn->strand(), [cb = std::move(p.cb)] { cb(store_errc::invalid_argument, admit_result{}); });
       }
     }
+    send_admits(by_restore, true);
+    send_admits(by_fields, false);
+  }
+
+  void send_admits(std::vector<pending_admit>& all, bool restore) {
     for (std::size_t first = 0; first < all.size(); first += max_admits_per_call) {
       std::size_t n = std::min(max_admits_per_call, all.size() - first);
-      std::vector<std::string> keys;
+      admit_call call;
+      call.restore = restore;
+      call.keys.reserve(4 * n);
+      call.args.reserve(10 * n);
+      struct waiting {
+        pending_admit p;
+        admit_plan plan;
+      };
+      auto ws = std::make_shared<std::vector<waiting>>();
+      ws->reserve(n);
+      for (std::size_t i = first; i < first + n; ++i) {
+        auto p = plan(all[i].req);
+        append_admit(all[i].req, all[i].loc, p, call);
+        ws->push_back({std::move(all[i]), p});
+      }
+      std::vector<std::string> keys = std::move(call.profile_keys);
+      keys.reserve(keys.size() + call.keys.size());
+      std::move(call.keys.begin(), call.keys.end(), std::back_inserter(keys));
       std::vector<std::string> args;
-      keys.reserve(8 * n);
-      args.reserve(2 + 18 * n);
+      args.reserve(4 + call.profile_args.size() + call.args.size());
       args.push_back(std::to_string(n));
       args.push_back(sup_senders());
-      auto cbs = std::make_shared<std::vector<std::function<void(std::error_code, admit_result)>>>();
-      cbs->reserve(n);
-      for (std::size_t i = first; i < first + n; ++i) {
-        append_admit(all[i].req, keys, args);
-        cbs->push_back(std::move(all[i].cb));
-      }
-      eval(script::admit, std::move(keys), std::move(args), [cbs](std::error_code ec, redis_value v) {
-        if (!ec && (v.is_error() || v.elements.size() != cbs->size())) ec = store_errc::io_error;
-        for (std::size_t i = 0; i < cbs->size(); ++i) {
-          if (ec) {
-            (*cbs)[i](ec, admit_result{});
-            continue;
-          }
-          auto [ec_i, res] = parse_admit(v.elements[i]);
-          (*cbs)[i](ec_i, std::move(res));
+      args.push_back(restore ? "r" : "h");
+      args.push_back(std::to_string(call.profile_keys_count));
+      std::move(call.profile_args.begin(), call.profile_args.end(), std::back_inserter(args));
+      // With one profile the requests do not name it (admit.lua).
+      const bool named = call.profile_keys_count > 1;
+      std::size_t next_name = 0;
+      for (std::size_t a = 0; a < call.args.size(); ++a) {
+        if (next_name < call.profile_refs.size() && call.profile_refs[next_name] == a) {
+          ++next_name;
+          if (!named) continue;
         }
-      });
+        args.push_back(std::move(call.args[a]));
+      }
+      eval(script::admit, std::move(keys), std::move(args),
+           [self = shared_from_this(), ws](std::error_code ec, redis_value v) {
+             if (!ec && (v.is_error() || v.elements.size() != ws->size())) ec = store_errc::io_error;
+             for (std::size_t i = 0; i < ws->size(); ++i) {
+               auto& w = (*ws)[i];
+               if (ec) {
+                 w.p.cb(ec, admit_result{});
+                 continue;
+               }
+               const auto& e = v.elements[i];
+               if (e.k == redis_value::kind::integer && (e.integer == 5 || e.integer == 6)) {
+                 // RESTORE refused (nothing written for it): decide it again with HSET.
+                 if (e.integer == 6) self->admit_restore = false;
+                 self->admit_on_strand(std::move(w.p.req), std::move(w.p.cb), true);
+                 continue;
+               }
+               auto [ec_i, res] = parse_admit(e, w.plan);
+               w.p.cb(ec_i, std::move(res));
+             }
+           });
     }
   }
 
-  void append_admit(const admit_request& r, std::vector<std::string>& keys, std::vector<std::string>& args) const {
-    const auto& m = r.message;
-    std::string caps;
+  // The largest now_ms admit accepts: admission times are stored as 13 decimal digits.
+  static constexpr std::int64_t max_admit_now_ms = 9'999'999'999'999;
+  // A cap key whose rules all have a max up to this is a string of admission times (GET + SET
+  // per admission); above, a zset (ZCOUNT per rule + ZREMRANGEBYSCORE, ZADD, PEXPIRE).
+  static constexpr std::uint32_t string_cap_max = 32;
+
+  // Unix ms as the 13 digits (zero-padded) of the cap keys; negative bounds count from 0.
+  static std::string ms13(std::int64_t v) {
+    std::string out(13, '0');
+    if (v <= 0) return out;
+    char buf[24];
+    auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    auto len = static_cast<std::size_t>(end - buf);
+    if (len >= out.size()) return std::string(buf, len);
+    std::copy(buf, end, out.end() - static_cast<std::ptrdiff_t>(len));
+    return out;
+  }
+
+  // One admit.lua call being built: what requests share goes once into a profile
+  // (admit.lua's header), the rest per request.
+  struct admit_call {
+    bool restore = true;  // message hashes as RESTORE payloads, else as HSET fields
+    std::unordered_map<std::string, std::string> profiles;  // profile arguments joined -> its number
+    std::size_t profile_keys_count = 0;
+    std::vector<std::string> profile_keys;  // the queue of each profile
+    std::vector<std::string> profile_args;
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+    std::vector<std::size_t> profile_refs;  // where in args each request names its profile
+  };
+
+  // The cap keys a request uses: its category key when it has rules that are not per campaign,
+  // its campaign key when it has per-campaign rules and a campaign.
+  static bool has_caps(const admit_request& r, bool per_campaign) {
+    if (per_campaign && r.campaign.empty()) return false;
+    return std::any_of(r.caps.begin(), r.caps.end(), [&](const cap_rule& c) { return c.per_campaign == per_campaign; });
+  }
+
+  // One cap key in a profile: mode, expiry (the longest window), then the rules.
+  static void append_cap_profile(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
+    std::int64_t longest = 0;
+    std::uint32_t largest = 0;
+    std::size_t rules = 0;
     for (const auto& c : r.caps) {
-      if (c.per_campaign && r.campaign.empty()) continue;
-      caps += num(c.window_seconds * 1000) + "," + num(c.max) + "," + (c.per_campaign ? "1" : "0") + ";";
+      if (c.per_campaign != per_campaign) continue;
+      longest = std::max(longest, c.window_seconds * 1000);
+      largest = std::max(largest, c.max);
+      ++rules;
     }
+    out.push_back(largest <= string_cap_max ? "s" : "z");
+    out.push_back(num(longest));
+    out.push_back(num(static_cast<std::int64_t>(rules)));
+    for (const auto& c : r.caps) {
+      if (c.per_campaign != per_campaign) continue;
+      out.push_back(num(c.window_seconds * 1000));
+      out.push_back(num(c.max));
+    }
+  }
+
+  // A zset-mode cap key's per-request arguments: the oldest admission kept, then per rule the
+  // oldest admission that counts.
+  static void append_zset_bounds(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
+    std::int64_t longest = 0;
+    std::uint32_t largest = 0;
+    for (const auto& c : r.caps) {
+      if (c.per_campaign != per_campaign) continue;
+      longest = std::max(longest, c.window_seconds * 1000);
+      largest = std::max(largest, c.max);
+    }
+    if (largest <= string_cap_max) return;
+    out.push_back(ms13(r.now_ms - longest + 1));
+    for (const auto& c : r.caps) {
+      if (c.per_campaign == per_campaign) out.push_back(ms13(r.now_ms - c.window_seconds * 1000 + 1));
+    }
+  }
+
+  void append_admit(const admit_request& r, const sup_location& loc, const admit_plan& p, admit_call& call) const {
+    const auto& m = r.message;
+    const bool category_caps = has_caps(r, false), campaign_caps = has_caps(r, true);
     const bool idem = !r.idempotency_key.empty();
-    auto loc = locate(m.number_key);  // checked by flush_admits
-    keys.push_back(sup_bucket(*loc));
-    keys.push_back(num_key(m.number_key, "con"));
-    keys.push_back(num_key(m.number_key, "cap:" + r.category));
-    keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
-    keys.push_back(msg_key(m.id));
-    keys.push_back(queue_key(m.carrier, "ready"));
-    keys.push_back(queue_key(m.carrier, "sched"));
-    keys.push_back(idem ? idem_key(r.idempotency_key) : num_key(m.number_key, "noidem"));
-    char quiet = r.quiet.k == quiet_outcome::kind::reject ? 'r' : r.quiet.k == quiet_outcome::kind::defer ? 'd' : 'a';
+    const bool scheduled = p.outcome[0] == 's';
+    // The profile: everything the script needs that does not depend on the message or now.
+    std::vector<std::string> prof;
+    prof.reserve(16);
+    prof.push_back(r.sender);
+    const char* scope = r.scope == opt_out_scope::global ? "global" : "sender";
+    prof.push_back(scope);
+    prof.push_back(!r.consent_required ? "0" : r.consent_per_sender ? "s" : "1");
+    prof.push_back(r.category);
+    prof.push_back(p.outcome);
+    prof.push_back(idem ? "1" : "0");
+    prof.push_back(m.carrier);
+    prof.push_back(num(int{category_caps} + int{campaign_caps}));
+    if (category_caps) append_cap_profile(r, false, prof);
+    if (campaign_caps) append_cap_profile(r, true, prof);
+    std::string id_key;
+    for (const auto& a : prof) {
+      id_key += a;
+      id_key += '\0';
+    }
+    auto [it, inserted] = call.profiles.try_emplace(std::move(id_key));
+    if (inserted) {
+      it->second = std::to_string(++call.profile_keys_count);
+      call.profile_keys.push_back(queue_key(m.carrier, scheduled ? "sched" : "ready"));
+      std::move(prof.begin(), prof.end(), std::back_inserter(call.profile_args));
+    }
+    call.keys.push_back(sup_bucket(loc));
+    if (r.consent_required) call.keys.push_back(num_key(m.number_key, "con"));
+    if (category_caps) call.keys.push_back(num_key(m.number_key, "cap:" + r.category));
+    if (campaign_caps) call.keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
+    call.keys.push_back(msg_key(m.id));
+    if (idem) call.keys.push_back(idem_key(r.idempotency_key));
     std::string packed;
     packed.reserve(64 + m.text.size() + m.id.size());
     pack_into(packed, m.id);
@@ -506,48 +716,75 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     pack_into(packed, num(m.created_at_ms ? m.created_at_ms : r.now_ms));
     pack_into(packed, num(m.valid_until_ms));
     pack_into(packed, m.api_key);
-    args.push_back(r.sender);
-    args.push_back(r.scope == opt_out_scope::global ? "global" : "sender");
-    args.push_back(r.consent_required ? "1" : "0");
-    args.push_back(r.consent_per_sender ? "1" : "0");
-    args.push_back(r.category);
-    args.push_back(std::move(caps));
-    args.push_back(std::string(1, quiet));
-    args.push_back(num(r.quiet.defer_until_ms));
-    args.push_back(num(r.now_ms));
-    args.push_back(idem ? "1" : "0");
-    args.push_back(r.request_hash);
-    args.push_back(num(r.now_ms + r.idempotency_ttl_ms));
-    args.push_back(num(m.send_at_ms));
-    args.push_back(std::move(packed));
-    args.push_back(m.id);
-    args.push_back(m.number_key);
-    args.push_back(m.carrier);
-    args.push_back(std::move(loc->suffix));
+    std::string now = ms13(r.now_ms);
+    std::string send_at = num(p.send_at);
+    auto& args = call.args;
+    call.profile_refs.push_back(args.size());
+    args.push_back(it->second);
+    if (call.restore) {
+      // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
+      std::string record;
+      if (p.outcome[0] != 'r') {
+        record = dump_hash({{"d", packed},
+                            {"nk", m.number_key},
+                            {"car", m.carrier},
+                            {"snd", r.sender},
+                            {"cat", r.category},
+                            {"scope", scope},
+                            {"st", p.outcome},
+                            {"up", now},
+                            {"sa", scheduled ? send_at : now},
+                            {"ns", loc.suffix}});
+      }
+      args.push_back(std::move(now));
+      if (scheduled) args.push_back(std::move(send_at));
+      args.push_back(std::move(record));
+      args.push_back(m.id);
+      args.push_back(loc.suffix);
+    } else {
+      args.push_back(std::move(now));
+      if (scheduled) args.push_back(std::move(send_at));
+      args.push_back(std::move(packed));
+      args.push_back(m.id);
+      args.push_back(loc.suffix);
+      args.push_back(m.number_key);
+    }
+    if (idem) {
+      args.push_back(num(r.now_ms + r.idempotency_ttl_ms));
+      args.push_back(r.request_hash);
+    }
+    if (category_caps) append_zset_bounds(r, false, args);
+    if (campaign_caps) append_zset_bounds(r, true, args);
   }
 
-  static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v) {
+  static std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const admit_plan& p) {
     admit_result res;
-    if (v.elements.size() < 2) return {store_errc::io_error, {}};
-    const std::string& tag = v.elements[0].str;
-    if (tag == "dup") {
+    if (v.k == redis_value::kind::array) {
+      if (v.elements.size() < 2) return {store_errc::io_error, {}};
       res.duplicate = true;
-      res.existing_request_hash = v.elements[1].str;
-      if (v.elements.size() > 2) res.existing_message_id = v.elements[2].str;
-    } else if (tag == "refused") {
-      res.refused = parse_reason(v.elements[1].str);
-    } else if (tag == "ok" && v.elements.size() >= 3) {
-      res.status = v.elements[1].str == "scheduled" ? message_status::scheduled : message_status::queued;
-      res.send_at_ms = value_i64(v.elements[2]);
-      res.admitted = true;
-    } else {
-      return {store_errc::io_error, {}};
+      res.existing_request_hash = v.elements[0].str;
+      res.existing_message_id = v.elements[1].str;
+      return {{}, std::move(res)};
+    }
+    if (v.k != redis_value::kind::integer) return {store_errc::io_error, {}};
+    switch (v.integer) {
+      case 0:
+        res.admitted = true;
+        res.status = p.outcome[0] == 's' ? message_status::scheduled : message_status::queued;
+        res.send_at_ms = p.send_at;
+        break;
+      case 1: res.refused = reason::recipient_opted_out; break;
+      case 2: res.refused = reason::no_consent; break;
+      case 3: res.refused = reason::frequency_capped; break;
+      case 4: res.refused = reason::quiet_hours; break;
+      default: return {store_errc::io_error, {}};
     }
     return {{}, std::move(res)};
   }
 
   // Runs INFO checks and loads the scripts; called by the connection at every connect.
   void init(std::function<void(std::error_code, std::string)> done) {
+    admit_restore = true;  // a new server (or a changed ACL) may accept RESTORE again
     auto self = shared_from_this();
     conn->command_on_strand(
         {"INFO"},

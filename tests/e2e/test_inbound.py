@@ -216,6 +216,49 @@ class StopRaceRedis(StopRaceBase, unittest.TestCase):
     store = "redis"
 
 
+class ReceiptMix(unittest.TestCase):
+    """The simulator fails about half of its receipts (--dlr-fail-ratio 0.5): every message ends
+    `delivered` or `undeliverable`, both occur, and an undeliverable one carries the receipt's
+    stat and err."""
+
+    def test_delivered_and_undeliverable_receipts(self):
+        workdir = harness.Workdir()
+        sim = harness.Simulator("--dlr-fail-ratio", "0.5")
+        gw = None
+        try:
+            gw = harness.Gateway(workdir.path, sim)
+            gw.wait_ready()
+            ids = []
+            for i in range(30):
+                code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "mix %d" % i})
+                self.assertEqual(code, 202, body)
+                ids.append(body["id"])
+            final = {}
+            deadline = time.time() + 30
+            while len(final) < len(ids) and time.time() < deadline:
+                for mid in ids:
+                    if mid in final:
+                        continue
+                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
+                                              headers={"Authorization": "Bearer dev-key"})
+                    self.assertEqual(code, 200, m)
+                    if m["status"] in ("delivered", "undeliverable"):
+                        final[mid] = m
+                time.sleep(0.05)
+            self.assertEqual(len(final), len(ids), "messages without a final receipt status")
+            delivered = [m for m in final.values() if m["status"] == "delivered"]
+            undeliverable = [m for m in final.values() if m["status"] == "undeliverable"]
+            # 30 draws at 0.5: all on one side has a probability of 2 in a billion.
+            self.assertTrue(delivered and undeliverable, {m["status"] for m in final.values()})
+            self.assertTrue(all(m["error"] is None for m in delivered), delivered[:2])
+            self.assertTrue(all(m["error"] == "stat:UNDELIV err:001" for m in undeliverable), undeliverable[:2])
+        finally:
+            if gw is not None:
+                gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
 class EarlyReceipt(unittest.TestCase):
     """The carrier sends the receipt before the submit_sm_resp (the simulator answers each submit
     after 300 ms and sends the receipt after 50 ms): the receipt waits for its correlation instead

@@ -177,6 +177,22 @@ class Gateway(Process):
         h.update(headers or {})
         return request("POST", self.api + "/v1/messages", body, h)
 
+    def wait_statuses(self, ids, wanted, timeout=30):
+        """Polls GET /v1/messages/{id} until every message has a status in `wanted` (a tuple) or
+        the timeout passes; returns {id: last record seen} for those that reached it."""
+        final = {}
+        deadline = time.time() + timeout
+        while len(final) < len(ids) and time.time() < deadline:
+            for mid in ids:
+                if mid not in final:
+                    code, m = request("GET", self.api + "/v1/messages/" + mid,
+                                      headers={"Authorization": "Bearer dev-key"})
+                    if code == 200 and m["status"] in wanted:
+                        final[mid] = m
+            if len(final) < len(ids):
+                time.sleep(0.05)
+        return final
+
 
 def request(method, url, body=None, headers=None, raw=None, timeout=10):
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

@@ -233,18 +233,7 @@ class ReceiptMix(unittest.TestCase):
                 code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "mix %d" % i})
                 self.assertEqual(code, 202, body)
                 ids.append(body["id"])
-            final = {}
-            deadline = time.time() + 30
-            while len(final) < len(ids) and time.time() < deadline:
-                for mid in ids:
-                    if mid in final:
-                        continue
-                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
-                                              headers={"Authorization": "Bearer dev-key"})
-                    self.assertEqual(code, 200, m)
-                    if m["status"] in ("delivered", "undeliverable"):
-                        final[mid] = m
-                time.sleep(0.05)
+            final = gw.wait_statuses(ids, ("delivered", "undeliverable"))
             self.assertEqual(len(final), len(ids), "messages without a final receipt status")
             delivered = [m for m in final.values() if m["status"] == "delivered"]
             undeliverable = [m for m in final.values() if m["status"] == "undeliverable"]
@@ -276,17 +265,8 @@ class EarlyReceipt(unittest.TestCase):
                 code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "early %d" % i})
                 self.assertEqual(code, 202, body)
                 ids.append(body["id"])
-            for mid in ids:
-                deadline = time.time() + 20
-                m = None
-                while time.time() < deadline:
-                    code, m = harness.request("GET", gw.api + "/v1/messages/" + mid,
-                                              headers={"Authorization": "Bearer dev-key"})
-                    self.assertEqual(code, 200, m)
-                    if m["status"] == "delivered":
-                        break
-                    time.sleep(0.05)
-                self.assertEqual(m["status"], "delivered", m)
+            delivered = gw.wait_statuses(ids, ("delivered",), timeout=20)
+            self.assertEqual(sorted(delivered), sorted(ids), "messages that stayed submitted")
             # Every receipt was answered OK, none was counted as unknown.
             self.assertGreaterEqual(sim.stats()["deliver_sm_resp_ok"], 5)
             metrics = harness.request("GET", gw.admin + "/metrics")[1]

@@ -26,22 +26,10 @@ const std::string alice = "+14155550123";
 
 admit_request request(const std::string& id, std::int64_t now, std::vector<cap_rule> caps,
                       const std::string& campaign = "") {
-  admit_request r;
-  r.sender = "12345";
-  r.category = "marketing";
+  admit_request r = base_request(id, alice, now);
   r.campaign = campaign;
   r.caps = std::move(caps);
-  r.now_ms = now;
-  r.message.id = id;
-  r.message.number_key = test_secrets()->key(alice);
-  r.message.e164 = alice;
-  r.message.carrier = "sim";
-  r.message.sender = "12345";
   r.message.text = "Hello from 12345";
-  r.message.category = "marketing";
-  r.message.segments = 1;
-  r.message.encoding = "gsm7";
-  r.message.created_at_ms = now;
   r.message.valid_until_ms = now + 2 * day;
   return r;
 }
@@ -192,40 +180,16 @@ TYPED_TEST(AdmitCaps, OneBatchWithDifferentKindsOfRequests) {
 
 // --- Redis layout ---
 
-std::shared_ptr<redis_connection> raw_connection(io_thread& io, const std::string& url) {
-  redis_connection_options co;
-  co.endpoint = *parse_redis_url(url, nullptr);
-  auto c = redis_connection::create(io.io().get_executor(), co);
-  c->start();
-  for (int i = 0; i < 250; ++i) {
-    auto [ec, v] = call<redis_value>([&](auto cb) { c->command({"PING"}, cb); });
-    if (!ec) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return c;
-}
-
-redis_value run(redis_connection& c, std::vector<std::string> args) {
-  auto [ec, v] = call<redis_value>([&](auto cb) { c.command(std::move(args), cb); });
-  EXPECT_FALSE(ec) << ec.message();
-  return v;
-}
-
-class RedisAdmitLayout : public ::testing::Test {
+class RedisAdmitLayout : public store_fixture<redis_backend> {
  protected:
   void SetUp() override {
-    std::string why;
-    if (!backend_.available(why)) {
-      if (in_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-    store_ = backend_.make();
-    ASSERT_TRUE(store_);
+    store_fixture<redis_backend>::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     raw_ = raw_connection(*backend_.io, backend_.url);
   }
   void TearDown() override {
     if (raw_) raw_->stop();
-    backend_.release(store_);
+    store_fixture<redis_backend>::TearDown();
   }
   admit_result admit(admit_request r) {
     auto [ec, res] = call<admit_result>([&](auto cb) { store_->admit(std::move(r), cb); });
@@ -235,8 +199,6 @@ class RedisAdmitLayout : public ::testing::Test {
   std::string key(const std::string& tail) const { return backend_.prefix + tail; }
   std::string cap_key() const { return key("{" + test_secrets()->key(alice) + "}:cap:marketing"); }
 
-  redis_backend backend_;
-  std::unique_ptr<store> store_;
   std::shared_ptr<redis_connection> raw_;
 };
 

@@ -159,27 +159,6 @@ TEST(RedisStore, SurvivesScriptCacheFlush) {
   store.reset();
 }
 
-// A plain connection for looking at what the store wrote.
-std::shared_ptr<redis_connection> raw_connection(io_thread& io, const std::string& url) {
-  redis_connection_options co;
-  co.endpoint = *parse_redis_url(url, nullptr);
-  auto c = redis_connection::create(io.io().get_executor(), co);
-  c->start();
-  for (int i = 0; i < 250; ++i) {
-    auto [ec, v] = call<redis_value>([&](auto cb) { c->command({"PING"}, cb); });
-    if (!ec) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return c;
-}
-
-redis_value run(redis_connection& c, std::vector<std::string> args) {
-  auto [ec, v] = call<redis_value>([&](auto cb) { c.command(std::move(args), cb); });
-  EXPECT_FALSE(ec) << ec.message();
-  EXPECT_FALSE(v.is_error()) << v.str;
-  return v;
-}
-
 std::string unhex(std::string_view h) {
   std::string out;
   for (std::size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16));

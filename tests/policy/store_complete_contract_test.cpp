@@ -20,23 +20,6 @@ std::string nk(const std::string& e164) { return test_secrets()->key(e164); }
 
 std::string number(int i) { return "+1415555" + std::to_string(1000 + i); }
 
-admit_request request(const std::string& id, const std::string& e164, std::int64_t now) {
-  admit_request r;
-  r.sender = "12345";
-  r.category = "marketing";
-  r.now_ms = now;
-  r.message.id = id;
-  r.message.number_key = nk(e164);
-  r.message.e164 = e164;
-  r.message.carrier = "sim";
-  r.message.sender = "12345";
-  r.message.text = "Hello";
-  r.message.category = "marketing";
-  r.message.encoding = "gsm7";
-  r.message.created_at_ms = now;
-  return r;
-}
-
 webhook_event event_for(const std::string& id, message_status st, std::int64_t at) {
   const std::string ev_id = "evt_" + id + "_" + std::string(to_string(st));
   return {ev_id, "status", "global", R"({"id":")" + ev_id + R"(","message_id":")" + id + "\"}", 0, at, at, "", ""};
@@ -58,7 +41,7 @@ class StoreComplete : public store_fixture<B> {
   using store_fixture<B>::store_;
 
   void admit(const std::string& id, const std::string& e164, std::int64_t now = t0) {
-    auto [ec, r] = call<admit_result>([&](auto cb) { store_->admit(request(id, e164, now), cb); });
+    auto [ec, r] = call<admit_result>([&](auto cb) { store_->admit(base_request(id, e164, now), cb); });
     ASSERT_FALSE(ec) << ec.message();
     ASSERT_TRUE(r.accepted());
   }
@@ -344,7 +327,7 @@ TYPED_TEST(StoreComplete, ClaimHandsSuppressedEntriesBackLeasedAndFlagged) {
 
 TYPED_TEST(StoreComplete, ScheduledSuppressedEntryKeepsItsStatusUntilCompleted) {
   const std::string alice = number(1);
-  auto req = request("m1", alice, t0);
+  auto req = base_request("m1", alice, t0);
   req.message.send_at_ms = t0 + 1000;
   auto [ec, a] = call<admit_result>([&](auto cb) { this->store_->admit(req, cb); });
   ASSERT_FALSE(ec);

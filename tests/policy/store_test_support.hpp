@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "policy/number_key.hpp"
+#include "policy/redis_connection.hpp"
 #include "policy/redis_store.hpp"
 #include "policy/sqlite_store.hpp"
 #include "policy/store.hpp"
@@ -242,5 +243,46 @@ struct backend_names {
 };
 
 using backends = ::testing::Types<sqlite_backend, redis_backend>;
+
+// An admission of one message from sender 12345 on carrier "sim" (category marketing, GSM-7, one
+// segment, no caps); tests change what they look at.
+inline policy::admit_request base_request(const std::string& id, const std::string& e164, std::int64_t now) {
+  policy::admit_request r;
+  r.sender = "12345";
+  r.category = "marketing";
+  r.now_ms = now;
+  r.message.id = id;
+  r.message.number_key = test_secrets()->key(e164);
+  r.message.e164 = e164;
+  r.message.carrier = "sim";
+  r.message.sender = "12345";
+  r.message.text = "Hello";
+  r.message.category = "marketing";
+  r.message.segments = 1;
+  r.message.encoding = "gsm7";
+  r.message.created_at_ms = now;
+  return r;
+}
+
+// A plain connection for looking at what a Redis store wrote, and a command on it that must succeed.
+inline std::shared_ptr<policy::redis_connection> raw_connection(io_thread& io, const std::string& url) {
+  policy::redis_connection_options co;
+  co.endpoint = *policy::parse_redis_url(url, nullptr);
+  auto c = policy::redis_connection::create(io.io().get_executor(), co);
+  c->start();
+  for (int i = 0; i < 250; ++i) {
+    auto [ec, v] = call<policy::redis_value>([&](auto cb) { c->command({"PING"}, cb); });
+    if (!ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return c;
+}
+
+inline policy::redis_value run(policy::redis_connection& c, std::vector<std::string> args) {
+  auto [ec, v] = call<policy::redis_value>([&](auto cb) { c.command(std::move(args), cb); });
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_FALSE(v.is_error()) << v.str;
+  return v;
+}
 
 }  // namespace store_test

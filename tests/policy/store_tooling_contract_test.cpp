@@ -34,19 +34,9 @@ std::string number(int i) {
 }
 
 admit_request request(const std::string& id, const std::string& e164, std::int64_t now) {
-  admit_request r;
-  r.sender = "12345";
-  r.category = "transactional";
-  r.now_ms = now;
-  r.message.id = id;
-  r.message.number_key = nk(e164);
-  r.message.e164 = e164;
-  r.message.carrier = "sim";
-  r.message.sender = "12345";
+  admit_request r = base_request(id, e164, now);
+  r.category = r.message.category = "transactional";
   r.message.text = "Your code is 4711";
-  r.message.category = "transactional";
-  r.message.encoding = "gsm7";
-  r.message.created_at_ms = now;
   r.caps = {{24 * 3600, 100, false}};
   return r;
 }

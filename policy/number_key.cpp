@@ -243,6 +243,11 @@ std::string number_secrets::key(std::string_view e164) const {
 }
 
 std::string number_secrets::seal(std::string_view e164) const {
+  const std::string raw = seal_bytes(e164);
+  return raw.empty() ? std::string() : base64url_encode(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
+std::string number_secrets::seal_bytes(std::string_view e164) const {
   std::string buf(nonce_size + e164.size() + tag_size, '\0');
   auto* out = reinterpret_cast<unsigned char*>(buf.data());
   try {
@@ -265,14 +270,21 @@ std::string number_secrets::seal(std::string_view e164) const {
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, tag_size, out + nonce_size + e164.size()) == 1;
   if (!crypto) EVP_CIPHER_CTX_free(ctx);
   if (!ok) return {};
-  return base64url_encode(out, buf.size());
+  return buf;
 }
 
 std::optional<std::string> number_secrets::open(std::string_view sealed) const {
   auto raw = base64url_decode(sealed);
-  if (!raw || raw->size() < nonce_size + tag_size) return std::nullopt;
-  auto* in = reinterpret_cast<unsigned char*>(raw->data());
-  std::size_t ct_len = raw->size() - nonce_size - tag_size;
+  if (!raw) return std::nullopt;
+  return open_bytes(*raw);
+}
+
+std::optional<std::string> number_secrets::open_bytes(std::string_view raw) const {
+  if (raw.size() < nonce_size + tag_size) return std::nullopt;
+  const auto* in = reinterpret_cast<const unsigned char*>(raw.data());
+  std::size_t ct_len = raw.size() - nonce_size - tag_size;
+  unsigned char tag[tag_size];  // OpenSSL takes the expected tag through a non-const pointer
+  std::memcpy(tag, in + nonce_size + ct_len, tag_size);
   std::string plain(ct_len, '\0');
   auto* crypto = this_thread_crypto.for_secret(generation_, mac_key_, enc_key_);
   EVP_CIPHER_CTX* ctx = crypto ? crypto->decrypt() : EVP_CIPHER_CTX_new();
@@ -284,7 +296,7 @@ std::optional<std::string> number_secrets::open(std::string_view sealed) const {
                               static_cast<int>(seal_aad.size())) == 1 &&
             EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), &len,
                               in + nonce_size, static_cast<int>(ct_len)) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tag_size, in + nonce_size + ct_len) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tag_size, tag) == 1 &&
             EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
   if (!crypto) EVP_CIPHER_CTX_free(ctx);
   if (!ok) return std::nullopt;

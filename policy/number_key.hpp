@@ -40,8 +40,12 @@ class number_secrets {
   std::string key(std::string_view e164) const;
   // Random nonce: sealing twice gives different strings; both open to the same number.
   std::string seal(std::string_view e164) const;
+  // seal() before base64url: nonce | ciphertext | tag as bytes (empty on failure).
+  std::string seal_bytes(std::string_view e164) const;
   // nullopt when the input was not sealed with this secret or was altered.
   std::optional<std::string> open(std::string_view sealed) const;
+  // open() of seal_bytes()' output.
+  std::optional<std::string> open_bytes(std::string_view raw) const;
 
  private:
   number_secrets() = default;

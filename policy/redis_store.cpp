@@ -10,6 +10,7 @@
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 #include "policy/redis_connection.hpp"
@@ -138,7 +139,9 @@ void dump_string(std::string& out, std::string_view v) {
   out.append(v);
 }
 
-std::string dump_hash(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+using field_value = std::pair<std::string_view, std::string_view>;
+
+std::string dump_hash(std::span<const field_value> fields) {
   std::string out;
   std::size_t size = 16;
   for (const auto& [f, v] : fields) size += f.size() + v.size() + 10;
@@ -154,6 +157,10 @@ std::string dump_hash(std::initializer_list<std::pair<std::string_view, std::str
   std::uint64_t crc = crc64_jones(out);
   for (int i = 0; i < 8; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
   return out;
+}
+
+std::string dump_hash(std::initializer_list<field_value> fields) {
+  return dump_hash(std::span<const field_value>(fields.begin(), fields.size()));
 }
 
 std::vector<std::string> unpack(std::string_view s) {
@@ -227,42 +234,6 @@ std::optional<sup_location> locate(std::string_view nk) {
     loc.suffix += static_cast<char>(hi * 16 + lo);
   }
   return loc;
-}
-
-constexpr char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-// number_secrets::seal produces unpadded base64url; the buckets keep the raw bytes.
-std::string b64url_to_bytes(std::string_view s) {
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    const char* p = std::char_traits<char>::find(b64url_alphabet, 64, c);
-    if (!p) return {};
-    acc = (acc << 6) | static_cast<unsigned>(p - b64url_alphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-std::string bytes_to_b64url(std::string_view b) {
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (unsigned char c : b) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += b64url_alphabet[(acc >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += b64url_alphabet[(acc << (6 - bits)) & 63];
-  return out;
 }
 
 // "+<1..15 digits>" -> digits two per byte (0xF pads an odd count); anything else -> 0xFE + bytes.
@@ -410,10 +381,10 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
 
   // Suppression values keep the sealed E.164 as bytes (docs/stores.md, "Suppressions").
   std::string seal_bytes(const std::string& e164) const {
-    return e164.empty() ? std::string() : b64url_to_bytes(opts.secrets->seal(pack_e164(e164)));
+    return e164.empty() ? std::string() : opts.secrets->seal_bytes(pack_e164(e164));
   }
   std::string open_bytes(const std::string& b) const {
-    return b.empty() ? std::string() : unpack_e164(opts.secrets->open(bytes_to_b64url(b)).value_or(std::string()));
+    return b.empty() ? std::string() : unpack_e164(opts.secrets->open_bytes(b).value_or(std::string()));
   }
   suppression_record sup_from(const std::string& nk, const std::string& sender, std::string_view packed) const {
     auto v = unpack_sup_value(packed);
@@ -490,6 +461,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // Message hashes are written with RESTORE until the server refuses one for another reason than
   // an existing key (e.g. an ACL without RESTORE): from then on with HSET, until the next connect.
   bool admit_restore = true;
+  // The same for bulk imports (import_suppressions): a new bucket is written with one RESTORE.
+  bool import_restore = true;
 
   void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb, bool fields = false) {
     admit_queue.push_back({std::move(r), std::move(cb), fields, {}});
@@ -785,6 +758,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // Runs INFO checks and loads the scripts; called by the connection at every connect.
   void init(std::function<void(std::error_code, std::string)> done) {
     admit_restore = true;  // a new server (or a changed ACL) may accept RESTORE again
+    import_restore = true;
     auto self = shared_from_this();
     conn->command_on_strand(
         {"INFO"},
@@ -1476,14 +1450,6 @@ constexpr std::array<signed char, 256> make_hex_table() {
 }
 constexpr auto hex_table = make_hex_table();
 
-constexpr std::array<signed char, 256> make_b64url_table() {
-  std::array<signed char, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(b64url_alphabet[i])] = static_cast<signed char>(i);
-  return t;
-}
-constexpr auto b64url_table = make_b64url_table();
-
 // One record of a bulk import: its bucket (the first 2 bytes of the key), the other 30 bytes and
 // the packed value; `rec` indexes the caller's records (for the sender).
 struct import_item {
@@ -1512,22 +1478,6 @@ bool locate_into(std::string_view nk, import_item& out) {
   return true;
 }
 
-// b64url_to_bytes() by table, appended to `out`.
-void append_b64url_bytes(std::string& out, std::string_view s) {
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    const int v = b64url_table[static_cast<unsigned char>(c)];
-    if (v < 0) return;
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-}
-
 std::string bucket_name(const std::string& prefix, std::uint16_t bucket) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string k = prefix;
@@ -1548,17 +1498,16 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
     auto& it = items[i];
     bad_key = !locate_into(r.number_key, it);
     it.rec = static_cast<std::uint32_t>(i);
-    std::string sealed;
-    if (!r.e164.empty()) append_b64url_bytes(sealed, s_->opts.secrets->seal(pack_e164(r.e164)));
-    it.value = pack_sup_value(r.reason, r.source, r.at_ms, sealed);
+    it.value = pack_sup_value(r.reason, r.source, r.at_ms, s_->seal_bytes(r.e164));
   }
-  std::sort(items.begin(), items.end(), [&recs](const import_item& a, const import_item& b) {
+  const auto in_order = [&recs](const import_item& a, const import_item& b) {
     const auto& sa = recs[a.rec].sender;
     const auto& sb = recs[b.rec].sender;
     if (sa != sb) return sa < sb;
     if (a.bucket != b.bucket) return a.bucket < b.bucket;
     return a.suffix < b.suffix;
-  });
+  };
+  if (!std::is_sorted(items.begin(), items.end(), in_order)) std::sort(items.begin(), items.end(), in_order);
   on_strand(s_, [s = s_, recs = std::move(recs), items = std::move(items), bad_key, cb = std::move(cb)]() mutable {
     if (bad_key) {
       asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, import_result{}); });
@@ -1572,10 +1521,15 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
     auto a = std::make_shared<agg>();
     a->cb = std::move(cb);
     // The calls are built first, then all sent (pipelined) before the first reply is read.
+    // Global records go one bucket per call, tried first as one RESTORE of the whole bucket: a
+    // bucket that does not exist yet (a first import) costs Redis a load of a serialized hash
+    // instead of a search of the bucket per record. An existing bucket answers BUSYKEY, and its
+    // records go to import.lua like the others.
     struct call {
       std::vector<std::string> keys;
       std::vector<std::string> args;
       std::size_t rows = 0;
+      bool restore = false;
     };
     std::vector<call> calls;
     const std::string prefix = s->sup_prefix();
@@ -1584,6 +1538,7 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
       const std::string& sender = recs[items[i].rec].sender;
       call c;
       c.args = {s->sup_senders(), s->sup_ids(), sender, std::string()};
+      c.restore = s->import_restore && sender.empty();
       while (i < items.size() && c.rows < import_rows_per_call && recs[items[i].rec].sender == sender) {
         const std::uint16_t bucket = items[i].bucket;
         std::size_t n = 0;
@@ -1603,6 +1558,7 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
         c.keys.push_back(bucket_name(prefix, bucket));
         c.args[3] += static_cast<char>(n >> 8);
         c.args[3] += static_cast<char>(n & 0xff);
+        if (c.restore) break;
       }
       calls.push_back(std::move(c));
     }
@@ -1611,17 +1567,45 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
       return;
     }
     a->c.remaining = calls.size();
-    for (auto& c : calls) {
-      const auto n = static_cast<std::int64_t>(c.rows);
-      s->eval(script::import, std::move(c.keys), std::move(c.args), [a, n](std::error_code ec, redis_value v) {
+    auto done = [a](std::error_code ec, std::int64_t rows, std::int64_t added) {
+      if (ec && !a->c.ec) a->c.ec = ec;
+      if (!ec) {
+        a->r.added += added;
+        a->r.existing += rows - added;
+      }
+      if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
+    };
+    auto by_script = [s, done](std::shared_ptr<call> c) {
+      const auto n = static_cast<std::int64_t>(c->rows);
+      s->eval(script::import, std::move(c->keys), std::move(c->args), [done, n](std::error_code ec, redis_value v) {
         if (!ec && v.is_error()) ec = store_errc::io_error;
-        if (ec && !a->c.ec) a->c.ec = ec;
-        if (!ec) {
-          a->r.added += v.integer;
-          a->r.existing += n - v.integer;
-        }
-        if (--a->c.remaining == 0) a->cb(a->c.ec, a->c.ec ? import_result{} : a->r);
+        done(ec, n, ec ? 0 : v.integer);
       });
+    };
+    for (auto& c : calls) {
+      auto shared = std::make_shared<call>(std::move(c));
+      if (!shared->restore) {
+        by_script(std::move(shared));
+        continue;
+      }
+      std::vector<field_value> pairs;
+      pairs.reserve(shared->rows);
+      for (std::size_t j = 4; j + 1 < shared->args.size(); j += 2) pairs.emplace_back(shared->args[j], shared->args[j + 1]);
+      s->conn->command_on_strand(
+          {"RESTORE", shared->keys[0], "0", dump_hash(pairs)}, [s, done, by_script, shared](std::error_code ec, redis_value v) {
+            const auto n = static_cast<std::int64_t>(shared->rows);
+            if (ec) return done(ec, n, 0);
+            if (!v.is_error()) return done({}, n, n);
+            // BUSYKEY: the bucket exists. NOPERM (an ACL without RESTORE) or ERR (a server that
+            // cannot load the payload): import.lua only, until the next connect. Anything else
+            // (OOM, READONLY, LOADING, ...) would refuse the script too: the call fails.
+            const bool busy = v.str.rfind("BUSYKEY", 0) == 0;
+            if (!busy && v.str.rfind("NOPERM", 0) != 0 && v.str.rfind("ERR", 0) != 0) {
+              return done(store_errc::io_error, n, 0);
+            }
+            if (!busy) s->import_restore = false;
+            by_script(shared);
+          });
     }
   });
 }

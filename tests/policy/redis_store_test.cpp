@@ -212,18 +212,7 @@ TEST(RedisStore, SuppressionBucketLayoutIsCompactAndHoldsNoNumberInClear) {
   auto v0 = run(*conn, {"HGET", prefix + "sup:" + nk0.substr(0, 4), unhex(nk0.substr(4))});
   ASSERT_EQ(v0.str.size(), 6u + 1 + 1 + 3 + (12 + 6 + 16));
   EXPECT_EQ(v0.str.substr(0, 11), std::string("\x01\xa3\x18\x5c\x50\x00\x83\x03" "dnc", 11));  // t0
-  auto opened = test_secrets()->open([&] {  // the tail is number_secrets::seal of the packed digits
-    static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    unsigned acc = 0;
-    int bits = 0;
-    for (unsigned char c : v0.str.substr(11)) {
-      acc = (acc << 8) | c;
-      for (bits += 8; bits >= 6;) out += b64[(acc >> (bits -= 6)) & 63];
-    }
-    if (bits > 0) out += b64[(acc << (6 - bits)) & 63];
-    return out;
-  }());
+  auto opened = test_secrets()->open_bytes(v0.str.substr(11));  // number_secrets::seal_bytes of the packed digits
   ASSERT_TRUE(opened);
   EXPECT_EQ(*opened, digits_packed(numbers[0]));
 
@@ -268,6 +257,142 @@ TEST(RedisStore, SuppressionBucketLayoutIsCompactAndHoldsNoNumberInClear) {
   EXPECT_EQ(f.suppressions[0].sender, "+14155550100");
   EXPECT_EQ(f.suppressions[0].source, "cli:ops-team");
   conn->stop();
+  store.reset();
+}
+
+// Bulk imports write a bucket that does not exist yet with one RESTORE (a serialized hash) and
+// give the records of an existing bucket to import.lua, which keeps what is stored.
+std::string port_of(const redis_server& server) {
+  auto port = server.url().substr(std::string("redis://127.0.0.1:").size());
+  return port.substr(0, port.find('/'));
+}
+
+// INFO commandstats of one command as "calls=N,...,failed_calls=N" (empty when never called).
+std::string command_stats(const std::string& port, const std::string& command) {
+  std::string out;
+  std::FILE* p = ::popen(("redis-cli -p " + port + " INFO commandstats").c_str(), "r");
+  if (!p) return out;
+  char line[512];
+  const std::string head = "cmdstat_" + command + ":";
+  while (std::fgets(line, sizeof line, p)) {
+    std::string l = line;
+    if (l.rfind(head, 0) == 0) out = l.substr(head.size(), l.find_first_of("\r\n") - head.size());
+  }
+  ::pclose(p);
+  return out;
+}
+
+// A number whose key is in the same bucket (first 4 hex digits) as `of`'s.
+std::string bucket_neighbour(const std::string& of) {
+  const std::string bucket = test_secrets()->key(of).substr(0, 4);
+  for (int i = 0;; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "+1212555%04d", i % 10000);
+    std::string n = buf;
+    if (i >= 10000) n = "+1646" + std::to_string(2000000 + i);
+    if (n != of && test_secrets()->key(n).substr(0, 4) == bucket) return n;
+  }
+}
+
+TEST(RedisImport, NewBucketsAreRestoredAndExistingBucketsKeepTheirRecords) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  io_thread io;
+  const std::string prefix = "t:" + unique_suffix() + ":";
+  auto store = make_store(io, server.url(), prefix);
+  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  auto import = [&](const std::vector<suppression_record>& recs) {
+    auto [ec, r] = call<import_result>([&](auto cb) { store->import_suppressions(recs, cb); });
+    EXPECT_FALSE(ec) << ec.message();
+    return r;
+  };
+  const std::string stopped = "+14155550123";
+  const std::string neighbour = bucket_neighbour(stopped);
+  ASSERT_EQ(import({{test_secrets()->key(stopped), stopped, "", "stop", "keyword", t0}}).added, 1);
+
+  const std::string port = port_of(server);
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG RESETSTAT >/dev/null").c_str()), 0);
+  std::vector<suppression_record> recs;
+  std::set<std::string> buckets;
+  for (int i = 0; i < 500; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "+1415557%04d", i);
+    recs.push_back({test_secrets()->key(buf), buf, "", "dnc", "import", t0 + 1});
+    buckets.insert(recs.back().number_key.substr(0, 4));
+  }
+  const std::string stopped_bucket = test_secrets()->key(stopped).substr(0, 4);
+  ASSERT_EQ(buckets.count(stopped_bucket), 0u);
+  recs.push_back({test_secrets()->key(stopped), stopped, "", "dnc", "import", t0 + 1});
+  recs.push_back({test_secrets()->key(neighbour), neighbour, "", "dnc", "import", t0 + 1});
+  auto r = import(recs);
+  EXPECT_EQ(r.added, 501);
+  EXPECT_EQ(r.existing, 1);
+  // One RESTORE per bucket; the stopped number's bucket existed (BUSYKEY) and went to import.lua.
+  EXPECT_EQ(command_stats(port, "restore").rfind("calls=" + std::to_string(buckets.size() + 1) + ",", 0), 0u)
+      << command_stats(port, "restore");
+  EXPECT_NE(command_stats(port, "restore").find("failed_calls=1"), std::string::npos) << command_stats(port, "restore");
+  EXPECT_EQ(command_stats(port, "evalsha").rfind("calls=1,", 0), 0u) << command_stats(port, "evalsha");
+
+  auto facts = [&](const std::string& n) {
+    auto [ec, f] = call<number_facts>([&](auto cb) { store->lookup_number(test_secrets()->key(n), cb); });
+    EXPECT_FALSE(ec);
+    return f;
+  };
+  auto kept = facts(stopped);
+  ASSERT_EQ(kept.suppressions.size(), 1u);
+  EXPECT_EQ(kept.suppressions[0].reason, "stop");  // stored first, kept
+  EXPECT_EQ(kept.suppressions[0].source, "keyword");
+  auto added = facts(neighbour);
+  ASSERT_EQ(added.suppressions.size(), 1u);
+  EXPECT_EQ(added.suppressions[0].reason, "dnc");
+  EXPECT_EQ(added.suppressions[0].e164, neighbour);
+  auto restored = facts("+14155570499");
+  ASSERT_EQ(restored.suppressions.size(), 1u);
+  EXPECT_EQ(restored.suppressions[0].e164, "+14155570499");
+  EXPECT_EQ(restored.suppressions[0].at_ms, t0 + 1);
+  auto conn = raw_connection(io, server.url());
+  EXPECT_EQ(run(*conn, {"OBJECT", "ENCODING", prefix + "sup:" + recs[0].number_key.substr(0, 4)}).str, "listpack");
+  conn->stop();
+
+  // Again: every bucket exists now, nothing is added and nothing is overwritten.
+  auto again = import(recs);
+  EXPECT_EQ(again.added, 0);
+  EXPECT_EQ(again.existing, 502);
+  EXPECT_EQ(facts(stopped).suppressions[0].reason, "stop");
+  store.reset();
+}
+
+// A Redis user without RESTORE (ACL): the import goes through import.lua, after one refused try.
+TEST(RedisImport, WithoutRestorePermissionTheScriptImportsEverything) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  const std::string port = port_of(server);
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null").c_str()), 0);
+  io_thread io;
+  auto store = make_store(io, "redis://gw:pw@127.0.0.1:" + port + "/0");
+  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  std::vector<suppression_record> recs;
+  for (int i = 0; i < 300; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "+1415557%04d", i);
+    recs.push_back({test_secrets()->key(buf), buf, "", "dnc", "import", t0});
+  }
+  std::vector<std::string> stats;  // RESTORE's INFO commandstats after each round
+  for (int round = 0; round < 2; ++round) {
+    auto [ec, r] = call<import_result>([&](auto cb) { store->import_suppressions(recs, cb); });
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(r.added, round == 0 ? 300 : 0);
+    EXPECT_EQ(r.existing, round == 0 ? 0 : 300);
+    stats.push_back(command_stats(port, "restore"));
+  }
+  // The calls of the first import were built before the first refusal came back; the second
+  // import does not try RESTORE again.
+  EXPECT_NE(stats[0].find("rejected_calls="), std::string::npos) << stats[0];
+  EXPECT_EQ(stats[1], stats[0]);
+  auto [ec, f] = call<number_facts>([&](auto cb) { store->lookup_number(recs[299].number_key, cb); });
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(f.suppressions.size(), 1u);
+  EXPECT_EQ(f.suppressions[0].e164, "+14155570299");
   store.reset();
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <future>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 
@@ -226,57 +228,25 @@ std::string key_hex(const std::array<unsigned char, 32>& k) {
   return out;
 }
 
-// One batch in the store, started asynchronously; wait() gives its counts. The stores seal the
-// E.164 (AES-GCM, a random nonce each) on the calling thread, so the batch is handed over as
-// contiguous (key-ordered) slices from every core at once; the slices cover distinct key
-// ranges, so each keeps the locality of the whole.
+// One batch in the store, started asynchronously (the store seals the E.164 on this thread);
+// wait() gives its counts.
 class pending_batch {
  public:
   template <class Rec>
   void start(context& ctx, std::vector<Rec> recs) {
-    const std::size_t slices = recs.size() < 4096 ? 1 : std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t per = (recs.size() + slices - 1) / slices;
-    std::vector<std::vector<Rec>> parts;
-    for (std::size_t from = 0; from < recs.size(); from += per) {
-      const std::size_t to = std::min(recs.size(), from + per);
-      parts.emplace_back(std::make_move_iterator(recs.begin() + static_cast<std::ptrdiff_t>(from)),
-                         std::make_move_iterator(recs.begin() + static_cast<std::ptrdiff_t>(to)));
+    auto p = std::make_shared<std::promise<std::pair<std::error_code, policy::import_result>>>();
+    fut_ = p->get_future();
+    auto cb = [p](std::error_code ec, policy::import_result r) { p->set_value({ec, r}); };
+    if constexpr (std::is_same_v<Rec, policy::suppression_record>) {
+      ctx.store().import_suppressions(std::move(recs), cb);
+    } else {
+      ctx.store().import_consents(std::move(recs), cb);
     }
-    futs_.clear();
-    std::vector<std::shared_ptr<std::promise<std::pair<std::error_code, policy::import_result>>>> promises;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      promises.push_back(std::make_shared<std::promise<std::pair<std::error_code, policy::import_result>>>());
-      futs_.push_back(promises.back()->get_future());
-    }
-    auto hand_over = [&](std::size_t i) {
-      auto p = promises[i];
-      auto cb = [p](std::error_code ec, policy::import_result r) { p->set_value({ec, r}); };
-      if constexpr (std::is_same_v<Rec, policy::suppression_record>) {
-        ctx.store().import_suppressions(std::move(parts[i]), cb);
-      } else {
-        ctx.store().import_consents(std::move(parts[i]), cb);
-      }
-    };
-    std::vector<std::thread> helpers;
-    for (std::size_t i = 1; i < parts.size(); ++i) helpers.emplace_back(hand_over, i);
-    if (!parts.empty()) hand_over(0);
-    for (auto& h : helpers) h.join();
   }
-  bool active() const { return !futs_.empty(); }
-  std::pair<std::error_code, policy::import_result> wait() {
-    std::pair<std::error_code, policy::import_result> out;
-    for (auto& f : futs_) {
-      auto [ec, r] = f.get();
-      if (ec && !out.first) out.first = ec;
-      out.second.added += r.added;
-      out.second.existing += r.existing;
-    }
-    futs_.clear();
-    return out;
-  }
+  std::pair<std::error_code, policy::import_result> wait() { return fut_.get(); }
 
  private:
-  std::vector<std::future<std::pair<std::error_code, policy::import_result>>> futs_;
+  std::future<std::pair<std::error_code, policy::import_result>> fut_;
 };
 
 int run_import(context& ctx, const import_options& o) {
@@ -321,21 +291,32 @@ int run_import(context& ctx, const import_options& o) {
   }
   bool spill_failed = false;
 
-  constexpr std::size_t read_batch = 20'000;  // rows normalised together (on every core)
-  std::vector<row> rows;
-  auto flush = [&] {
-    std::vector<policy::phone_number_info> infos(rows.size());
-    std::vector<std::array<unsigned char, 32>> keys(rows.size());
-    // Validity and E.164 only (no time zones), and the HMAC keys, on every core.
-    parallel_for(rows.size(), [&](std::size_t from, std::size_t to) {
-      for (std::size_t i = from; i < to; ++i) {
-        infos[i] = policy::normalize_e164(rows[i].number, rows[i].region);
-        if (infos[i].valid) keys[i] = key_bytes(ctx.secrets().key(infos[i].e164));
+  // Rows are normalised and keyed (the costly part) in blocks, by a worker thread and by this
+  // thread once it has read the next block; this thread files each block in file order
+  // (duplicates, rejects, spill files) while the worker starts on the next one.
+  constexpr std::size_t read_batch = 20'000;  // rows per block
+  constexpr std::size_t chunk = 512;          // rows taken at a time from a block
+  struct block {
+    std::vector<row> rows;
+    std::vector<policy::phone_number_info> infos;
+    std::vector<std::array<unsigned char, 32>> keys;
+    std::atomic<std::size_t> next{0};
+  };
+  auto normalise = [&ctx, chunk](block& b) {
+    for (;;) {
+      const std::size_t from = b.next.fetch_add(chunk);
+      if (from >= b.rows.size()) return;
+      for (std::size_t i = from; i < std::min(b.rows.size(), from + chunk); ++i) {
+        // Validity and E.164 only (no time zones), and the HMAC key.
+        b.infos[i] = policy::normalize_e164(b.rows[i].number, b.rows[i].region);
+        if (b.infos[i].valid) b.keys[i] = key_bytes(ctx.secrets().key(b.infos[i].e164));
       }
-    });
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& r = rows[i];
-      const auto& n = infos[i];
+    }
+  };
+  auto file_block = [&](block& b) {
+    for (std::size_t i = 0; i < b.rows.size(); ++i) {
+      const auto& r = b.rows[i];
+      const auto& n = b.infos[i];
       if (!n.valid) {
         ++t.rejected;
         rejects.add(r.line, "invalid number: " + n.error_message, r.number);
@@ -346,11 +327,38 @@ int run_import(context& ctx, const import_options& o) {
         ++t.duplicates;
         continue;
       }
-      const bool ok = consents ? spill.add(keys[i], {n.e164, r.category, r.sender, r.source, r.evidence})
-                               : spill.add(keys[i], {n.e164, r.sender, r.reason, r.source, {}});
+      const bool ok = consents ? spill.add(b.keys[i], {n.e164, r.category, r.sender, r.source, r.evidence})
+                               : spill.add(b.keys[i], {n.e164, r.sender, r.reason, r.source, {}});
       if (!ok) spill_failed = true;
     }
-    rows.clear();
+    b.rows.clear();
+  };
+  std::array<block, 2> blocks;  // by turns: one being read, the other being normalised
+  std::size_t reading = 0;
+  std::jthread worker;  // normalising blocks[reading ^ 1] while it is joinable
+  // Finishes the block before the one being read: helps normalise it, then files it.
+  auto finish_previous = [&] {
+    if (!worker.joinable()) return;
+    normalise(blocks[reading ^ 1]);
+    worker.join();
+    file_block(blocks[reading ^ 1]);
+  };
+  auto flush = [&] {
+    block& b = blocks[reading];
+    b.infos.assign(b.rows.size(), {});
+    b.keys.resize(b.rows.size());
+    b.next = 0;
+    // The previous block is normalised before this one is started (this thread helps), and
+    // filed while the worker normalises this one.
+    block& prev = blocks[reading ^ 1];
+    const bool had_previous = worker.joinable();
+    if (had_previous) {
+      normalise(prev);
+      worker.join();
+    }
+    worker = std::jthread([&normalise, &b] { normalise(b); });
+    if (had_previous) file_block(prev);
+    reading ^= 1;
   };
 
   csv_record rec;
@@ -405,14 +413,15 @@ int run_import(context& ctx, const import_options& o) {
       if (r.reason.empty()) r.reason = "import";
       r.source = "import";
     }
-    rows.push_back(std::move(r));
-    if (rows.size() >= read_batch) {
+    blocks[reading].rows.push_back(std::move(r));
+    if (blocks[reading].rows.size() >= read_batch) {
       flush();
       bar.update(reader.bytes_read(), t.rows);
       if (spill_failed) break;
     }
   }
-  if (!rows.empty() && !spill_failed) flush();
+  if (!blocks[reading].rows.empty() && !spill_failed) flush();
+  finish_previous();
   bar.finish();
   if (spill_failed) {
     std::cerr << "--temp-dir: cannot write to " << spill.dir().string() << ": " << std::strerror(errno)
@@ -422,56 +431,74 @@ int run_import(context& ctx, const import_options& o) {
 
   // Pass 2.
   const double read_secs = seconds_since_epoch() - started;
-  // Two batches in the store at a time: the next one is sealed and sent while the store still
-  // writes the previous one.
-  constexpr std::size_t max_in_flight = 2;
-  std::deque<pending_batch> in_flight;
-  auto collect_one = [&] {
-    auto [ec, r] = in_flight.front().wait();
-    in_flight.pop_front();
-    if (ec && !store_ec) store_ec = ec;
-    t.added += r.added;
-    t.existing += r.existing;
-  };
-  std::vector<policy::suppression_record> sups;
-  std::vector<policy::consent_record> cons;
-  auto send = [&] {
-    in_flight.emplace_back();
-    if (consents) {
-      in_flight.back().start(ctx, std::move(cons));
-      cons = {};
-    } else {
-      in_flight.back().start(ctx, std::move(sups));
-      sups = {};
-    }
-    while (in_flight.size() >= max_in_flight) collect_one();
-  };
+  // The partitions cover disjoint key ranges (and Redis buckets): one thread per core takes
+  // them in turn, reads one back in key order and stores it in batches of --batch records, two
+  // batches in the store at a time (the next one is sealed and sent while the store still
+  // writes the previous one).
   const std::int64_t to_store = t.rows - t.rejected - t.duplicates;
   progress store_bar(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_store)));
+  std::mutex totals_mutex;  // t, store_ec, spill_failed and store_bar from here on
   std::int64_t stored = 0;
-  std::string storage;
-  std::vector<spill_files::record> part;
-  for (std::size_t p = 0; p < spill.partitions() && !spill_failed; ++p) {
-    if (!spill.read(p, storage, part)) {
-      spill_failed = true;
-      break;
-    }
-    for (const auto& r : part) {
+  std::atomic<std::size_t> next_partition{0};
+  auto store_partitions = [&] {
+    constexpr std::size_t max_in_flight = 2;
+    std::deque<pending_batch> in_flight;
+    auto collect_one = [&] {
+      auto [ec, r] = in_flight.front().wait();
+      in_flight.pop_front();
+      std::lock_guard lock(totals_mutex);
+      if (ec && !store_ec) store_ec = ec;
+      t.added += r.added;
+      t.existing += r.existing;
+    };
+    std::vector<policy::suppression_record> sups;
+    std::vector<policy::consent_record> cons;
+    auto send = [&] {
+      in_flight.emplace_back();
       if (consents) {
-        cons.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
-                        std::string(r.f[3]), std::string(r.f[4]), ctx.now_ms()});
-        if (cons.size() >= o.batch) send();
+        in_flight.back().start(ctx, std::move(cons));
+        cons = {};
       } else {
-        sups.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
-                        std::string(r.f[3]), ctx.now_ms()});
-        if (sups.size() >= o.batch) send();
+        in_flight.back().start(ctx, std::move(sups));
+        sups = {};
       }
+      while (in_flight.size() >= max_in_flight) collect_one();
+    };
+    std::string storage;
+    std::vector<spill_files::record> part;
+    for (std::size_t p = next_partition++; p < spill.partitions(); p = next_partition++) {
+      if (!spill.read(p, storage, part)) {
+        std::lock_guard lock(totals_mutex);
+        spill_failed = true;
+        break;
+      }
+      for (const auto& r : part) {
+        if (consents) {
+          cons.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
+                          std::string(r.f[3]), std::string(r.f[4]), ctx.now_ms()});
+          if (cons.size() >= o.batch) send();
+        } else {
+          sups.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
+                          std::string(r.f[3]), ctx.now_ms()});
+          if (sups.size() >= o.batch) send();
+        }
+      }
+      // A batch stays within one partition (a narrow key range).
+      if (!sups.empty() || !cons.empty()) send();
+      std::lock_guard lock(totals_mutex);
+      stored += static_cast<std::int64_t>(part.size());
+      store_bar.update(static_cast<std::uint64_t>(stored), stored);
+      if (spill_failed) break;
     }
-    stored += static_cast<std::int64_t>(part.size());
-    store_bar.update(static_cast<std::uint64_t>(stored), stored);
+    while (!in_flight.empty()) collect_one();
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (unsigned i = 1; i < std::max(1u, std::thread::hardware_concurrency()); ++i) {
+      helpers.emplace_back(store_partitions);
+    }
+    store_partitions();
   }
-  if (!sups.empty() || !cons.empty()) send();
-  while (!in_flight.empty()) collect_one();
   store_bar.finish();
   if (spill_failed) {
     std::cerr << "--temp-dir: cannot read back " << spill.dir().string()

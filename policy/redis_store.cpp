@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -101,24 +102,36 @@ void pack_into(std::string& out, std::string_view v) {
 // load it; later servers load every older version).
 constexpr std::uint16_t dump_version = 9;
 
-const std::array<std::uint64_t, 256>& crc64_table() {
-  static const auto table = [] {
-    std::array<std::uint64_t, 256> t{};
+// Slice-by-8 tables: t[0] is the byte-wise table, t[k][b] the CRC of b followed by k zero bytes.
+const std::array<std::array<std::uint64_t, 256>, 8>& crc64_tables() {
+  static const auto tables = [] {
+    std::array<std::array<std::uint64_t, 256>, 8> t{};
     constexpr std::uint64_t poly = 0x95ac9329ac4bc9b5ULL;  // 0xad93d23594c935a9, reflected
     for (std::uint64_t i = 0; i < 256; ++i) {
       std::uint64_t c = i;
       for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
-      t[i] = c;
+      t[0][i] = c;
+    }
+    for (std::size_t k = 1; k < 8; ++k) {
+      for (std::size_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
     }
     return t;
   }();
-  return table;
+  return tables;
 }
 
 std::uint64_t crc64_jones(std::string_view s) {
-  const auto& t = crc64_table();
+  const auto& t = crc64_tables();
   std::uint64_t crc = 0;
-  for (unsigned char b : s) crc = t[(crc ^ b) & 0xff] ^ (crc >> 8);
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t v = 0;
+    for (std::size_t k = 0; k < 8; ++k) v |= std::uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+    crc ^= v;
+    crc = t[7][crc & 0xff] ^ t[6][(crc >> 8) & 0xff] ^ t[5][(crc >> 16) & 0xff] ^ t[4][(crc >> 24) & 0xff] ^
+          t[3][(crc >> 32) & 0xff] ^ t[2][(crc >> 40) & 0xff] ^ t[1][(crc >> 48) & 0xff] ^ t[0][crc >> 56];
+  }
+  for (; i < s.size(); ++i) crc = t[0][(crc ^ static_cast<unsigned char>(s[i])) & 0xff] ^ (crc >> 8);
   return crc;
 }
 
@@ -1505,7 +1518,7 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
     const auto& sb = recs[b.rec].sender;
     if (sa != sb) return sa < sb;
     if (a.bucket != b.bucket) return a.bucket < b.bucket;
-    return a.suffix < b.suffix;
+    return std::memcmp(a.suffix.data(), b.suffix.data(), suffix_bytes) < 0;  // as unsigned bytes (key order)
   };
   if (!std::is_sorted(items.begin(), items.end(), in_order)) std::sort(items.begin(), items.end(), in_order);
   on_strand(s_, [s = s_, recs = std::move(recs), items = std::move(items), bad_key, cb = std::move(cb)]() mutable {

@@ -13,8 +13,10 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "policy/redis_connection.hpp"
+#include "policy/redis_dump.hpp"
 #include "policy/redis_lua_scripts.hpp"  // generated from policy/lua/*.lua
 
 namespace policy {
@@ -25,7 +27,7 @@ namespace {
 
 enum class script {
   admit, claim, release, set_status, consent, idempotency_put, stats, outbox, outbox_read, purge, erase, import, suppression,
-  complete, count_
+  complete, import_swap, count_
 };
 
 struct script_def {
@@ -94,86 +96,13 @@ void pack_into(std::string& out, std::string_view v) {
   out.append(v);
 }
 
-// --- DUMP payloads (admit.lua writes a message hash with one RESTORE instead of an HSET of ten
-// fields: docs/stores.md, "Admission script") ---
-// A hash in Redis' serialization format: type 4 (hash), the pair count, each field and value as a
-// length-prefixed raw string; then the format version (2 bytes, little-endian) and the CRC-64
-// (Jones polynomial, reflected, little-endian) of everything before. Version 9 (Redis 5 and later
-// load it; later servers load every older version).
-constexpr std::uint16_t dump_version = 9;
-
-// Slice-by-8 tables: t[0] is the byte-wise table, t[k][b] the CRC of b followed by k zero bytes.
-const std::array<std::array<std::uint64_t, 256>, 8>& crc64_tables() {
-  static const auto tables = [] {
-    std::array<std::array<std::uint64_t, 256>, 8> t{};
-    constexpr std::uint64_t poly = 0x95ac9329ac4bc9b5ULL;  // 0xad93d23594c935a9, reflected
-    for (std::uint64_t i = 0; i < 256; ++i) {
-      std::uint64_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
-      t[0][i] = c;
-    }
-    for (std::size_t k = 1; k < 8; ++k) {
-      for (std::size_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
-    }
-    return t;
-  }();
-  return tables;
-}
-
-std::uint64_t crc64_jones(std::string_view s) {
-  const auto& t = crc64_tables();
-  std::uint64_t crc = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t v = 0;
-    for (std::size_t k = 0; k < 8; ++k) v |= std::uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
-    crc ^= v;
-    crc = t[7][crc & 0xff] ^ t[6][(crc >> 8) & 0xff] ^ t[5][(crc >> 16) & 0xff] ^ t[4][(crc >> 24) & 0xff] ^
-          t[3][(crc >> 32) & 0xff] ^ t[2][(crc >> 40) & 0xff] ^ t[1][(crc >> 48) & 0xff] ^ t[0][crc >> 56];
-  }
-  for (; i < s.size(); ++i) crc = t[0][(crc ^ static_cast<unsigned char>(s[i])) & 0xff] ^ (crc >> 8);
-  return crc;
-}
-
-void dump_len(std::string& out, std::size_t len) {
-  if (len < 64) {
-    out += static_cast<char>(len);
-  } else if (len < 16384) {
-    out += static_cast<char>(0x40 | (len >> 8));
-    out += static_cast<char>(len & 0xff);
-  } else {
-    out += static_cast<char>(0x80);
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((len >> shift) & 0xff);
-  }
-}
-
-void dump_string(std::string& out, std::string_view v) {
-  dump_len(out, v.size());
-  out.append(v);
-}
-
-using field_value = std::pair<std::string_view, std::string_view>;
-
-std::string dump_hash(std::span<const field_value> fields) {
-  std::string out;
-  std::size_t size = 16;
-  for (const auto& [f, v] : fields) size += f.size() + v.size() + 10;
-  out.reserve(size);
-  out += '\x04';
-  dump_len(out, fields.size());
-  for (const auto& [f, v] : fields) {
-    dump_string(out, f);
-    dump_string(out, v);
-  }
-  out += static_cast<char>(dump_version & 0xff);
-  out += static_cast<char>(dump_version >> 8);
-  std::uint64_t crc = crc64_jones(out);
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
-  return out;
-}
+// DUMP payloads (policy/redis_dump.hpp): admit.lua writes a message hash with one RESTORE
+// instead of an HSET of ten fields (docs/stores.md, "Admission script"); imports write a new
+// suppression bucket with one RESTORE.
+using detail::field_value;
 
 std::string dump_hash(std::initializer_list<field_value> fields) {
-  return dump_hash(std::span<const field_value>(fields.begin(), fields.size()));
+  return detail::dump_hash(std::span<const field_value>(fields.begin(), fields.size()));
 }
 
 std::vector<std::string> unpack(std::string_view s) {
@@ -901,7 +830,7 @@ redis_store::create_result redis_store::create(asio::any_io_executor ex, redis_o
                                      detail::lua_set_status, detail::lua_consent, detail::lua_idempotency_put,
                                      detail::lua_stats,   detail::lua_outbox,  detail::lua_outbox_read,
                                      detail::lua_purge,   detail::lua_erase,   detail::lua_import, detail::lua_suppression,
-                                     detail::lua_complete};
+                                     detail::lua_complete, detail::lua_import_swap};
   static_assert(std::size(bodies) == static_cast<std::size_t>(script::count_));
   for (std::size_t i = 0; i < s->scripts.size(); ++i) s->scripts[i] = {bodies[i], sha1_hex(bodies[i])};
   redis_connection_options co;
@@ -1534,15 +1463,17 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
     auto a = std::make_shared<agg>();
     a->cb = std::move(cb);
     // The calls are built first, then all sent (pipelined) before the first reply is read.
-    // Global records go one bucket per call, tried first as one RESTORE of the whole bucket: a
-    // bucket that does not exist yet (a first import) costs Redis a load of a serialized hash
-    // instead of a search of the bucket per record. An existing bucket answers BUSYKEY, and its
-    // records go to import.lua like the others.
+    // Global records go one bucket per call, written without a search of the bucket per record:
+    // DUMP the bucket; none yet (a first import): RESTORE the new records as the bucket; else
+    // merge the new records into the stored ones here (a stored record is kept as it is) and
+    // swap the bucket with import_swap.lua only if it is still what DUMP read. Whatever does not
+    // go that way (a bucket changed in between, a refused RESTORE, a bucket this code cannot
+    // read, records of a sender) goes to import.lua.
     struct call {
       std::vector<std::string> keys;
       std::vector<std::string> args;
       std::size_t rows = 0;
-      bool restore = false;
+      bool whole_bucket = false;
     };
     std::vector<call> calls;
     const std::string prefix = s->sup_prefix();
@@ -1551,7 +1482,7 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
       const std::string& sender = recs[items[i].rec].sender;
       call c;
       c.args = {s->sup_senders(), s->sup_ids(), sender, std::string()};
-      c.restore = s->import_restore && sender.empty();
+      c.whole_bucket = s->import_restore && sender.empty();
       while (i < items.size() && c.rows < import_rows_per_call && recs[items[i].rec].sender == sender) {
         const std::uint16_t bucket = items[i].bucket;
         std::size_t n = 0;
@@ -1571,7 +1502,7 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
         c.keys.push_back(bucket_name(prefix, bucket));
         c.args[3] += static_cast<char>(n >> 8);
         c.args[3] += static_cast<char>(n & 0xff);
-        if (c.restore) break;
+        if (c.whole_bucket) break;
       }
       calls.push_back(std::move(c));
     }
@@ -1595,29 +1526,73 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
         done(ec, n, ec ? 0 : v.integer);
       });
     };
+    // A refused DUMP/RESTORE/swap: NOPERM (an ACL without them) or ERR (a server that cannot
+    // load the payload) sends this and every later bucket to import.lua, until the next connect;
+    // anything else (OOM, READONLY, LOADING, ...) would refuse the script too: the call fails.
+    auto refused = [s, done, by_script](const std::shared_ptr<call>& c, const redis_value& v) {
+      if (v.str.rfind("NOPERM", 0) != 0 && v.str.rfind("ERR", 0) != 0) {
+        return done(store_errc::io_error, static_cast<std::int64_t>(c->rows), 0);
+      }
+      s->import_restore = false;
+      by_script(c);
+    };
+    // The call's records as (field, value) pairs (args 4, 5, ...).
+    auto records = [](const call& c) {
+      std::vector<field_value> pairs;
+      pairs.reserve(c.rows);
+      for (std::size_t j = 4; j + 1 < c.args.size(); j += 2) pairs.emplace_back(c.args[j], c.args[j + 1]);
+      return pairs;
+    };
+    auto restore_new = [s, done, by_script, refused, records](std::shared_ptr<call> c) {
+      s->conn->command_on_strand({"RESTORE", c->keys[0], "0", detail::dump_hash(records(*c))},
+                                 [done, by_script, refused, c](std::error_code ec, redis_value v) {
+                                   const auto n = static_cast<std::int64_t>(c->rows);
+                                   if (ec) return done(ec, n, 0);
+                                   if (!v.is_error()) return done({}, n, n);
+                                   if (v.str.rfind("BUSYKEY", 0) == 0) return by_script(c);  // written in between
+                                   refused(c, v);
+                                 });
+    };
+    auto merge_into = [s, done, by_script, refused, records](std::shared_ptr<call> c, std::string stored) {
+      std::vector<std::pair<std::string, std::string>> have;
+      if (!detail::read_hash_dump(stored, have)) return by_script(c);
+      std::unordered_set<std::string_view> present;
+      present.reserve(have.size());
+      std::vector<field_value> merged;
+      merged.reserve(have.size() + c->rows);
+      for (const auto& [f, v] : have) {
+        present.insert(f);
+        merged.emplace_back(f, v);
+      }
+      const std::size_t stored_count = merged.size();
+      for (const auto& fv : records(*c)) {
+        if (!present.count(fv.first)) merged.push_back(fv);
+      }
+      const auto n = static_cast<std::int64_t>(c->rows);
+      const auto added = static_cast<std::int64_t>(merged.size() - stored_count);
+      if (added == 0) return done({}, n, 0);
+      auto payload = detail::dump_hash(merged);
+      s->eval(script::import_swap, {c->keys[0]}, {std::move(stored), std::move(payload)},
+              [done, by_script, refused, c, n, added](std::error_code ec, redis_value v) {
+                if (ec) return done(ec, n, 0);
+                if (v.is_error()) return refused(c, v);
+                if (v.integer == 1) return done({}, n, added);
+                by_script(c);  // the bucket changed after DUMP
+              });
+    };
     for (auto& c : calls) {
       auto shared = std::make_shared<call>(std::move(c));
-      if (!shared->restore) {
+      if (!shared->whole_bucket) {
         by_script(std::move(shared));
         continue;
       }
-      std::vector<field_value> pairs;
-      pairs.reserve(shared->rows);
-      for (std::size_t j = 4; j + 1 < shared->args.size(); j += 2) pairs.emplace_back(shared->args[j], shared->args[j + 1]);
       s->conn->command_on_strand(
-          {"RESTORE", shared->keys[0], "0", dump_hash(pairs)}, [s, done, by_script, shared](std::error_code ec, redis_value v) {
-            const auto n = static_cast<std::int64_t>(shared->rows);
-            if (ec) return done(ec, n, 0);
-            if (!v.is_error()) return done({}, n, n);
-            // BUSYKEY: the bucket exists. NOPERM (an ACL without RESTORE) or ERR (a server that
-            // cannot load the payload): import.lua only, until the next connect. Anything else
-            // (OOM, READONLY, LOADING, ...) would refuse the script too: the call fails.
-            const bool busy = v.str.rfind("BUSYKEY", 0) == 0;
-            if (!busy && v.str.rfind("NOPERM", 0) != 0 && v.str.rfind("ERR", 0) != 0) {
-              return done(store_errc::io_error, n, 0);
-            }
-            if (!busy) s->import_restore = false;
-            by_script(shared);
+          {"DUMP", shared->keys[0]},
+          [done, refused, restore_new, merge_into, shared](std::error_code ec, redis_value v) {
+            if (ec) return done(ec, static_cast<std::int64_t>(shared->rows), 0);
+            if (v.is_error()) return refused(shared, v);
+            if (v.is_nil()) return restore_new(shared);
+            merge_into(shared, std::move(v.str));
           });
     }
   });

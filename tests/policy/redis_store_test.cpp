@@ -7,6 +7,8 @@
 #include <set>
 
 #include "policy/redis_connection.hpp"
+#include "policy/redis_dump.hpp"
+#include "policy/redis_lua_scripts.hpp"  // generated from policy/lua/*.lua
 #include "store_test_support.hpp"
 
 namespace {
@@ -327,11 +329,16 @@ TEST(RedisImport, NewBucketsAreRestoredAndExistingBucketsKeepTheirRecords) {
   auto r = import(recs);
   EXPECT_EQ(r.added, 501);
   EXPECT_EQ(r.existing, 1);
-  // One RESTORE per bucket; the stopped number's bucket existed (BUSYKEY) and went to import.lua.
+  // One DUMP per bucket and one RESTORE per new bucket; the stopped number's bucket existed and
+  // was merged and swapped by import_swap.lua (one script call, which runs one more DUMP and
+  // RESTORE), not written record by record.
+  const std::string all = std::to_string(buckets.size() + 2);
+  EXPECT_EQ(command_stats(port, "dump").rfind("calls=" + all + ",", 0), 0u) << command_stats(port, "dump");
   EXPECT_EQ(command_stats(port, "restore").rfind("calls=" + std::to_string(buckets.size() + 1) + ",", 0), 0u)
       << command_stats(port, "restore");
-  EXPECT_NE(command_stats(port, "restore").find("failed_calls=1"), std::string::npos) << command_stats(port, "restore");
+  EXPECT_NE(command_stats(port, "restore").find("failed_calls=0"), std::string::npos) << command_stats(port, "restore");
   EXPECT_EQ(command_stats(port, "evalsha").rfind("calls=1,", 0), 0u) << command_stats(port, "evalsha");
+  EXPECT_EQ(command_stats(port, "hsetnx"), "");
 
   auto facts = [&](const std::string& n) {
     auto [ec, f] = call<number_facts>([&](auto cb) { store->lookup_number(test_secrets()->key(n), cb); });
@@ -354,12 +361,45 @@ TEST(RedisImport, NewBucketsAreRestoredAndExistingBucketsKeepTheirRecords) {
   EXPECT_EQ(run(*conn, {"OBJECT", "ENCODING", prefix + "sup:" + recs[0].number_key.substr(0, 4)}).str, "listpack");
   conn->stop();
 
-  // Again: every bucket exists now, nothing is added and nothing is overwritten.
+  // Again: every bucket exists now, nothing is added, nothing is overwritten, nothing written.
+  const std::string scripts_before = command_stats(port, "evalsha");
   auto again = import(recs);
   EXPECT_EQ(again.added, 0);
   EXPECT_EQ(again.existing, 502);
+  EXPECT_EQ(command_stats(port, "evalsha"), scripts_before) << "a script ran although nothing was new";
   EXPECT_EQ(facts(stopped).suppressions[0].reason, "stop");
   store.reset();
+}
+
+// import_swap.lua replaces a bucket only if it is still what the client read: a suppression
+// written after the DUMP (a STOP during a refresh) is never lost.
+TEST(RedisImport, SwapReplacesOnlyTheBucketAsItWasRead) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  io_thread io;
+  auto conn = raw_connection(io, server.url());
+  const std::string body(policy::detail::lua_import_swap);
+  auto swap = [&](const std::string& read, const std::string& merged) {
+    return run(*conn, {"EVAL", body, "1", "bucket", read, merged}).integer;
+  };
+  const policy::detail::field_value merged[] = {{"f1", "v1"}, {"f2", "stop"}, {"f3", "dnc"}};
+  const policy::detail::field_value without_f2[] = {{"f1", "v1"}, {"f3", "dnc"}};
+  run(*conn, {"HSET", "bucket", "f1", "v1"});
+  const std::string read = run(*conn, {"DUMP", "bucket"}).str;
+  run(*conn, {"HSET", "bucket", "f2", "stop"});  // written after the DUMP
+  EXPECT_EQ(swap(read, policy::detail::dump_hash(without_f2)), 0);
+  EXPECT_EQ(run(*conn, {"HLEN", "bucket"}).integer, 2);
+  EXPECT_EQ(run(*conn, {"HGET", "bucket", "f2"}).str, "stop");
+
+  EXPECT_EQ(swap(run(*conn, {"DUMP", "bucket"}).str, policy::detail::dump_hash(merged)), 1);
+  EXPECT_EQ(run(*conn, {"HLEN", "bucket"}).integer, 3);
+  EXPECT_EQ(run(*conn, {"HGET", "bucket", "f3"}).str, "dnc");
+  EXPECT_EQ(run(*conn, {"OBJECT", "ENCODING", "bucket"}).str, "listpack");
+
+  run(*conn, {"DEL", "bucket"});  // deleted after the DUMP: stays deleted
+  EXPECT_EQ(swap(read, policy::detail::dump_hash(merged)), 0);
+  EXPECT_EQ(run(*conn, {"EXISTS", "bucket"}).integer, 0);
+  conn->stop();
 }
 
 // A Redis user without RESTORE (ACL): the import goes through import.lua, after one refused try.

@@ -352,7 +352,7 @@ class sqlite_store::impl {
     return q.step();
   }
 
-  admit_result admit_one(admit_request& r) {
+  admit_result admit_one(const admit_request& r) {
     admit_result res;
     const auto& m = r.message;
     // Idempotency first: a replay must not be decided again.
@@ -476,25 +476,50 @@ class sqlite_store::impl {
           queue_.pop_front();
         }
       }
-      std::error_code commit_ec;
-      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        // Another connection held the write lock beyond the busy timeout, or I/O failed.
-        commit_ec = store_errc::unavailable;
-      } else {
-        for (auto& j : batch) {
-          // Cached statements: a job's own savepoint costs no parsing.
-          bool ok = run_cached("SAVEPOINT job") && j->execute(*this);
-          if (!ok) run_cached("ROLLBACK TO job");
-          run_cached("RELEASE job");
-        }
-        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-          sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-          commit_ec = store_errc::io_error;
-        }
-      }
+      std::error_code commit_ec = run_group(batch);
       for (auto& j : batch) j->complete(*this, commit_ec);
       batch.clear();
     }
+  }
+
+  // Runs `jobs` in one transaction and commits it. The jobs run without savepoints (a SAVEPOINT
+  // per job costs a copy of every page it changes). A job that fails after changing rows cannot
+  // be undone alone then: the transaction is rolled back and the same jobs run again, each in
+  // its own SAVEPOINT, so that only the failing one is undone. Returns the group's error.
+  std::error_code run_group(std::vector<std::unique_ptr<sqlite_job>>& jobs) {
+    for (bool savepoints : {false, true}) {
+      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        // Another connection held the write lock beyond the busy timeout, or I/O failed.
+        return store_errc::unavailable;
+      }
+      bool redo = false;
+      for (auto& j : jobs) {
+        if (savepoints) {
+          bool ok = run_cached("SAVEPOINT job") && j->execute(*this);
+          if (!ok) run_cached("ROLLBACK TO job");
+          run_cached("RELEASE job");
+        } else {
+          const auto before = sqlite3_total_changes64(db_);
+          // A failure that changed nothing (lease_lost, a refused update) needs no undo.
+          if (!j->execute(*this) && sqlite3_total_changes64(db_) != before) {
+            redo = true;
+            break;
+          }
+        }
+        if (sqlite3_get_autocommit(db_)) break;  // SQLite rolled the transaction back (I/O error)
+      }
+      if (sqlite3_get_autocommit(db_)) return store_errc::io_error;
+      if (redo) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        continue;
+      }
+      if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        return store_errc::io_error;
+      }
+      return {};
+    }
+    return store_errc::io_error;  // not reached
   }
 
   bool run_cached(const char* sql) noexcept {
@@ -528,7 +553,9 @@ class typed_job final : public sqlite_job {
   using fn_t = std::function<R(sqlite_store::impl&, std::error_code&)>;
   typed_job(fn_t fn, store_callback<R> cb) : fn_(std::move(fn)), cb_(std::move(cb)) {}
 
+  // May run twice (a group that is redone with savepoints): starts from a clean state.
   bool execute(sqlite_store::impl& s) override {
+    ec_ = {};
     try {
       result_ = fn_(s, ec_);
     } catch (const sql_failure&) {

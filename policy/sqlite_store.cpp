@@ -1,6 +1,11 @@
 #include "policy/sqlite_store.hpp"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -97,6 +102,11 @@ class query {
     check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
     return *this;
   }
+  // For values that outlive the step (the statement is reset before they change): no copy.
+  query& bind_static(int i, std::string_view v) {
+    check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC));
+    return *this;
+  }
   query& bind(int i, std::int64_t v) {
     check(sqlite3_bind_int64(s_, i, v));
     return *this;
@@ -118,6 +128,11 @@ class query {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
   }
+  // Valid until the next step or reset.
+  std::string_view view(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string_view();
+  }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
   // Ready to be bound and stepped again (bulk loops reuse one statement).
   void reset() { sqlite3_reset(s_); }
@@ -137,7 +152,7 @@ std::string_view scope_name(opt_out_scope s) { return s == opt_out_scope::global
 // A request waiting for the writer thread.
 struct sqlite_job {
   virtual ~sqlite_job() = default;
-  // Runs inside the group transaction; false = failed (its savepoint is rolled back).
+  // Runs inside the group transaction; false = failed (its changes are undone: see run_group).
   virtual bool execute(sqlite_store::impl& s) = 0;
   // After the commit (or its failure): hand the completion to the completion executor.
   virtual void complete(sqlite_store::impl& s, std::error_code commit_ec) = 0;
@@ -156,7 +171,11 @@ class sqlite_store::impl {
       stopping_ = true;
     }
     cv_.notify_all();
+    // The writer stops once the queue is empty and the sync thread has completed everything
+    // (a completion may queue a new request); then the sync thread stops.
     if (thread_.joinable()) thread_.join();
+    if (sync_thread_.joinable()) sync_thread_.join();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
     for (auto& [_, st] : stmts_) sqlite3_finalize(st);
     if (db_) sqlite3_close_v2(db_);
   }
@@ -171,14 +190,27 @@ class sqlite_store::impl {
     }
     sqlite3_busy_timeout(db_, opts_.busy_timeout_ms);
     try {
-      exec("PRAGMA journal_mode=WAL");
-      exec(opts_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+      std::string mode;
+      {
+        query q = prepare("PRAGMA journal_mode=WAL");
+        if (q.step()) mode = q.str(0);
+      }
+      // synchronous_full: the sync thread fdatasyncs the WAL after each commit and before the
+      // completions (see run()); SQLite itself then needs only NORMAL (it still syncs the WAL
+      // before a checkpoint, the database after it, and the WAL header when it restarts). Without
+      // a WAL file to sync (not in WAL mode), SQLite syncs at every commit itself (FULL).
+      own_sync_ = opts_.synchronous_full && mode == "wal";
+      exec(opts_.synchronous_full && !own_sync_ ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
       exec("PRAGMA foreign_keys=OFF");
-      // Each job of a group commit runs in its own SAVEPOINT, which copies every page the job
-      // changes into a sub-journal; on disk (the default once it passes 64 KiB) that is a
-      // pwrite per page and admission. In memory it is a memcpy; durability does not depend on
-      // it (docs/stores.md, "SQLite").
+      // A group redone with a SAVEPOINT per job (see run_group) copies every page a job changes
+      // into a sub-journal; on disk (the default once it passes 64 KiB) that is a pwrite per
+      // page and job. In memory it is a memcpy; durability does not depend on it
+      // (docs/stores.md, "SQLite").
       exec("PRAGMA temp_store=MEMORY");
+      // Admission touches two indexes keyed by the (random) number key on every insert: with
+      // SQLite's 2 MiB page cache most of those pages are read back from the file (pread) in
+      // every group. 64 MiB keeps the hot pages (docs/performance.md, "SQLite admission").
+      exec("PRAGMA cache_size=-65536");
       exec("BEGIN IMMEDIATE");
       int version = user_version();
       if (version > sqlite_store::schema_version) {
@@ -191,11 +223,33 @@ class sqlite_store::impl {
         exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
       }
       exec("COMMIT");
+      if (own_sync_) {
+        // The WAL exists once a transaction has run in WAL mode. Our own descriptor: fdatasync
+        // flushes the file's data whichever descriptor asks (Linux), and the file stays while
+        // this connection is open (only the last connection to close deletes it).
+        const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
+        wal_fd_ = wal ? ::open(wal, O_RDWR | O_CLOEXEC) : -1;
+        if (wal_fd_ < 0) {
+          own_sync_ = false;
+          exec("PRAGMA synchronous=FULL");
+        }
+      }
     } catch (const sql_failure& e) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return "SQLite database " + opts_.path + ": " + e.what();
     }
-    thread_ = std::thread([this] { run(); });
+    // A checkpoint every 10,000 WAL pages (40 MiB) instead of 1,000: it runs inside a commit on
+    // the writer thread and costs a sync of the database file; fewer, larger checkpoints also
+    // copy a page changed by several groups once.
+    sqlite3_wal_autocheckpoint(db_, wal_checkpoint_pages);
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sqlite-writer");
+      run();
+    });
+    sync_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sqlite-sync");
+      sync_run();
+    });
     return {};
   }
 
@@ -352,58 +406,95 @@ class sqlite_store::impl {
     return q.step();
   }
 
-  admit_result admit_one(admit_request& r) {
+  // One admission. `r.message.e164` is already sealed (admit() seals on the caller's thread).
+  // Statements: one lookup (idempotency key, suppressions, consents and the cap events of the
+  // number and category, decided here in rule order), then the inserts of an accepted message
+  // (cap event, message, queue entry, idempotency key); expired cap events are deleted only when
+  // the lookup saw some.
+  admit_result admit_one(const admit_request& r) {
     admit_result res;
     const auto& m = r.message;
-    // Idempotency first: a replay must not be decided again.
-    if (!r.idempotency_key.empty()) {
-      query q = prepare("SELECT request_hash, message_id FROM idempotency WHERE key=? AND expires_ms>?");
-      q.bind(1, r.idempotency_key).bind(2, r.now_ms);
-      if (q.step()) {
-        res.duplicate = true;
-        res.existing_request_hash = q.str(0);
-        res.existing_message_id = q.str(1);
-        return res;
-      }
-    }
-    if (suppressed(m.number_key, r.sender, r.scope)) {
-      res.refused = reason::recipient_opted_out;
-      return res;
-    }
-    if (r.consent_required) {
-      bool found;
-      if (r.consent_per_sender) {
-        query q = prepare("SELECT 1 FROM consents WHERE number_key=? AND category=? AND sender IN ('', ?) LIMIT 1");
-        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.sender);
-        found = q.step();
-      } else {
-        query q = prepare("SELECT 1 FROM consents WHERE number_key=? AND category=? LIMIT 1");
-        q.bind(1, m.number_key).bind(2, r.category);
-        found = q.step();
-      }
-      if (!found) {
-        res.refused = reason::no_consent;
-        return res;
-      }
-    }
-    std::int64_t longest = 0;
+    std::int64_t longest = 0;  // the longest window of the rules that apply (0: no cap applies)
     for (const auto& c : r.caps) {
       if (c.per_campaign && r.campaign.empty()) continue;
       longest = std::max(longest, c.window_seconds * 1000);
-      std::int64_t count;
-      if (c.per_campaign) {
-        query q = prepare(
-            "SELECT COUNT(*) FROM cap_events WHERE number_key=? AND category=? AND at_ms>? AND campaign=?");
-        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.now_ms - c.window_seconds * 1000).bind(4, r.campaign);
-        q.step();
-        count = q.i64(0);
-      } else {
-        query q = prepare("SELECT COUNT(*) FROM cap_events WHERE number_key=? AND category=? AND at_ms>?");
-        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.now_ms - c.window_seconds * 1000);
-        q.step();
-        count = q.i64(0);
+    }
+    const bool caps_apply = longest > 0;  // the cap events are read, and one is recorded
+    // Cap events in the window of each applicable rule, counted from the rows of the lookup.
+    std::int64_t few[8] = {};
+    std::vector<std::int64_t> many;
+    if (r.caps.size() > std::size(few)) many.resize(r.caps.size());
+    std::int64_t* counts = many.empty() ? few : many.data();
+    bool duplicate = false, opted_out = false, consent_found = false, expired = false;
+    const bool per_campaign = !r.campaign.empty() && std::any_of(r.caps.begin(), r.caps.end(), [](const cap_rule& c) {
+      return c.per_campaign;
+    });
+#define SMSGW_ADMIT_LOOKUP(CAMPAIGN)                                                                     \
+  "SELECT 0, request_hash, message_id FROM idempotency WHERE ?1 AND key=?2 AND expires_ms>?3 "            \
+  "UNION ALL SELECT 1, NULL, NULL FROM suppressions WHERE number_key=?4 AND (?5 OR sender IN ('', ?6)) " \
+  "UNION ALL SELECT 2, NULL, NULL FROM consents WHERE ?7 AND number_key=?4 AND category=?8 "             \
+  "AND (?9=0 OR sender IN ('', ?6)) "                                                                     \
+  "UNION ALL SELECT 3, at_ms, " CAMPAIGN " FROM cap_events WHERE ?10 AND number_key=?4 AND category=?8"
+    {
+      // Without a per-campaign rule the cap events come from the index alone (no table row).
+      query q = prepare(per_campaign ? SMSGW_ADMIT_LOOKUP("campaign") : SMSGW_ADMIT_LOOKUP("NULL"));
+#undef SMSGW_ADMIT_LOOKUP
+      q.bind(1, r.idempotency_key.empty() ? 0 : 1).bind_static(2, r.idempotency_key).bind(3, r.now_ms);
+      q.bind_static(4, m.number_key).bind(5, r.scope == opt_out_scope::global ? 1 : 0).bind_static(6, r.sender);
+      q.bind(7, r.consent_required ? 1 : 0).bind_static(8, r.category).bind(9, r.consent_per_sender ? 1 : 0);
+      q.bind(10, caps_apply ? 1 : 0);
+      while (q.step()) {
+        switch (q.i64(0)) {
+          case 0:
+            duplicate = true;
+            res.existing_request_hash = q.str(1);
+            res.existing_message_id = q.str(2);
+            break;
+          case 1:
+            opted_out = true;
+            break;
+          case 2:
+            consent_found = true;
+            break;
+          default: {
+            const std::int64_t at = q.i64(1);
+            if (at <= r.now_ms - longest) expired = true;
+            std::string_view campaign;
+            bool campaign_read = false;
+            for (std::size_t i = 0; i < r.caps.size(); ++i) {
+              const auto& c = r.caps[i];
+              if (at <= r.now_ms - c.window_seconds * 1000) continue;
+              if (c.per_campaign) {
+                if (r.campaign.empty()) continue;
+                if (!campaign_read) {
+                  campaign = q.view(2);
+                  campaign_read = true;
+                }
+                if (campaign != r.campaign) continue;
+              }
+              ++counts[i];
+            }
+          }
+        }
       }
-      if (count >= c.max) {
+    }
+    // Idempotency first: a replay must not be decided again.
+    if (duplicate) {
+      res.duplicate = true;
+      return res;
+    }
+    if (opted_out) {
+      res.refused = reason::recipient_opted_out;
+      return res;
+    }
+    if (r.consent_required && !consent_found) {
+      res.refused = reason::no_consent;
+      return res;
+    }
+    for (std::size_t i = 0; i < r.caps.size(); ++i) {
+      const auto& c = r.caps[i];
+      if (c.per_campaign && r.campaign.empty()) continue;
+      if (counts[i] >= c.max) {
         res.refused = reason::frequency_capped;
         return res;
       }
@@ -419,36 +510,38 @@ class sqlite_store::impl {
     res.send_at_ms = send_at;
     res.admitted = true;
 
-    if (longest > 0) {
-      {
+    if (caps_apply) {
+      if (expired) {
         query q = prepare("DELETE FROM cap_events WHERE number_key=? AND category=? AND at_ms<=?");
-        q.bind(1, m.number_key).bind(2, r.category).bind(3, r.now_ms - longest);
+        q.bind_static(1, m.number_key).bind_static(2, r.category).bind(3, r.now_ms - longest);
         q.run();
       }
       query q = prepare("INSERT INTO cap_events(number_key, category, campaign, at_ms, message_id) VALUES (?,?,?,?,?)");
-      q.bind(1, m.number_key).bind(2, r.category).bind(3, r.campaign).bind(4, r.now_ms).bind(5, m.id);
+      q.bind_static(1, m.number_key).bind_static(2, r.category).bind_static(3, r.campaign).bind(4, r.now_ms);
+      q.bind_static(5, m.id);
       q.run();
     }
     {
       query q = prepare("INSERT INTO messages(" SMSGW_MSG_COLS
-                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-      q.bind(1, m.id).bind(2, m.number_key).bind(3, seal(m.e164)).bind(4, m.carrier).bind(5, m.sender);
-      q.bind(6, m.text).bind(7, r.category).bind(8, r.campaign).bind(9, m.client_ref).bind(10, m.segments);
-      q.bind(11, m.encoding).bind(12, to_string(res.status)).bind(13, std::string_view()).bind(14, std::string_view());
-      q.bind(15, m.created_at_ms ? m.created_at_ms : r.now_ms).bind(16, r.now_ms).bind(17, send_at);
-      q.bind(18, m.valid_until_ms).bind(19, 0).bind(20, scope_name(r.scope)).bind(21, m.api_key);
+                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'','',?,?,?,?,0,?,?)");
+      q.bind_static(1, m.id).bind_static(2, m.number_key).bind_static(3, m.e164).bind_static(4, m.carrier);
+      q.bind_static(5, m.sender).bind_static(6, m.text).bind_static(7, r.category).bind_static(8, r.campaign);
+      q.bind_static(9, m.client_ref).bind(10, m.segments).bind_static(11, m.encoding);
+      q.bind_static(12, to_string(res.status));
+      q.bind(13, m.created_at_ms ? m.created_at_ms : r.now_ms).bind(14, r.now_ms).bind(15, send_at);
+      q.bind(16, m.valid_until_ms).bind_static(17, scope_name(r.scope)).bind_static(18, m.api_key);
       q.run();
     }
     {
       query q = prepare("INSERT INTO queue(message_id, carrier, due_ms) VALUES (?,?,?)");
-      q.bind(1, m.id).bind(2, m.carrier).bind(3, send_at);
+      q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, send_at);
       q.run();
     }
     if (!r.idempotency_key.empty()) {
       query q = prepare(
           "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
           "VALUES (?,?,?,'',?,?)");
-      q.bind(1, r.idempotency_key).bind(2, r.request_hash).bind(3, m.id).bind(4, r.now_ms);
+      q.bind_static(1, r.idempotency_key).bind_static(2, r.request_hash).bind_static(3, m.id).bind(4, r.now_ms);
       q.bind(5, r.now_ms + r.idempotency_ttl_ms);
       q.run();
     }
@@ -459,42 +552,134 @@ class sqlite_store::impl {
     query q = prepare("PRAGMA journal_mode");
     std::string mode = q.step() ? q.str(0) : "?";
     return "sqlite " + std::string(sqlite3_libversion()) + ", schema v" + std::to_string(user_version()) +
-           ", journal " + mode + ", " + opts_.path;
+           ", journal " + mode + (own_sync_ ? ", WAL synced before completions" : "") + ", " + opts_.path;
   }
 
  private:
+  // The writer thread: runs the jobs in group transactions and hands each committed group to
+  // the sync thread, then goes on with the next group while the WAL is being synced.
   void run() {
-    std::vector<std::unique_ptr<sqlite_job>> batch;
+    std::deque<std::unique_ptr<sqlite_job>> waiting;  // taken from queue_, not run yet
     for (;;) {
+      if (waiting.empty()) {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return !queue_.empty() || (stopping_ && pending_.empty() && !sync_busy_); });
+        if (queue_.empty()) break;  // stopping, drained and completed
+        take(waiting, max_batch());
+      }
+      sync_group g;
+      g.ec = run_group(waiting, g.jobs);
+      {
+        std::lock_guard lk(mu_);
+        pending_.push_back(std::move(g));
+      }
+      sync_cv_.notify_one();
+    }
+    {
+      std::lock_guard lk(mu_);
+      writer_done_ = true;
+    }
+    sync_cv_.notify_one();
+  }
+
+  // The sync thread: makes the committed groups durable (one fdatasync of the WAL for every group
+  // waiting), then completes their jobs in commit order. A completion therefore still means
+  // "durable", and a later group's completion never comes before an earlier group's.
+  void sync_run() {
+    for (;;) {
+      std::deque<sync_group> groups;
       {
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping and drained
-        std::size_t n = std::min<std::size_t>(queue_.size(), static_cast<std::size_t>(std::max(1, opts_.max_batch)));
-        for (std::size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
+        sync_cv_.wait(lk, [&] { return writer_done_ || !pending_.empty(); });
+        if (pending_.empty()) return;
+        groups.swap(pending_);
+        sync_busy_ = true;
       }
-      std::error_code commit_ec;
-      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        // Another connection held the write lock beyond the busy timeout, or I/O failed.
-        commit_ec = store_errc::unavailable;
-      } else {
-        for (auto& j : batch) {
-          // Cached statements: a job's own savepoint costs no parsing.
-          bool ok = run_cached("SAVEPOINT job") && j->execute(*this);
-          if (!ok) run_cached("ROLLBACK TO job");
-          run_cached("RELEASE job");
-        }
-        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-          sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-          commit_ec = store_errc::io_error;
-        }
+      if (own_sync_ && !sync_failed_) {
+        // Every round, even for groups that only read: they may have read another connection's
+        // commit that is not synced yet (SQLite's FULL never shows unsynced commits).
+        int rc;
+        do {
+          rc = ::fdatasync(wal_fd_);
+        } while (rc != 0 && errno == EINTR);
+        // After a failed fsync the kernel may have dropped the dirty pages: nothing written
+        // since can be trusted, so every later group fails too (fail closed).
+        if (rc != 0) sync_failed_ = true;
       }
-      for (auto& j : batch) j->complete(*this, commit_ec);
-      batch.clear();
+      const std::error_code sync_ec = sync_failed_ ? make_error_code(store_errc::io_error) : std::error_code();
+      for (auto& g : groups) {
+        for (auto& j : g.jobs) j->complete(*this, g.ec ? g.ec : sync_ec);
+      }
+      groups.clear();
+      {
+        std::lock_guard lk(mu_);
+        sync_busy_ = false;
+      }
+      cv_.notify_one();
     }
+  }
+
+  static constexpr int wal_checkpoint_pages = 10000;
+
+  std::size_t max_batch() const { return static_cast<std::size_t>(std::max(1, opts_.max_batch)); }
+
+  // Moves up to `n` queued jobs into `out` (mu_ held).
+  void take(std::deque<std::unique_ptr<sqlite_job>>& out, std::size_t n) {
+    n = std::min(n, queue_.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      out.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+
+  // Runs jobs from `waiting` (refilled from the queue) in one transaction, moving each one into
+  // `done`, and commits. The group ends when nothing is waiting or at max_batch.
+  //
+  // The jobs run without savepoints (a SAVEPOINT per job costs a copy of every page it changes).
+  // A job that fails after changing rows cannot be undone alone then: the transaction is rolled
+  // back and the same jobs run again, each in its own SAVEPOINT, so that only the failing one is
+  // undone. Returns the group's error.
+  std::error_code run_group(std::deque<std::unique_ptr<sqlite_job>>& waiting,
+                            std::vector<std::unique_ptr<sqlite_job>>& done) {
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      // Another connection held the write lock beyond the busy timeout, or I/O failed.
+      for (auto& j : waiting) done.push_back(std::move(j));
+      waiting.clear();
+      return store_errc::unavailable;
+    }
+    bool redo = false;
+    while (!waiting.empty()) {
+      const auto before = sqlite3_total_changes64(db_);
+      const bool ok = waiting.front()->execute(*this);
+      done.push_back(std::move(waiting.front()));
+      waiting.pop_front();
+      // A failure that changed nothing (lease_lost, a refused update) needs no undo.
+      if (!ok && sqlite3_total_changes64(db_) != before) {
+        redo = true;
+        break;
+      }
+      if (sqlite3_get_autocommit(db_)) return store_errc::io_error;  // SQLite rolled back (I/O error)
+      if (done.size() >= max_batch()) break;
+      if (waiting.empty()) {
+        std::lock_guard lk(mu_);
+        take(waiting, max_batch() - done.size());
+      }
+    }
+    if (redo) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return store_errc::unavailable;
+      for (auto& j : done) {
+        bool ok = run_cached("SAVEPOINT job") && j->execute(*this);
+        if (!ok) run_cached("ROLLBACK TO job");
+        run_cached("RELEASE job");
+        if (sqlite3_get_autocommit(db_)) return store_errc::io_error;
+      }
+    }
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return store_errc::io_error;
+    }
+    return {};
   }
 
   bool run_cached(const char* sql) noexcept {
@@ -513,11 +698,26 @@ class sqlite_store::impl {
   std::uint64_t lease_counter_ = 0;
   bool bulk_cache_ = false;
 
+  // A committed transaction's jobs, waiting for the WAL sync before their completions.
+  struct sync_group {
+    std::vector<std::unique_ptr<sqlite_job>> jobs;
+    std::error_code ec;  // the transaction's own error (then no sync is awaited)
+  };
+
+  bool own_sync_ = false;    // the sync thread fdatasyncs wal_fd_ (synchronous_full in WAL mode)
+  int wal_fd_ = -1;
+  bool sync_failed_ = false;  // sync thread only; sticky
+
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;       // the writer waits for jobs (or for the end)
+  std::condition_variable sync_cv_;  // the sync thread waits for committed groups
   std::deque<std::unique_ptr<sqlite_job>> queue_;
+  std::deque<sync_group> pending_;   // committed, waiting for the sync thread
+  bool sync_busy_ = false;           // the sync thread holds groups it has not completed yet
+  bool writer_done_ = false;
   bool stopping_ = false;
   std::thread thread_;
+  std::thread sync_thread_;
 };
 
 namespace {
@@ -528,7 +728,9 @@ class typed_job final : public sqlite_job {
   using fn_t = std::function<R(sqlite_store::impl&, std::error_code&)>;
   typed_job(fn_t fn, store_callback<R> cb) : fn_(std::move(fn)), cb_(std::move(cb)) {}
 
+  // May run twice (a group that is redone with savepoints): starts from a clean state.
   bool execute(sqlite_store::impl& s) override {
+    ec_ = {};
     try {
       result_ = fn_(s, ec_);
     } catch (const sql_failure&) {
@@ -580,6 +782,8 @@ sqlite_store::open_result sqlite_store::open(sqlite_options opts) {
 }
 
 void sqlite_store::admit(admit_request req, store_callback<admit_result> cb) {
+  // Sealing (AES-GCM) on the caller's thread: the writer thread only runs SQL.
+  req.message.e164 = impl_->seal(req.message.e164);
   SMSGW_SUBMIT(admit_result, cb, {
     (void)ec;
     return s.admit_one(req);
@@ -587,6 +791,7 @@ void sqlite_store::admit(admit_request req, store_callback<admit_result> cb) {
 }
 
 void sqlite_store::admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) {
+  for (auto& r : reqs) r.message.e164 = impl_->seal(r.message.e164);
   SMSGW_SUBMIT(std::vector<admit_result>, cb, {
     (void)ec;
     std::vector<admit_result> out;

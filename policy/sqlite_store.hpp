@@ -2,7 +2,9 @@
 
 // Embedded store on SQLite (docs/stores.md): WAL, prepared statements, versioned migrations
 // (PRAGMA user_version) and one writer thread that runs every request and commits them in groups:
-// requests that arrive while a transaction is being written share the next one (one fsync).
+// requests that arrive while a group runs share the next one. A second thread (the sync thread)
+// fdatasyncs the WAL after each commit and only then runs that group's completions, while the
+// writer already runs the next group: a completion still means "durable".
 // Several sqlite_store instances (or processes) may open the same file; SQLite's write lock
 // (BEGIN IMMEDIATE + busy timeout) serialises their transactions, so caps hold across them.
 
@@ -19,12 +21,13 @@ namespace policy {
 struct sqlite_options {
   std::string path;  // the database file (created with its directory when missing)
   std::shared_ptr<const number_secrets> secrets;  // seals E.164 at rest; required
-  // Where completions run. Empty: on the writer thread (they must then be quick and must not
-  // wait for another store operation). Otherwise each completion is handed to post().
+  // Where completions run. Empty: on the store's sync thread (they must then be quick and must
+  // not wait for another store operation). Otherwise each completion is handed to post().
   std::function<void(std::function<void()>)> post;
   int max_batch = 1024;          // requests per transaction at most
-  bool synchronous_full = true;  // fsync at every commit (FULL); false = NORMAL (WAL: survives
-                                 // a crash of the process, not a power loss)
+  bool synchronous_full = true;  // the WAL is synced after every commit, before its completions;
+                                 // false = NORMAL (WAL: survives a crash of the process, not a
+                                 // power loss)
   int busy_timeout_ms = 5000;    // waiting for another connection's write lock
 };
 
@@ -41,7 +44,7 @@ class sqlite_store final : public store {
 
   static constexpr int schema_version = 2;
 
-  ~sqlite_store() override;  // completes pending requests, joins the writer thread
+  ~sqlite_store() override;  // completes pending requests, joins the writer and sync threads
 
   void admit(admit_request req, store_callback<admit_result> cb) override;
   void admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) override;

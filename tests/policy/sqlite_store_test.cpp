@@ -5,8 +5,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "store_test_support.hpp"
 
@@ -100,6 +105,140 @@ TEST(SqliteStore, CompletionsGoThroughThePostFunction) {
   EXPECT_TRUE(h.ok);
   EXPECT_NE(h.detail.find("wal"), std::string::npos) << h.detail;
   EXPECT_EQ(posted.load(), 1);
+}
+
+admit_request admission(const std::string& id, const std::string& e164, std::uint32_t cap_max) {
+  admit_request r;
+  r.sender = "12345";
+  r.category = "marketing";
+  r.caps = {{86'400, cap_max, false}};
+  r.now_ms = t0;
+  r.message.id = id;
+  r.message.number_key = test_secrets()->key(e164);
+  r.message.e164 = e164;
+  r.message.carrier = "sim";
+  r.message.sender = "12345";
+  r.message.text = "Hello " + id;
+  return r;
+}
+
+// Admissions queued together share one group transaction that runs without a savepoint per job.
+// One of them fails after it has written its cap event (its message id exists already): the
+// group is redone with savepoints, so that admission alone is undone (no cap event left behind)
+// and the others of the group are committed and accepted.
+TEST(SqliteStore, AFailingAdmissionInAGroupIsUndoneAloneAndTheOthersAreCommitted) {
+  sqlite_backend b;
+  auto s = b.make();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(call<admit_result>([&](auto cb) { s->admit(admission("dup", "+14155550100", 10), cb); })
+                  .second.accepted());
+
+  // Another connection holds the write lock: the writer waits in BEGIN IMMEDIATE (busy timeout)
+  // while the next requests queue up, then takes them as one group.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(b.file().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  struct outcome {
+    std::promise<std::pair<std::error_code, admit_result>> p;
+    std::future<std::pair<std::error_code, admit_result>> f = p.get_future();
+  };
+  std::vector<std::unique_ptr<outcome>> out;
+  auto submit = [&](admit_request r) {
+    out.push_back(std::make_unique<outcome>());
+    s->admit(std::move(r), [o = out.back().get()](std::error_code ec, admit_result res) {
+      o->p.set_value({ec, std::move(res)});
+    });
+  };
+  submit(admission("x0", "+14155550101", 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  submit(admission("x1", "+14155550101", 10));
+  submit(admission("dup", "+14155550102", 1));  // same id as the first message: the insert fails
+  submit(admission("x2", "+14155550101", 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  std::vector<std::pair<std::error_code, admit_result>> got;
+  for (auto& o : out) got.push_back(o->f.get());
+  EXPECT_FALSE(got[0].first);
+  EXPECT_TRUE(got[0].second.accepted());
+  EXPECT_FALSE(got[1].first);
+  EXPECT_TRUE(got[1].second.accepted());
+  EXPECT_EQ(got[2].first, make_error_code(store_errc::io_error));
+  EXPECT_FALSE(got[2].second.accepted());
+  EXPECT_FALSE(got[3].first);
+  EXPECT_TRUE(got[3].second.accepted());
+
+  // The failed admission reserved nothing: its number's only slot (max 1) is still free.
+  auto again = call<admit_result>([&](auto cb) { s->admit(admission("c2", "+14155550102", 1), cb); });
+  EXPECT_FALSE(again.first);
+  EXPECT_TRUE(again.second.accepted());
+  EXPECT_EQ(again.second.refused, reason::none);
+  // The first "dup" is untouched; the others are stored.
+  auto m = call<std::optional<message_record>>([&](auto cb) { s->get_message("dup", cb); }).second;
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->number_key, test_secrets()->key("+14155550100"));
+  EXPECT_EQ(m->e164, "+14155550100");
+  for (const char* id : {"x0", "x1", "x2"}) {
+    EXPECT_TRUE(call<std::optional<message_record>>([&](auto cb) { s->get_message(id, cb); }).second) << id;
+  }
+  // x0, x1 and x2 share a number: their three cap events are committed.
+  auto x3 = call<admit_result>([&](auto cb) { s->admit(admission("x3", "+14155550101", 3), cb); });
+  EXPECT_FALSE(x3.first);
+  EXPECT_EQ(x3.second.refused, reason::frequency_capped);
+  auto x4 = call<admit_result>([&](auto cb) { s->admit(admission("x4", "+14155550101", 4), cb); });
+  EXPECT_TRUE(x4.second.accepted());
+}
+
+// Completions come in the order of the requests, across groups, and each one after its group's
+// WAL sync; the store syncs the WAL itself (synchronous_full), also when it reopens a file whose
+// WAL was removed at the last close.
+TEST(SqliteStore, CompletesInRequestOrderAndSyncsTheWalItself) {
+  sqlite_backend b;
+  {
+    auto s = b.make();
+    ASSERT_TRUE(s);
+    auto [ec, h] = call<health_info>([&](auto cb) { s->health(cb); });
+    EXPECT_FALSE(ec);
+    EXPECT_NE(h.detail.find("WAL synced before completions"), std::string::npos) << h.detail;
+    constexpr int n = 3000;
+    std::mutex mu;
+    std::vector<int> order;
+    std::promise<void> all;
+    for (int i = 0; i < n; ++i) {
+      auto r = admission("o" + std::to_string(i), "+1415555" + std::to_string(1000 + i % 9000), 1000);
+      s->admit(std::move(r), [&, i](std::error_code e, admit_result res) {
+        EXPECT_FALSE(e);
+        EXPECT_TRUE(res.accepted());
+        std::lock_guard lk(mu);
+        order.push_back(i);
+        if (static_cast<int>(order.size()) == n) all.set_value();
+      });
+    }
+    all.get_future().wait();
+    std::lock_guard lk(mu);
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(n));
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  }
+  EXPECT_FALSE(std::filesystem::exists(b.file().string() + "-wal"));  // removed at the last close
+  auto s = b.make();
+  ASSERT_TRUE(s);
+  auto [ec, h] = call<health_info>([&](auto cb) { s->health(cb); });
+  EXPECT_FALSE(ec);
+  EXPECT_NE(h.detail.find("WAL synced before completions"), std::string::npos) << h.detail;
+  EXPECT_TRUE(call<std::optional<message_record>>([&](auto cb) { s->get_message("o2999", cb); }).second);
+
+  // synchronous_full = false: SQLite's NORMAL, no sync before the completions.
+  s.reset();
+  sqlite_options o;
+  o.path = b.file().string();
+  o.secrets = test_secrets();
+  o.synchronous_full = false;
+  auto normal = sqlite_store::open(o);
+  ASSERT_TRUE(normal.store) << normal.error;
+  auto [ec2, h2] = call<health_info>([&](auto cb) { normal.store->health(cb); });
+  EXPECT_FALSE(ec2);
+  EXPECT_EQ(h2.detail.find("WAL synced"), std::string::npos) << h2.detail;
 }
 
 }  // namespace

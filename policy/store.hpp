@@ -12,8 +12,9 @@
 //   is value-initialised and must be ignored.
 // - An error code (policy::store_errc) means the store could not do it: fail closed (503 to the
 //   HTTP client, a temporary error to the carrier). Policy refusals are values, not errors.
-// - Completion thread: SQLite runs completions on its writer thread unless a `post` function was
-//   given in sqlite_options (then completions are handed to it); Redis runs them on the executor
+// - Completion thread: SQLite runs completions on its WAL sync thread ("sqlite-sync", after the
+//   group's commit is durable) unless a `post` function was given in sqlite_options (then
+//   completions are handed to it); Redis runs them on the executor
 //   given to redis_store (its strand). Completions must not block.
 // - Methods are thread-safe: they may be called from any thread.
 // - No cancellation: once called, an operation either completes or fails with an error. SQLite's

@@ -1,7 +1,8 @@
 #!/bin/sh
 # smsgwctl end to end on a generated file (docs/performance.md, "Operator tooling"):
-#   import dnc into SQLite, import dnc into a throw-away Redis, clean --offline, clean with the
-#   SQLite store, and the Redis memory used per imported number.
+#   import dnc into SQLite, import dnc into a throw-away Redis (then again: a refresh into a full
+#   store), clean --offline, clean with the SQLite store, and the Redis memory used per imported
+#   number.
 # Usage: bench/import_bench.sh [ROWS]   (default 1000000; keep runs short on the shared machine)
 # Binaries from SMSGW_BUILD_DIR (default build/dev). Needs redis-server and redis-cli.
 set -eu
@@ -74,6 +75,11 @@ client_cpu "$CTL" --config "$dir/redis.yaml" import dnc "$dir/dnc.csv" | grep -E
 cpu1=$(redis_cpu)
 echo "  redis-server CPU:   $(python3 -c "print('%.2f' % (($cpu1 - $cpu0) / $ROWS * 1e6))") us/row"
 after=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
+echo "== import dnc -> Redis again (a refresh: every number already stored)"
+cpu0=$(redis_cpu)
+client_cpu "$CTL" --config "$dir/redis.yaml" import dnc "$dir/dnc.csv" | grep -E "already|time|CPU"
+cpu1=$(redis_cpu)
+echo "  redis-server CPU:   $(python3 -c "print('%.2f' % (($cpu1 - $cpu0) / $ROWS * 1e6))") us/row"
 # Suppressions live in 65,536 bucket hashes smsgw:sup:<4 hex> (docs/stores.md): count their fields.
 keys=$(redis-cli -p "$port" eval "local n = 0 for _, k in ipairs(redis.call('KEYS', 'smsgw:sup:[0-9a-f][0-9a-f][0-9a-f][0-9a-f]')) do n = n + redis.call('HLEN', k) end return n" 0)
 key=$(redis-cli -p "$port" --scan --pattern 'smsgw:sup:[0-9a-f][0-9a-f][0-9a-f][0-9a-f]' | head -1)

@@ -284,16 +284,15 @@ std::string command_stats(const std::string& port, const std::string& command) {
   return out;
 }
 
-// A number whose key is in the same bucket (first 4 hex digits) as `of`'s.
-std::string bucket_neighbour(const std::string& of) {
+// `count` numbers whose keys are in the same bucket (first 4 hex digits) as `of`'s.
+std::vector<std::string> bucket_neighbours(const std::string& of, std::size_t count) {
   const std::string bucket = test_secrets()->key(of).substr(0, 4);
-  for (int i = 0;; ++i) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "+1212555%04d", i % 10000);
-    std::string n = buf;
-    if (i >= 10000) n = "+1646" + std::to_string(2000000 + i);
-    if (n != of && test_secrets()->key(n).substr(0, 4) == bucket) return n;
+  std::vector<std::string> out;
+  for (int i = 0; out.size() < count; ++i) {
+    const std::string n = "+1646" + std::to_string(2000000 + i);
+    if (n != of && test_secrets()->key(n).substr(0, 4) == bucket) out.push_back(n);
   }
+  return out;
 }
 
 TEST(RedisImport, NewBucketsAreRestoredAndExistingBucketsKeepTheirRecords) {
@@ -309,7 +308,7 @@ TEST(RedisImport, NewBucketsAreRestoredAndExistingBucketsKeepTheirRecords) {
     return r;
   };
   const std::string stopped = "+14155550123";
-  const std::string neighbour = bucket_neighbour(stopped);
+  const std::string neighbour = bucket_neighbours(stopped, 1)[0];
   ASSERT_EQ(import({{test_secrets()->key(stopped), stopped, "", "stop", "keyword", t0}}).added, 1);
 
   const std::string port = port_of(server);
@@ -400,6 +399,44 @@ TEST(RedisImport, SwapReplacesOnlyTheBucketAsItWasRead) {
   EXPECT_EQ(swap(read, policy::detail::dump_hash(merged)), 0);
   EXPECT_EQ(run(*conn, {"EXISTS", "bucket"}).integer, 0);
   conn->stop();
+}
+
+// A bucket the client cannot read back (here a hash table: more fields than
+// hash-max-listpack-entries) is imported into by import.lua, which keeps what is stored.
+TEST(RedisImport, BucketsTheClientCannotReadGoToTheScript) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  const std::string port = port_of(server);
+  io_thread io;
+  auto store = make_store(io, server.url());
+  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG SET hash-max-listpack-entries 2 >/dev/null").c_str()), 0);
+  const std::string first = "+14155550123";
+  const auto others = bucket_neighbours(first, 3);
+  auto record = [](const std::string& n, const std::string& reason) {
+    return suppression_record{test_secrets()->key(n), n, "", reason, "import", t0};
+  };
+  auto import = [&](const std::vector<suppression_record>& recs) {
+    auto [ec, r] = call<import_result>([&](auto cb) { store->import_suppressions(recs, cb); });
+    EXPECT_FALSE(ec) << ec.message();
+    return r;
+  };
+  EXPECT_EQ(import({record(first, "stop"), record(others[0], "dnc"), record(others[1], "dnc")}).added, 3);
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG RESETSTAT >/dev/null").c_str()), 0);
+  auto r = import({record(first, "dnc"), record(others[2], "dnc")});
+  EXPECT_EQ(r.added, 1);
+  EXPECT_EQ(r.existing, 1);
+  EXPECT_EQ(command_stats(port, "evalsha").rfind("calls=1,", 0), 0u) << command_stats(port, "evalsha");
+  EXPECT_EQ(command_stats(port, "restore"), "") << "no RESTORE into a bucket that was not read";
+  auto [ec, f] = call<number_facts>([&](auto cb) { store->lookup_number(test_secrets()->key(first), cb); });
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(f.suppressions.size(), 1u);
+  EXPECT_EQ(f.suppressions[0].reason, "stop");
+  auto [ec2, g] = call<number_facts>([&](auto cb) { store->lookup_number(test_secrets()->key(others[2]), cb); });
+  ASSERT_FALSE(ec2);
+  ASSERT_EQ(g.suppressions.size(), 1u);
+  EXPECT_EQ(g.suppressions[0].e164, others[2]);
+  store.reset();
 }
 
 // A Redis user without RESTORE (ACL): the import goes through import.lua, after one refused try.

@@ -11,19 +11,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "policy/hex.hpp"
+
 namespace gateway {
 namespace {
 
-std::string to_hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(digits[p[i] >> 4]);
-    out.push_back(digits[p[i] & 0x0F]);
-  }
-  return out;
-}
+using policy::to_hex;
 
 // "evt_" + the first 128 bits of SHA-256 over the fields, each followed by a NUL (unambiguous).
 std::string event_id_of(std::initializer_list<std::string_view> fields) {

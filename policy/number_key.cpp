@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "policy/hex.hpp"
 #include "policy/random_pool.hpp"
 
 namespace policy {
@@ -109,16 +110,6 @@ class thread_crypto {
 };
 
 thread_local thread_crypto this_thread_crypto;
-
-std::string to_hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[2 * i] = digits[p[i] >> 4];
-    s[2 * i + 1] = digits[p[i] & 15];
-  }
-  return s;
-}
 
 constexpr char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "policy/redis_connection.hpp"
+#include "policy/hex.hpp"
 #include "policy/redis_dump.hpp"
 #include "policy/redis_lua_scripts.hpp"  // generated from policy/lua/*.lua
 
@@ -143,17 +144,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
 }
 
 // Where a number's suppressions live; nullopt when the key is not 64 hex digits.

@@ -20,6 +20,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "policy/hex.hpp"
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
 #include "tools/smsgwctl/number_file.hpp"
@@ -218,15 +219,7 @@ std::array<unsigned char, 32> key_bytes(const std::string& hex) {
   return out;
 }
 
-std::string key_hex(const std::array<unsigned char, 32>& k) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(64, '0');
-  for (std::size_t i = 0; i < 32; ++i) {
-    out[2 * i] = digits[k[i] >> 4];
-    out[2 * i + 1] = digits[k[i] & 15];
-  }
-  return out;
-}
+std::string key_hex(const std::array<unsigned char, 32>& k) { return policy::to_hex(k.data(), k.size()); }
 
 // One batch in the store, started asynchronously (the store seals the E.164 on this thread);
 // wait() gives its counts.

@@ -287,8 +287,7 @@ TEST_F(RedisAdmitLayout, LongTextsRoundTrip) {
 TEST(RedisAdmitAcl, WithoutRestoreAdmissionsUseHset) {
   redis_server server;
   ASSERT_TRUE(server.start());
-  auto port = server.url().substr(std::string("redis://127.0.0.1:").size());
-  port = port.substr(0, port.find('/'));
+  const std::string port = server.port();
   ASSERT_EQ(std::system(("redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null").c_str()), 0);
   io_thread io;
   redis_options o;
@@ -324,8 +323,7 @@ TEST(RedisAdmitAcl, WithoutRestoreAdmissionsUseHset) {
 TEST(RedisAdmitOom, OutOfMemoryFailsTheCallAndRestoreIsUsedAgainAfter) {
   redis_server server;
   ASSERT_TRUE(server.start());
-  auto port = server.url().substr(std::string("redis://127.0.0.1:").size());
-  port = port.substr(0, port.find('/'));
+  const std::string port = server.port();
   io_thread io;
   redis_options o;
   o.url = server.url();

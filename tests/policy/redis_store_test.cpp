@@ -262,12 +262,9 @@ TEST(RedisStore, SuppressionBucketLayoutIsCompactAndHoldsNoNumberInClear) {
   store.reset();
 }
 
-// Bulk imports write a bucket that does not exist yet with one RESTORE (a serialized hash) and
-// give the records of an existing bucket to import.lua, which keeps what is stored.
-std::string port_of(const redis_server& server) {
-  auto port = server.url().substr(std::string("redis://127.0.0.1:").size());
-  return port.substr(0, port.find('/'));
-}
+// Bulk imports (suite RedisImport) write a bucket that does not exist yet with one RESTORE (a
+// serialized hash) and merge into a stored one with import_swap.lua, keeping what is stored;
+// what they cannot do that way goes to import.lua.
 
 // INFO commandstats of one command as "calls=N,...,failed_calls=N" (empty when never called).
 std::string command_stats(const std::string& port, const std::string& command) {
@@ -311,7 +308,7 @@ TEST(RedisImport, NewBucketsAreRestoredAndExistingBucketsKeepTheirRecords) {
   const std::string neighbour = bucket_neighbours(stopped, 1)[0];
   ASSERT_EQ(import({{test_secrets()->key(stopped), stopped, "", "stop", "keyword", t0}}).added, 1);
 
-  const std::string port = port_of(server);
+  const std::string port = server.port();
   ASSERT_EQ(std::system(("redis-cli -p " + port + " CONFIG RESETSTAT >/dev/null").c_str()), 0);
   std::vector<suppression_record> recs;
   std::set<std::string> buckets;
@@ -406,7 +403,7 @@ TEST(RedisImport, SwapReplacesOnlyTheBucketAsItWasRead) {
 TEST(RedisImport, BucketsTheClientCannotReadGoToTheScript) {
   redis_server server;
   ASSERT_TRUE(server.start());
-  const std::string port = port_of(server);
+  const std::string port = server.port();
   io_thread io;
   auto store = make_store(io, server.url());
   ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
@@ -443,7 +440,7 @@ TEST(RedisImport, BucketsTheClientCannotReadGoToTheScript) {
 TEST(RedisImport, WithoutRestorePermissionTheScriptImportsEverything) {
   redis_server server;
   ASSERT_TRUE(server.start());
-  const std::string port = port_of(server);
+  const std::string port = server.port();
   ASSERT_EQ(std::system(("redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null").c_str()), 0);
   io_thread io;
   auto store = make_store(io, "redis://gw:pw@127.0.0.1:" + port + "/0");

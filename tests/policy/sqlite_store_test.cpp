@@ -108,16 +108,8 @@ TEST(SqliteStore, CompletionsGoThroughThePostFunction) {
 }
 
 admit_request admission(const std::string& id, const std::string& e164, std::uint32_t cap_max) {
-  admit_request r;
-  r.sender = "12345";
-  r.category = "marketing";
+  admit_request r = base_request(id, e164, t0);
   r.caps = {{86'400, cap_max, false}};
-  r.now_ms = t0;
-  r.message.id = id;
-  r.message.number_key = test_secrets()->key(e164);
-  r.message.e164 = e164;
-  r.message.carrier = "sim";
-  r.message.sender = "12345";
   r.message.text = "Hello " + id;
   return r;
 }

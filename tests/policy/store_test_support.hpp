@@ -206,6 +206,7 @@ class redis_server {
     std::filesystem::remove(dir_ / "redis.pid");
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+  std::string port() const { return std::to_string(port_); }
 
  private:
   int port_;

@@ -31,6 +31,21 @@ add_library(smsgw::cctz INTERFACE IMPORTED)
 target_include_directories(smsgw::cctz INTERFACE ${CCTZ_INCLUDE_DIR})
 target_link_libraries(smsgw::cctz INTERFACE ${CCTZ_LIBRARY})
 
+# The gateway's allocator: jemalloc (Debian's libjemalloc-dev) when present and the build has
+# no sanitizer (ASan/libFuzzer bring their own). glibc malloc took about a fifth of smsgw's CPU
+# at saturation (malloc_consolidate, arena locks between the I/O threads); docs/performance.md,
+# "Allocator". -DSMSGW_ALLOCATOR=system keeps glibc's.
+set(SMSGW_ALLOCATOR "jemalloc" CACHE STRING "allocator linked into smsgw: jemalloc or system")
+set(SMSGW_ALLOCATOR_LIBRARY "")
+if(SMSGW_ALLOCATOR STREQUAL "jemalloc" AND NOT CMAKE_CXX_FLAGS MATCHES "sanitize")
+  find_library(JEMALLOC_LIBRARY jemalloc)
+  if(JEMALLOC_LIBRARY)
+    set(SMSGW_ALLOCATOR_LIBRARY ${JEMALLOC_LIBRARY})
+  else()
+    message(WARNING "libjemalloc not found: smsgw uses glibc malloc (install libjemalloc-dev)")
+  endif()
+endif()
+
 # Python with Debian's phonenumbers package: its tzdata is the source of the generated
 # number -> time zone table (the C++ library has no time-zone mapper).
 find_program(SMSGW_SYSTEM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)

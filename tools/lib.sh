@@ -10,7 +10,7 @@ SMSGW_PACKAGES=(
   libphonenumber-dev libicu-dev python3 python3-phonenumbers libre2-dev libprotobuf-dev
   libcctz-dev tzdata
   libhiredis-dev redis-server
-  libsqlite3-dev
+  libsqlite3-dev libjemalloc-dev
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libcli11-dev
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -120,6 +120,7 @@ class InboundSqlite(InboundBase, unittest.TestCase):
 
 class InboundRedis(InboundBase, unittest.TestCase):
     store = "redis"
+    redis_db = 9
 
 
 OPT_OUT_REPLY = OPT_OUT_CONFIRMATION

@@ -56,6 +56,9 @@ def number_in_quiet_hours():
 class GatewayFixture:
     """One simulator and one gateway per test class; `store` picks SQLite or Redis."""
     store = "sqlite"
+    # The Redis database of the class: flushed at set-up, so each Redis class has its own
+    # (ctest runs two test programs at once; a shared database was flushed under the other's feet).
+    redis_db = 7
 
     @classmethod
     def setUpClass(cls):
@@ -69,11 +72,11 @@ class GatewayFixture:
                     raise RuntimeError("SMSGW_TEST_REDIS_URL is not set (tools/test sets it)")
                 raise unittest.SkipTest("no Redis: run through tools/test")
             # A database of its own, flushed, so that runs do not see each other's data.
-            redis_url = redis_url.rsplit("/", 1)[0] + "/7"
+            redis_url = redis_url.rsplit("/", 1)[0] + "/%d" % cls.redis_db
             import socket
             host, port = redis_url.split("//")[1].split("/")[0].split(":")
             with socket.create_connection((host, int(port)), timeout=5) as s:
-                s.sendall(b"SELECT 7\r\nFLUSHDB\r\n")
+                s.sendall(b"SELECT %d\r\nFLUSHDB\r\n" % cls.redis_db)
                 s.recv(100)
         cls.gw = harness.Gateway(cls.workdir.path, cls.sim, store=cls.store, redis_url=redis_url)
         cls.gw.wait_ready()

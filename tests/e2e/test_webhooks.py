@@ -199,7 +199,7 @@ webhooks:
     def reader(self):
         redis_url = None
         if self.store == "redis":
-            redis_url = os.environ["SMSGW_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/7"
+            redis_url = os.environ["SMSGW_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/%d" % self.redis_db
         return StoreReader(self.store, self.workdir.path, redis_url)
 
     def test_status_event_is_in_the_outbox_when_the_status_is_final(self):
@@ -391,3 +391,4 @@ class WebhooksSqlite(WebhooksBase, unittest.TestCase):
 
 class WebhooksRedis(WebhooksBase, unittest.TestCase):
     store = "redis"
+    redis_db = 10

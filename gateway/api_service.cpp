@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "gateway/accept.hpp"
@@ -307,6 +309,42 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
   co_return response;
 }
 
+namespace {
+
+// A reserved direct_slot gets its message, or is given back, exactly once: also when the
+// request ends early (a store error, a refusal, a duplicate).
+class direct_hand_off {
+ public:
+  direct_hand_off() = default;
+  explicit direct_hand_off(direct_slot s) : slot_(std::move(s)) {}
+  direct_hand_off(direct_hand_off&& o) noexcept
+      : slot_{o.slot_.lease_ms, std::exchange(o.slot_.hand_off, nullptr)} {}
+  direct_hand_off& operator=(direct_hand_off&&) = delete;
+  ~direct_hand_off() { give(std::nullopt); }
+
+  std::int64_t lease_ms() const { return slot_.hand_off ? slot_.lease_ms : 0; }
+
+  // The message as admitted, when the store leased it; otherwise the place goes back.
+  void give(const policy::admit_request& a, const policy::admit_result& r) {
+    if (!slot_.hand_off) return;
+    if (!r.accepted() || r.lease_id.empty()) return give(std::nullopt);
+    policy::queue_entry e;
+    e.message = a.message;
+    e.message.status = policy::message_status::queued;
+    e.lease_id = r.lease_id;
+    e.deliveries = 1;
+    give(std::move(e));
+  }
+
+ private:
+  void give(std::optional<policy::queue_entry> e) {
+    if (auto f = std::exchange(slot_.hand_off, nullptr)) f(std::move(e));
+  }
+  direct_slot slot_;
+};
+
+}  // namespace
+
 asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   if (!accepting_) co_return unavailable("the gateway is shutting down");
   auto parsed = parse_message_request_body(ctx.request.body());
@@ -331,11 +369,14 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
     co_return error_response(*e);
   }
   auto& message = std::get<prepared_message>(prepared);
+  direct_hand_off direct(deps_.reserve_direct ? deps_.reserve_direct(message.admit.message.carrier) : direct_slot{});
   policy::admit_request admit = message.admit;
+  admit.lease_ms = direct.lease_ms();
   auto reply = co_await call_store<policy::admit_result>(
       [this, &admit](auto done) { deps_.store->admit(std::move(admit), std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
   const auto& result = reply.value;
+  direct.give(message.admit, result);
 
   if (result.duplicate) {
     if (result.existing_request_hash != in.request_hash) {
@@ -357,7 +398,9 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
     co_return error_response(refusal_error(result.refused));
   }
   std::string body = accepted_body(message, result);
-  if (deps_.on_enqueued && result.status == policy::message_status::queued) deps_.on_enqueued(message.admit.message.carrier);
+  if (deps_.on_enqueued && result.status == policy::message_status::queued && result.lease_id.empty()) {
+    deps_.on_enqueued(message.admit.message.carrier);
+  }
   if (deps_.metrics_registry) {
     count_accepted(message.admit.category);
     if (result.status == policy::message_status::scheduled) deps_.metrics_registry->count_deferred("scheduled");
@@ -426,16 +469,24 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
   }
   if (!prepared.empty()) {
     std::vector<policy::admit_request> admits;
+    std::vector<direct_hand_off> direct;
     admits.reserve(prepared.size());
-    for (const auto& p : prepared) admits.push_back(p.admit);
+    direct.reserve(prepared.size());
+    for (const auto& p : prepared) {
+      admits.push_back(p.admit);
+      if (deps_.reserve_direct) direct.emplace_back(deps_.reserve_direct(p.admit.message.carrier));
+      else direct.emplace_back();
+      admits.back().lease_ms = direct.back().lease_ms();
+    }
     auto reply = co_await call_store<std::vector<policy::admit_result>>(
         [this, &admits](auto done) { deps_.store->admit_batch(std::move(admits), std::move(done)); });
     if (reply.ec) co_return unavailable(reply.ec.message());
     for (std::size_t k = 0; k < prepared.size() && k < reply.value.size(); ++k) {
       const auto& r = reply.value[k];
+      direct[k].give(prepared[k].admit, r);
       if (r.accepted()) {
         results[positions[k]] = accepted_body(prepared[k], r);
-        if (deps_.on_enqueued) deps_.on_enqueued(prepared[k].admit.message.carrier);
+        if (deps_.on_enqueued && r.lease_id.empty()) deps_.on_enqueued(prepared[k].admit.message.carrier);
         if (deps_.metrics_registry) count_accepted(prepared[k].admit.category);
       } else {
         results[positions[k]] = to_json(refusal_error(r.refused));

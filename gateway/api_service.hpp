@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -24,6 +25,14 @@
 
 namespace gateway {
 
+// A place reserved in a carrier's worker for a message that the store leases to it at admission
+// (direct hand-off: sent without a claim). lease_ms 0: no place; the message is queued.
+struct direct_slot {
+  std::int64_t lease_ms = 0;
+  // Takes the admitted, leased message, or nullopt to give the place back. Called once.
+  std::function<void(std::optional<policy::queue_entry>)> hand_off;
+};
+
 class api_service {
  public:
   struct dependencies {
@@ -36,6 +45,9 @@ class api_service {
     std::function<std::int64_t()> now_ms;
     // Called after a message was queued for `carrier` (wakes its worker); may be null.
     std::function<void(const std::string& carrier)> on_enqueued;
+    // Direct hand-off: reserves a place in the carrier's worker before admission. Null: every
+    // accepted message is queued for the worker to claim.
+    std::function<direct_slot(const std::string& carrier)> reserve_direct;
   };
 
   api_service(std::shared_ptr<const settings> s, dependencies deps);

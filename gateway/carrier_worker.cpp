@@ -136,6 +136,7 @@ void carrier_worker::start() {
     }
   };
   link_ = smpp::net::carrier_link::create(strand_, link_config(*c), std::move(h));
+  capacity_ = static_cast<std::size_t>(c->window) * std::max(1u, c->sessions) * 2;
   link_->start();
   asio::co_spawn(strand_, claim_loop(shared_from_this()), [carrier = carrier_](std::exception_ptr e) {
     if (!e) return;
@@ -149,6 +150,35 @@ void carrier_worker::start() {
 
 void carrier_worker::notify() {
   asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
+}
+
+std::int64_t carrier_worker::reserve_direct() {
+  if (stopping_ || bound_sessions_ == 0 || backlog_) return 0;
+  std::size_t reserved = direct_reserved_.load();
+  do {
+    if (in_flight_count_.load() + reserved >= capacity_.load()) return 0;
+  } while (!direct_reserved_.compare_exchange_weak(reserved, reserved + 1));
+  return options_.lease_ms;
+}
+
+void carrier_worker::hand_off(std::optional<policy::queue_entry> entry) {
+  asio::post(strand_, [self = shared_from_this(), entry = std::move(entry)]() mutable {
+    // Stopping: not sent; its lease expires and it is claimed after the restart (as a claimed
+    // message that was not handed to the link yet).
+    if (entry && !self->stopping_) {
+      if (self->metrics_) {
+        if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
+        self->handed_off_->Increment();
+      }
+      self->dispatch(std::move(*entry));
+    }
+    --self->direct_reserved_;
+  });
+}
+
+void carrier_worker::in_flight_changed() {
+  in_flight_count_ = in_flight_.size();
+  if (metrics_) metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
 }
 
 void carrier_worker::update_settings(std::shared_ptr<const settings> s) {
@@ -192,12 +222,13 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
     const auto& c = self->link_->config();
     const std::size_t capacity = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions) * 2;
     std::int64_t wait_ms = 0;
-    if (self->bound_sessions_ == 0 || self->in_flight_.size() >= capacity) {
+    const std::size_t taken = self->in_flight_.size() + self->direct_reserved_.load();
+    if (self->bound_sessions_ == 0 || taken >= capacity) {
       wait_ms = 20;
     } else {
       policy::claim_request req;
       req.carrier = self->carrier_;
-      req.max = static_cast<int>(std::min<std::size_t>(self->options_.claim_batch, capacity - self->in_flight_.size()));
+      req.max = static_cast<int>(std::min<std::size_t>(self->options_.claim_batch, capacity - taken));
       req.lease_ms = self->options_.lease_ms;
       req.now_ms = self->now_ms();
       auto reply = co_await call_store<policy::claim_result>(
@@ -210,6 +241,9 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
         wait_ms = self->options_.store_retry_ms;
       } else {
         store_down_logged = false;
+        // A full claim: more may be waiting, so new messages queue behind them (no direct
+        // hand-off) until a claim comes back short.
+        self->backlog_ = reply.value.entries.size() >= static_cast<std::size_t>(req.max);
         for (auto& entry : reply.value.entries) {
           if (!entry.suppressed) {
             self->dispatch(std::move(entry));
@@ -273,7 +307,7 @@ void carrier_worker::dispatch(policy::queue_entry entry) {
   flight->sent_at_ms = now;
   flight->entry = std::move(entry);
   in_flight_[key] = flight;
-  if (metrics_) metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
+  in_flight_changed();
   for (std::size_t i = 0; i < built.parts.size(); ++i) {
     smpp::net::outbound_message out;
     out.cookie = part_cookie(key, i);
@@ -326,8 +360,8 @@ void carrier_worker::reject_suppressed(std::uint64_t key) {
   if (it == in_flight_.end()) return;
   auto flight = it->second;
   in_flight_.erase(it);
+  in_flight_changed();
   if (metrics_) {
-    metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
     metrics_->count_rejected("recipient_opted_out_at_send");
   }
   const auto& m = flight->entry.message;
@@ -469,8 +503,8 @@ void carrier_worker::on_result(smpp::net::submit_outcome o) {
 void carrier_worker::finish(std::uint64_t key) {
   auto flight = in_flight_[key];
   in_flight_.erase(key);
+  in_flight_changed();
   if (metrics_) {
-    metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
     metrics_->submit_latency_seconds(carrier_).Observe(static_cast<double>(now_ms() - flight->sent_at_ms) / 1000.0);
   }
   const auto& m = flight->entry.message;

@@ -69,6 +69,16 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // Wakes the claim loop (a message was just admitted). Thread-safe.
   void notify();
 
+  // Direct hand-off (docs/architecture.md, "Direct hand-off"): a slot for a message that the
+  // store leases to this worker at admission (admit_request::lease_ms) so that it is sent
+  // without a claim. Returns the lease length in ms, or 0 when the worker takes none now (no
+  // bound session, stopping, its capacity taken, or messages waiting in the store's queue:
+  // those go first). Every non-zero return must be followed by one hand_off(). Thread-safe.
+  std::int64_t reserve_direct();
+  // The message of a reserved slot, as admitted and leased (nullopt: it was not admitted or not
+  // leased; the slot is given back). It is dispatched like a claimed entry. Thread-safe.
+  void hand_off(std::optional<policy::queue_entry> entry);
+
   // New settings (reload): pacing and segmentation apply to the next claims. TPS/window changes
   // of the link itself need a new link (the caller recreates the worker). Thread-safe.
   void update_settings(std::shared_ptr<const settings> s);
@@ -112,6 +122,7 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   bool recently_suppressed(const policy::message_record& m) const;
   void reject_suppressed(std::uint64_t key);
   void on_event(const smpp::net::link_event& e);
+  void in_flight_changed();  // metric + the count reserve_direct() reads; strand only
   std::int64_t now_ms() const;
   std::int64_t backoff_ms(int attempts) const;
   double sender_rate(const std::string& sender) const;
@@ -127,6 +138,13 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   boost::asio::steady_timer wake_;
   std::atomic<unsigned> bound_sessions_{0};
   std::atomic<bool> stopping_{false};
+  // Direct hand-off: capacity (window x sessions x 2, as for claims), messages in flight, slots
+  // reserved and not handed off yet, and whether the last claim suggests a backlog in the store.
+  std::atomic<std::size_t> capacity_{0};
+  std::atomic<std::size_t> in_flight_count_{0};
+  std::atomic<std::size_t> direct_reserved_{0};
+  std::atomic<bool> backlog_{true};
+  prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only
   // Claimed messages wait here, not in the link's queue, until the window has room: a STOP can
   // still stop them (suppressed()). The link gets at most window x sessions parts at a time.

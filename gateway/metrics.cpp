@@ -49,6 +49,8 @@ metrics::metrics(std::string_view version)
                                                    "ESME_RTHROTTLED / ESME_RMSGQFUL answers per carrier")),
       resent_(family<prometheus::Counter>(*registry_, "smsgw_messages_resent_after_crash_total",
                                           "Messages that were in flight at a crash and were sent again")),
+      handed_off_(family<prometheus::Counter>(*registry_, "smsgw_messages_handed_off_total",
+                                              "Messages leased to their carrier worker at admission (sent without a claim)")),
       submit_latency_(family<prometheus::Histogram>(*registry_, "smsgw_submit_latency_seconds",
                                                     "submit_sm to submit_sm_resp per carrier")),
       reloads_(family<prometheus::Counter>(*registry_, "smsgw_config_reloads_total",
@@ -88,6 +90,7 @@ prometheus::Counter& metrics::throttle_events(std::string_view c) {
   return throttle_events_.Add({{"carrier", s(c)}});
 }
 prometheus::Counter& metrics::resent_after_crash(std::string_view c) { return resent_.Add({{"carrier", s(c)}}); }
+prometheus::Counter& metrics::handed_off(std::string_view c) { return handed_off_.Add({{"carrier", s(c)}}); }
 prometheus::Histogram& metrics::submit_latency_seconds(std::string_view c) {
   static const prometheus::Histogram::BucketBoundaries buckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                                                   0.05,  0.1,    0.25,  0.5,  1,     2.5};

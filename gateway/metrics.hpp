@@ -36,6 +36,7 @@ class metrics {
   prometheus::Gauge& binds_up(std::string_view carrier);
   prometheus::Counter& throttle_events(std::string_view carrier);
   prometheus::Counter& resent_after_crash(std::string_view carrier);
+  prometheus::Counter& handed_off(std::string_view carrier);
   prometheus::Histogram& submit_latency_seconds(std::string_view carrier);
 
   void count_reload(bool ok);
@@ -60,6 +61,7 @@ class metrics {
   prometheus::Family<prometheus::Gauge>& binds_up_;
   prometheus::Family<prometheus::Counter>& throttle_events_;
   prometheus::Family<prometheus::Counter>& resent_;
+  prometheus::Family<prometheus::Counter>& handed_off_;
   prometheus::Family<prometheus::Histogram>& submit_latency_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Gauge>& build_info_;

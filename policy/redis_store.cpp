@@ -406,15 +406,22 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // What the client decides alone (the script gets it as ready strings): the outcome when
   // accepted and the send time.
   struct admit_plan {
-    const char* outcome;  // "queued", "scheduled" or "r" (refused by quiet hours)
+    // "queued", "scheduled", "leased" (queued and leased to the caller at once: direct
+    // hand-off) or "r" (refused by quiet hours)
+    const char* outcome;
     std::int64_t send_at;
   };
   static admit_plan plan(const admit_request& r) {
     if (r.quiet.k == quiet_outcome::kind::reject) return {"r", r.now_ms};
     std::int64_t send_at = std::max(r.now_ms, r.message.send_at_ms);
     if (r.quiet.k == quiet_outcome::kind::defer) send_at = std::max(send_at, r.quiet.defer_until_ms);
-    return {send_at > r.now_ms ? "scheduled" : "queued", send_at};
+    if (send_at > r.now_ms) return {"scheduled", send_at};
+    return {r.lease_ms > 0 ? "leased" : "queued", send_at};
   }
+  // The lease id of a message leased at admission. Claims number their leases from the queue's
+  // counter; a message is leased at admission at most once (its first lease), so one fixed id
+  // cannot be confused with a later claim's lease of the same message.
+  static constexpr std::string_view admission_lease = "a";
 
   void flush_admits() {
     admit_flush_posted = false;
@@ -578,6 +585,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     const bool category_caps = has_caps(r, false), campaign_caps = has_caps(r, true);
     const bool idem = !r.idempotency_key.empty();
     const bool scheduled = p.outcome[0] == 's';
+    const bool leased = p.outcome[0] == 'l';
     // The profile: everything the script needs that does not depend on the message or now.
     std::vector<std::string> prof;
     prof.reserve(16);
@@ -600,7 +608,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     auto [it, inserted] = call.profiles.try_emplace(std::move(id_key));
     if (inserted) {
       it->second = std::to_string(++call.profile_keys_count);
-      call.profile_keys.push_back(queue_key(m.carrier, scheduled ? "sched" : "ready"));
+      call.profile_keys.push_back(queue_key(m.carrier, scheduled ? "sched" : leased ? "lease" : "ready"));
       std::move(prof.begin(), prof.end(), std::back_inserter(call.profile_args));
     }
     call.keys.push_back(sup_bucket(loc));
@@ -622,14 +630,29 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     pack_into(packed, num(m.valid_until_ms));
     pack_into(packed, m.api_key);
     std::string now = ms13(r.now_ms);
-    std::string send_at = num(p.send_at);
+    // Scheduled: when it becomes sendable; leased: when the lease expires (the score of both zsets).
+    std::string send_at = num(leased ? r.now_ms + r.lease_ms : p.send_at);
     auto& args = call.args;
     call.profile_refs.push_back(args.size());
     args.push_back(it->second);
     if (call.restore) {
       // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
       std::string record;
-      if (p.outcome[0] != 'r') {
+      if (leased) {
+        // As a claim leaves it: queued, leased, delivered once.
+        record = dump_hash({{"d", packed},
+                            {"nk", m.number_key},
+                            {"car", m.carrier},
+                            {"snd", r.sender},
+                            {"cat", r.category},
+                            {"scope", scope},
+                            {"st", "queued"},
+                            {"up", now},
+                            {"sa", now},
+                            {"ns", loc.suffix},
+                            {"lease", std::string(admission_lease)},
+                            {"dlv", "1"}});
+      } else if (p.outcome[0] != 'r') {
         record = dump_hash({{"d", packed},
                             {"nk", m.number_key},
                             {"car", m.carrier},
@@ -642,13 +665,13 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
                             {"ns", loc.suffix}});
       }
       args.push_back(std::move(now));
-      if (scheduled) args.push_back(std::move(send_at));
+      if (scheduled || leased) args.push_back(std::move(send_at));
       args.push_back(std::move(record));
       args.push_back(m.id);
       args.push_back(loc.suffix);
     } else {
       args.push_back(std::move(now));
-      if (scheduled) args.push_back(std::move(send_at));
+      if (scheduled || leased) args.push_back(std::move(send_at));
       args.push_back(std::move(packed));
       args.push_back(m.id);
       args.push_back(loc.suffix);
@@ -677,6 +700,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
         res.admitted = true;
         res.status = p.outcome[0] == 's' ? message_status::scheduled : message_status::queued;
         res.send_at_ms = p.send_at;
+        if (p.outcome[0] == 'l') res.lease_id = admission_lease;
         break;
       case 1: res.refused = reason::recipient_opted_out; break;
       case 2: res.refused = reason::no_consent; break;

@@ -113,6 +113,13 @@ struct admit_request {
   std::string request_hash;
   std::int64_t idempotency_ttl_ms = 24LL * 3600 * 1000;
   std::int64_t now_ms = 0;
+  // Direct hand-off: > 0 asks the store to lease an admitted message that would be queued (not a
+  // scheduled one) to the caller for this long, in the same atomic step, instead of putting it
+  // on the ready queue: the caller sends it without a claim (admit_result::lease_id). Until it is
+  // completed, acked, nacked or rescheduled it is an ordinary leased entry: when the lease
+  // expires it is claimed again (at-least-once). A store may ignore the request (lease_id stays
+  // empty, the message is queued); the Redis store honours it, SQLite does not.
+  std::int64_t lease_ms = 0;
 };
 
 struct admit_result {
@@ -121,6 +128,9 @@ struct admit_result {
   reason refused = reason::none;   // why not admitted (none for a duplicate)
   message_status status = message_status::queued;  // queued or scheduled when accepted
   std::int64_t send_at_ms = 0;     // when accepted: when it becomes sendable
+  // Accepted and leased to the caller (admit_request::lease_ms): send it now, finish it with
+  // this lease id (complete / ack / nack / reschedule). Empty: queued or scheduled as usual.
+  std::string lease_id;
   // Idempotency: the key was already used. Nothing was enqueued; `existing_message_id` and
   // `existing_request_hash` describe the first request (compare hashes: idempotency_mismatch).
   bool duplicate = false;
@@ -331,6 +341,8 @@ class store {
   // in order (a later item sees the caps reserved by an earlier one); results in the same order.
   virtual void admit_batch(std::vector<admit_request> reqs,
                            store_callback<std::vector<admit_result>> cb) = 0;
+  // Whether admit honours admit_request::lease_ms (direct hand-off). Default: it does not.
+  virtual bool leases_at_admission() const noexcept { return false; }
 
   // Store a suppression (idempotent: an existing one for the same number x sender is kept with
   // its original time). Completes after it is durable: only then acknowledge a STOP.

@@ -8,13 +8,15 @@
 -- ARGV[1] = N, ARGV[2] = the suppression senders hash (sender -> id bytes), ARGV[3] = how the
 -- message hash is written ('r' RESTORE of a payload built by the client | 'h' HSET of its
 -- fields), ARGV[4] = P, then P profiles: sender, scope (global|sender), consent ('0' none | '1'
---   any sender | 's' this sender), category, outcome ('queued' | 'scheduled' | 'r' refused by
---   quiet hours), idempotency ('0'|'1'), carrier, cap keys count C, then per cap key: mode ('s'
+--   any sender | 's' this sender), category, outcome ('queued' | 'scheduled' | 'leased' queued
+--   and leased to the caller at once, lease id 'a' | 'r' refused by quiet hours), idempotency ('0'|'1'), carrier, cap keys count C, then per cap key: mode ('s'
 --   string | 'z' zset), expiry ms (its longest window; '0' = nothing recorded), rules count R,
 --   then R pairs (window ms, max).
--- KEYS[1..P] = the queue of each profile (ready list when queued, scheduled zset when scheduled).
+-- KEYS[1..P] = the queue of each profile (ready list when queued, scheduled zset when scheduled,
+-- lease zset when leased).
 -- Then each request takes, in order:
---   ARGV [its profile number, when P > 1], now (13 digits), [send_at ms, when scheduled],
+--   ARGV [its profile number, when P > 1], now (13 digits), [send_at ms, when scheduled; the
+--     lease's expiry ms, when leased],
 --     the message record ('r': the RESTORE payload of its hash, '' when refused by quiet hours;
 --     'h': the packed immutable fields, length-prefixed: id, sealed e164, text, campaign, client
 --     ref, segments, encoding, created ms, valid until ms, api key), message id, the number's
@@ -151,7 +153,7 @@ for i = 1, tonumber(ARGV[1]) do
   end
   local now = ARGV[ai]
   local send_at = now
-  if prof[5] == 'scheduled' then
+  if prof[5] == 'scheduled' or prof[5] == 'leased' then
     send_at = ARGV[ai + 1]
     ai = ai + 1
   end
@@ -276,11 +278,17 @@ for i = 1, tonumber(ARGV[1]) do
       end
     end
     if not restore then
-      redis.call('HSET', msg_key, 'd', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4],
-        'scope', scope, 'st', outcome, 'up', now, 'sa', send_at, 'ns', suffix)
+      if outcome == 'leased' then
+        -- As a claim leaves it: queued, leased, delivered once.
+        redis.call('HSET', msg_key, 'd', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4],
+          'scope', scope, 'st', 'queued', 'up', now, 'sa', now, 'ns', suffix, 'lease', 'a', 'dlv', '1')
+      else
+        redis.call('HSET', msg_key, 'd', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4],
+          'scope', scope, 'st', outcome, 'up', now, 'sa', send_at, 'ns', suffix)
+      end
     end
     local queue = prof[8]
-    if outcome == 'scheduled' then
+    if outcome == 'scheduled' or outcome == 'leased' then
       local s = sched[queue]
       if not s then
         s = {}

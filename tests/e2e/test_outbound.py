@@ -5,6 +5,7 @@ import concurrent.futures
 import datetime
 import os
 import sys
+import re
 import time
 import unittest
 import uuid
@@ -304,6 +305,28 @@ class OutboundBase(GatewayFixture):
         self.assertEqual(results[1]["error"]["code"], "invalid_number")
         self.assertEqual(results[2]["error"]["code"], "sender_not_allowed")
         self.assertEqual(results[3]["status"], "queued")
+
+    def handed_off(self):
+        code, text = harness.request("GET", self.gw.admin + "/metrics")
+        self.assertEqual(code, 200)
+        m = re.search(r'^smsgw_messages_handed_off_total\{carrier="sim"\} (\d+)', text, re.M)
+        return int(m.group(1)) if m else 0
+
+    def test_an_idle_gateway_hands_the_message_to_its_worker_at_admission(self):
+        # Redis leases the accepted message to the carrier worker in the admission step (no claim);
+        # SQLite queues it for the worker to claim. Either way it is sent and completed once.
+        before = self.handed_off()
+        to = self.unique_number()
+        code, body = self.gw.send({"to": to, "from": "12345", "text": "straight through"})
+        self.assertEqual(code, 202, body)
+        self.assertEqual(body["status"], "queued")
+        self.wait_status(body["id"], ("submitted", "delivered"))
+        time.sleep(0.3)
+        self.assertEqual(len(self.sim.messages(to=to.lstrip("+")).get("messages", [])), 1)
+        if self.store == "redis":
+            self.assertGreaterEqual(self.handed_off(), before + 1)
+        else:
+            self.assertEqual(self.handed_off(), 0)
 
     def test_metrics_and_readiness(self):
         code, text = harness.request("GET", self.gw.admin + "/metrics")

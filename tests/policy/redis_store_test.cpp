@@ -470,6 +470,44 @@ TEST(RedisImport, WithoutRestorePermissionTheScriptImportsEverything) {
   store.reset();
 }
 
+// Without RESTORE the admission writes the message hash with HSET: a message leased at admission
+// (direct hand-off) is written as a claim leaves it, and its lease works like a claim's.
+TEST(RedisStore, MessageLeasedAtAdmissionWithoutRestoreIsWrittenAsAClaimLeavesIt) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  const std::string port = server.port();
+  ASSERT_EQ(std::system(("redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null").c_str()), 0);
+  io_thread io;
+  auto store = make_store(io, "redis://gw:pw@127.0.0.1:" + port + "/0");
+  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  for (int i = 0; i < 2; ++i) {  // the first may go out as RESTORE before the refusal is known
+    auto r = request("d" + std::to_string(i), t0);
+    r.message.e164 = "+1415555012" + std::to_string(i);
+    r.message.number_key = test_secrets()->key(r.message.e164);
+    r.lease_ms = 30000;
+    auto [ec, res] = call<admit_result>([&](auto cb) { store->admit(r, cb); });
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(res.accepted());
+    EXPECT_EQ(res.lease_id, "a");
+  }
+  EXPECT_NE(command_stats(port, "hset").find("calls="), std::string::npos) << "written with HSET";
+  auto [mec, m] = call<std::optional<message_record>>([&](auto cb) { store->get_message("d1", cb); });
+  ASSERT_FALSE(mec);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, message_status::queued);
+  auto [cec, none] = call<claim_result>([&](auto cb) { store->claim({"sim", 10, 30000, t0 + 1}, cb); });
+  ASSERT_FALSE(cec);
+  EXPECT_TRUE(none.entries.empty());
+  auto [aec, again] = call<claim_result>([&](auto cb) { store->claim({"sim", 10, 30000, t0 + 30000}, cb); });
+  ASSERT_FALSE(aec);
+  ASSERT_EQ(again.entries.size(), 2u);
+  for (const auto& e : again.entries) {
+    EXPECT_EQ(e.deliveries, 2);  // the admission's lease was the first delivery
+    EXPECT_EQ(e.message.status, message_status::queued);
+  }
+  store.reset();
+}
+
 TEST(RedisStore, WarnsWhenListpackLimitsAreTooLowForTheBuckets) {
   redis_server server;
   ASSERT_TRUE(server.start());

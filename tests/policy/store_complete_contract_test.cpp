@@ -340,4 +340,91 @@ TYPED_TEST(StoreComplete, ScheduledSuppressedEntryKeepsItsStatusUntilCompleted) 
   EXPECT_EQ(this->message("m1")->status, message_status::scheduled);
 }
 
+// Direct hand-off (admit_request::lease_ms): the store leases the admitted message to the caller
+// in the admission step, or (a store that does not) queues it as usual.
+TYPED_TEST(StoreComplete, MessageLeasedAtAdmissionIsNotClaimedAndIsCompletedWithItsLease) {
+  auto req = base_request("d1", number(1), t0);
+  req.lease_ms = 30000;
+  auto [ec, r] = call<admit_result>([&](auto cb) { this->store_->admit(req, cb); });
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(r.accepted());
+  EXPECT_EQ(r.status, message_status::queued);
+  if (!this->store_->leases_at_admission()) {
+    EXPECT_TRUE(r.lease_id.empty());
+    auto c = this->claim(t0 + 1);
+    ASSERT_EQ(c.entries.size(), 1u);  // queued as usual
+    EXPECT_EQ(c.entries[0].message.id, "d1");
+    return;
+  }
+  ASSERT_FALSE(r.lease_id.empty());
+  EXPECT_TRUE(this->claim(t0 + 1).entries.empty());  // not on the ready queue: it is ours already
+  auto [sec, st] = call<store::queue_stats>([&](auto cb) { this->store_->stats("sim", t0 + 1, cb); });
+  ASSERT_FALSE(sec);
+  EXPECT_EQ(st.ready, 0);
+  EXPECT_EQ(st.leased, 1);
+  EXPECT_EQ(this->message("d1")->status, message_status::queued);
+
+  queue_entry e;
+  e.message = req.message;
+  e.lease_id = r.lease_id;
+  auto done = this->complete({outcome(e, message_status::submitted, t0 + 2, "0a1b2c")});
+  EXPECT_TRUE(done[0].applied);
+  EXPECT_TRUE(done[0].event_stored);
+  EXPECT_TRUE(done[0].released);
+  EXPECT_EQ(this->message("d1")->status, message_status::submitted);
+  EXPECT_TRUE(this->claim(t0 + day).entries.empty());  // released: never handed out again
+}
+
+TYPED_TEST(StoreComplete, MessageLeasedAtAdmissionIsClaimedAgainWhenItsLeaseExpires) {
+  if (!this->store_->leases_at_admission()) GTEST_SKIP() << "this store queues every message";
+  auto req = base_request("d1", number(1), t0);
+  req.lease_ms = 30000;
+  auto [ec, r] = call<admit_result>([&](auto cb) { this->store_->admit(req, cb); });
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_FALSE(r.lease_id.empty());
+  // The gateway "crashes" before sending it: nothing until the lease expires, then a redelivery.
+  EXPECT_TRUE(this->claim(t0 + 29999).entries.empty());
+  auto again = this->claim(t0 + 30000);
+  ASSERT_EQ(again.entries.size(), 1u);
+  EXPECT_EQ(again.entries[0].message.id, "d1");
+  EXPECT_EQ(again.entries[0].message.e164, number(1));
+  EXPECT_EQ(again.entries[0].message.text, "Hello");
+  EXPECT_EQ(again.entries[0].deliveries, 2);
+  EXPECT_NE(again.entries[0].lease_id, r.lease_id);
+  queue_entry stale;
+  stale.message = req.message;
+  stale.lease_id = r.lease_id;
+  EXPECT_EQ(this->ack(stale), make_error_code(store_errc::lease_lost));  // the admission's lease is void
+  EXPECT_FALSE(this->ack(again.entries[0]));
+}
+
+TYPED_TEST(StoreComplete, OnlyMessagesThatWouldBeQueuedAreLeasedAtAdmission) {
+  // Scheduled: it waits in the schedule, leased by the claim that finds it due.
+  auto later = base_request("s1", number(1), t0);
+  later.message.send_at_ms = t0 + 60000;
+  later.lease_ms = 30000;
+  auto [ec, r] = call<admit_result>([&](auto cb) { this->store_->admit(later, cb); });
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(r.status, message_status::scheduled);
+  EXPECT_TRUE(r.lease_id.empty());
+  auto due = this->claim(t0 + 60000);
+  ASSERT_EQ(due.entries.size(), 1u);
+  EXPECT_EQ(due.entries[0].message.id, "s1");
+  EXPECT_FALSE(this->ack(due.entries[0]));
+  // Refused (the number opted out): nothing is leased or stored.
+  auto [sec, sd] = call<done>([&](auto cb) {
+    this->store_->suppress({nk(number(2)), number(2), "", "stop", "keyword", t0}, cb);
+  });
+  ASSERT_FALSE(sec);
+  auto stopped = base_request("x1", number(2), t0);
+  stopped.lease_ms = 30000;
+  auto [ec2, r2] = call<admit_result>([&](auto cb) { this->store_->admit(stopped, cb); });
+  ASSERT_FALSE(ec2) << ec2.message();
+  EXPECT_FALSE(r2.accepted());
+  EXPECT_EQ(r2.refused, reason::recipient_opted_out);
+  EXPECT_TRUE(r2.lease_id.empty());
+  EXPECT_FALSE(this->message("x1"));
+  EXPECT_TRUE(this->claim(t0 + day).entries.empty());
+}
+
 }  // namespace

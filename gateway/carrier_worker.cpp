@@ -149,6 +149,7 @@ void carrier_worker::start() {
 }
 
 void carrier_worker::notify() {
+  backlog_ = true;  // a message went to the queue: new ones wait behind it until a claim comes back short
   asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
 }
 
@@ -197,6 +198,7 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
       break;
     case kind::disconnected:
       if (bound_sessions_ > 0) --bound_sessions_;
+      backlog_ = true;  // messages queue up while it is down: the first claim after it tells
       log::warn("carrier_disconnected", {{"carrier", carrier_},
                                          {"session", std::int64_t{e.session_index}},
                                          {"error", e.error.message()},

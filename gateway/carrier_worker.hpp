@@ -66,7 +66,8 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // Connects the link and starts the claim loop.
   void start();
 
-  // Wakes the claim loop (a message was just admitted). Thread-safe.
+  // Wakes the claim loop (a message was just queued; direct hand-offs wait until a claim has
+  // emptied the queue). Thread-safe.
   void notify();
 
   // Direct hand-off (docs/architecture.md, "Direct hand-off"): a slot for a message that the

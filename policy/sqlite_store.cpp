@@ -211,6 +211,13 @@ class sqlite_store::impl {
       // SQLite's 2 MiB page cache most of those pages are read back from the file (pread) in
       // every group. 64 MiB keeps the hot pages (docs/performance.md, "SQLite admission").
       exec("PRAGMA cache_size=-65536");
+      // Pages of the database file are read through a memory map (writes still go through
+      // pwrite and the WAL): a read-only page (the suppression and consent lookups of every
+      // admission) is then no pread, no copy and no page-cache entry, and the page cache holds
+      // only the pages of recent writes. That cache is scanned whole at every commit that
+      // renumbered a page in a B-tree balance (SQLite's pager truncates it to the database size),
+      // so it must stay small (docs/performance.md, "SQLite end to end").
+      exec(("PRAGMA mmap_size=" + std::to_string(std::max<std::int64_t>(0, opts_.mmap_bytes))).c_str());
       exec("BEGIN IMMEDIATE");
       int version = user_version();
       if (version > sqlite_store::schema_version) {
@@ -937,37 +944,57 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
   SMSGW_SUBMIT(claim_result, cb, {
     (void)ec;
     claim_result out;
-    std::vector<std::pair<std::string, int>> due;
+    struct due_entry {
+      std::int64_t rowid;
+      std::string id;
+      int deliveries;
+    };
+    std::vector<due_entry> due;
     {
       query q = s.prepare(
-          "SELECT message_id, deliveries FROM queue WHERE carrier=? AND due_ms<=? ORDER BY due_ms, rowid LIMIT ?");
+          "SELECT rowid, message_id, deliveries FROM queue WHERE carrier=? AND due_ms<=? ORDER BY due_ms, rowid "
+          "LIMIT ?");
       q.bind(1, req.carrier).bind(2, req.now_ms).bind(3, std::max(0, req.max));
-      while (q.step()) due.emplace_back(q.str(0), static_cast<int>(q.i64(1)));
+      while (q.step()) due.push_back({q.i64(0), q.str(1), static_cast<int>(q.i64(2))});
     }
-    for (auto& [id, deliveries] : due) {
-      auto m = s.load_message(id);
+    out.entries.reserve(due.size());
+    for (auto& d : due) {
+      // The message and the send-time suppression re-check (the scope stored at admission) in
+      // one statement; the entry is then addressed by its rowid (no lookup by message id).
+      std::optional<message_record> m;
+      bool blocked = false;
+      {
+        query q = s.prepare("SELECT " SMSGW_MSG_COLS
+                            ", EXISTS(SELECT 1 FROM suppressions s WHERE s.number_key=messages.number_key AND "
+                            "(messages.scope='global' OR s.sender IN ('', messages.sender))) "
+                            "FROM messages WHERE id=?");
+        q.bind_static(1, d.id);
+        if (q.step()) {
+          m = s.read_message(q);
+          blocked = q.i64(21) != 0;
+        }
+      }
       if (!m) {  // orphan entry (message purged): drop it
-        query q = s.prepare("DELETE FROM queue WHERE message_id=?");
-        q.bind(1, id);
+        query q = s.prepare("DELETE FROM queue WHERE rowid=?");
+        q.bind(1, d.rowid);
         q.run();
         continue;
       }
       // Suppressed now: leased like the others but flagged; the caller completes it (rejected).
-      const bool blocked = s.suppressed(m->number_key, m->sender, m->scope);
       std::string lease = s.new_lease_id();
       {
-        query q = s.prepare("UPDATE queue SET due_ms=?, lease_id=?, deliveries=deliveries+1 WHERE message_id=?");
-        q.bind(1, req.now_ms + req.lease_ms).bind(2, lease).bind(3, id);
+        query q = s.prepare("UPDATE queue SET due_ms=?, lease_id=?, deliveries=deliveries+1 WHERE rowid=?");
+        q.bind(1, req.now_ms + req.lease_ms).bind_static(2, lease).bind(3, d.rowid);
         q.run();
       }
       if (m->status == message_status::scheduled && !blocked) {
         query q = s.prepare("UPDATE messages SET status='queued', updated_ms=? WHERE id=? AND status='scheduled'");
-        q.bind(1, req.now_ms).bind(2, id);
+        q.bind(1, req.now_ms).bind_static(2, d.id);
         q.run();
         m->status = message_status::queued;
         m->updated_at_ms = req.now_ms;
       }
-      out.entries.push_back({std::move(*m), std::move(lease), deliveries + 1, blocked});
+      out.entries.push_back({std::move(*m), std::move(lease), d.deliveries + 1, blocked});
     }
     return out;
   });
@@ -991,7 +1018,7 @@ void sqlite_store::complete(std::vector<completion> items, store_callback<std::v
         r.event_stored = true;
       }
       query q = s.prepare("DELETE FROM queue WHERE message_id=? AND carrier=? AND lease_id=?");
-      q.bind(1, c.update.message_id).bind(2, c.carrier).bind(3, c.lease_id);
+      q.bind_static(1, c.update.message_id).bind_static(2, c.carrier).bind_static(3, c.lease_id);
       q.run();
       r.released = s.changes() > 0;
       out.push_back(r);

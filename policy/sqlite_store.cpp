@@ -360,8 +360,37 @@ class sqlite_store::impl {
   }
 
   // Forward-only status move; `submitted` with a carrier id records the correlation.
-  status_result apply_status(const status_update& u) {
+  // `carrier` (complete(): the carrier whose lease the caller holds, the message's carrier) saves
+  // reading the row first: one UPDATE guarded by the ranks (store.cpp's status_rank; unknown
+  // text ranks as queued), and the row is read only when it changed nothing.
+  status_result apply_status(const status_update& u, const std::string* carrier_hint = nullptr) {
     status_result r;
+    if (carrier_hint) {
+      {
+        query q = prepare(
+            "UPDATE messages SET status=?1, carrier_message_id=CASE WHEN ?2='' THEN carrier_message_id ELSE ?2 END, "
+            "error=CASE WHEN ?3='' THEN error ELSE ?3 END, updated_ms=?4 WHERE id=?5 AND "
+            "CASE status WHEN 'scheduled' THEN 0 WHEN 'queued' THEN 1 WHEN 'submitted' THEN 2 "
+            "WHEN 'delivered' THEN 3 WHEN 'undeliverable' THEN 3 WHEN 'expired' THEN 3 WHEN 'rejected' THEN 3 "
+            "WHEN 'failed' THEN 3 ELSE 1 END<?6");
+        q.bind_static(1, to_string(u.status)).bind_static(2, u.carrier_message_id).bind_static(3, u.error);
+        q.bind(4, u.at_ms).bind_static(5, u.message_id).bind(6, status_rank(u.status));
+        q.run();
+      }
+      if (changes() == 0) {
+        query q = prepare("SELECT status FROM messages WHERE id=?");
+        q.bind_static(1, u.message_id);
+        if (q.step()) {
+          r.found = true;
+          r.current = parse_message_status(q.view(0)).value_or(message_status::queued);
+        }
+        return r;
+      }
+      r.found = r.applied = true;
+      r.current = u.status;
+      record_correlation(u, *carrier_hint);
+      return r;
+    }
     std::string carrier;
     {
       query q = prepare("SELECT status, carrier FROM messages WHERE id=?");
@@ -380,16 +409,19 @@ class sqlite_store::impl {
       q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
       q.run();
     }
-    if (u.status == message_status::submitted && !u.carrier_message_id.empty()) {
-      query q = prepare(
-          "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
-      std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
-      q.bind(1, carrier).bind(2, u.carrier_message_id).bind(3, u.message_id).bind(4, expires);
-      q.run();
-    }
+    record_correlation(u, carrier);
     r.applied = true;
     r.current = u.status;
     return r;
+  }
+
+  void record_correlation(const status_update& u, const std::string& carrier) {
+    if (u.status != message_status::submitted || u.carrier_message_id.empty()) return;
+    query q = prepare(
+        "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
+    std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+    q.bind_static(1, carrier).bind_static(2, u.carrier_message_id).bind_static(3, u.message_id).bind(4, expires);
+    q.run();
   }
 
   // Outbox put, idempotent on event_id.
@@ -1009,7 +1041,7 @@ void sqlite_store::complete(std::vector<completion> items, store_callback<std::v
     out.reserve(items.size());
     for (const auto& c : items) {
       completion_result r;
-      auto st = s.apply_status(c.update);
+      auto st = s.apply_status(c.update, &c.carrier);
       r.found = st.found;
       r.applied = st.applied;
       r.current = st.current;

@@ -360,7 +360,7 @@ class sqlite_store::impl {
   }
 
   // Forward-only status move; `submitted` with a carrier id records the correlation.
-  // `carrier` (complete(): the carrier whose lease the caller holds, the message's carrier) saves
+  // `carrier_hint` (complete(): the carrier whose lease the caller holds, the message's carrier) saves
   // reading the row first: one UPDATE guarded by the ranks (store.cpp's status_rank; unknown
   // text ranks as queued), and the row is read only when it changed nothing.
   status_result apply_status(const status_update& u, const std::string* carrier_hint = nullptr) {

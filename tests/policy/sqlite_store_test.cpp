@@ -289,8 +289,11 @@ TEST(SqliteStore, ClaimRecheckHonoursTheAdmissionScopeAndAnotherConnectionsSuppr
       EXPECT_EQ(c.entries[i].deliveries, 1);
     }
     // Leased by rowid: none is handed out again before the lease ends, all of them after it.
-    EXPECT_TRUE(call<claim_result>([&](auto cb) { gw->claim({"sim", 10, 60'000, t0 + 30}, cb); }).second.entries.empty());
-    auto again = call<claim_result>([&](auto cb) { gw->claim({"sim", 10, 60'000, t0 + 60'021}, cb); }).second;
+    auto claim_at = [&](std::int64_t now) {
+      return call<claim_result>([&](auto cb) { gw->claim({"sim", 10, 60'000, now}, cb); }).second;
+    };
+    EXPECT_TRUE(claim_at(t0 + 30).entries.empty());
+    auto again = claim_at(t0 + 60'021);
     ASSERT_EQ(again.entries.size(), 4u);
     EXPECT_EQ(again.entries[0].deliveries, 2);
   }

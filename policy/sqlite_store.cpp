@@ -982,41 +982,43 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
     (void)ec;
     claim_result out;
     struct due_entry {
-      std::int64_t rowid;
-      std::string id;
-      int deliveries;
+      std::optional<message_record> message;  // none: orphan entry (message purged)
+      bool blocked = false;
+      std::int64_t rowid = 0;
+      int deliveries = 0;
     };
     std::vector<due_entry> due;
     {
+      // One statement: the due entries of the carrier in order (queue_by_due), each with its
+      // message and the send-time suppression re-check (the scope stored at admission).
       query q = s.prepare(
-          "SELECT rowid, message_id, deliveries FROM queue WHERE carrier=? AND due_ms<=? ORDER BY due_ms, rowid "
-          "LIMIT ?");
+          "SELECT m.id, m.number_key, m.e164_sealed, m.carrier, m.sender, m.text, m.category, m.campaign, "
+          "m.client_ref, m.segments, m.encoding, m.status, m.carrier_message_id, m.error, m.created_ms, "
+          "m.updated_ms, m.send_at_ms, m.valid_until_ms, m.attempts, m.scope, m.api_key, q.rowid, q.deliveries, "
+          "m.id IS NOT NULL AND EXISTS(SELECT 1 FROM suppressions s WHERE s.number_key=m.number_key AND "
+          "(m.scope='global' OR s.sender IN ('', m.sender))) "
+          "FROM queue q LEFT JOIN messages m ON m.id=q.message_id "
+          "WHERE q.carrier=? AND q.due_ms<=? ORDER BY q.due_ms, q.rowid LIMIT ?");
       q.bind(1, req.carrier).bind(2, req.now_ms).bind(3, std::max(0, req.max));
-      while (q.step()) due.push_back({q.i64(0), q.str(1), static_cast<int>(q.i64(2))});
+      while (q.step()) {
+        due_entry d;
+        if (!q.is_null(0)) d.message = s.read_message(q);
+        d.rowid = q.i64(21);
+        d.deliveries = static_cast<int>(q.i64(22));
+        d.blocked = q.i64(23) != 0;
+        due.push_back(std::move(d));
+      }
     }
+    // The leases are written after the read (an UPDATE moves the entry in the index being read).
     out.entries.reserve(due.size());
     for (auto& d : due) {
-      // The message and the send-time suppression re-check (the scope stored at admission) in
-      // one statement; the entry is then addressed by its rowid (no lookup by message id).
-      std::optional<message_record> m;
-      bool blocked = false;
-      {
-        query q = s.prepare("SELECT " SMSGW_MSG_COLS
-                            ", EXISTS(SELECT 1 FROM suppressions s WHERE s.number_key=messages.number_key AND "
-                            "(messages.scope='global' OR s.sender IN ('', messages.sender))) "
-                            "FROM messages WHERE id=?");
-        q.bind_static(1, d.id);
-        if (q.step()) {
-          m = s.read_message(q);
-          blocked = q.i64(21) != 0;
-        }
-      }
-      if (!m) {  // orphan entry (message purged): drop it
+      if (!d.message) {
         query q = s.prepare("DELETE FROM queue WHERE rowid=?");
         q.bind(1, d.rowid);
         q.run();
         continue;
       }
+      auto& m = *d.message;
       // Suppressed now: leased like the others but flagged; the caller completes it (rejected).
       std::string lease = s.new_lease_id();
       {
@@ -1024,14 +1026,14 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
         q.bind(1, req.now_ms + req.lease_ms).bind_static(2, lease).bind(3, d.rowid);
         q.run();
       }
-      if (m->status == message_status::scheduled && !blocked) {
+      if (m.status == message_status::scheduled && !d.blocked) {
         query q = s.prepare("UPDATE messages SET status='queued', updated_ms=? WHERE id=? AND status='scheduled'");
-        q.bind(1, req.now_ms).bind_static(2, d.id);
+        q.bind(1, req.now_ms).bind_static(2, m.id);
         q.run();
-        m->status = message_status::queued;
-        m->updated_at_ms = req.now_ms;
+        m.status = message_status::queued;
+        m.updated_at_ms = req.now_ms;
       }
-      out.entries.push_back({std::move(*m), std::move(lease), d.deliveries + 1, blocked});
+      out.entries.push_back({std::move(m), std::move(lease), d.deliveries + 1, d.blocked});
     }
     return out;
   });

@@ -211,6 +211,13 @@ class sqlite_store::impl {
       // SQLite's 2 MiB page cache most of those pages are read back from the file (pread) in
       // every group. 64 MiB keeps the hot pages (docs/performance.md, "SQLite admission").
       exec("PRAGMA cache_size=-65536");
+      // Pages of the database file are read through a memory map (writes still go through
+      // pwrite and the WAL): a read-only page (the suppression and consent lookups of every
+      // admission) is then no pread, no copy and no page-cache entry, and the page cache holds
+      // only the pages of recent writes. That cache is scanned whole at every commit that
+      // renumbered a page in a B-tree balance (SQLite's pager truncates it to the database size),
+      // so it must stay small (docs/performance.md, "SQLite end to end").
+      exec(("PRAGMA mmap_size=" + std::to_string(std::max<std::int64_t>(0, opts_.mmap_bytes))).c_str());
       exec("BEGIN IMMEDIATE");
       int version = user_version();
       if (version > sqlite_store::schema_version) {
@@ -353,8 +360,37 @@ class sqlite_store::impl {
   }
 
   // Forward-only status move; `submitted` with a carrier id records the correlation.
-  status_result apply_status(const status_update& u) {
+  // `carrier_hint` (complete(): the carrier whose lease the caller holds, the message's carrier) saves
+  // reading the row first: one UPDATE guarded by the ranks (store.cpp's status_rank; unknown
+  // text ranks as queued), and the row is read only when it changed nothing.
+  status_result apply_status(const status_update& u, const std::string* carrier_hint = nullptr) {
     status_result r;
+    if (carrier_hint) {
+      {
+        query q = prepare(
+            "UPDATE messages SET status=?1, carrier_message_id=CASE WHEN ?2='' THEN carrier_message_id ELSE ?2 END, "
+            "error=CASE WHEN ?3='' THEN error ELSE ?3 END, updated_ms=?4 WHERE id=?5 AND "
+            "CASE status WHEN 'scheduled' THEN 0 WHEN 'queued' THEN 1 WHEN 'submitted' THEN 2 "
+            "WHEN 'delivered' THEN 3 WHEN 'undeliverable' THEN 3 WHEN 'expired' THEN 3 WHEN 'rejected' THEN 3 "
+            "WHEN 'failed' THEN 3 ELSE 1 END<?6");
+        q.bind_static(1, to_string(u.status)).bind_static(2, u.carrier_message_id).bind_static(3, u.error);
+        q.bind(4, u.at_ms).bind_static(5, u.message_id).bind(6, status_rank(u.status));
+        q.run();
+      }
+      if (changes() == 0) {
+        query q = prepare("SELECT status FROM messages WHERE id=?");
+        q.bind_static(1, u.message_id);
+        if (q.step()) {
+          r.found = true;
+          r.current = parse_message_status(q.view(0)).value_or(message_status::queued);
+        }
+        return r;
+      }
+      r.found = r.applied = true;
+      r.current = u.status;
+      record_correlation(u, *carrier_hint);
+      return r;
+    }
     std::string carrier;
     {
       query q = prepare("SELECT status, carrier FROM messages WHERE id=?");
@@ -373,16 +409,19 @@ class sqlite_store::impl {
       q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
       q.run();
     }
-    if (u.status == message_status::submitted && !u.carrier_message_id.empty()) {
-      query q = prepare(
-          "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
-      std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
-      q.bind(1, carrier).bind(2, u.carrier_message_id).bind(3, u.message_id).bind(4, expires);
-      q.run();
-    }
+    record_correlation(u, carrier);
     r.applied = true;
     r.current = u.status;
     return r;
+  }
+
+  void record_correlation(const status_update& u, const std::string& carrier) {
+    if (u.status != message_status::submitted || u.carrier_message_id.empty()) return;
+    query q = prepare(
+        "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
+    std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+    q.bind_static(1, carrier).bind_static(2, u.carrier_message_id).bind_static(3, u.message_id).bind(4, expires);
+    q.run();
   }
 
   // Outbox put, idempotent on event_id.
@@ -661,7 +700,12 @@ class sqlite_store::impl {
       if (sqlite3_get_autocommit(db_)) return store_errc::io_error;  // SQLite rolled back (I/O error)
       if (done.size() >= max_batch()) break;
       if (waiting.empty()) {
-        std::lock_guard lk(mu_);
+        // Nothing queued: commit now, unless the sync thread is still syncing an earlier
+        // group. A commit made now would only wait for that sync to end; jobs arriving in the
+        // meantime join this transaction instead, and it commits when the sync thread is free
+        // (one commit per sync: fewer WAL frames and page-cache scans per job).
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return !queue_.empty() || stopping_ || (pending_.empty() && !sync_busy_); });
         take(waiting, max_batch() - done.size());
       }
     }
@@ -937,37 +981,59 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
   SMSGW_SUBMIT(claim_result, cb, {
     (void)ec;
     claim_result out;
-    std::vector<std::pair<std::string, int>> due;
+    struct due_entry {
+      std::optional<message_record> message;  // none: orphan entry (message purged)
+      bool blocked = false;
+      std::int64_t rowid = 0;
+      int deliveries = 0;
+    };
+    std::vector<due_entry> due;
     {
+      // One statement: the due entries of the carrier in order (queue_by_due), each with its
+      // message and the send-time suppression re-check (the scope stored at admission).
       query q = s.prepare(
-          "SELECT message_id, deliveries FROM queue WHERE carrier=? AND due_ms<=? ORDER BY due_ms, rowid LIMIT ?");
+          "SELECT m.id, m.number_key, m.e164_sealed, m.carrier, m.sender, m.text, m.category, m.campaign, "
+          "m.client_ref, m.segments, m.encoding, m.status, m.carrier_message_id, m.error, m.created_ms, "
+          "m.updated_ms, m.send_at_ms, m.valid_until_ms, m.attempts, m.scope, m.api_key, q.rowid, q.deliveries, "
+          "m.id IS NOT NULL AND EXISTS(SELECT 1 FROM suppressions s WHERE s.number_key=m.number_key AND "
+          "(m.scope='global' OR s.sender IN ('', m.sender))) "
+          "FROM queue q LEFT JOIN messages m ON m.id=q.message_id "
+          "WHERE q.carrier=? AND q.due_ms<=? ORDER BY q.due_ms, q.rowid LIMIT ?");
       q.bind(1, req.carrier).bind(2, req.now_ms).bind(3, std::max(0, req.max));
-      while (q.step()) due.emplace_back(q.str(0), static_cast<int>(q.i64(1)));
+      while (q.step()) {
+        due_entry d;
+        if (!q.is_null(0)) d.message = s.read_message(q);
+        d.rowid = q.i64(21);
+        d.deliveries = static_cast<int>(q.i64(22));
+        d.blocked = q.i64(23) != 0;
+        due.push_back(std::move(d));
+      }
     }
-    for (auto& [id, deliveries] : due) {
-      auto m = s.load_message(id);
-      if (!m) {  // orphan entry (message purged): drop it
-        query q = s.prepare("DELETE FROM queue WHERE message_id=?");
-        q.bind(1, id);
+    // The leases are written after the read (an UPDATE moves the entry in the index being read).
+    out.entries.reserve(due.size());
+    for (auto& d : due) {
+      if (!d.message) {
+        query q = s.prepare("DELETE FROM queue WHERE rowid=?");
+        q.bind(1, d.rowid);
         q.run();
         continue;
       }
+      auto& m = *d.message;
       // Suppressed now: leased like the others but flagged; the caller completes it (rejected).
-      const bool blocked = s.suppressed(m->number_key, m->sender, m->scope);
       std::string lease = s.new_lease_id();
       {
-        query q = s.prepare("UPDATE queue SET due_ms=?, lease_id=?, deliveries=deliveries+1 WHERE message_id=?");
-        q.bind(1, req.now_ms + req.lease_ms).bind(2, lease).bind(3, id);
+        query q = s.prepare("UPDATE queue SET due_ms=?, lease_id=?, deliveries=deliveries+1 WHERE rowid=?");
+        q.bind(1, req.now_ms + req.lease_ms).bind_static(2, lease).bind(3, d.rowid);
         q.run();
       }
-      if (m->status == message_status::scheduled && !blocked) {
+      if (m.status == message_status::scheduled && !d.blocked) {
         query q = s.prepare("UPDATE messages SET status='queued', updated_ms=? WHERE id=? AND status='scheduled'");
-        q.bind(1, req.now_ms).bind(2, id);
+        q.bind(1, req.now_ms).bind_static(2, m.id);
         q.run();
-        m->status = message_status::queued;
-        m->updated_at_ms = req.now_ms;
+        m.status = message_status::queued;
+        m.updated_at_ms = req.now_ms;
       }
-      out.entries.push_back({std::move(*m), std::move(lease), deliveries + 1, blocked});
+      out.entries.push_back({std::move(m), std::move(lease), d.deliveries + 1, d.blocked});
     }
     return out;
   });
@@ -982,7 +1048,7 @@ void sqlite_store::complete(std::vector<completion> items, store_callback<std::v
     out.reserve(items.size());
     for (const auto& c : items) {
       completion_result r;
-      auto st = s.apply_status(c.update);
+      auto st = s.apply_status(c.update, &c.carrier);
       r.found = st.found;
       r.applied = st.applied;
       r.current = st.current;
@@ -991,7 +1057,7 @@ void sqlite_store::complete(std::vector<completion> items, store_callback<std::v
         r.event_stored = true;
       }
       query q = s.prepare("DELETE FROM queue WHERE message_id=? AND carrier=? AND lease_id=?");
-      q.bind(1, c.update.message_id).bind(2, c.carrier).bind(3, c.lease_id);
+      q.bind_static(1, c.update.message_id).bind_static(2, c.carrier).bind_static(3, c.lease_id);
       q.run();
       r.released = s.changes() > 0;
       out.push_back(r);

@@ -8,6 +8,7 @@
 // Several sqlite_store instances (or processes) may open the same file; SQLite's write lock
 // (BEGIN IMMEDIATE + busy timeout) serialises their transactions, so caps hold across them.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@ struct sqlite_options {
                                  // false = NORMAL (WAL: survives a crash of the process, not a
                                  // power loss)
   int busy_timeout_ms = 5000;    // waiting for another connection's write lock
+  // Bytes of the database file read through a memory map (PRAGMA mmap_size; 0 = pread only).
+  // Clean file pages, shared with the OS page cache: they count in RSS (RssFile) once touched.
+  std::int64_t mmap_bytes = 512LL << 20;
 };
 
 class sqlite_store final : public store {

@@ -239,6 +239,66 @@ TEST(SqliteStore, CompletesInRequestOrderAndSyncsTheWalItself) {
 
 namespace {
 
+// The claim's send-time re-check is one statement with the message (an EXISTS on suppressions
+// with the scope stored at admission). Suppressions written by another connection to the same
+// file after the admission count, with the database read through the memory map (the default)
+// and without it.
+TEST(SqliteStore, ClaimRecheckHonoursTheAdmissionScopeAndAnotherConnectionsSuppressions) {
+  for (std::int64_t mmap_bytes : {std::int64_t{512} << 20, std::int64_t{0}}) {
+    SCOPED_TRACE("mmap_bytes=" + std::to_string(mmap_bytes));
+    sqlite_backend b;
+    auto open = [&] {
+      sqlite_options o;
+      o.path = b.file().string();
+      o.secrets = test_secrets();
+      o.mmap_bytes = mmap_bytes;
+      auto r = sqlite_store::open(o);
+      EXPECT_TRUE(r.store) << r.error;
+      return std::move(r.store);
+    };
+    auto gw = open();
+    auto other = open();  // e.g. smsgwctl importing a DNC list while the gateway runs
+    const std::string alice = "+14155550101", bob = "+14155550102", carol = "+14155550103",
+                      dave = "+14155550104";
+    auto admit = [&](const std::string& id, const std::string& e164, opt_out_scope scope, std::int64_t at) {
+      auto r = base_request(id, e164, at);
+      r.scope = scope;
+      EXPECT_TRUE(call<admit_result>([&](auto cb) { gw->admit(r, cb); }).second.accepted()) << id;
+    };
+    admit("m1", alice, opt_out_scope::sender, t0);  // another sender's STOP: still sent
+    admit("m2", bob, opt_out_scope::sender, t0 + 1);  // a STOP for every sender (""): blocked
+    admit("m3", carol, opt_out_scope::global, t0 + 2);  // global scope: any sender's STOP blocks
+    admit("m4", dave, opt_out_scope::sender, t0 + 3);  // the message's own sender: blocked
+    auto suppress = [&](const std::string& e164, const std::string& sender) {
+      EXPECT_FALSE(call<done>([&](auto cb) {
+        other->suppress({test_secrets()->key(e164), e164, sender, "stop", "keyword", t0 + 10}, cb);
+      }).first);
+    };
+    suppress(alice, "99999");
+    suppress(bob, "");
+    suppress(carol, "99999");
+    suppress(dave, "12345");
+    auto [ec, c] = call<claim_result>([&](auto cb) { gw->claim({"sim", 10, 60'000, t0 + 20}, cb); });
+    ASSERT_FALSE(ec);
+    ASSERT_EQ(c.entries.size(), 4u);
+    const std::vector<std::pair<std::string, bool>> want = {{"m1", false}, {"m2", true}, {"m3", true}, {"m4", true}};
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(c.entries[i].message.id, want[i].first);
+      EXPECT_EQ(c.entries[i].suppressed, want[i].second) << want[i].first;
+      EXPECT_EQ(c.entries[i].message.e164, i == 0 ? alice : i == 1 ? bob : i == 2 ? carol : dave);
+      EXPECT_EQ(c.entries[i].deliveries, 1);
+    }
+    // Leased by rowid: none is handed out again before the lease ends, all of them after it.
+    auto claim_at = [&](std::int64_t now) {
+      return call<claim_result>([&](auto cb) { gw->claim({"sim", 10, 60'000, now}, cb); }).second;
+    };
+    EXPECT_TRUE(claim_at(t0 + 30).entries.empty());
+    auto again = claim_at(t0 + 60'021);
+    ASSERT_EQ(again.entries.size(), 4u);
+    EXPECT_EQ(again.entries[0].deliveries, 2);
+  }
+}
+
 TEST(StoreFactory, OpensSqliteWithCompletionsOnTheExecutorAndRejectsUnknownKinds) {
   store_test::sqlite_backend b;
   store_test::io_thread io;

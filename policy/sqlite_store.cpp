@@ -571,7 +571,13 @@ class sqlite_store::impl {
       q.bind(16, m.valid_until_ms).bind_static(17, scope_name(r.scope)).bind_static(18, m.api_key);
       q.run();
     }
-    {
+    if (res.status == message_status::queued && r.lease_ms > 0) {
+      // Direct hand-off: leased to the caller at once, as a claim leaves an entry.
+      res.lease_id = new_lease_id();
+      query q = prepare("INSERT INTO queue(message_id, carrier, due_ms, lease_id, deliveries) VALUES (?,?,?,?,1)");
+      q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, r.now_ms + r.lease_ms).bind_static(4, res.lease_id);
+      q.run();
+    } else {
       query q = prepare("INSERT INTO queue(message_id, carrier, due_ms) VALUES (?,?,?)");
       q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, send_at);
       q.run();

@@ -118,7 +118,7 @@ struct admit_request {
   // on the ready queue: the caller sends it without a claim (admit_result::lease_id). Until it is
   // completed, acked, nacked or rescheduled it is an ordinary leased entry: when the lease
   // expires it is claimed again (at-least-once). A store may ignore the request (lease_id stays
-  // empty, the message is queued); the Redis store honours it, SQLite does not.
+  // empty, the message is queued); both stores honour it.
   std::int64_t lease_ms = 0;
 };
 

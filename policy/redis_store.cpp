@@ -1040,7 +1040,8 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
     s->eval(script::claim,
             {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease"),
              s->queue_key(req.carrier, "seq")},
-            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders()},
+            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders(),
+             num(req.now_ms + req.lease_ms)},
             [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
               fail_or<claim_result>(cb, ec, v, [&] {
                 claim_result out;
@@ -1084,6 +1085,7 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
       const std::size_t n = std::min(max_completions_per_call, items.size() - first);
       std::vector<std::string> keys;
       std::vector<std::string> args;
+      // Per item 2 keys and 8 arguments, 1 key and 6 arguments more with an event (complete.lua).
       keys.reserve(1 + 3 * n);
       args.reserve(2 + 14 * n);
       keys.push_back(s->wh_key("pending"));
@@ -1095,7 +1097,7 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
         const std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
         keys.push_back(s->queue_key(c.carrier, "lease"));
         keys.push_back(s->msg_key(u.message_id));
-        keys.push_back(s->wh_event_key(c.event ? c.event->event_id : std::string()));
+        if (c.event) keys.push_back(s->wh_event_key(c.event->event_id));
         args.push_back(u.message_id);
         args.push_back(std::move(c.lease_id));
         args.push_back(std::string(to_string(u.status)));
@@ -1113,7 +1115,7 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
           args.push_back(num(ev.next_attempt_ms));
           args.push_back(num(ev.created_at_ms));
         } else {
-          for (const char* a : {"0", "", "", "", "", "0", "0"}) args.push_back(a);
+          args.push_back("0");
         }
       }
       s->eval(script::complete, std::move(keys), std::move(args), [g, first, n](std::error_code ec, redis_value v) {

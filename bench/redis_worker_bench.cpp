@@ -7,7 +7,9 @@
 // correlation; `--events` adds a status webhook event per message), one claim and one complete()
 // at a time like one carrier worker. Reports the redis-server main thread's CPU
 // (INFO cpu, used_cpu_*_main_thread) and the inner commands (INFO commandstats) of that phase
-// only, per message, as one JSON object. Not a Google Benchmark: the figure of interest is the
+// only, per message, as one JSON object; --exec-before / --exec-after bracket that phase (e.g. to
+// count the server's instructions with callgrind, which no load on the machine disturbs). Not a
+// Google Benchmark: the figure of interest is the
 // CPU of another process. Needs a redis-server of its own (the bench resets its statistics).
 
 #include <CLI/CLI.hpp>
@@ -16,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <future>
 #include <map>
@@ -84,11 +87,15 @@ int main(int argc, char** argv) {
   std::string url;
   int messages = 20000, batch = 64, suppress = 1000000;
   bool events = false;
+  std::string before, after;
   app.add_option("--url", url, "redis://127.0.0.1:PORT/0 of a redis-server used only by this bench")->required();
   app.add_option("--messages", messages, "messages admitted, then claimed and completed");
   app.add_option("--batch", batch, "claim max (and complete() size)");
   app.add_option("--suppress", suppress, "global suppressions loaded first (other numbers)");
   app.add_flag("--events", events, "a status webhook event with each outcome");
+  app.add_option("--exec-before", before,
+                 "shell command run just before the measured phase (e.g. callgrind_control -i on PID)");
+  app.add_option("--exec-after", after, "shell command run just after it");
   CLI11_PARSE(app, argc, argv);
 
   boost::asio::io_context io;
@@ -156,6 +163,7 @@ int main(int argc, char** argv) {
   auto run = [&](std::vector<std::string> args) {
     return call<redis_value>([&](auto cb) { conn->command(std::move(args), cb); }).second;
   };
+  if (!before.empty() && std::system(before.c_str()) != 0) std::fprintf(stderr, "--exec-before failed\n");
   run({"CONFIG", "RESETSTAT"});
   const double cpu0 = server_cpu(*conn);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -186,6 +194,7 @@ int main(int argc, char** argv) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const double cpu = server_cpu(*conn) - cpu0;
+  if (!after.empty() && std::system(after.c_str()) != 0) std::fprintf(stderr, "--exec-after failed\n");
   auto calls = command_calls(*conn);
   long long inner = 0;
   std::string per_command;

@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   std::string url;
   int messages = 20000, batch = 64, suppress = 1000000;
   bool events = false;
-  std::string before, after;
+  std::string before, after, only;
   app.add_option("--url", url, "redis://127.0.0.1:PORT/0 of a redis-server used only by this bench")->required();
   app.add_option("--messages", messages, "messages admitted, then claimed and completed");
   app.add_option("--batch", batch, "claim max (and complete() size)");
@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
   app.add_option("--exec-before", before,
                  "shell command run just before the measured phase (e.g. callgrind_control -i on PID)");
   app.add_option("--exec-after", after, "shell command run just after it");
+  app.add_option("--exec-around", only, "run the --exec commands around each claim or each complete() instead")
+      ->check(CLI::IsMember({"claim", "complete"}));
   CLI11_PARSE(app, argc, argv);
 
   boost::asio::io_context io;
@@ -163,14 +165,19 @@ int main(int argc, char** argv) {
   auto run = [&](std::vector<std::string> args) {
     return call<redis_value>([&](auto cb) { conn->command(std::move(args), cb); }).second;
   };
-  if (!before.empty() && std::system(before.c_str()) != 0) std::fprintf(stderr, "--exec-before failed\n");
+  auto exec = [](const std::string& cmd, const char* what) {
+    if (!cmd.empty() && std::system(cmd.c_str()) != 0) std::fprintf(stderr, "%s failed\n", what);
+  };
+  if (only.empty()) exec(before, "--exec-before");
   run({"CONFIG", "RESETSTAT"});
   const double cpu0 = server_cpu(*conn);
   const auto wall0 = std::chrono::steady_clock::now();
   long long done_count = 0, claims = 0, released = 0, suppressed = 0;
   const std::int64_t now = t0 + messages + 1;
   while (true) {
+    if (only == "claim") exec(before, "--exec-before");
     auto [ec, c] = call<claim_result>([&](auto cb) { store.claim({"sim", batch, 30000, now}, cb); });
+    if (only == "claim") exec(after, "--exec-after");
     if (ec) return std::fprintf(stderr, "claim: %s\n", ec.message().c_str()), 1;
     ++claims;
     if (c.entries.empty()) break;
@@ -187,14 +194,16 @@ int main(int argc, char** argv) {
       }
       items.push_back(std::move(x));
     }
+    if (only == "complete") exec(before, "--exec-before");
     auto [ec2, r] = call<std::vector<completion_result>>([&](auto cb) { store.complete(std::move(items), cb); });
+    if (only == "complete") exec(after, "--exec-after");
     if (ec2) return std::fprintf(stderr, "complete: %s\n", ec2.message().c_str()), 1;
     for (const auto& x : r) released += x.released ? 1 : 0;
     done_count += static_cast<long long>(r.size());
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const double cpu = server_cpu(*conn) - cpu0;
-  if (!after.empty() && std::system(after.c_str()) != 0) std::fprintf(stderr, "--exec-after failed\n");
+  if (only.empty()) exec(after, "--exec-after");
   auto calls = command_calls(*conn);
   long long inner = 0;
   std::string per_command;

@@ -1044,14 +1044,21 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
              num(req.now_ms + req.lease_ms)},
             [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
               fail_or<claim_result>(cb, ec, v, [&] {
+                // claim.lua answers each entry positionally: these fields, then lease, suppressed.
+                static constexpr std::array<const char*, 13> names = {
+                    "d", "nk", "car", "snd", "cat", "scope", "st", "up", "sa", "att", "err", "cmid", "dlv"};
                 claim_result out;
+                out.entries.reserve(v.elements.size());
                 for (const auto& e : v.elements) {
-                  if (e.elements.size() < 2) continue;
-                  auto f = to_map(e, 2);
+                  if (e.elements.size() < names.size() + 2) continue;
+                  field_map f;
+                  for (std::size_t i = 0; i < names.size(); ++i) {
+                    if (!e.elements[i].is_nil()) f.emplace(names[i], e.elements[i].str);
+                  }
                   queue_entry q;
                   q.message = s->message_from(f);
-                  q.lease_id = e.elements[0].str;
-                  q.suppressed = e.elements[1].str == "1";
+                  q.lease_id = e.elements[names.size()].str;
+                  q.suppressed = e.elements[names.size() + 1].str == "1";
                   q.deliveries = static_cast<int>(to_i64(f["dlv"]));
                   out.entries.push_back(std::move(q));
                 }

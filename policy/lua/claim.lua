@@ -8,11 +8,13 @@
 -- Message hashes and suppression buckets are derived from the entries (single instance only; a
 -- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
 -- the number's bucket suffix ('ns', written by admit.lua).
--- Returns {{lease, suppressed 0|1, HGETALL...}, ...}: the hash as it is after the claim.
+-- Returns per entry, positionally, the hash's fields as they are after the claim (nil when
+-- absent): {d, nk, car, snd, cat, scope, st, up, sa, att, err, cmid, dlv, lease, suppressed 0|1}.
 -- Few inner calls (each redis.call costs several µs): per call one LPOP of up to N ids, one ZADD
--- of all leases and one INCRBY of the lease counter; per entry one HGETALL (everything the
--- caller and the re-check need), the suppression lookup and one HSET (lease, delivery count and,
--- for a due scheduled entry, its status).
+-- of all leases and one INCRBY of the lease counter; per entry one HMGET (everything the caller
+-- and the re-check need, without field names: every string of a reply is converted twice, Redis
+-- to Lua and Lua to Redis), the suppression lookup and one HSET (lease, delivery count and, for a
+-- due scheduled entry, its status).
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
@@ -30,10 +32,16 @@ if #due > 0 then
 end
 local entries = {}
 local lease_until = ARGV[7]
-local leased = {}  -- ZADD arguments: lease_until, id, ...
+-- ZADD arguments (lease_until, id, ...). The first ZADD of a call that leases anything also
+-- writes this member (score +inf: it never expires and is no message id): at 84 bytes it is longer
+-- than zset-max-listpack-value (64 by default), so the lease zset stays a skiplist + dict, where
+-- ZADD, ZMSCORE and ZREM of a lease cost O(log n) / O(1) instead of a walk along the whole
+-- listpack (which a batch of 64 leases paid 64 times). Readers count it out (stats.lua).
+local leased = {'+inf', '\0smsgw lease zset: keeps it a skiplist' .. string.rep('.', 46)}
+local sentinel_args = 2
 local function flush_leases()
-  if #leased > 0 then redis.call('ZADD', KEYS[3], unpack(leased)) end
-  leased = {}
+  if #leased > sentinel_args then redis.call('ZADD', KEYS[3], unpack(leased)) end
+  leased, sentinel_args = {}, 0
 end
 local next_lease, sender_ids = nil, {}
 while #entries < max do
@@ -42,13 +50,12 @@ while #entries < max do
   if not ids then break end
   for _, id in ipairs(ids) do
     local mk = ARGV[4] .. id .. '}'
-    local h = redis.call('HGETALL', mk)
-    local at = {}
-    for j = 1, #h, 2 do at[h[j]] = j + 1 end
-    local nk = at.nk and h[at.nk]
+    local f = redis.call('HMGET', mk, 'd', 'nk', 'car', 'snd', 'cat', 'scope', 'st', 'up', 'sa', 'att', 'err', 'cmid',
+      'dlv', 'ns')
+    local nk = f[2]
     if nk then
-      local snd, scope = at.snd and h[at.snd], at.scope and h[at.scope]
-      local suffix = at.ns and h[at.ns]
+      local snd, scope = f[4], f[6]
+      local suffix = f[14]
       if not suffix then
         suffix = string.gsub(string.sub(nk, 5), '%x%x', function(x) return string.char(tonumber(x, 16)) end)
       end
@@ -74,28 +81,20 @@ while #entries < max do
       local lease = tostring(next_lease)
       next_lease = next_lease + 1
       -- The delivery count as HINCRBY would leave it (a missing or non-numeric value counts as 0).
-      local dlv = tostring((at.dlv and tonumber(h[at.dlv]) or 0) + 1)
-      local set = {'lease', lease, 'dlv', dlv}
-      if at.st and h[at.st] == 'scheduled' and not blocked then
-        set[5], set[6], set[7], set[8] = 'st', 'queued', 'up', ARGV[1]
-      end
-      redis.call('HSET', mk, unpack(set))
-      -- The reply shows the hash as written.
-      for j = 1, #set, 2 do
-        local i = at[set[j]]
-        if i then
-          h[i] = set[j + 1]
-        else
-          h[#h + 1] = set[j]
-          h[#h + 1] = set[j + 1]
-        end
+      local dlv = tostring((tonumber(f[13]) or 0) + 1)
+      f[13] = dlv
+      if f[7] == 'scheduled' and not blocked then
+        redis.call('HSET', mk, 'lease', lease, 'dlv', dlv, 'st', 'queued', 'up', ARGV[1])
+        f[7], f[8] = 'queued', ARGV[1]
+      else
+        redis.call('HSET', mk, 'lease', lease, 'dlv', dlv)
       end
       leased[#leased + 1] = lease_until
       leased[#leased + 1] = id
       if #leased >= 2000 then flush_leases() end
-      table.insert(h, 1, blocked and '1' or '0')
-      table.insert(h, 1, lease)
-      entries[#entries + 1] = h
+      f[14] = lease
+      f[15] = blocked and '1' or '0'
+      entries[#entries + 1] = f
     end
   end
 end

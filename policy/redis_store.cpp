@@ -1126,22 +1126,19 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
         }
       }
       s->eval(script::complete, std::move(keys), std::move(args), [g, first, n](std::error_code ec, redis_value v) {
-        if (!ec && (v.is_error() || v.elements.size() != n)) ec = store_errc::io_error;
+        // complete.lua answers 5 values per item in one flat array.
+        if (!ec && (v.is_error() || v.elements.size() != 5 * n)) ec = store_errc::io_error;
         if (ec) {
           if (!g->ec) g->ec = ec;
         } else {
           for (std::size_t i = 0; i < n; ++i) {
-            const auto& e = v.elements[i];
-            if (e.elements.size() < 5) {
-              g->ec = store_errc::io_error;
-              break;
-            }
+            const auto* e = &v.elements[5 * i];
             auto& r = g->results[first + i];
-            r.found = e.elements[0].integer == 1;
-            r.applied = e.elements[1].integer == 1;
-            r.current = parse_message_status(e.elements[2].str).value_or(message_status::queued);
-            r.event_stored = e.elements[3].integer == 1;
-            r.released = e.elements[4].integer == 1;
+            r.found = e[0].integer == 1;
+            r.applied = e[1].integer == 1;
+            r.current = parse_message_status(e[2].str).value_or(message_status::queued);
+            r.event_stored = e[3].integer == 1;
+            r.released = e[4].integer == 1;
           }
         }
         if (--g->remaining > 0) return;

@@ -15,6 +15,7 @@
 -- and the re-check need, without field names: every string of a reply is converted twice, Redis
 -- to Lua and Lua to Redis), the suppression lookup and one HSET (lease, delivery count and, for a
 -- due scheduled entry, its status).
+local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)

@@ -16,6 +16,7 @@
 -- (which entries are still leased) and one ZREM (the released ones). Few Lua tables per item too
 -- (each costs allocations and garbage collection): the HMGET reply is the message's state, one
 -- argument table is reused, the reply is flat.
+local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local rank = {scheduled = 0, queued = 1, submitted = 2}
 local n = tonumber(ARGV[1])
 

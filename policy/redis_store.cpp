@@ -1064,17 +1064,25 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
     s->eval(script::claim,
             {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease"),
              s->queue_key(req.carrier, "seq")},
-            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders()},
+            {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders(),
+             num(req.now_ms + req.lease_ms)},
             [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
               fail_or<claim_result>(cb, ec, v, [&] {
+                // claim.lua answers each entry positionally: these fields, then lease, suppressed.
+                static constexpr std::array<const char*, 13> names = {
+                    "d", "nk", "car", "snd", "cat", "scope", "st", "up", "sa", "att", "err", "cmid", "dlv"};
                 claim_result out;
+                out.entries.reserve(v.elements.size());
                 for (const auto& e : v.elements) {
-                  if (e.elements.size() < 2) continue;
-                  auto f = to_map(e, 2);
+                  if (e.elements.size() < names.size() + 2) continue;
+                  field_map f;
+                  for (std::size_t i = 0; i < names.size(); ++i) {
+                    if (!e.elements[i].is_nil()) f.emplace(names[i], e.elements[i].str);
+                  }
                   queue_entry q;
                   q.message = s->message_from(f);
-                  q.lease_id = e.elements[0].str;
-                  q.suppressed = e.elements[1].str == "1";
+                  q.lease_id = e.elements[names.size()].str;
+                  q.suppressed = e.elements[names.size() + 1].str == "1";
                   q.deliveries = static_cast<int>(to_i64(f["dlv"]));
                   out.entries.push_back(std::move(q));
                 }
@@ -1108,6 +1116,7 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
       const std::size_t n = std::min(max_completions_per_call, items.size() - first);
       std::vector<std::string> keys;
       std::vector<std::string> args;
+      // Per item 2 keys and 8 arguments, 1 key and 6 arguments more with an event (complete.lua).
       keys.reserve(1 + 3 * n);
       args.reserve(2 + 14 * n);
       keys.push_back(s->wh_key("pending"));
@@ -1119,7 +1128,7 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
         const std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
         keys.push_back(s->queue_key(c.carrier, "lease"));
         keys.push_back(s->msg_key(u.message_id));
-        keys.push_back(s->wh_event_key(c.event ? c.event->event_id : std::string()));
+        if (c.event) keys.push_back(s->wh_event_key(c.event->event_id));
         args.push_back(u.message_id);
         args.push_back(std::move(c.lease_id));
         args.push_back(std::string(to_string(u.status)));
@@ -1137,26 +1146,23 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
           args.push_back(num(ev.next_attempt_ms));
           args.push_back(num(ev.created_at_ms));
         } else {
-          for (const char* a : {"0", "", "", "", "", "0", "0"}) args.push_back(a);
+          args.push_back("0");
         }
       }
       s->eval(script::complete, std::move(keys), std::move(args), [g, first, n](std::error_code ec, redis_value v) {
-        if (!ec && (v.is_error() || v.elements.size() != n)) ec = store_errc::io_error;
+        // complete.lua answers 5 values per item in one flat array.
+        if (!ec && (v.is_error() || v.elements.size() != 5 * n)) ec = store_errc::io_error;
         if (ec) {
           if (!g->ec) g->ec = ec;
         } else {
           for (std::size_t i = 0; i < n; ++i) {
-            const auto& e = v.elements[i];
-            if (e.elements.size() < 5) {
-              g->ec = store_errc::io_error;
-              break;
-            }
+            const auto* e = &v.elements[5 * i];
             auto& r = g->results[first + i];
-            r.found = e.elements[0].integer == 1;
-            r.applied = e.elements[1].integer == 1;
-            r.current = parse_message_status(e.elements[2].str).value_or(message_status::queued);
-            r.event_stored = e.elements[3].integer == 1;
-            r.released = e.elements[4].integer == 1;
+            r.found = e[0].integer == 1;
+            r.applied = e[1].integer == 1;
+            r.current = parse_message_status(e[2].str).value_or(message_status::queued);
+            r.event_stored = e[3].integer == 1;
+            r.released = e[4].integer == 1;
           }
         }
         if (--g->remaining > 0) return;

@@ -3,65 +3,101 @@
 -- and left as they are: the caller completes them (complete.lua) as rejected with their event.
 -- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry), 4 lease counter.
 -- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 suppression bucket prefix (the first
--- 4 hex digits of the number key are appended), 6 suppression senders hash.
+-- 4 hex digits of the number key are appended), 6 suppression senders hash, 7 lease expiry ms
+-- (now + lease ms, as a string).
 -- Message hashes and suppression buckets are derived from the entries (single instance only; a
 -- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
 -- the number's bucket suffix ('ns', written by admit.lua).
--- Returns {{lease, suppressed 0|1, HGETALL...}, ...}.
+-- Returns per entry, positionally, the hash's fields as they are after the claim (nil when
+-- absent): {d, nk, car, snd, cat, scope, st, up, sa, att, err, cmid, dlv, lease, suppressed 0|1}.
+-- Few inner calls (each redis.call costs several µs): per call one LPOP of up to N ids, one ZADD
+-- of all leases and one INCRBY of the lease counter; per entry one HMGET (everything the caller
+-- and the re-check need, without field names: every string of a reply is converted twice, Redis
+-- to Lua and Lua to Redis), the suppression lookup and one HSET (lease, delivery count and, for a
+-- due scheduled entry, its status).
+local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
-for i = #expired, 1, -1 do redis.call('LPUSH', KEYS[1], expired[i]) end
-if #expired > 0 then redis.call('ZREM', KEYS[3], unpack(expired)) end
+if #expired > 0 then
+  -- Back to the head of the list in their lease order: LPUSH of the reversed list.
+  local rev = {}
+  for i = #expired, 1, -1 do rev[#rev + 1] = expired[i] end
+  redis.call('LPUSH', KEYS[1], unpack(rev))
+  redis.call('ZREM', KEYS[3], unpack(expired))
+end
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
-for _, id in ipairs(due) do redis.call('RPUSH', KEYS[1], id) end
-if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
+if #due > 0 then
+  redis.call('RPUSH', KEYS[1], unpack(due))
+  redis.call('ZREM', KEYS[2], unpack(due))
+end
 local entries = {}
-local lease_until = now + tonumber(ARGV[3])
--- Fewer inner calls: lease ids come from one INCRBY per claim, sender ids are looked up once.
+local lease_until = ARGV[7]
+-- ZADD arguments (lease_until, id, ...). The first ZADD of a call that leases anything also
+-- writes this member (score +inf: it never expires and is no message id): at 84 bytes it is longer
+-- than zset-max-listpack-value (64 by default), so the lease zset stays a skiplist + dict, where
+-- ZADD, ZMSCORE and ZREM of a lease cost O(log n) / O(1) instead of a walk along the whole
+-- listpack (which a batch of 64 leases paid 64 times). Readers count it out (stats.lua).
+local leased = {'+inf', '\0smsgw lease zset: keeps it a skiplist' .. string.rep('.', 46)}
+local sentinel_args = 2
+local function flush_leases()
+  if #leased > sentinel_args then redis.call('ZADD', KEYS[3], unpack(leased)) end
+  leased, sentinel_args = {}, 0
+end
 local next_lease, sender_ids = nil, {}
 while #entries < max do
-  local id = redis.call('LPOP', KEYS[1])
-  if not id then break end
-  local mk = ARGV[4] .. id .. '}'
-  local f = redis.call('HMGET', mk, 'snd', 'scope', 'st', 'nk', 'ns')
-  if f[4] then
-    local nk, suffix = f[4], f[5]
-    if not suffix then
-      suffix = string.gsub(string.sub(nk, 5), '%x%x', function(h) return string.char(tonumber(h, 16)) end)
-    end
-    local bucket = ARGV[5] .. string.sub(nk, 1, 4)
-    local blocked = redis.call('HEXISTS', bucket, suffix) == 1
-    if not blocked and f[2] == 'global' then
-      local pat = string.gsub(suffix, '[%*%?%[%]\\]', '\\%0') .. '*'
-      local cursor = '0'
-      repeat
-        local r = redis.call('HSCAN', bucket, cursor, 'MATCH', pat, 'COUNT', 1000)
-        if #r[2] > 0 then blocked = true end
-        cursor = r[1]
-      until blocked or cursor == '0'
-    elseif not blocked and f[1] and f[1] ~= '' then
-      local sid = sender_ids[f[1]]
-      if sid == nil then
-        sid = redis.call('HGET', ARGV[6], f[1])
-        sender_ids[f[1]] = sid
+  -- Ids whose hash is gone (purged) are dropped: pop again for the places they took.
+  local ids = redis.call('LPOP', KEYS[1], max - #entries)
+  if not ids then break end
+  for _, id in ipairs(ids) do
+    local mk = ARGV[4] .. id .. '}'
+    local f = redis.call('HMGET', mk, 'd', 'nk', 'car', 'snd', 'cat', 'scope', 'st', 'up', 'sa', 'att', 'err', 'cmid',
+      'dlv', 'ns')
+    local nk = f[2]
+    if nk then
+      local snd, scope = f[4], f[6]
+      local suffix = f[14]
+      if not suffix then
+        suffix = string.gsub(string.sub(nk, 5), '%x%x', function(x) return string.char(tonumber(x, 16)) end)
       end
-      blocked = sid and redis.call('HEXISTS', bucket, suffix .. sid) == 1
+      local bucket = ARGV[5] .. string.sub(nk, 1, 4)
+      local blocked = redis.call('HEXISTS', bucket, suffix) == 1
+      if not blocked and scope == 'global' then
+        local pat = string.gsub(suffix, '[%*%?%[%]\\]', '\\%0') .. '*'
+        local cursor = '0'
+        repeat
+          local r = redis.call('HSCAN', bucket, cursor, 'MATCH', pat, 'COUNT', 1000)
+          if #r[2] > 0 then blocked = true end
+          cursor = r[1]
+        until blocked or cursor == '0'
+      elseif not blocked and snd and snd ~= '' then
+        local sid = sender_ids[snd]
+        if sid == nil then
+          sid = redis.call('HGET', ARGV[6], snd)
+          sender_ids[snd] = sid
+        end
+        blocked = sid and redis.call('HEXISTS', bucket, suffix .. sid) == 1
+      end
+      if not next_lease then next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1 end
+      local lease = tostring(next_lease)
+      next_lease = next_lease + 1
+      -- The delivery count as HINCRBY would leave it (a missing or non-numeric value counts as 0).
+      local dlv = tostring((tonumber(f[13]) or 0) + 1)
+      f[13] = dlv
+      if f[7] == 'scheduled' and not blocked then
+        redis.call('HSET', mk, 'lease', lease, 'dlv', dlv, 'st', 'queued', 'up', ARGV[1])
+        f[7], f[8] = 'queued', ARGV[1]
+      else
+        redis.call('HSET', mk, 'lease', lease, 'dlv', dlv)
+      end
+      leased[#leased + 1] = lease_until
+      leased[#leased + 1] = id
+      if #leased >= 2000 then flush_leases() end
+      f[14] = lease
+      f[15] = blocked and '1' or '0'
+      entries[#entries + 1] = f
     end
-    if not next_lease then next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1 end
-    local lease = tostring(next_lease)
-    next_lease = next_lease + 1
-    redis.call('HINCRBY', mk, 'dlv', 1)
-    if f[3] == 'scheduled' and not blocked then
-      redis.call('HSET', mk, 'lease', lease, 'st', 'queued', 'up', ARGV[1])
-    else
-      redis.call('HSET', mk, 'lease', lease)
-    end
-    redis.call('ZADD', KEYS[3], lease_until, id)
-    local e = redis.call('HGETALL', mk)
-    table.insert(e, 1, blocked and '1' or '0')
-    table.insert(e, 1, lease)
-    table.insert(entries, e)
   end
 end
+flush_leases()
 return entries

@@ -2,53 +2,125 @@
 -- set_status.lua, with the correlation of `submitted`), the status webhook event into the outbox
 -- when the status was applied or already is that status (idempotent on the event id, as
 -- outbox.lua 'put'), and the release of the lease when it is still ours (as release.lua 'ack').
--- KEYS: 1 outbox pending zset, then per item 3 keys: lease zset, message hash, event hash.
--- ARGV: 1 item count, 2 correlation key prefix, then per item 14 fields: 1 message id, 2 lease
+-- KEYS: 1 outbox pending zset, then per item: lease zset, message hash, [event hash: only when
+-- the item has an event].
+-- ARGV: 1 item count, 2 correlation key prefix, then per item 8 fields: 1 message id, 2 lease
 -- id, 3 status, 4 carrier message id, 5 error, 6 at ms, 7 correlation expiry ms, 8 has event
--- (1|0), 9 event id, 10 kind, 11 target, 12 body, 13 next attempt ms, 14 created ms.
--- Returns per item {found 0|1, applied 0|1, current status, event stored 0|1, released 0|1}.
--- Few inner calls per item (each redis.call costs several µs): one HMGET, one HSET of the
--- status fields, the correlation SET, the event (EXISTS + HSET + ZADD), ZREM + HDEL for the ack.
+-- (1|0); with an event 6 more: event id, kind, target, body, next attempt ms, created ms.
+-- Returns 5 values per item, one flat array: found 0|1, applied 0|1, current status, event
+-- stored 0|1, released 0|1.
+-- The items are applied in order, each exactly as if alone (an item may repeat a message of an
+-- earlier one). Few inner calls (each redis.call costs several µs): per item one HMGET, one HSET
+-- (the status fields and, when released, `lease` set to '' — absent or '' both mean "no lease"),
+-- the correlation SET and the event (EXISTS + HSET + ZADD); per lease zset of the call one ZMSCORE
+-- (which entries are still leased) and one ZREM (the released ones). Few Lua tables per item too
+-- (each costs allocations and garbage collection): the HMGET reply is the message's state, one
+-- argument table is reused, the reply is flat.
+local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local rank = {scheduled = 0, queued = 1, submitted = 2}
-local function r(s) return rank[s] or 3 end
 local n = tonumber(ARGV[1])
-local out = {}
-for i = 0, n - 1 do
-  local lk, mk, ek = KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i]
-  local a = 2 + 14 * i
-  local id, lease, st = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+
+-- Pass 1: read each message once ({st, car, lease}), note the entries that may still be ours.
+local state, cand, cand_keys = {}, {}, {}
+local ki, ai = 2, 3
+for _ = 1, n do
+  local lk, mk = KEYS[ki], KEYS[ki + 1]
+  local has_event = ARGV[ai + 7] == '1'
+  local s = state[mk]
+  if s == nil then
+    s = redis.call('HMGET', mk, 'st', 'car', 'lease')
+    if not s[1] then s = false end
+    state[mk] = s
+  end
+  local lease = ARGV[ai + 1]
+  if s and lease ~= '' and s[3] == lease then
+    local c = cand[lk]
+    if not c then
+      c = {}
+      cand[lk] = c
+      cand_keys[#cand_keys + 1] = lk
+    end
+    local id = ARGV[ai]
+    if c[id] == nil then
+      c[id] = false
+      c[#c + 1] = id
+    end
+  end
+  ki, ai = ki + (has_event and 3 or 2), ai + (has_event and 14 or 8)
+end
+
+-- Which candidates are still in their lease zset (an expired lease is moved back to the ready
+-- list by claim.lua before the hash gets a new one): one ZMSCORE per lease zset. c[id] = true
+-- while the entry is leased and not yet released by an earlier item.
+for _, lk in ipairs(cand_keys) do
+  local c = cand[lk]
+  local scores = redis.call('ZMSCORE', lk, unpack(c))
+  for j = 1, #c do
+    if scores[j] then c[c[j]] = true end
+  end
+end
+
+-- Pass 2: apply each item in order.
+local out, released_ids = {}, {}
+local fields = {}
+ki, ai = 2, 3
+for i = 1, n do
+  local lk, mk = KEYS[ki], KEYS[ki + 1]
+  local a = ai
+  local has_event = ARGV[a + 7] == '1'
+  local id, lease, st = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local found, applied, stored, released = 0, 0, 0, 0
-  local f = redis.call('HMGET', mk, 'st', 'car', 'lease')
-  local cur = f[1]
-  if cur then
+  local s = state[mk]
+  local cur = s and s[1]
+  if s then
     found = 1
-    if r(st) > r(cur) then
-      local cmid, err = ARGV[a + 4], ARGV[a + 5]
-      local fields = {'st', st, 'up', ARGV[a + 6]}
-      if cmid ~= '' then fields[#fields + 1] = 'cmid'; fields[#fields + 1] = cmid end
-      if err ~= '' then fields[#fields + 1] = 'err'; fields[#fields + 1] = err end
-      redis.call('HSET', mk, unpack(fields))
+    local nf = 0
+    if (rank[st] or 3) > (rank[cur] or 3) then
+      local cmid, err = ARGV[a + 3], ARGV[a + 4]
+      fields[1], fields[2], fields[3], fields[4] = 'st', st, 'up', ARGV[a + 5]
+      nf = 4
+      if cmid ~= '' then fields[nf + 1], fields[nf + 2], nf = 'cmid', cmid, nf + 2 end
+      if err ~= '' then fields[nf + 1], fields[nf + 2], nf = 'err', err, nf + 2 end
       if st == 'submitted' and cmid ~= '' then
-        redis.call('SET', ARGV[2] .. '{' .. f[2] .. '}:' .. cmid, id, 'PXAT', ARGV[a + 7])
+        redis.call('SET', ARGV[2] .. '{' .. s[2] .. '}:' .. cmid, id, 'PXAT', ARGV[a + 6])
       end
       applied = 1
       cur = st
+      s[1] = st
     end
-    if ARGV[a + 8] == '1' and cur == st then
+    -- Ours when the hash holds our lease AND the entry is still in the lease zset (and no
+    -- earlier item of this call released it).
+    local c = cand[lk]
+    if lease ~= '' and s[3] == lease and c and c[id] then
+      c[id] = false
+      local r = released_ids[lk]
+      if not r then
+        r = {}
+        released_ids[lk] = r
+      end
+      r[#r + 1] = id
+      s[3] = ''
+      fields[nf + 1], fields[nf + 2], nf = 'lease', '', nf + 2
+      released = 1
+    end
+    if nf > 0 then redis.call('HSET', mk, unpack(fields, 1, nf)) end
+    if has_event and cur == st then
+      local ek, e = KEYS[ki + 2], a + 8
       if redis.call('EXISTS', ek) == 0 then
-        redis.call('HSET', ek, 'id', ARGV[a + 9], 'kind', ARGV[a + 10], 'tgt', ARGV[a + 11], 'body', ARGV[a + 12],
-          'att', 0, 'next', ARGV[a + 13], 'cr', ARGV[a + 14], 'err', '', 'lease', '')
-        redis.call('ZADD', KEYS[1], ARGV[a + 13], ARGV[a + 9])
+        redis.call('HSET', ek, 'id', ARGV[e], 'kind', ARGV[e + 1], 'tgt', ARGV[e + 2], 'body', ARGV[e + 3],
+          'att', 0, 'next', ARGV[e + 4], 'cr', ARGV[e + 5], 'err', '', 'lease', '')
+        redis.call('ZADD', KEYS[1], ARGV[e + 4], ARGV[e])
       end
       stored = 1
     end
-    -- Ours when the hash holds our lease AND the entry is still in the lease set (an expired
-    -- lease is moved back to the ready list by claim.lua before the hash gets a new one).
-    if f[3] == lease and redis.call('ZREM', lk, id) == 1 then
-      redis.call('HDEL', mk, 'lease')
-      released = 1
-    end
   end
-  out[i + 1] = {found, applied, cur or '', stored, released}
+  local o = 5 * i
+  out[o - 4], out[o - 3], out[o - 2], out[o - 1], out[o] = found, applied, cur or '', stored, released
+  ki, ai = ki + (has_event and 3 or 2), ai + (has_event and 14 or 8)
+end
+
+for _, lk in ipairs(cand_keys) do
+  local ids = released_ids[lk]
+  if ids then redis.call('ZREM', lk, unpack(ids)) end
 end
 return out

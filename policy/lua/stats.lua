@@ -12,4 +12,5 @@ if due > 0 then
   local s = tonumber(first[2])
   if oldest == 0 or s < oldest then oldest = s end
 end
-return {ready, sched, redis.call('ZCARD', KEYS[3]), oldest}
+-- Leases expire at finite times; the +inf member is claim.lua's skiplist keeper, not a lease.
+return {ready, sched, redis.call('ZCOUNT', KEYS[3], '-inf', '(+inf'), oldest}

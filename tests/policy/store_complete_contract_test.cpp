@@ -148,6 +148,49 @@ TYPED_TEST(StoreComplete, RetryAfterCrashStoresTheEventOnceAndNeverMovesStatusBa
   EXPECT_EQ(this->outbox(t0 + 3).size(), 1u);
 }
 
+// One call may hold the same message more than once (a retried outcome queued next to the
+// first, or a later outcome): each item sees what the earlier ones did, exactly as in separate calls.
+TYPED_TEST(StoreComplete, SameMessageTwiceInOneCallActsAsTwoCalls) {
+  this->admit("m1", number(1), t0);
+  this->admit("m2", number(2), t0 + 1);
+  auto c = this->claim(t0 + 2);
+  ASSERT_EQ(c.entries.size(), 2u);
+  auto m1 = outcome(c.entries[0], message_status::submitted, t0 + 3, "c1");
+  auto m2_sub = outcome(c.entries[1], message_status::submitted, t0 + 3, "c2");
+  auto m2_rej = outcome(c.entries[1], message_status::rejected, t0 + 4, "", "88");
+  auto r = this->complete({m1, m2_sub, m1, m2_rej});
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_TRUE(r[0].applied);
+  EXPECT_TRUE(r[0].released);
+  EXPECT_TRUE(r[1].applied);
+  EXPECT_TRUE(r[1].released);
+  // m1 again: nothing moves, its event is there already, the lease was released by item 0.
+  EXPECT_TRUE(r[2].found);
+  EXPECT_FALSE(r[2].applied);
+  EXPECT_EQ(r[2].current, message_status::submitted);
+  EXPECT_TRUE(r[2].event_stored);
+  EXPECT_FALSE(r[2].released);
+  // m2 moves on to rejected (forward) with its own event; its lease is gone already.
+  EXPECT_TRUE(r[3].applied);
+  EXPECT_EQ(r[3].current, message_status::rejected);
+  EXPECT_TRUE(r[3].event_stored);
+  EXPECT_FALSE(r[3].released);
+  EXPECT_EQ(this->message("m1")->status, message_status::submitted);
+  auto m2 = this->message("m2");
+  EXPECT_EQ(m2->status, message_status::rejected);
+  EXPECT_EQ(m2->carrier_message_id, "c2");
+  EXPECT_EQ(m2->error, "88");
+  auto events = this->outbox(t0 + 5);
+  EXPECT_EQ(events.size(), 3u);
+  auto [ec, corr] = call<std::optional<std::string>>([&](auto cb) { this->store_->correlate("sim", "c2", t0 + 6, cb); });
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(corr.value_or(""), "m2");
+  // Both entries left the queue, and their old leases are void.
+  EXPECT_TRUE(this->claim(t0 + day).entries.empty());
+  EXPECT_EQ(this->ack(c.entries[0]), make_error_code(store_errc::lease_lost));
+  EXPECT_EQ(this->ack(c.entries[1]), make_error_code(store_errc::lease_lost));
+}
+
 TYPED_TEST(StoreComplete, StatusChangedBeforeTheCrashStillGetsItsEvent) {
   // The old sequence died between the status change and the outbox put: the message is
   // `submitted`, its entry still leased. Reclaimed and completed again, the event is stored.

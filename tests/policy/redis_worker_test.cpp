@@ -1,0 +1,239 @@
+// Redis-only behaviour of the carrier worker's path (suite RedisWorker): claim.lua and
+// complete.lua issue few inner commands per message, read records written by the previous
+// version of the scripts (a `lease` field, an HINCRBY'd `dlv`), skip ids whose message is gone,
+// and keep the list order of reclaimed and promoted entries. Each test runs its own throw-away
+// redis-server (exact INFO commandstats).
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "store_test_support.hpp"
+
+namespace {
+
+using namespace policy;
+using namespace store_test;
+
+constexpr std::int64_t t0 = 1'800'000'000'000;
+
+std::string number(int i) { return "+1415555" + std::to_string(1000 + i); }
+
+class RedisWorker : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.start());
+    redis_options o;
+    o.url = server_.url();
+    o.key_prefix = prefix_;
+    o.secrets = test_secrets();
+    auto r = redis_store::create(io_.io().get_executor(), o);
+    ASSERT_TRUE(r.store) << r.error;
+    store_ = std::move(r.store);
+    ASSERT_TRUE(wait_healthy(*store_, std::chrono::seconds(5)).first);
+    conn_ = raw_connection(io_, server_.url());
+  }
+  void TearDown() override {
+    if (conn_) conn_->stop();
+    store_.reset();
+  }
+
+  void admit(const std::string& id, int n, std::int64_t now, std::int64_t send_at = 0) {
+    auto req = base_request(id, number(n), now);
+    req.message.send_at_ms = send_at;
+    auto [ec, r] = call<admit_result>([&](auto cb) { store_->admit(req, cb); });
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(r.accepted());
+  }
+  claim_result claim(std::int64_t now, int max = 10, std::int64_t lease = 30000) {
+    auto [ec, r] = call<claim_result>([&](auto cb) { store_->claim({"sim", max, lease, now}, cb); });
+    EXPECT_FALSE(ec) << ec.message();
+    return r;
+  }
+  std::vector<completion_result> complete(std::vector<completion> items) {
+    auto [ec, r] = call<std::vector<completion_result>>([&](auto cb) { store_->complete(std::move(items), cb); });
+    EXPECT_FALSE(ec) << ec.message();
+    return r;
+  }
+  static completion submitted(const queue_entry& e, std::int64_t at, const std::string& cmid) {
+    completion c;
+    c.carrier = "sim";
+    c.lease_id = e.lease_id;
+    c.update = {e.message.id, message_status::submitted, cmid, "", at, 0};
+    return c;
+  }
+  std::error_code ack(const std::string& id, const std::string& lease) {
+    return call<done>([&](auto cb) { store_->ack("sim", id, lease, cb); }).first;
+  }
+  std::vector<std::string> ids(const claim_result& c) {
+    std::vector<std::string> out;
+    for (const auto& e : c.entries) out.push_back(e.message.id);
+    return out;
+  }
+  std::string msg(const std::string& id) const { return prefix_ + "msg:{" + id + "}"; }
+  std::string queue(const std::string& suffix) const { return prefix_ + "q:{sim}:" + suffix; }
+  std::string field(const std::string& id, const std::string& f) { return run(*conn_, {"HGET", msg(id), f}).str; }
+  bool has_field(const std::string& id, const std::string& f) {
+    return run(*conn_, {"HEXISTS", msg(id), f}).integer == 1;
+  }
+  // Calls per command since the last CONFIG RESETSTAT ("evalsha" -> 2, ...).
+  std::map<std::string, long long> calls() {
+    std::map<std::string, long long> out;
+    const std::string info = run(*conn_, {"INFO", "commandstats"}).str;
+    std::size_t pos = 0;
+    while ((pos = info.find("cmdstat_", pos)) != std::string::npos) {
+      const auto colon = info.find(':', pos);
+      const auto c = info.find("calls=", colon);
+      if (colon == std::string::npos || c == std::string::npos) break;
+      out[info.substr(pos + 8, colon - pos - 8)] = std::stoll(info.substr(c + 6));
+      pos = colon;
+    }
+    return out;
+  }
+
+  redis_server server_;
+  io_thread io_;
+  std::string prefix_ = "t:" + unique_suffix() + ":";
+  std::unique_ptr<redis_store> store_;
+  std::shared_ptr<redis_connection> conn_;
+};
+
+// The commands behind one claim of 10 entries and one complete() of their 10 outcomes: one LPOP,
+// one ZADD and one INCRBY per claim, one HMGET + suppression lookup + HSET per entry; one
+// HMGET + HSET (+ the correlation SET) per outcome and one ZMSCORE + ZREM per complete().
+TEST_F(RedisWorker, ClaimAndCompleteUseFewInnerCommands) {
+  constexpr int n = 10;
+  for (int i = 0; i < n; ++i) admit("m" + std::to_string(i), i, t0 + i);
+  run(*conn_, {"CONFIG", "RESETSTAT"});
+  auto c = claim(t0 + n, n);
+  ASSERT_EQ(c.entries.size(), static_cast<std::size_t>(n));
+  auto after_claim = calls();
+  EXPECT_EQ(after_claim["lpop"], 1);
+  EXPECT_EQ(after_claim["hmget"], n);  // the fields, without their names
+  EXPECT_EQ(after_claim["hexists"], n);  // sender 12345 has no own suppressions: one lookup each
+  EXPECT_EQ(after_claim["hset"], n);
+  EXPECT_EQ(after_claim["zadd"], 1);
+  EXPECT_EQ(after_claim["incrby"], 1);
+  EXPECT_EQ(after_claim.count("hgetall"), 0u);
+  EXPECT_EQ(after_claim.count("hincrby"), 0u);
+  for (int i = 0; i < n; ++i) {
+    const auto& e = c.entries[i];
+    EXPECT_EQ(e.message.id, "m" + std::to_string(i));
+    EXPECT_EQ(e.deliveries, 1);
+    EXPECT_EQ(e.message.e164, number(i));
+    EXPECT_EQ(e.message.text, "Hello");
+    EXPECT_EQ(field(e.message.id, "lease"), e.lease_id);
+    EXPECT_EQ(field(e.message.id, "dlv"), "1");
+  }
+  // The leases and the +inf member that keeps the zset a skiplist (O(1) / O(log n) per lease).
+  EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, n + 1);
+  EXPECT_EQ(run(*conn_, {"OBJECT", "ENCODING", queue("lease")}).str, "skiplist");
+  auto [sec, st] = call<store::queue_stats>([&](auto cb) { store_->stats("sim", t0 + n, cb); });
+  EXPECT_FALSE(sec);
+  EXPECT_EQ(st.leased, n);
+
+  run(*conn_, {"CONFIG", "RESETSTAT"});
+  std::vector<completion> items;
+  for (int i = 0; i < n; ++i) items.push_back(submitted(c.entries[i], t0 + 100, "c" + std::to_string(i)));
+  auto r = complete(items);
+  ASSERT_EQ(r.size(), static_cast<std::size_t>(n));
+  for (const auto& x : r) EXPECT_TRUE(x.applied && x.released);
+  auto after_complete = calls();
+  EXPECT_EQ(after_complete["hmget"], n);
+  EXPECT_EQ(after_complete["hset"], n);
+  EXPECT_EQ(after_complete["set"], n);
+  EXPECT_EQ(after_complete["zmscore"], 1);
+  EXPECT_EQ(after_complete["zrem"], 1);
+  EXPECT_EQ(after_complete.count("hdel"), 0u);
+  EXPECT_EQ(after_complete.count("exists"), 0u);  // no events
+  EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 1);
+  // The lease is cleared to '' in the same HSET as the status (absent or '' = no lease).
+  EXPECT_TRUE(has_field("m0", "lease"));
+  EXPECT_EQ(field("m0", "lease"), "");
+  EXPECT_EQ(field("m0", "st"), "submitted");
+  EXPECT_EQ(field("m0", "cmid"), "c0");
+  // A caller passing an empty lease never takes over a cleared one.
+  EXPECT_EQ(ack("m0", ""), make_error_code(store_errc::lease_lost));
+}
+
+// A message leased by the previous version of claim.lua when the gateway was upgraded: its hash
+// has `lease` and an HINCRBY'd `dlv`. After the lease expires, the new claim hands it out again
+// with the next delivery count and a new lease; the old lease no longer releases it.
+TEST_F(RedisWorker, LeaseWrittenByThePreviousVersionIsReclaimedAndCounted) {
+  admit("m1", 1, t0);
+  admit("m2", 2, t0 + 1);
+  // What the previous claim.lua did for m1: LPOP, HINCRBY dlv, HSET lease, ZADD lease.
+  ASSERT_EQ(run(*conn_, {"LPOP", queue("ready")}).str, "m1");
+  run(*conn_, {"HINCRBY", msg("m1"), "dlv", "1"});
+  run(*conn_, {"HSET", msg("m1"), "lease", "7"});
+  run(*conn_, {"ZADD", queue("lease"), std::to_string(t0 + 1000), "m1"});
+  run(*conn_, {"SET", queue("seq"), "7"});
+  // m2 has a delivery count from an earlier claim (an HINCRBY'd integer) and no lease field.
+  run(*conn_, {"HSET", msg("m2"), "dlv", "1"});
+
+  auto c = claim(t0 + 1001, 10);
+  ASSERT_EQ(ids(c), (std::vector<std::string>{"m1", "m2"}));
+  const auto& e = c.entries[0];
+  EXPECT_EQ(e.deliveries, 2);
+  EXPECT_NE(e.lease_id, "7");
+  EXPECT_EQ(field("m1", "dlv"), "2");
+  EXPECT_EQ(field("m1", "lease"), e.lease_id);
+  EXPECT_EQ(c.entries[1].deliveries, 2);
+
+  auto old = submitted(e, t0 + 1002, "old");
+  old.lease_id = "7";
+  auto now = submitted(e, t0 + 1003, "new");
+  auto r = complete({old, submitted(c.entries[1], t0 + 1003, "c2")});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].applied);
+  EXPECT_FALSE(r[0].released);  // the old lease is not the entry's any more
+  EXPECT_TRUE(r[1].released);
+  EXPECT_EQ(field("m1", "lease"), e.lease_id);
+  EXPECT_EQ(ack("m1", "7"), make_error_code(store_errc::lease_lost));
+  auto r2 = complete({now});
+  ASSERT_EQ(r2.size(), 1u);
+  EXPECT_FALSE(r2[0].applied);  // submitted already
+  EXPECT_TRUE(r2[0].released);
+  EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 1);
+  EXPECT_TRUE(claim(t0 + 100'000).entries.empty());
+}
+
+// Ids whose message hash is gone (purged while queued) are dropped; the claim pops again for the
+// places they took, so it still hands out `max` entries when there are that many.
+TEST_F(RedisWorker, ClaimSkipsIdsWhoseMessageIsGoneAndStillFillsTheBatch) {
+  for (int i = 1; i <= 5; ++i) admit("m" + std::to_string(i), i, t0 + i);
+  run(*conn_, {"DEL", msg("m1"), msg("m3")});
+  auto c = claim(t0 + 10, 2);
+  EXPECT_EQ(ids(c), (std::vector<std::string>{"m2", "m4"}));
+  EXPECT_EQ(run(*conn_, {"LRANGE", queue("ready"), "0", "-1"}).elements.size(), 1u);
+  EXPECT_EQ(ids(claim(t0 + 11, 2)), (std::vector<std::string>{"m5"}));
+  EXPECT_TRUE(claim(t0 + 12, 2).entries.empty());
+  EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 3 + 1);
+}
+
+// Expired leases go back to the head of the list in lease order, due scheduled entries to its
+// tail (then queued, with the promotion time), each group in one command.
+TEST_F(RedisWorker, ReclaimedEntriesComeFirstAndPromotedOnesLast) {
+  admit("m1", 1, t0);
+  admit("m2", 2, t0 + 1);
+  admit("m3", 3, t0 + 2);
+  ASSERT_EQ(claim(t0 + 3, 3, 1000).entries.size(), 3u);
+  admit("m4", 4, t0 + 4);
+  admit("m5", 5, t0 + 5, t0 + 2000);  // scheduled
+  admit("m6", 6, t0 + 6, t0 + 2000);
+  admit("m7", 7, t0 + 7);
+  EXPECT_EQ(field("m5", "st"), "scheduled");
+  auto c = claim(t0 + 2000, 10);
+  EXPECT_EQ(ids(c), (std::vector<std::string>{"m1", "m2", "m3", "m4", "m7", "m5", "m6"}));
+  ASSERT_EQ(c.entries.size(), 7u);
+  EXPECT_EQ(c.entries[0].deliveries, 2);
+  EXPECT_EQ(c.entries[3].deliveries, 1);
+  EXPECT_EQ(c.entries[5].message.status, message_status::queued);
+  EXPECT_EQ(c.entries[5].message.updated_at_ms, t0 + 2000);
+  EXPECT_EQ(field("m5", "st"), "queued");
+  EXPECT_EQ(field("m5", "up"), std::to_string(t0 + 2000));
+  EXPECT_EQ(run(*conn_, {"ZCARD", queue("sched")}).integer, 0);
+  EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 7 + 1);
+}
+
+}  // namespace

@@ -163,14 +163,18 @@ std::int64_t carrier_worker::reserve_direct() {
 }
 
 void carrier_worker::hand_off(std::optional<policy::queue_entry> entry) {
+  if (!entry) {  // not admitted or not leased: only the place goes back
+    --direct_reserved_;
+    return;
+  }
   asio::post(strand_, [self = shared_from_this(), entry = std::move(entry)]() mutable {
     // Stopping (shutdown, or a reload that replaces this worker): not sent here; its lease is
     // given back at once so that the next worker (or instance) claims it without waiting for
     // the lease to expire. If that fails, the lease expires and it is claimed then.
-    if (entry && self->stopping_) {
+    if (self->stopping_) {
       self->store_.reschedule(self->carrier_, entry->message.id, entry->lease_id, self->now_ms(),
                               [](std::error_code, policy::done) {});
-    } else if (entry) {
+    } else {
       if (self->metrics_) {
         if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
         self->handed_off_->Increment();

@@ -92,18 +92,16 @@ class running_service {
       std::lock_guard lock(workers_mutex_);
       if (auto it = workers_.find(carrier); it != workers_.end()) it->second->notify();
     };
-    if (store_->leases_at_admission()) {
-      deps.reserve_direct = [this](const std::string& carrier) -> direct_slot {
-        std::shared_ptr<carrier_worker> w;
-        {
-          std::lock_guard lock(workers_mutex_);
-          if (auto it = workers_.find(carrier); it != workers_.end()) w = it->second;
-        }
-        const std::int64_t lease_ms = w ? w->reserve_direct() : 0;
-        if (lease_ms == 0) return {};
-        return {lease_ms, [w](std::optional<policy::queue_entry> e) { w->hand_off(std::move(e)); }};
-      };
-    }
+    deps.reserve_direct = [this](const std::string& carrier) -> direct_slot {
+      std::shared_ptr<carrier_worker> w;
+      {
+        std::lock_guard lock(workers_mutex_);
+        if (auto it = workers_.find(carrier); it != workers_.end()) w = it->second;
+      }
+      const std::int64_t lease_ms = w ? w->reserve_direct() : 0;
+      if (lease_ms == 0) return {};
+      return {lease_ms, [w](std::optional<policy::queue_entry> e) { w->hand_off(std::move(e)); }};
+    };
     api_ = std::make_unique<api_service>(settings_, std::move(deps));
     webhooks_ = webhook_dispatcher::create(io_.get_executor(), *store_, settings_, &metrics_);
     webhooks_->start();

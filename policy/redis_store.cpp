@@ -102,10 +102,6 @@ void pack_into(std::string& out, std::string_view v) {
 // suppression bucket with one RESTORE.
 using detail::field_value;
 
-std::string dump_hash(std::initializer_list<field_value> fields) {
-  return detail::dump_hash(std::span<const field_value>(fields.begin(), fields.size()));
-}
-
 std::vector<std::string> unpack(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
@@ -637,32 +633,22 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     args.push_back(it->second);
     if (call.restore) {
       // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
+      // Leased: as a claim leaves it (queued, leased, delivered once).
       std::string record;
-      if (leased) {
-        // As a claim leaves it: queued, leased, delivered once.
-        record = dump_hash({{"d", packed},
-                            {"nk", m.number_key},
-                            {"car", m.carrier},
-                            {"snd", r.sender},
-                            {"cat", r.category},
-                            {"scope", scope},
-                            {"st", "queued"},
-                            {"up", now},
-                            {"sa", now},
-                            {"ns", loc.suffix},
-                            {"lease", std::string(admission_lease)},
-                            {"dlv", "1"}});
-      } else if (p.outcome[0] != 'r') {
-        record = dump_hash({{"d", packed},
-                            {"nk", m.number_key},
-                            {"car", m.carrier},
-                            {"snd", r.sender},
-                            {"cat", r.category},
-                            {"scope", scope},
-                            {"st", p.outcome},
-                            {"up", now},
-                            {"sa", scheduled ? send_at : now},
-                            {"ns", loc.suffix}});
+      if (p.outcome[0] != 'r') {
+        const field_value fields[] = {{"d", packed},
+                                      {"nk", m.number_key},
+                                      {"car", m.carrier},
+                                      {"snd", r.sender},
+                                      {"cat", r.category},
+                                      {"scope", scope},
+                                      {"st", leased ? "queued" : p.outcome},
+                                      {"up", now},
+                                      {"sa", scheduled ? send_at : now},
+                                      {"ns", loc.suffix},
+                                      {"lease", admission_lease},
+                                      {"dlv", "1"}};
+        record = detail::dump_hash(std::span(fields, leased ? 12 : 10));
       }
       args.push_back(std::move(now));
       if (scheduled || leased) args.push_back(std::move(send_at));

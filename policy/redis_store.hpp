@@ -60,7 +60,6 @@ class redis_store final : public store {
 
   void admit(admit_request req, store_callback<admit_result> cb) override;
   void admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) override;
-  bool leases_at_admission() const noexcept override { return true; }
   void suppress(suppression_record rec, store_callback<done> cb) override;
   void unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) override;
   void is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,

@@ -117,8 +117,8 @@ struct admit_request {
   // scheduled one) to the caller for this long, in the same atomic step, instead of putting it
   // on the ready queue: the caller sends it without a claim (admit_result::lease_id). Until it is
   // completed, acked, nacked or rescheduled it is an ordinary leased entry: when the lease
-  // expires it is claimed again (at-least-once). A store may ignore the request (lease_id stays
-  // empty, the message is queued); both stores honour it.
+  // expires it is claimed again (at-least-once). Scheduled and refused messages are never
+  // leased (lease_id stays empty).
   std::int64_t lease_ms = 0;
 };
 
@@ -341,8 +341,6 @@ class store {
   // in order (a later item sees the caps reserved by an earlier one); results in the same order.
   virtual void admit_batch(std::vector<admit_request> reqs,
                            store_callback<std::vector<admit_result>> cb) = 0;
-  // Whether admit honours admit_request::lease_ms (direct hand-off). Default: it does not.
-  virtual bool leases_at_admission() const noexcept { return false; }
 
   // Store a suppression (idempotent: an existing one for the same number x sender is kept with
   // its original time). Completes after it is durable: only then acknowledge a STOP.

@@ -278,14 +278,14 @@ for i = 1, tonumber(ARGV[1]) do
       end
     end
     if not restore then
+      local fields = {'d', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4], 'scope', scope,
+        'st', outcome, 'up', now, 'sa', send_at, 'ns', suffix}
       if outcome == 'leased' then
         -- As a claim leaves it: queued, leased, delivered once.
-        redis.call('HSET', msg_key, 'd', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4],
-          'scope', scope, 'st', 'queued', 'up', now, 'sa', now, 'ns', suffix, 'lease', 'a', 'dlv', '1')
-      else
-        redis.call('HSET', msg_key, 'd', record, 'nk', nk, 'car', prof[10], 'snd', sender, 'cat', prof[4],
-          'scope', scope, 'st', outcome, 'up', now, 'sa', send_at, 'ns', suffix)
+        fields[14], fields[18] = 'queued', now
+        for _, v in ipairs({'lease', 'a', 'dlv', '1'}) do fields[#fields + 1] = v end
       end
+      redis.call('HSET', msg_key, unpack(fields))
     end
     local queue = prof[8]
     if outcome == 'scheduled' or outcome == 'leased' then

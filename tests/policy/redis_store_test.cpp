@@ -46,6 +46,15 @@ std::unique_ptr<redis_store> make_store(io_thread& io, const std::string& url, s
   return std::move(r.store);
 }
 
+// A store connected as a Redis user who may not RESTORE (ACL), ready; null on failure.
+std::unique_ptr<redis_store> store_without_restore(io_thread& io, const std::string& port) {
+  const std::string acl = "redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null";
+  if (std::system(acl.c_str()) != 0) return nullptr;
+  auto store = make_store(io, "redis://gw:pw@127.0.0.1:" + port + "/0");
+  if (!store || !wait_healthy(*store, std::chrono::seconds(5)).first) return nullptr;
+  return store;
+}
+
 TEST(RedisUrl, Parses) {
   std::string err;
   auto ep = parse_redis_url("redis://127.0.0.1:6390/3", &err);
@@ -441,10 +450,9 @@ TEST(RedisImport, WithoutRestorePermissionTheScriptImportsEverything) {
   redis_server server;
   ASSERT_TRUE(server.start());
   const std::string port = server.port();
-  ASSERT_EQ(std::system(("redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null").c_str()), 0);
   io_thread io;
-  auto store = make_store(io, "redis://gw:pw@127.0.0.1:" + port + "/0");
-  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  auto store = store_without_restore(io, port);
+  ASSERT_TRUE(store);
   std::vector<suppression_record> recs;
   for (int i = 0; i < 300; ++i) {
     char buf[32];
@@ -476,10 +484,9 @@ TEST(RedisStore, MessageLeasedAtAdmissionWithoutRestoreIsWrittenAsAClaimLeavesIt
   redis_server server;
   ASSERT_TRUE(server.start());
   const std::string port = server.port();
-  ASSERT_EQ(std::system(("redis-cli -p " + port + " ACL SETUSER gw on '>pw' '~*' '&*' '+@all' '-restore' >/dev/null").c_str()), 0);
   io_thread io;
-  auto store = make_store(io, "redis://gw:pw@127.0.0.1:" + port + "/0");
-  ASSERT_TRUE(wait_healthy(*store, std::chrono::seconds(5)).first);
+  auto store = store_without_restore(io, port);
+  ASSERT_TRUE(store);
   for (int i = 0; i < 2; ++i) {  // the first may go out as RESTORE before the refusal is known
     auto r = request("d" + std::to_string(i), t0);
     r.message.e164 = "+1415555012" + std::to_string(i);

@@ -45,6 +45,13 @@ class StoreComplete : public store_fixture<B> {
     ASSERT_FALSE(ec) << ec.message();
     ASSERT_TRUE(r.accepted());
   }
+  // Admission asking for the direct hand-off's lease (admit_request::lease_ms).
+  admit_result admit_leased(admit_request req) {
+    req.lease_ms = 30000;
+    auto [ec, r] = call<admit_result>([&](auto cb) { store_->admit(std::move(req), cb); });
+    EXPECT_FALSE(ec) << ec.message();
+    return r;
+  }
   claim_result claim(std::int64_t now, int max = 10, std::int64_t lease = 30000) {
     auto [ec, r] = call<claim_result>([&](auto cb) { store_->claim({"sim", max, lease, now}, cb); });
     EXPECT_FALSE(ec) << ec.message();
@@ -384,21 +391,12 @@ TYPED_TEST(StoreComplete, ScheduledSuppressedEntryKeepsItsStatusUntilCompleted) 
 }
 
 // Direct hand-off (admit_request::lease_ms): the store leases the admitted message to the caller
-// in the admission step, or (a store that does not) queues it as usual.
+// in the admission step instead of queueing it.
 TYPED_TEST(StoreComplete, MessageLeasedAtAdmissionIsNotClaimedAndIsCompletedWithItsLease) {
   auto req = base_request("d1", number(1), t0);
-  req.lease_ms = 30000;
-  auto [ec, r] = call<admit_result>([&](auto cb) { this->store_->admit(req, cb); });
-  ASSERT_FALSE(ec) << ec.message();
+  auto r = this->admit_leased(req);
   ASSERT_TRUE(r.accepted());
   EXPECT_EQ(r.status, message_status::queued);
-  if (!this->store_->leases_at_admission()) {
-    EXPECT_TRUE(r.lease_id.empty());
-    auto c = this->claim(t0 + 1);
-    ASSERT_EQ(c.entries.size(), 1u);  // queued as usual
-    EXPECT_EQ(c.entries[0].message.id, "d1");
-    return;
-  }
   ASSERT_FALSE(r.lease_id.empty());
   EXPECT_TRUE(this->claim(t0 + 1).entries.empty());  // not on the ready queue: it is ours already
   auto [sec, st] = call<store::queue_stats>([&](auto cb) { this->store_->stats("sim", t0 + 1, cb); });
@@ -419,11 +417,8 @@ TYPED_TEST(StoreComplete, MessageLeasedAtAdmissionIsNotClaimedAndIsCompletedWith
 }
 
 TYPED_TEST(StoreComplete, MessageLeasedAtAdmissionIsClaimedAgainWhenItsLeaseExpires) {
-  if (!this->store_->leases_at_admission()) GTEST_SKIP() << "this store queues every message";
   auto req = base_request("d1", number(1), t0);
-  req.lease_ms = 30000;
-  auto [ec, r] = call<admit_result>([&](auto cb) { this->store_->admit(req, cb); });
-  ASSERT_FALSE(ec) << ec.message();
+  auto r = this->admit_leased(req);
   ASSERT_FALSE(r.lease_id.empty());
   // The gateway "crashes" before sending it: nothing until the lease expires, then a redelivery.
   EXPECT_TRUE(this->claim(t0 + 29999).entries.empty());
@@ -445,9 +440,7 @@ TYPED_TEST(StoreComplete, OnlyMessagesThatWouldBeQueuedAreLeasedAtAdmission) {
   // Scheduled: it waits in the schedule, leased by the claim that finds it due.
   auto later = base_request("s1", number(1), t0);
   later.message.send_at_ms = t0 + 60000;
-  later.lease_ms = 30000;
-  auto [ec, r] = call<admit_result>([&](auto cb) { this->store_->admit(later, cb); });
-  ASSERT_FALSE(ec) << ec.message();
+  auto r = this->admit_leased(later);
   EXPECT_EQ(r.status, message_status::scheduled);
   EXPECT_TRUE(r.lease_id.empty());
   auto due = this->claim(t0 + 60000);
@@ -459,10 +452,7 @@ TYPED_TEST(StoreComplete, OnlyMessagesThatWouldBeQueuedAreLeasedAtAdmission) {
     this->store_->suppress({nk(number(2)), number(2), "", "stop", "keyword", t0}, cb);
   });
   ASSERT_FALSE(sec);
-  auto stopped = base_request("x1", number(2), t0);
-  stopped.lease_ms = 30000;
-  auto [ec2, r2] = call<admit_result>([&](auto cb) { this->store_->admit(stopped, cb); });
-  ASSERT_FALSE(ec2) << ec2.message();
+  auto r2 = this->admit_leased(base_request("x1", number(2), t0));
   EXPECT_FALSE(r2.accepted());
   EXPECT_EQ(r2.refused, reason::recipient_opted_out);
   EXPECT_TRUE(r2.lease_id.empty());

@@ -19,6 +19,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "policy/sqlite_checkpointer.hpp"
+
 namespace policy {
 namespace {
 
@@ -175,6 +177,7 @@ class sqlite_store::impl {
     // (a completion may queue a new request); then the sync thread stops.
     if (thread_.joinable()) thread_.join();
     if (sync_thread_.joinable()) sync_thread_.join();
+    checkpointer_.reset();
     if (wal_fd_ >= 0) ::close(wal_fd_);
     for (auto& [_, st] : stmts_) sqlite3_finalize(st);
     if (db_) sqlite3_close_v2(db_);
@@ -189,6 +192,7 @@ class sqlite_store::impl {
       return "cannot open SQLite database " + opts_.path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
     }
     sqlite3_busy_timeout(db_, opts_.busy_timeout_ms);
+    bool wal_mode = false;
     try {
       std::string mode;
       {
@@ -199,7 +203,8 @@ class sqlite_store::impl {
       // completions (see run()); SQLite itself then needs only NORMAL (it still syncs the WAL
       // before a checkpoint, the database after it, and the WAL header when it restarts). Without
       // a WAL file to sync (not in WAL mode), SQLite syncs at every commit itself (FULL).
-      own_sync_ = opts_.synchronous_full && mode == "wal";
+      wal_mode = mode == "wal";
+      own_sync_ = opts_.synchronous_full && wal_mode;
       exec(opts_.synchronous_full && !own_sync_ ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
       exec("PRAGMA foreign_keys=OFF");
       // A group redone with a SAVEPOINT per job (see run_group) copies every page a job changes
@@ -245,10 +250,24 @@ class sqlite_store::impl {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return "SQLite database " + opts_.path + ": " + e.what();
     }
-    // A checkpoint every 10,000 WAL pages (40 MiB) instead of 1,000: it runs inside a commit on
-    // the writer thread and costs a sync of the database file; fewer, larger checkpoints also
-    // copy a page changed by several groups once.
-    sqlite3_wal_autocheckpoint(db_, wal_checkpoint_pages);
+    // A checkpoint every checkpoint_pages WAL pages (10,000 = 40 MiB by default instead of
+    // SQLite's 1,000: fewer, larger checkpoints copy a page changed by several groups once), run
+    // by the checkpoint thread instead of inside the writer's COMMIT (sqlite_checkpointer.hpp).
+    // SQLite's own automatic checkpoint stays the fallback.
+    if (wal_mode) {
+      auto cp = std::make_unique<detail::sqlite_checkpointer>();
+      if (cp->start(opts_.path, opts_.busy_timeout_ms, [this] {
+            { std::lock_guard lk(mu_); }
+            cv_.notify_all();
+          }).empty()) {
+        checkpointer_ = std::move(cp);
+      }
+    }
+    if (checkpointer_) {
+      sqlite3_wal_hook(db_, &impl::on_wal_commit, this);
+    } else {
+      sqlite3_wal_autocheckpoint(db_, std::max(1, opts_.checkpoint_pages));
+    }
     thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "sqlite-writer");
       run();
@@ -606,10 +625,17 @@ class sqlite_store::impl {
   void run() {
     std::deque<std::unique_ptr<sqlite_job>> waiting;  // taken from queue_, not run yet
     for (;;) {
+      if (checkpointer_) checkpointer_->finish_on_writer(db_);
       if (waiting.empty()) {
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return !queue_.empty() || (stopping_ && pending_.empty() && !sync_busy_); });
-        if (queue_.empty()) break;  // stopping, drained and completed
+        const auto drained = [&] { return stopping_ && pending_.empty() && !sync_busy_; };
+        cv_.wait(lk, [&] {
+          return !queue_.empty() || drained() || (checkpointer_ && checkpointer_->step_wanted());
+        });
+        if (queue_.empty()) {
+          if (drained()) break;  // stopping, drained and completed
+          continue;              // woken for the checkpoint's final step
+        }
         take(waiting, max_batch());
       }
       sync_group g;
@@ -664,7 +690,12 @@ class sqlite_store::impl {
     }
   }
 
-  static constexpr int wal_checkpoint_pages = 10000;
+  // SQLite's WAL hook, on the writer thread after each commit.
+  static int on_wal_commit(void* self, sqlite3*, const char*, int wal_frames) {
+    auto* s = static_cast<impl*>(self);
+    s->checkpointer_->committed(wal_frames, std::max(1, s->opts_.checkpoint_pages));
+    return SQLITE_OK;
+  }
 
   std::size_t max_batch() const { return static_cast<std::size_t>(std::max(1, opts_.max_batch)); }
 
@@ -754,6 +785,7 @@ class sqlite_store::impl {
     std::error_code ec;  // the transaction's own error (then no sync is awaited)
   };
 
+  std::unique_ptr<detail::sqlite_checkpointer> checkpointer_;  // WAL mode only
   bool own_sync_ = false;    // the sync thread fdatasyncs wal_fd_ (synchronous_full in WAL mode)
   int wal_fd_ = -1;
   bool sync_failed_ = false;  // sync thread only; sticky

@@ -33,6 +33,9 @@ struct sqlite_options {
   // Bytes of the database file read through a memory map (PRAGMA mmap_size; 0 = pread only).
   // Clean file pages, shared with the OS page cache: they count in RSS (RssFile) once touched.
   std::int64_t mmap_bytes = 512LL << 20;
+  // WAL pages that start a checkpoint (copying the WAL into the database file). It runs on a
+  // thread of its own; the writer only copies what was committed meanwhile.
+  int checkpoint_pages = 10000;
 };
 
 class sqlite_store final : public store {

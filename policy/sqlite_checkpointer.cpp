@@ -100,6 +100,15 @@ void sqlite_checkpointer::copy_rounds() {
     ++counters_.rounds;
     if (log - copied <= writer_step_frames) break;
   }
+  // A checkpoint that did not reach the end of the WAL (the writer committed meanwhile) leaves
+  // the database file unsynced: the final step syncs it, on the writer's thread, with every page
+  // copied here still to be written to the disk. Syncing it here leaves the step only its own
+  // few pages. (SQLite's own file handle: a descriptor of ours, once closed, would drop the
+  // process's POSIX locks on the file.)
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK && file && file->pMethods) {
+    file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+  }
   // Even when everything was copied, the writer has probably committed since: only a checkpoint
   // between two of its transactions leaves the WAL fully copied when the next one starts.
   writer_step_ = true;

@@ -100,6 +100,9 @@ local function consented(key, mode, category, sender)
     local c = redis.call('HMGET', key, cat, cat .. sender)
     return (c[1] or c[2]) and true or false
   end
+  -- Any sender: a consent for every sender (field `category␟`, the usual one) answers with one
+  -- HEXISTS; only without it are the fields searched for one of another sender.
+  if redis.call('HEXISTS', key, cat) == 1 then return true end
   for _, f in ipairs(redis.call('HKEYS', key)) do
     if string.sub(f, 1, #cat) == cat then return true end
   end
@@ -144,6 +147,7 @@ end
 
 local ready, ready_n = {}, {}  -- queue key -> {id, ...}
 local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}
+local lease_queues = {}  -- the lease zsets among them
 local out = {}
 for i = 1, tonumber(ARGV[1]) do
   local prof = single
@@ -294,6 +298,7 @@ for i = 1, tonumber(ARGV[1]) do
         s = {}
         sched[queue] = s
         sched_n[#sched_n + 1] = queue
+        if outcome == 'leased' then lease_queues[queue] = true end
       end
       s[#s + 1] = send_at
       s[#s + 1] = id
@@ -316,5 +321,14 @@ for i = 1, tonumber(ARGV[1]) do
 end
 -- Enqueue in admission order (nothing above reads the queues).
 for _, key in ipairs(ready_n) do redis.call('RPUSH', key, unpack(ready[key])) end
-for _, key in ipairs(sched_n) do redis.call('ZADD', key, unpack(sched[key])) end
+-- A lease zset also gets claim.lua's +inf member (it keeps the zset a skiplist + dict, where adding
+-- and removing a lease is O(log n) instead of a walk along a listpack: docs/stores.md, "Queue").
+for _, key in ipairs(sched_n) do
+  local s = sched[key]
+  if lease_queues[key] then
+    s[#s + 1] = '+inf'
+    s[#s + 1] = '\0smsgw lease zset: keeps it a skiplist' .. string.rep('.', 46)
+  end
+  redis.call('ZADD', key, unpack(s))
+end
 return out

@@ -61,6 +61,10 @@ for p = 1, np do
     caps[c] = cap
   end
   prof[9] = zargs
+  -- One string cap key that can record an admission (max >= 1, an expiry) of a profile that is
+  -- not refused by quiet hours: its read is `SET … NX GET`, which records the admission at once
+  -- when the key is new (see below).
+  prof[11] = #caps == 1 and caps[1][1] == 's' and caps[1][5] > 0 and caps[1][2] ~= '0' and prof[5] ~= 'r'
   profiles[tostring(p)] = prof
 end
 local ki = np + 1
@@ -206,15 +210,31 @@ for i = 1, tonumber(ARGV[1]) do
     result = 2
   end
   -- Caps: every rule of every cap key; the new value of each string key is kept for the write.
-  local values
+  local values, recorded
   if not result and #caps > 0 then
     values = {}
     for c = 1, #caps do
       local cap, key = caps[c], KEYS[cap_ki + c - 1]
       local rules = cap[4]
       if cap[1] == 's' then
-        local v = cap_string(key)
-        if v == '' then
+        local v
+        if prof[11] then
+          -- A new key (nil: no admission within the window) is written by this very command, with
+          -- the value and expiry the SET below would give it: one command instead of GET + SET.
+          -- An existing string is only read (NX); a zset answers WRONGTYPE and is read as below.
+          v = redis.pcall('SET', key, now, 'PX', cap[2], 'NX', 'GET')
+          if v == false then
+            recorded = true
+            v = nil
+          elseif type(v) ~= 'string' then
+            v = cap_string(key)
+          end
+        else
+          v = cap_string(key)
+        end
+        if recorded then
+          values[c] = now
+        elseif v == '' then
           -- No admission yet (or all expired): capped only by a rule with max 0.
           if cap[5] == 0 then
             result = 3
@@ -266,12 +286,14 @@ for i = 1, tonumber(ARGV[1]) do
       -- Out of memory or a read-only replica: HSET would fail the same way; fail the call as before.
       if string.find(r.err, '^OOM') or string.find(r.err, '^READONLY') then return redis.error_reply(r.err) end
       result = string.find(r.err, 'BUSYKEY', 1, true) and 5 or 6
+      -- The cap key this request created is removed: nothing of the request stays written.
+      if recorded then redis.call('DEL', KEYS[cap_ki]) end
     end
   end
   if not result then
     for c = 1, #caps do
       local cap, key = caps[c], KEYS[cap_ki + c - 1]
-      if cap[2] ~= '0' then
+      if cap[2] ~= '0' and not recorded then
         if cap[1] == 's' then
           redis.call('SET', key, values[c], 'PX', cap[2])
         else

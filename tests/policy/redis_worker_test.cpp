@@ -298,6 +298,52 @@ TEST_F(RedisWorker, ConsentOfAnySenderIsOneHexistsWhenItCoversEverySender) {
   EXPECT_EQ(none.refused, reason::no_consent);
 }
 
+// A string cap key is read with SET … NX GET, which records the admission when the key is new:
+// no separate GET and SET then. When RESTORE then refuses the message hash (the key exists), the
+// cap key it created is removed and the request is decided again with HSET: one admission time
+// in the key, not two; an existing key is read and then written as before.
+TEST_F(RedisWorker, NewCapKeyIsWrittenByItsReadAndRemovedWhenTheMessageHashIsRefused) {
+  auto req = [&](const std::string& id, std::int64_t now) {
+    auto r = base_request(id, number(1), now);
+    r.caps = {{24 * 3600, 3, false}};
+    return r;
+  };
+  const std::string cap = prefix_ + "{" + test_secrets()->key(number(1)) + "}:cap:marketing";
+  run(*conn_, {"HSET", msg("m1"), "att", "2"});  // RESTORE answers BUSYKEY for m1
+  run(*conn_, {"CONFIG", "RESETSTAT"});
+  auto [ec, r] = call<admit_result>([&](auto cb) { store_->admit(req("m1", t0), cb); });
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(r.accepted());
+  auto first = calls();
+  EXPECT_EQ(first["restore"], 1);
+  EXPECT_EQ(first["del"], 1);
+  EXPECT_EQ(run(*conn_, {"GET", cap}).str, std::to_string(t0));
+  EXPECT_EQ(field("m1", "att"), "2");
+  EXPECT_EQ(field("m1", "st"), "queued");
+  const auto ttl = run(*conn_, {"PTTL", cap}).integer;
+  EXPECT_GT(ttl, 24LL * 3600 * 1000 - 60'000);
+  EXPECT_LE(ttl, 24LL * 3600 * 1000);
+
+  run(*conn_, {"CONFIG", "RESETSTAT"});
+  auto [ec2, r2] = call<admit_result>([&](auto cb) { store_->admit(req("m2", t0 + 5), cb); });
+  ASSERT_FALSE(ec2) << ec2.message();
+  EXPECT_TRUE(r2.accepted());
+  EXPECT_EQ(calls()["set"], 2);  // the read (NX: nothing written), then the write
+  EXPECT_EQ(run(*conn_, {"GET", cap}).str, std::to_string(t0) + std::to_string(t0 + 5));
+
+  // A new key through the fast path: one SET, no GET.
+  run(*conn_, {"CONFIG", "RESETSTAT"});
+  auto r3 = req("m3", t0 + 6);
+  r3.message.number_key = test_secrets()->key(number(2));
+  r3.message.e164 = number(2);
+  auto [ec3, a3] = call<admit_result>([&](auto cb) { store_->admit(r3, cb); });
+  ASSERT_FALSE(ec3) << ec3.message();
+  EXPECT_TRUE(a3.accepted());
+  auto third = calls();
+  EXPECT_EQ(third["set"], 1);
+  EXPECT_EQ(third.count("get"), 0u);
+}
+
 // Ids whose message hash is gone (purged while queued) are dropped; the claim pops again for the
 // places they took, so it still hands out `max` entries when there are that many.
 TEST_F(RedisWorker, ClaimSkipsIdsWhoseMessageIsGoneAndStillFillsTheBatch) {

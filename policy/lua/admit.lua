@@ -64,6 +64,7 @@ for p = 1, np do
   -- One string cap key that can record an admission (max >= 1, an expiry) of a profile that is
   -- not refused by quiet hours: its read is `SET … NX GET`, which records the admission at once
   -- when the key is new (see below).
+  prof[12] = prof[4] .. '\31'  -- the consent fields of the category start with it
   prof[11] = #caps == 1 and caps[1][1] == 's' and caps[1][5] > 0 and caps[1][2] ~= '0' and prof[5] ~= 'r'
   profiles[tostring(p)] = prof
 end
@@ -98,8 +99,7 @@ local function suppressed(bucket, suffix, sender, scope)
   return id and redis.call('HEXISTS', bucket, suffix .. id) == 1
 end
 
-local function consented(key, mode, category, sender)
-  local cat = category .. '\31'
+local function consented(key, mode, cat, sender)
   if mode == 's' then
     local c = redis.call('HMGET', key, cat, cat .. sender)
     return (c[1] or c[2]) and true or false
@@ -149,6 +149,7 @@ local function zset_count(key, from, expiry)
   return redis.call('ZCOUNT', key, from, '+inf')
 end
 
+local values = {}  -- the new value of each string cap key of the request being decided
 local ready, ready_n = {}, {}  -- queue key -> {id, ...}
 local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}
 local lease_queues = {}  -- the lease zsets among them
@@ -206,13 +207,12 @@ for i = 1, tonumber(ARGV[1]) do
   if result then
   elseif suppressed(bucket, suffix, sender, scope) then
     result = 1
-  elseif con_key and not consented(con_key, consent, prof[4], sender) then
+  elseif con_key and not consented(con_key, consent, prof[12], sender) then
     result = 2
   end
   -- Caps: every rule of every cap key; the new value of each string key is kept for the write.
-  local values, recorded
+  local recorded
   if not result and #caps > 0 then
-    values = {}
     for c = 1, #caps do
       local cap, key = caps[c], KEYS[cap_ki + c - 1]
       local rules = cap[4]

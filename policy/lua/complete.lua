@@ -7,17 +7,21 @@
 -- ARGV: 1 item count, 2 correlation key prefix, then per item 8 fields: 1 message id, 2 lease
 -- id, 3 status, 4 carrier message id, 5 error, 6 at ms, 7 correlation expiry ms, 8 has event
 -- (1|0); with an event 6 more: event id, kind, target, body, next attempt ms, created ms.
--- Returns 5 values per item, one flat array: found 0|1, applied 0|1, current status, event
--- stored 0|1, released 0|1.
+-- Returns one integer per item: found 1 + applied 2 + event stored 4 + released 8, plus 16 x the
+-- current status' code (1 queued, 2 scheduled, 3 submitted, 4 delivered, 5 undeliverable,
+-- 6 expired, 7 rejected, 8 failed; 0 none or unknown): one reply value per item instead of five
+-- (each value of a script's reply is converted Lua -> Redis, then parsed by the client).
 -- The items are applied in order, each exactly as if alone (an item may repeat a message of an
 -- earlier one). Few inner calls (each redis.call costs several µs): per item one HMGET, one HSET
 -- (the status fields and, when released, `lease` set to '' — absent or '' both mean "no lease"),
 -- the correlation SET and the event (EXISTS + HSET + ZADD); per lease zset of the call one ZREM
 -- (the released ones; its count proves they were still leased, see below). Few Lua tables per item too
 -- (each costs allocations and garbage collection): the HMGET reply is the message's state, one
--- argument table is reused, the reply is flat.
+-- argument table is reused, the reply is one integer per item.
 local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local rank = {scheduled = 0, queued = 1, submitted = 2}
+local code = {queued = 16, scheduled = 32, submitted = 48, delivered = 64, undeliverable = 80, expired = 96,
+  rejected = 112, failed = 128}
 local n = tonumber(ARGV[1])
 
 -- Pass 1: read each message once ({st, car, lease}), note the entries that may still be ours.
@@ -120,8 +124,7 @@ for i = 1, n do
       stored = 1
     end
   end
-  local o = 5 * i
-  out[o - 4], out[o - 3], out[o - 2], out[o - 1], out[o] = found, applied, cur or '', stored, released
+  out[i] = found + 2 * applied + 4 * stored + 8 * released + (cur and code[cur] or 0)
   ki, ai = ki + (has_event and 3 or 2), ai + (has_event and 14 or 8)
 end
 

@@ -11,6 +11,12 @@
 // count the server's instructions with callgrind, which no load on the machine disturbs). Not a
 // Google Benchmark: the figure of interest is the
 // CPU of another process. Needs a redis-server of its own (the bench resets its statistics).
+//
+// `--hand-off` runs the gateway's path of bench/e2e instead (docs/performance.md, "Redis CPU per
+// message (session 6)"): every number has a consent (category `bench`, any sender), admissions
+// have a cap of 3 per 24 h, opt-out scope sender, and are leased at admission (direct hand-off,
+// no claim); each batch of `--batch` admissions is then completed as `submitted`.
+// `--exec-around admit|complete` brackets each admission call or each complete() call.
 
 #include <CLI/CLI.hpp>
 
@@ -86,18 +92,20 @@ int main(int argc, char** argv) {
   CLI::App app{"Redis CPU per message of the carrier worker's claim() + complete()"};
   std::string url;
   int messages = 20000, batch = 64, suppress = 1000000;
-  bool events = false;
+  bool events = false, hand_off = false;
   std::string before, after, only;
   app.add_option("--url", url, "redis://127.0.0.1:PORT/0 of a redis-server used only by this bench")->required();
   app.add_option("--messages", messages, "messages admitted, then claimed and completed");
   app.add_option("--batch", batch, "claim max (and complete() size)");
   app.add_option("--suppress", suppress, "global suppressions loaded first (other numbers)");
   app.add_flag("--events", events, "a status webhook event with each outcome");
+  app.add_flag("--hand-off", hand_off,
+               "bench/e2e's path: consent + cap 3/24h, leased at admission, completed without a claim");
   app.add_option("--exec-before", before,
                  "shell command run just before the measured phase (e.g. callgrind_control -i on PID)");
   app.add_option("--exec-after", after, "shell command run just after it");
   app.add_option("--exec-around", only, "run the --exec commands around each claim or each complete() instead")
-      ->check(CLI::IsMember({"claim", "complete"}));
+      ->check(CLI::IsMember({"claim", "complete", "admit"}));
   CLI11_PARSE(app, argc, argv);
 
   boost::asio::io_context io;
@@ -139,25 +147,41 @@ int main(int argc, char** argv) {
     auto [ec, r] = call<import_result>([&](auto cb) { store.import_suppressions(std::move(recs), cb); });
     if (ec) return std::fprintf(stderr, "import: %s\n", ec.message().c_str()), 1;
   }
-  for (int first = 0; first < messages; first += 64) {
-    std::vector<admit_request> reqs;
-    for (int i = first; i < std::min(messages, first + 64); ++i) {
-      admit_request r;
-      r.sender = "12345";
-      r.category = "bench";
-      r.now_ms = t0 + i;
-      r.message.id = "m" + std::to_string(i);
-      r.message.e164 = e164(415, i);
-      r.message.number_key = secrets->key(r.message.e164);
-      r.message.carrier = "sim";
-      r.message.sender = "12345";
-      r.message.text = "Your code is 123456";
-      r.message.category = "bench";
-      r.message.segments = 1;
-      r.message.encoding = "gsm7";
-      r.message.created_at_ms = r.now_ms;
-      reqs.push_back(std::move(r));
+  auto make_request = [&](int i) {
+    admit_request r;
+    r.sender = "12345";
+    r.category = "bench";
+    r.now_ms = t0 + i;
+    r.message.id = "m" + std::to_string(i);
+    r.message.e164 = e164(415, i);
+    r.message.number_key = secrets->key(r.message.e164);
+    r.message.carrier = "sim";
+    r.message.sender = "12345";
+    r.message.text = "Your code is 123456";
+    r.message.category = "bench";
+    r.message.segments = 1;
+    r.message.encoding = "gsm7";
+    r.message.created_at_ms = r.now_ms;
+    if (hand_off) {
+      r.consent_required = true;
+      r.caps = {{24 * 3600, 3, false}};
+      r.lease_ms = 30000;
     }
+    return r;
+  };
+  for (int first = 0; hand_off && first < messages; first += 1000) {
+    // A consent for every number the bench admits (as bench/e2e pre-loads them).
+    std::vector<consent_record> recs;
+    for (int i = first; i < std::min(messages, first + 1000); ++i) {
+      const auto n = e164(415, i);
+      recs.push_back({secrets->key(n), n, "bench", "", "import", "redis-worker-bench", t0});
+    }
+    auto [ec, r] = call<import_result>([&](auto cb) { store.import_consents(std::move(recs), cb); });
+    if (ec) return std::fprintf(stderr, "consents: %s\n", ec.message().c_str()), 1;
+  }
+  for (int first = 0; !hand_off && first < messages; first += 64) {
+    std::vector<admit_request> reqs;
+    for (int i = first; i < std::min(messages, first + 64); ++i) reqs.push_back(make_request(i));
     auto [ec, r] = call<std::vector<admit_result>>([&](auto cb) { store.admit_batch(std::move(reqs), cb); });
     if (ec) return std::fprintf(stderr, "admit: %s\n", ec.message().c_str()), 1;
   }
@@ -174,13 +198,35 @@ int main(int argc, char** argv) {
   const auto wall0 = std::chrono::steady_clock::now();
   long long done_count = 0, claims = 0, released = 0, suppressed = 0;
   const std::int64_t now = t0 + messages + 1;
+  int admitted = 0;
   while (true) {
-    if (only == "claim") exec(before, "--exec-before");
-    auto [ec, c] = call<claim_result>([&](auto cb) { store.claim({"sim", batch, 30000, now}, cb); });
-    if (only == "claim") exec(after, "--exec-after");
-    if (ec) return std::fprintf(stderr, "claim: %s\n", ec.message().c_str()), 1;
-    ++claims;
-    if (c.entries.empty()) break;
+    claim_result c;
+    if (hand_off) {
+      // Admissions leased at once (direct hand-off), as the gateway does with a free worker.
+      if (admitted >= messages) break;
+      std::vector<admit_request> reqs;
+      for (int i = admitted; i < std::min(messages, admitted + batch); ++i) reqs.push_back(make_request(i));
+      admitted += static_cast<int>(reqs.size());
+      if (only == "admit") exec(before, "--exec-before");
+      auto [ec, rs] = call<std::vector<admit_result>>([&](auto cb) { store.admit_batch(reqs, cb); });
+      if (only == "admit") exec(after, "--exec-after");
+      if (ec) return std::fprintf(stderr, "admit: %s\n", ec.message().c_str()), 1;
+      for (std::size_t i = 0; i < rs.size(); ++i) {
+        if (!rs[i].admitted || rs[i].lease_id.empty()) return std::fprintf(stderr, "admit: not leased\n"), 1;
+        queue_entry e;
+        e.message = reqs[i].message;
+        e.lease_id = rs[i].lease_id;
+        c.entries.push_back(std::move(e));
+      }
+    } else {
+      if (only == "claim") exec(before, "--exec-before");
+      auto [ec, cr] = call<claim_result>([&](auto cb) { store.claim({"sim", batch, 30000, now}, cb); });
+      if (only == "claim") exec(after, "--exec-after");
+      if (ec) return std::fprintf(stderr, "claim: %s\n", ec.message().c_str()), 1;
+      ++claims;
+      if (cr.entries.empty()) break;
+      c = std::move(cr);
+    }
     std::vector<completion> items;
     for (auto& e : c.entries) {
       if (e.suppressed) ++suppressed;
@@ -214,11 +260,11 @@ int main(int argc, char** argv) {
   }
   const double per = done_count ? 1.0 / static_cast<double>(done_count) : 0;
   std::printf(
-      "{\"messages\": %lld, \"batch\": %d, \"events\": %s, \"suppressions\": %d, \"claims\": %lld, "
+      "{\"messages\": %lld, \"hand_off\": %s, \"batch\": %d, \"events\": %s, \"suppressions\": %d, \"claims\": %lld, "
       "\"released\": %lld, \"suppressed\": %lld, \"seconds\": %.3f, \"messages_per_s\": %.0f, "
       "\"redis_cpu_us_per_message\": %.2f, \"evalsha_calls\": %lld, \"inner_calls_per_message\": %.2f, "
       "\"inner_calls\": {%s}}\n",
-      done_count, batch, events ? "true" : "false", suppress, claims, released, suppressed, wall,
+      done_count, hand_off ? "true" : "false", batch, events ? "true" : "false", suppress, claims, released, suppressed, wall,
       wall > 0 ? static_cast<double>(done_count) / wall : 0.0, cpu * 1e6 * per, calls["evalsha"],
       static_cast<double>(inner) * per, per_command.c_str());
   conn->stop();

@@ -1136,19 +1136,25 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
         }
       }
       s->eval(script::complete, std::move(keys), std::move(args), [g, first, n](std::error_code ec, redis_value v) {
-        // complete.lua answers 5 values per item in one flat array.
-        if (!ec && (v.is_error() || v.elements.size() != 5 * n)) ec = store_errc::io_error;
+        // complete.lua answers one integer per item: found 1 + applied 2 + event stored 4 +
+        // released 8 + 16 x (1 + the current status' enumerator; 0: none or unknown).
+        if (!ec && (v.is_error() || v.elements.size() != n)) ec = store_errc::io_error;
         if (ec) {
           if (!g->ec) g->ec = ec;
         } else {
+          // The codes of complete.lua: the enumerators in this order (queued 1 ... failed 8).
+          static_assert(static_cast<int>(message_status::queued) == 0 && static_cast<int>(message_status::scheduled) == 1 &&
+                        static_cast<int>(message_status::submitted) == 2 && static_cast<int>(message_status::failed) == 7);
+          constexpr long long statuses = static_cast<long long>(message_status::failed) + 1;
           for (std::size_t i = 0; i < n; ++i) {
-            const auto* e = &v.elements[5 * i];
+            const long long x = v.elements[i].integer;
             auto& r = g->results[first + i];
-            r.found = e[0].integer == 1;
-            r.applied = e[1].integer == 1;
-            r.current = parse_message_status(e[2].str).value_or(message_status::queued);
-            r.event_stored = e[3].integer == 1;
-            r.released = e[4].integer == 1;
+            r.found = (x & 1) != 0;
+            r.applied = (x & 2) != 0;
+            r.event_stored = (x & 4) != 0;
+            r.released = (x & 8) != 0;
+            const long long status = x >> 4;
+            r.current = status >= 1 && status <= statuses ? static_cast<message_status>(status - 1) : message_status::queued;
           }
         }
         if (--g->remaining > 0) return;

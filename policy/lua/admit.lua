@@ -61,6 +61,11 @@ for p = 1, np do
     caps[c] = cap
   end
   prof[9] = zargs
+  -- One string cap key that can record an admission (max >= 1, an expiry) of a profile that is
+  -- not refused by quiet hours: its read is `SET … NX GET`, which records the admission at once
+  -- when the key is new (see below).
+  prof[12] = prof[4] .. '\31'  -- the consent fields of the category start with it
+  prof[11] = #caps == 1 and caps[1][1] == 's' and caps[1][5] > 0 and caps[1][2] ~= '0' and prof[5] ~= 'r'
   profiles[tostring(p)] = prof
 end
 local ki = np + 1
@@ -94,12 +99,14 @@ local function suppressed(bucket, suffix, sender, scope)
   return id and redis.call('HEXISTS', bucket, suffix .. id) == 1
 end
 
-local function consented(key, mode, category, sender)
-  local cat = category .. '\31'
+local function consented(key, mode, cat, sender)
   if mode == 's' then
     local c = redis.call('HMGET', key, cat, cat .. sender)
     return (c[1] or c[2]) and true or false
   end
+  -- Any sender: a consent for every sender (field `category␟`, the usual one) answers with one
+  -- HEXISTS; only without it are the fields searched for one of another sender.
+  if redis.call('HEXISTS', key, cat) == 1 then return true end
   for _, f in ipairs(redis.call('HKEYS', key)) do
     if string.sub(f, 1, #cat) == cat then return true end
   end
@@ -142,8 +149,10 @@ local function zset_count(key, from, expiry)
   return redis.call('ZCOUNT', key, from, '+inf')
 end
 
+local values = {}  -- the new value of each string cap key of the request being decided
 local ready, ready_n = {}, {}  -- queue key -> {id, ...}
 local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}
+local lease_queues = {}  -- the lease zsets among them
 local out = {}
 for i = 1, tonumber(ARGV[1]) do
   local prof = single
@@ -198,19 +207,34 @@ for i = 1, tonumber(ARGV[1]) do
   if result then
   elseif suppressed(bucket, suffix, sender, scope) then
     result = 1
-  elseif con_key and not consented(con_key, consent, prof[4], sender) then
+  elseif con_key and not consented(con_key, consent, prof[12], sender) then
     result = 2
   end
   -- Caps: every rule of every cap key; the new value of each string key is kept for the write.
-  local values
+  local recorded
   if not result and #caps > 0 then
-    values = {}
     for c = 1, #caps do
       local cap, key = caps[c], KEYS[cap_ki + c - 1]
       local rules = cap[4]
       if cap[1] == 's' then
-        local v = cap_string(key)
-        if v == '' then
+        local v
+        if prof[11] then
+          -- A new key (nil: no admission within the window) is written by this very command, with
+          -- the value and expiry the SET below would give it: one command instead of GET + SET.
+          -- An existing string is only read (NX); a zset answers WRONGTYPE and is read as below.
+          v = redis.pcall('SET', key, now, 'PX', cap[2], 'NX', 'GET')
+          if v == false then
+            recorded = true
+            v = nil
+          elseif type(v) ~= 'string' then
+            v = cap_string(key)
+          end
+        else
+          v = cap_string(key)
+        end
+        if recorded then
+          values[c] = now
+        elseif v == '' then
           -- No admission yet (or all expired): capped only by a rule with max 0.
           if cap[5] == 0 then
             result = 3
@@ -262,12 +286,14 @@ for i = 1, tonumber(ARGV[1]) do
       -- Out of memory or a read-only replica: HSET would fail the same way; fail the call as before.
       if string.find(r.err, '^OOM') or string.find(r.err, '^READONLY') then return redis.error_reply(r.err) end
       result = string.find(r.err, 'BUSYKEY', 1, true) and 5 or 6
+      -- The cap key this request created is removed: nothing of the request stays written.
+      if recorded then redis.call('DEL', KEYS[cap_ki]) end
     end
   end
   if not result then
     for c = 1, #caps do
       local cap, key = caps[c], KEYS[cap_ki + c - 1]
-      if cap[2] ~= '0' then
+      if cap[2] ~= '0' and not recorded then
         if cap[1] == 's' then
           redis.call('SET', key, values[c], 'PX', cap[2])
         else
@@ -294,6 +320,7 @@ for i = 1, tonumber(ARGV[1]) do
         s = {}
         sched[queue] = s
         sched_n[#sched_n + 1] = queue
+        if outcome == 'leased' then lease_queues[queue] = true end
       end
       s[#s + 1] = send_at
       s[#s + 1] = id
@@ -316,5 +343,14 @@ for i = 1, tonumber(ARGV[1]) do
 end
 -- Enqueue in admission order (nothing above reads the queues).
 for _, key in ipairs(ready_n) do redis.call('RPUSH', key, unpack(ready[key])) end
-for _, key in ipairs(sched_n) do redis.call('ZADD', key, unpack(sched[key])) end
+-- A lease zset also gets claim.lua's +inf member (it keeps the zset a skiplist + dict, where adding
+-- and removing a lease is O(log n) instead of a walk along a listpack: docs/stores.md, "Queue").
+for _, key in ipairs(sched_n) do
+  local s = sched[key]
+  if lease_queues[key] then
+    s[#s + 1] = '+inf'
+    s[#s + 1] = '\0smsgw lease zset: keeps it a skiplist' .. string.rep('.', 46)
+  end
+  redis.call('ZADD', key, unpack(s))
+end
 return out

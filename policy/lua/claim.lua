@@ -20,9 +20,14 @@ local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
 if #expired > 0 then
-  -- Back to the head of the list in their lease order: LPUSH of the reversed list.
+  -- Back to the head of the list in their lease order: LPUSH of the reversed list. Each hash
+  -- loses its lease (HDEL: a purged hash is not recreated), so that a hash holds a lease only
+  -- while its entry is in the lease zset (complete.lua relies on it).
   local rev = {}
-  for i = #expired, 1, -1 do rev[#rev + 1] = expired[i] end
+  for i = #expired, 1, -1 do
+    rev[#rev + 1] = expired[i]
+    redis.call('HDEL', ARGV[4] .. expired[i] .. '}', 'lease')
+  end
   redis.call('LPUSH', KEYS[1], unpack(rev))
   redis.call('ZREM', KEYS[3], unpack(expired))
 end

@@ -7,21 +7,25 @@
 -- ARGV: 1 item count, 2 correlation key prefix, then per item 8 fields: 1 message id, 2 lease
 -- id, 3 status, 4 carrier message id, 5 error, 6 at ms, 7 correlation expiry ms, 8 has event
 -- (1|0); with an event 6 more: event id, kind, target, body, next attempt ms, created ms.
--- Returns 5 values per item, one flat array: found 0|1, applied 0|1, current status, event
--- stored 0|1, released 0|1.
+-- Returns one integer per item: found 1 + applied 2 + event stored 4 + released 8, plus 16 x the
+-- current status' code (1 queued, 2 scheduled, 3 submitted, 4 delivered, 5 undeliverable,
+-- 6 expired, 7 rejected, 8 failed; 0 none or unknown): one reply value per item instead of five
+-- (each value of a script's reply is converted Lua -> Redis, then parsed by the client).
 -- The items are applied in order, each exactly as if alone (an item may repeat a message of an
 -- earlier one). Few inner calls (each redis.call costs several µs): per item one HMGET, one HSET
 -- (the status fields and, when released, `lease` set to '' — absent or '' both mean "no lease"),
--- the correlation SET and the event (EXISTS + HSET + ZADD); per lease zset of the call one ZMSCORE
--- (which entries are still leased) and one ZREM (the released ones). Few Lua tables per item too
+-- the correlation SET and the event (EXISTS + HSET + ZADD); per lease zset of the call one ZREM
+-- (the released ones; its count proves they were still leased, see below). Few Lua tables per item too
 -- (each costs allocations and garbage collection): the HMGET reply is the message's state, one
--- argument table is reused, the reply is flat.
+-- argument table is reused, the reply is one integer per item.
 local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local rank = {scheduled = 0, queued = 1, submitted = 2}
+local code = {queued = 16, scheduled = 32, submitted = 48, delivered = 64, undeliverable = 80, expired = 96,
+  rejected = 112, failed = 128}
 local n = tonumber(ARGV[1])
 
 -- Pass 1: read each message once ({st, car, lease}), note the entries that may still be ours.
-local state, cand, cand_keys = {}, {}, {}
+local state, cand, cand_keys, cand_car = {}, {}, {}, {}
 local ki, ai = 2, 3
 for _ = 1, n do
   local lk, mk = KEYS[ki], KEYS[ki + 1]
@@ -39,29 +43,41 @@ for _ = 1, n do
       c = {}
       cand[lk] = c
       cand_keys[#cand_keys + 1] = lk
+      cand_car[lk] = {}
     end
     local id = ARGV[ai]
     if c[id] == nil then
       c[id] = false
       c[#c + 1] = id
+      cand_car[lk][#c] = s[2]
     end
   end
   ki, ai = ki + (has_event and 3 or 2), ai + (has_event and 14 or 8)
 end
 
--- Which candidates are still in their lease zset (an expired lease is moved back to the ready
--- list by claim.lua before the hash gets a new one): one ZMSCORE per lease zset. c[id] = true
--- while the entry is leased and not yet released by an earlier item.
+-- Release the candidates: one ZREM per lease zset. A hash holds a lease only while its entry is in
+-- the lease zset (claim.lua clears the hash's lease when it reclaims an expired one; release.lua
+-- and this script clear it when they release), so every candidate is still leased to its
+-- caller, and ZREM's count proves it. Each candidate is released by its first item (c[id] = true
+-- until then). A count that falls short means hashes that still hold a lease reclaimed by an
+-- earlier version of claim.lua (which did not clear it; those entries went back to the ready
+-- list) or an item naming another carrier than its message's: the candidates found in the ready
+-- list or whose message has another carrier are not released.
 for _, lk in ipairs(cand_keys) do
   local c = cand[lk]
-  local scores = redis.call('ZMSCORE', lk, unpack(c))
-  for j = 1, #c do
-    if scores[j] then c[c[j]] = true end
+  if redis.call('ZREM', lk, unpack(c)) == #c then
+    for j = 1, #c do c[c[j]] = true end
+  else
+    local ready, cars = string.sub(lk, 1, -6) .. 'ready', cand_car[lk]
+    for j = 1, #c do
+      local tail = '{' .. cars[j] .. '}:lease'
+      if string.sub(lk, -#tail) == tail and not redis.call('LPOS', ready, c[j]) then c[c[j]] = true end
+    end
   end
 end
 
 -- Pass 2: apply each item in order.
-local out, released_ids = {}, {}
+local out = {}
 local fields = {}
 ki, ai = 2, 3
 for i = 1, n do
@@ -93,12 +109,6 @@ for i = 1, n do
     local c = cand[lk]
     if lease ~= '' and s[3] == lease and c and c[id] then
       c[id] = false
-      local r = released_ids[lk]
-      if not r then
-        r = {}
-        released_ids[lk] = r
-      end
-      r[#r + 1] = id
       s[3] = ''
       fields[nf + 1], fields[nf + 2], nf = 'lease', '', nf + 2
       released = 1
@@ -114,13 +124,8 @@ for i = 1, n do
       stored = 1
     end
   end
-  local o = 5 * i
-  out[o - 4], out[o - 3], out[o - 2], out[o - 1], out[o] = found, applied, cur or '', stored, released
+  out[i] = found + 2 * applied + 4 * stored + 8 * released + (cur and code[cur] or 0)
   ki, ai = ki + (has_event and 3 or 2), ai + (has_event and 14 or 8)
 end
 
-for _, lk in ipairs(cand_keys) do
-  local ids = released_ids[lk]
-  if ids then redis.call('ZREM', lk, unpack(ids)) end
-end
 return out

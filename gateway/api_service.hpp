@@ -93,7 +93,7 @@ class api_service {
   std::shared_ptr<const settings> settings_;
   mutable std::mutex settings_mutex_;
   dependencies deps_;
-  policy::number_cache numbers_{100'000};
+  policy::number_cache numbers_{100'000, /*skip_fast_path_inputs=*/true};
   std::mutex limiter_mutex_;
   std::map<std::string, smpp::token_bucket, std::less<>> limiters_;
   std::atomic<bool> accepting_{true};

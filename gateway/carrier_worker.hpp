@@ -114,8 +114,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
   void dispatch(policy::queue_entry entry);
   // Queues the final outcome of a claimed entry (status + its event + ack, one store::complete
-  // per strand turn). Strand only.
-  void complete(const policy::message_record& m, const std::string& lease, const policy::status_update& u);
+  // per strand turn). `m` gets the update applied (its status event is built from it): callers
+  // pass the record they are done with. Strand only.
+  void complete(policy::message_record& m, const std::string& lease, const policy::status_update& u);
   void flush_completions();
   void on_result(smpp::net::submit_outcome outcome);
   void finish(std::uint64_t key);
@@ -146,6 +147,8 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::atomic<std::size_t> direct_reserved_{0};
   std::atomic<bool> backlog_{true};
   prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once
+  prometheus::Gauge* window_in_use_ = nullptr;           // strand only; looked up once
+  prometheus::Histogram* submit_latency_ = nullptr;      // strand only; looked up once
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only
   // Claimed messages wait here, not in the link's queue, until the window has room: a STOP can
   // still stop them (suppressed()). The link gets at most window x sessions parts at a time.

@@ -61,6 +61,10 @@ struct redis_connection_options {
   std::chrono::milliseconds backoff_max{2000};
 };
 
+// The RESP request of a command (an array of bulk strings), as hiredis' redisFormatCommandArgv
+// writes it, into `out` (cleared first; its capacity is reused).
+void format_command(const std::vector<std::string>& args, std::string& out);
+
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
  public:
   using reply_handler = std::function<void(std::error_code, redis_value)>;
@@ -128,6 +132,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   std::string last_error_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, pending> pending_;  // ordered: begin() is the oldest
+  std::string command_buffer_;  // strand only: the RESP of the command being sent (reused)
   init_hook init_hook_;
 };
 

@@ -405,7 +405,7 @@ void redis_connection::command(std::vector<std::string> args, reply_handler h) {
   });
 }
 
-void redis_connection::command_on_strand(std::vector<std::string> args, reply_handler h, bool during_init) {
+void redis_connection::command_on_strand(const std::vector<std::string>& args, reply_handler h, bool during_init) {
   bool usable = ac_ && (state_ == state::ready || (during_init && state_ == state::initialising));
   if (!usable) {
     std::error_code ec = stopping_ ? make_error_code(store_errc::shutting_down)

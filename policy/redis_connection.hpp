@@ -86,8 +86,9 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   // code) or an error code. Completion on the strand.
   void command(std::vector<std::string> args, reply_handler h);
   // Like command() but must be called on the strand; used by the init hook (works while
-  // initialising) and by callers already on the strand (saves a post).
-  void command_on_strand(std::vector<std::string> args, reply_handler h, bool during_init = false);
+  // initialising) and by callers already on the strand (saves a post). The command is written
+  // to the connection's output before it returns: `args` is only read (no copy is taken).
+  void command_on_strand(const std::vector<std::string>& args, reply_handler h, bool during_init = false);
 
   const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
   // Strand only.

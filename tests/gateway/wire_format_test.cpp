@@ -92,3 +92,69 @@ TEST(RedisCommandBytes, SameAsHiredis) {
 }
 
 }  // namespace
+
+#include "gateway/message_id.hpp"
+
+namespace {
+
+// The encoding as first written (one bit at a time), the reference for the word-wise one.
+std::string reference_message_id(const std::array<unsigned char, 16>& bytes) {
+  constexpr std::string_view alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  std::string out = "msg_";
+  out.resize(30);
+  auto bit = [&](int i) {
+    const int b = i - 2;
+    if (b < 0) return 0;
+    return (bytes[static_cast<std::size_t>(b / 8)] >> (7 - b % 8)) & 1;
+  };
+  for (int d = 0; d < 26; ++d) {
+    int v = 0;
+    for (int k = 0; k < 5; ++k) v = (v << 1) | bit(d * 5 + k);
+    out[4 + static_cast<std::size_t>(d)] = alphabet[static_cast<std::size_t>(v)];
+  }
+  return out;
+}
+
+TEST(MessageIdBytes, SameAsTheBitwiseEncoding) {
+  std::array<unsigned char, 16> bytes{};
+  EXPECT_EQ(gateway::message_id_from_bytes(bytes), "msg_00000000000000000000000000");
+  bytes.fill(0xFF);
+  EXPECT_EQ(gateway::message_id_from_bytes(bytes), "msg_7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+  EXPECT_EQ(gateway::message_id_from_bytes(bytes), reference_message_id(bytes));
+  std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int n = 0; n < 10'000; ++n) {
+    for (auto& b : bytes) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      b = static_cast<unsigned char>(x);
+    }
+    ASSERT_EQ(gateway::message_id_from_bytes(bytes), reference_message_id(bytes));
+  }
+  const auto id = gateway::new_message_id(1'700'000'000'000);
+  EXPECT_TRUE(gateway::looks_like_message_id(id)) << id;
+  EXPECT_EQ(id.substr(0, 13), gateway::message_id_from_bytes({0x01, 0x8B, 0xCF, 0xE5, 0x68, 0x00}).substr(0, 13));
+}
+
+}  // namespace
+
+#include "gateway/api_keys.hpp"
+
+namespace {
+
+TEST(Sha256, KnownDigests) {
+  auto hex = [](const gateway::sha256_digest& d) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (auto b : d) {
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+    return out;
+  };
+  EXPECT_EQ(hex(gateway::sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(gateway::sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(gateway::sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace

@@ -320,7 +320,7 @@ class direct_hand_off {
   direct_hand_off(direct_hand_off&& o) noexcept
       : slot_{o.slot_.lease_ms, std::exchange(o.slot_.hand_off, nullptr)} {}
   direct_hand_off& operator=(direct_hand_off&&) = delete;
-  ~direct_hand_off() { give(std::nullopt); }
+  ~direct_hand_off() { give(nullptr); }
 
   std::int64_t lease_ms() const { return slot_.hand_off ? slot_.lease_ms : 0; }
 
@@ -328,17 +328,17 @@ class direct_hand_off {
   // it; otherwise the place goes back.
   void give(policy::message_record&& m, const policy::admit_result& r) {
     if (!slot_.hand_off) return;
-    if (!r.accepted() || r.lease_id.empty()) return give(std::nullopt);
-    policy::queue_entry e;
-    e.message = std::move(m);
-    e.message.status = policy::message_status::queued;
-    e.lease_id = r.lease_id;
-    e.deliveries = 1;
+    if (!r.accepted() || r.lease_id.empty()) return give(nullptr);
+    auto e = std::make_unique<policy::queue_entry>();
+    e->message = std::move(m);
+    e->message.status = policy::message_status::queued;
+    e->lease_id = r.lease_id;
+    e->deliveries = 1;
     give(std::move(e));
   }
 
  private:
-  void give(std::optional<policy::queue_entry> e) {
+  void give(std::unique_ptr<policy::queue_entry> e) {
     if (auto f = std::exchange(slot_.hand_off, nullptr)) f(std::move(e));
   }
   direct_slot slot_;

@@ -161,7 +161,7 @@ std::int64_t carrier_worker::reserve_direct() {
   return options_.lease_ms;
 }
 
-void carrier_worker::hand_off(std::optional<policy::queue_entry> entry) {
+void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
   if (!entry) {  // not admitted or not leased: only the place goes back
     --direct_reserved_;
     return;
@@ -280,7 +280,7 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
   }
 }
 
-void carrier_worker::dispatch(policy::queue_entry entry) {
+void carrier_worker::dispatch(policy::queue_entry&& entry) {
   auto& m = entry.message;
   const std::int64_t now = now_ms();
   if (entry.deliveries > 1 && metrics_) metrics_->resent_after_crash(carrier_).Increment();

@@ -9,8 +9,9 @@
 namespace gateway {
 namespace {
 
-constexpr std::array known_fields = {"to",         "from",       "text",  "category", "campaign",
-                                     "send_at",    "client_ref", "region"};
+using namespace std::string_view_literals;
+constexpr std::array known_fields = {"to"sv,      "from"sv,       "text"sv,   "category"sv, "campaign"sv,
+                                     "send_at"sv, "client_ref"sv, "region"sv};
 
 bool is_known_field(std::string_view name) {
   for (std::string_view known : known_fields) {
@@ -52,13 +53,13 @@ template <class Get>
 message_request_result validate(const Get& get) {
   message_request request;
   constexpr std::size_t short_max = max_short_field_bytes;
-  if (auto e = read_string(get("to"), "to", true, short_max, request.to)) return *e;
-  if (auto e = read_string(get("from"), "from", true, short_max, request.from)) return *e;
-  if (auto e = read_string(get("text"), "text", true, max_text_bytes, request.text)) return *e;
-  if (auto e = read_string(get("category"), "category", false, short_max, request.category)) return *e;
-  if (auto e = read_string(get("campaign"), "campaign", false, short_max, request.campaign)) return *e;
-  if (auto e = read_string(get("client_ref"), "client_ref", false, short_max, request.client_ref)) return *e;
-  if (auto e = read_string(get("region"), "region", false, 2, request.region)) return *e;
+  if (auto e = read_string(get("to"sv), "to", true, short_max, request.to)) return *e;
+  if (auto e = read_string(get("from"sv), "from", true, short_max, request.from)) return *e;
+  if (auto e = read_string(get("text"sv), "text", true, max_text_bytes, request.text)) return *e;
+  if (auto e = read_string(get("category"sv), "category", false, short_max, request.category)) return *e;
+  if (auto e = read_string(get("campaign"sv), "campaign", false, short_max, request.campaign)) return *e;
+  if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
+  if (auto e = read_string(get("region"sv), "region", false, 2, request.region)) return *e;
   if (!request.region.empty()) {
     for (char& c : request.region) {
       if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -69,7 +70,7 @@ message_request_result validate(const Get& get) {
     }
   }
   std::string send_at;
-  if (auto e = read_string(get("send_at"), "send_at", false, short_max, send_at)) return *e;
+  if (auto e = read_string(get("send_at"sv), "send_at", false, short_max, send_at)) return *e;
   if (!send_at.empty()) {
     request.send_at = parse_rfc3339(send_at);
     if (!request.send_at) {
@@ -200,7 +201,7 @@ message_request_result parse_message_request(const nlohmann::json& object) {
       return bad_request("unknown field '" + item.key() + "'", item.key());
     }
   }
-  return validate([&](const char* name) {
+  return validate([&](std::string_view name) {
     auto it = object.find(name);
     if (it == object.end() || it->is_null()) return member{};
     if (!it->is_string()) return member{member::kind::other, {}};
@@ -210,9 +211,9 @@ message_request_result parse_message_request(const nlohmann::json& object) {
 
 message_request_result parse_message_request_body(std::string_view body) {
   if (auto flat = scan_flat_object(body)) {
-    return validate([&](const char* name) {
+    return validate([&](std::string_view name) {
       for (std::size_t k = 0; k < known_fields.size(); ++k) {
-        if (std::string_view(name) == known_fields[k]) return flat->members[k];
+        if (name == known_fields[k]) return flat->members[k];
       }
       return member{};
     });

@@ -118,23 +118,9 @@ void carrier_worker::start() {
   std::weak_ptr<carrier_worker> weak = shared_from_this();
   smpp::net::carrier_link_handler h;
   h.on_result = [weak](smpp::net::submit_outcome o) {
-    auto self = weak.lock();
-    if (!self) return;
-    // The link runs on a strand inside this worker's strand, so its callbacks normally run on
-    // the worker's strand already: the outcomes of one turn (a read of several responses) are
-    // queued and handled by one posted handler, in order, instead of one post per outcome. Still
-    // posted, never handled inline: the link must not be re-entered from its own callback.
-    if (!self->strand_.running_in_this_thread()) {
+    if (auto self = weak.lock()) {
       asio::post(self->strand_, [self, o = std::move(o)]() mutable { self->on_result(std::move(o)); });
-      return;
     }
-    std::lock_guard lock(self->batches_mutex_);
-    self->results_.push_back({self->epoch_, std::move(o)});
-    if (self->results_posted_) return;
-    self->results_posted_ = true;
-    asio::post(self->strand_, [self, epoch = self->epoch_] {
-      for (auto& r : self->take_batch(self->results_, self->results_posted_, epoch)) self->on_result(std::move(r.item));
-    });
   };
   h.on_event = [weak](const smpp::net::link_event& e) {
     if (auto self = weak.lock()) self->on_event(e);
@@ -180,50 +166,22 @@ void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
     --direct_reserved_;
     return;
   }
-  // Hand-offs from many connections are gathered and taken by one posted handler (one strand
-  // post and at most one thread wake-up per batch instead of per message), in arrival order.
-  std::lock_guard lock(batches_mutex_);
-  handoffs_.push_back({epoch_, std::move(entry)});
-  if (handoffs_posted_) return;
-  handoffs_posted_ = true;
-  asio::post(strand_, [self = shared_from_this(), epoch = epoch_] {
-    for (auto& e : self->take_batch(self->handoffs_, self->handoffs_posted_, epoch)) {
-      self->take_hand_off(std::move(*e.item));
+  asio::post(strand_, [self = shared_from_this(), entry = std::move(entry)]() mutable {
+    // Stopping (shutdown, or a reload that replaces this worker): not sent here; its lease is
+    // given back at once so that the next worker (or instance) claims it without waiting for
+    // the lease to expire. If that fails, the lease expires and it is claimed then.
+    if (self->stopping_) {
+      self->store_.reschedule(self->carrier_, entry->message.id, entry->lease_id, self->now_ms(),
+                              [](std::error_code, policy::done) {});
+    } else {
+      if (self->metrics_) {
+        if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
+        self->handed_off_->Increment();
+      }
+      self->dispatch(std::move(*entry));
     }
+    --self->direct_reserved_;
   });
-}
-
-// The items of a batch posted at `epoch`: those queued before any suppressed() call that came
-// after that post. Later items wait for the handler posted after that suppressed() (which
-// cleared `posted`), so that no hand-off or outcome overtakes a suppression posted before it.
-template <class T>
-std::vector<carrier_worker::batched<T>> carrier_worker::take_batch(std::deque<batched<T>>& queue, bool& posted,
-                                                                   std::uint64_t epoch) {
-  std::lock_guard lock(batches_mutex_);
-  std::vector<batched<T>> out;
-  out.reserve(queue.size());
-  while (!queue.empty() && queue.front().epoch <= epoch) {
-    out.push_back(std::move(queue.front()));
-    queue.pop_front();
-  }
-  if (epoch == epoch_) posted = false;
-  return out;
-}
-
-void carrier_worker::take_hand_off(policy::queue_entry&& entry) {
-  // Stopping (shutdown, or a reload that replaces this worker): not sent here; its lease is
-  // given back at once so that the next worker (or instance) claims it without waiting for
-  // the lease to expire. If that fails, the lease expires and it is claimed then.
-  if (stopping_) {
-    store_.reschedule(carrier_, entry.message.id, entry.lease_id, now_ms(), [](std::error_code, policy::done) {});
-  } else {
-    if (metrics_) {
-      if (!handed_off_) handed_off_ = &metrics_->handed_off(carrier_);
-      handed_off_->Increment();
-    }
-    dispatch(std::move(entry));
-  }
-  --direct_reserved_;
 }
 
 void carrier_worker::in_flight_changed() {
@@ -467,12 +425,6 @@ void carrier_worker::flush_completions() {
 }
 
 void carrier_worker::suppressed(std::string number_key, std::string sender, std::function<void()> done) {
-  // A new epoch: hand-offs and outcomes batched from now on are taken after this handler (see
-  // take_batch()), as they would be if each had been posted on its own.
-  std::lock_guard lock(batches_mutex_);
-  ++epoch_;
-  handoffs_posted_ = false;
-  results_posted_ = false;
   asio::post(strand_, [self = shared_from_this(), number_key = std::move(number_key), sender = std::move(sender),
                        done = std::move(done)]() mutable {
     const auto now = std::chrono::steady_clock::now();

@@ -17,7 +17,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,7 +113,6 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
 
   static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
   void dispatch(policy::queue_entry&& entry);
-  void take_hand_off(policy::queue_entry&& entry);  // strand only
   // Queues the final outcome of a claimed entry (status + its event + ack, one store::complete
   // per strand turn). `m` gets the update applied (its status event is built from it): callers
   // pass the record they are done with. Strand only.
@@ -149,23 +147,6 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::atomic<std::size_t> direct_reserved_{0};
   std::atomic<bool> backlog_{true};
   prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once
-  // Direct hand-offs (hand_off() is called from the connections) and link outcomes are queued
-  // and taken by one posted handler per batch instead of one post each; a suppressed() call
-  // starts a new epoch so that nothing queued after it is taken before it. Guarded by
-  // batches_mutex_.
-  template <class T>
-  struct batched {
-    std::uint64_t epoch = 0;
-    T item;
-  };
-  template <class T>
-  std::vector<batched<T>> take_batch(std::deque<batched<T>>& queue, bool& posted, std::uint64_t epoch);
-  std::mutex batches_mutex_;
-  std::uint64_t epoch_ = 0;
-  std::deque<batched<std::unique_ptr<policy::queue_entry>>> handoffs_;
-  bool handoffs_posted_ = false;
-  std::deque<batched<smpp::net::submit_outcome>> results_;
-  bool results_posted_ = false;
   prometheus::Gauge* window_in_use_ = nullptr;           // strand only; looked up once
   prometheus::Histogram* submit_latency_ = nullptr;      // strand only; looked up once
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only

@@ -48,9 +48,9 @@ http_response method_not_allowed(const char* allow) {
   return res;
 }
 
-std::string header(const http_request& r, bhttp::field f) {
+std::string_view header(const http_request& r, bhttp::field f) {
   auto it = r.find(f);
-  return it == r.end() ? std::string() : std::string(it->value());
+  return it == r.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
 }
 
 std::string header(const http_request& r, std::string_view name) {

@@ -158,3 +158,22 @@ TEST(Sha256, KnownDigests) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ApiKeyDigestReuse, RepeatedAndChangedKeysAnswerAsFresh) {
+  gateway::api_key_table table({{"dev", gateway::sha256("dev-key-0001"), {}}, {"other", gateway::sha256("other-key"), {}}});
+  gateway::api_key_table reloaded({{"other", gateway::sha256("other-key"), {}}});
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_NE(table.authenticate("Bearer dev-key-0001"), nullptr);
+    EXPECT_EQ(table.authenticate("Bearer dev-key-0001")->name, "dev");
+    EXPECT_EQ(table.authenticate("Bearer dev-key-0002"), nullptr);  // same length, one byte off
+    EXPECT_EQ(table.authenticate("Bearer dev-key-0001")->name, "dev");
+    EXPECT_EQ(table.authenticate("Bearer other-key")->name, "other");
+    EXPECT_EQ(reloaded.authenticate("Bearer dev-key-0001"), nullptr);  // the key is gone after a reload
+    EXPECT_EQ(table.authenticate("Bearer dev-key-000"), nullptr);
+    EXPECT_EQ(table.authenticate("Bearer "), nullptr);
+  }
+}
+
+}  // namespace

@@ -48,9 +48,9 @@ http_response method_not_allowed(const char* allow) {
   return res;
 }
 
-std::string header(const http_request& r, bhttp::field f) {
+std::string_view header(const http_request& r, bhttp::field f) {
   auto it = r.find(f);
-  return it == r.end() ? std::string() : std::string(it->value());
+  return it == r.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
 }
 
 std::string header(const http_request& r, std::string_view name) {
@@ -320,28 +320,49 @@ class direct_hand_off {
   direct_hand_off(direct_hand_off&& o) noexcept
       : slot_{o.slot_.lease_ms, std::exchange(o.slot_.hand_off, nullptr)} {}
   direct_hand_off& operator=(direct_hand_off&&) = delete;
-  ~direct_hand_off() { give(std::nullopt); }
+  ~direct_hand_off() { give(nullptr); }
 
   std::int64_t lease_ms() const { return slot_.hand_off ? slot_.lease_ms : 0; }
 
-  // The message as admitted, when the store leased it; otherwise the place goes back.
-  void give(const policy::admit_request& a, const policy::admit_result& r) {
+  // The message as admitted (`m`, the record of the admission request), when the store leased
+  // it; otherwise the place goes back.
+  void give(policy::message_record&& m, const policy::admit_result& r) {
     if (!slot_.hand_off) return;
-    if (!r.accepted() || r.lease_id.empty()) return give(std::nullopt);
-    policy::queue_entry e;
-    e.message = a.message;
-    e.message.status = policy::message_status::queued;
-    e.lease_id = r.lease_id;
-    e.deliveries = 1;
+    if (!r.accepted() || r.lease_id.empty()) return give(nullptr);
+    auto e = std::make_unique<policy::queue_entry>();
+    e->message = std::move(m);
+    e->message.status = policy::message_status::queued;
+    e->lease_id = r.lease_id;
+    e->deliveries = 1;
     give(std::move(e));
   }
 
  private:
-  void give(std::optional<policy::queue_entry> e) {
+  void give(std::unique_ptr<policy::queue_entry> e) {
     if (auto f = std::exchange(slot_.hand_off, nullptr)) f(std::move(e));
   }
   direct_slot slot_;
 };
+
+// Hands the admission request of a prepared message to the store without copying it: `m.admit`
+// is moved into the returned request and `m` keeps only what the answer needs afterwards (the
+// fields read by accepted_body(), the carrier, the category and the idempotency TTL). With a
+// reserved direct slot, `for_worker` gets the message record (the worker's queue entry).
+policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker) {
+  policy::admit_request a = std::move(m.admit);
+  a.lease_ms = lease_ms;
+  if (lease_ms > 0) for_worker = a.message;
+  auto& keep = m.admit;
+  keep = policy::admit_request{};
+  keep.category = a.category;
+  keep.quiet = a.quiet;
+  keep.idempotency_ttl_ms = a.idempotency_ttl_ms;
+  keep.message.id = a.message.id;
+  keep.message.e164 = a.message.e164;
+  keep.message.carrier = a.message.carrier;
+  keep.message.send_at_ms = a.message.send_at_ms;
+  return a;
+}
 
 }  // namespace
 
@@ -370,13 +391,13 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   }
   auto& message = std::get<prepared_message>(prepared);
   direct_hand_off direct(deps_.reserve_direct ? deps_.reserve_direct(message.admit.message.carrier) : direct_slot{});
-  policy::admit_request admit = message.admit;
-  admit.lease_ms = direct.lease_ms();
+  policy::message_record for_worker;
+  policy::admit_request admit = take_admission(message, direct.lease_ms(), for_worker);
   auto reply = co_await call_store<policy::admit_result>(
       [this, &admit](auto done) { deps_.store->admit(std::move(admit), std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
   const auto& result = reply.value;
-  direct.give(message.admit, result);
+  direct.give(std::move(for_worker), result);
 
   if (result.duplicate) {
     if (result.existing_request_hash != in.request_hash) {
@@ -470,20 +491,21 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
   if (!prepared.empty()) {
     std::vector<policy::admit_request> admits;
     std::vector<direct_hand_off> direct;
+    std::vector<policy::message_record> for_worker(prepared.size());
     admits.reserve(prepared.size());
     direct.reserve(prepared.size());
-    for (const auto& p : prepared) {
-      admits.push_back(p.admit);
+    for (std::size_t k = 0; k < prepared.size(); ++k) {
+      auto& p = prepared[k];
       if (deps_.reserve_direct) direct.emplace_back(deps_.reserve_direct(p.admit.message.carrier));
       else direct.emplace_back();
-      admits.back().lease_ms = direct.back().lease_ms();
+      admits.push_back(take_admission(p, direct.back().lease_ms(), for_worker[k]));
     }
     auto reply = co_await call_store<std::vector<policy::admit_result>>(
         [this, &admits](auto done) { deps_.store->admit_batch(std::move(admits), std::move(done)); });
     if (reply.ec) co_return unavailable(reply.ec.message());
     for (std::size_t k = 0; k < prepared.size() && k < reply.value.size(); ++k) {
       const auto& r = reply.value[k];
-      direct[k].give(prepared[k].admit, r);
+      direct[k].give(std::move(for_worker[k]), r);
       if (r.accepted()) {
         results[positions[k]] = accepted_body(prepared[k], r);
         if (deps_.on_enqueued && r.lease_id.empty()) deps_.on_enqueued(prepared[k].admit.message.carrier);

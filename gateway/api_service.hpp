@@ -29,8 +29,10 @@ namespace gateway {
 // (direct hand-off: sent without a claim). lease_ms 0: no place; the message is queued.
 struct direct_slot {
   std::int64_t lease_ms = 0;
-  // Takes the admitted, leased message, or nullopt to give the place back. Called once.
-  std::function<void(std::optional<policy::queue_entry>)> hand_off;
+  // Takes the admitted, leased message, or null to give the place back. Called once. (A pointer:
+  // the entry passes through several hands and a post to the worker's strand without a copy or
+  // a move of its record each time.)
+  std::function<void(std::unique_ptr<policy::queue_entry>)> hand_off;
 };
 
 class api_service {
@@ -93,7 +95,7 @@ class api_service {
   std::shared_ptr<const settings> settings_;
   mutable std::mutex settings_mutex_;
   dependencies deps_;
-  policy::number_cache numbers_{100'000};
+  policy::number_cache numbers_{100'000, /*skip_fast_path_inputs=*/true};
   std::mutex limiter_mutex_;
   std::map<std::string, smpp::token_bucket, std::less<>> limiters_;
   std::atomic<bool> accepting_{true};

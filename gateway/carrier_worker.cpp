@@ -63,13 +63,12 @@ smpp::net::carrier_link_config link_config(const config::carrier& c) {
 
 std::uint64_t part_cookie(std::uint64_t key, std::size_t part) { return (key << 8) | (part & 0xFF); }
 
-// The record after a status update, for its status event.
-policy::message_record updated(policy::message_record m, const policy::status_update& u) {
+// Applies a status update to the record (for its status event).
+void apply(policy::message_record& m, const policy::status_update& u) {
   m.status = u.status;
   if (!u.carrier_message_id.empty()) m.carrier_message_id = u.carrier_message_id;
   m.error = u.error;
   m.updated_at_ms = u.at_ms;
-  return m;
 }
 
 }  // namespace
@@ -162,7 +161,7 @@ std::int64_t carrier_worker::reserve_direct() {
   return options_.lease_ms;
 }
 
-void carrier_worker::hand_off(std::optional<policy::queue_entry> entry) {
+void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
   if (!entry) {  // not admitted or not leased: only the place goes back
     --direct_reserved_;
     return;
@@ -187,7 +186,10 @@ void carrier_worker::hand_off(std::optional<policy::queue_entry> entry) {
 
 void carrier_worker::in_flight_changed() {
   in_flight_count_ = in_flight_.size();
-  if (metrics_) metrics_->window_in_use(carrier_).Set(static_cast<double>(in_flight_.size()));
+  if (metrics_) {
+    if (!window_in_use_) window_in_use_ = &metrics_->window_in_use(carrier_);
+    window_in_use_->Set(static_cast<double>(in_flight_.size()));
+  }
 }
 
 void carrier_worker::update_settings(std::shared_ptr<const settings> s) {
@@ -261,7 +263,7 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
           }
           // The store's send-time re-check: the number opted out after admission. Rejected, with
           // its event, and acknowledged in one complete() (until then it stays leased).
-          const auto& m = entry.message;
+          auto& m = entry.message;
           if (self->metrics_) self->metrics_->count_rejected("recipient_opted_out_at_send");
           log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
           policy::status_update u{m.id, policy::message_status::rejected, "", "recipient_opted_out", req.now_ms, 0};
@@ -278,7 +280,7 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
   }
 }
 
-void carrier_worker::dispatch(policy::queue_entry entry) {
+void carrier_worker::dispatch(policy::queue_entry&& entry) {
   auto& m = entry.message;
   const std::int64_t now = now_ms();
   if (entry.deliveries > 1 && metrics_) metrics_->resent_after_crash(carrier_).Increment();
@@ -374,21 +376,20 @@ void carrier_worker::reject_suppressed(std::uint64_t key) {
   if (metrics_) {
     metrics_->count_rejected("recipient_opted_out_at_send");
   }
-  const auto& m = flight->entry.message;
+  auto& m = flight->entry.message;
   log::info("message_rejected", {{"id", m.id}, log::number("to", m.e164), {"reason", "recipient_opted_out"}});
   policy::status_update u{m.id, policy::message_status::rejected, "", "recipient_opted_out", now_ms(), 0};
   complete(m, flight->entry.lease_id, u);
 }
 
-void carrier_worker::complete(const policy::message_record& m, const std::string& lease,
-                              const policy::status_update& u) {
+void carrier_worker::complete(policy::message_record& m, const std::string& lease, const policy::status_update& u) {
   policy::completion c;
   c.carrier = carrier_;
   c.lease_id = lease;
   c.update = u;
   if (options_.make_status_event) {
-    const auto r = updated(m, u);
-    c.event = options_.make_status_event(settings_->source, r, u.status, u.error, u.at_ms);
+    apply(m, u);  // the record is not used after its final outcome: updated in place, not copied
+    c.event = options_.make_status_event(settings_->source, m, u.status, u.error, u.at_ms);
   }
   completions_.push_back(std::move(c));
   if (completions_.size() >= std::max<std::size_t>(1, options_.completion_batch)) {
@@ -511,21 +512,24 @@ void carrier_worker::on_result(smpp::net::submit_outcome o) {
 }
 
 void carrier_worker::finish(std::uint64_t key) {
-  auto flight = in_flight_[key];
-  in_flight_.erase(key);
+  auto found = in_flight_.find(key);
+  if (found == in_flight_.end()) return;
+  auto flight = std::move(found->second);
+  in_flight_.erase(found);
   in_flight_changed();
   if (metrics_) {
-    metrics_->submit_latency_seconds(carrier_).Observe(static_cast<double>(now_ms() - flight->sent_at_ms) / 1000.0);
+    if (!submit_latency_) submit_latency_ = &metrics_->submit_latency_seconds(carrier_);
+    submit_latency_->Observe(static_cast<double>(now_ms() - flight->sent_at_ms) / 1000.0);
   }
-  const auto& m = flight->entry.message;
+  auto& m = flight->entry.message;
   if (flight->reply) {
     const bool ok = flight->permanent_error.empty() && !flight->temporary_failure;
     log::info("reply_sent", {{"carrier", carrier_}, log::number("to", m.e164), {"sender", m.sender}, {"ok", ok},
                              {"error", ok ? std::string() : flight->permanent_error + flight->temporary_error}});
     return;
   }
-  const std::string id = m.id;
-  const std::string lease = flight->entry.lease_id;
+  const std::string& id = m.id;
+  const std::string& lease = flight->entry.lease_id;
   const std::int64_t now = now_ms();
 
   if (!flight->permanent_error.empty()) {

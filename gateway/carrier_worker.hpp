@@ -76,9 +76,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // bound session, stopping, its capacity taken, or messages waiting in the store's queue:
   // those go first). Every non-zero return must be followed by one hand_off(). Thread-safe.
   std::int64_t reserve_direct();
-  // The message of a reserved slot, as admitted and leased (nullopt: it was not admitted or not
+  // The message of a reserved slot, as admitted and leased (null: it was not admitted or not
   // leased; the slot is given back). It is dispatched like a claimed entry. Thread-safe.
-  void hand_off(std::optional<policy::queue_entry> entry);
+  void hand_off(std::unique_ptr<policy::queue_entry> entry);
 
   // New settings (reload): pacing and segmentation apply to the next claims. TPS/window changes
   // of the link itself need a new link (the caller recreates the worker). Thread-safe.
@@ -112,10 +112,11 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
                  std::string carrier, metrics* m, inbound_handler inbound, worker_options options);
 
   static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
-  void dispatch(policy::queue_entry entry);
+  void dispatch(policy::queue_entry&& entry);
   // Queues the final outcome of a claimed entry (status + its event + ack, one store::complete
-  // per strand turn). Strand only.
-  void complete(const policy::message_record& m, const std::string& lease, const policy::status_update& u);
+  // per strand turn). `m` gets the update applied (its status event is built from it): callers
+  // pass the record they are done with. Strand only.
+  void complete(policy::message_record& m, const std::string& lease, const policy::status_update& u);
   void flush_completions();
   void on_result(smpp::net::submit_outcome outcome);
   void finish(std::uint64_t key);
@@ -146,6 +147,8 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::atomic<std::size_t> direct_reserved_{0};
   std::atomic<bool> backlog_{true};
   prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once
+  prometheus::Gauge* window_in_use_ = nullptr;           // strand only; looked up once
+  prometheus::Histogram* submit_latency_ = nullptr;      // strand only; looked up once
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only
   // Claimed messages wait here, not in the link's queue, until the window has room: a STOP can
   // still stop them (suppressed()). The link gets at most window x sessions parts at a time.

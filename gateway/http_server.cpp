@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -15,7 +16,9 @@
 #include <boost/beast/http/write.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <optional>
+#include <string_view>
 
 #include "gateway/api_error.hpp"
 
@@ -51,7 +54,52 @@ http_response json_response(unsigned status, std::string body, bool keep_alive) 
   return res;
 }
 
+void serialize_response(const http_response& res, std::string& out) {
+  const std::string_view reason(res.reason().data(), res.reason().size());
+  std::size_t size = 32 + reason.size() + res.body().size();
+  for (const auto& f : res) size += f.name_string().size() + f.value().size() + 4;
+  out.clear();
+  out.reserve(size);
+  const unsigned version = res.version();
+  if (version == 11) {
+    out += "HTTP/1.1 ";
+  } else {
+    out += "HTTP/";
+    out += static_cast<char>('0' + version / 10 % 10);
+    out += '.';
+    out += static_cast<char>('0' + version % 10);
+    out += ' ';
+  }
+  const unsigned code = res.result_int();
+  out += static_cast<char>('0' + code / 100 % 10);
+  out += static_cast<char>('0' + code / 10 % 10);
+  out += static_cast<char>('0' + code % 10);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+  for (const auto& f : res) {
+    out.append(f.name_string().data(), f.name_string().size());
+    out += ": ";
+    out.append(f.value().data(), f.value().size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
+}
+
 namespace {
+
+// Content-Length as prepare_payload() sets it for this body, and no Transfer-Encoding (what
+// json_response() leaves): prepare_payload() would change nothing.
+bool payload_prepared(const http_response& res) {
+  if (res.find(bhttp::field::transfer_encoding) != res.end()) return false;
+  auto it = res.find(bhttp::field::content_length);
+  if (it == res.end()) return false;
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.body().size());
+  return ec == std::errc() && std::string_view(it->value().data(), it->value().size()) ==
+                                  std::string_view(digits, static_cast<std::size_t>(end - digits));
+}
 
 // The answer to a request that could not be read; std::nullopt when the connection should just
 // close (peer gone, timeout before anything arrived).
@@ -133,6 +181,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
   auto conn = std::make_shared<connection>(std::move(socket));
   auto& stream = conn->socket;
   beast::flat_buffer buffer;
+  std::string out;  // the serialised response (its capacity is reused across requests)
   for (bool first = true;; first = false) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(s->limits.body_limit);
@@ -180,10 +229,15 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
     } catch (const std::exception& e) {
       response = json_response(500, to_json({500, "internal", "internal error", ""}), false);
     }
-    response.keep_alive(keep_alive && response.keep_alive());
-    response.prepare_payload();
+    // keep_alive(true) on a keep-alive response and prepare_payload() on a prepared one change
+    // nothing (json_response() did both): skipped, they cost a field lookup and re-insertion.
+    if (!keep_alive && response.keep_alive()) response.keep_alive(false);
+    if (!payload_prepared(response)) response.prepare_payload();
+    // Written as one buffer (the same bytes as beast's serializer, without its buffer sequence
+    // machinery): see serialize_response().
+    serialize_response(response, out);
     conn->expires_after(s->limits.write_timeout);
-    co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !response.keep_alive()) break;
   }
   conn->finish();

@@ -64,4 +64,9 @@ class http_server {
 // A JSON response with the given status and body (Content-Type application/json).
 http_response json_response(unsigned status, std::string body, bool keep_alive = true);
 
+// The bytes of `res` on the wire, as beast's serializer writes them (status line, the fields in
+// their order, an empty line, the body), into `out` (cleared first; its capacity is reused).
+// The caller prepares the payload (Content-Length) first.
+void serialize_response(const http_response& res, std::string& out);
+
 }  // namespace gateway

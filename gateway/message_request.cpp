@@ -9,8 +9,9 @@
 namespace gateway {
 namespace {
 
-constexpr std::array known_fields = {"to",         "from",       "text",  "category", "campaign",
-                                     "send_at",    "client_ref", "region"};
+using namespace std::string_view_literals;
+constexpr std::array known_fields = {"to"sv,      "from"sv,       "text"sv,   "category"sv, "campaign"sv,
+                                     "send_at"sv, "client_ref"sv, "region"sv};
 
 bool is_known_field(std::string_view name) {
   for (std::string_view known : known_fields) {
@@ -19,17 +20,24 @@ bool is_known_field(std::string_view name) {
   return false;
 }
 
+// One member of the request object as the validation sees it: absent (or null), a string, or
+// another JSON type.
+struct member {
+  enum class kind { absent, string, other };
+  kind k = kind::absent;
+  std::string_view value;  // kind::string
+};
+
 // Reads an optional or required string member; returns an error when present but ill-typed,
 // missing while required, empty while required, or longer than `max_bytes`.
-std::optional<api_error> read_string(const nlohmann::json& object, const char* name, bool required,
-                                     std::size_t max_bytes, std::string& out) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) {
+std::optional<api_error> read_string(const member& m, const char* name, bool required, std::size_t max_bytes,
+                                     std::string& out) {
+  if (m.k == member::kind::absent) {
     if (required) return bad_request(std::string("missing required field '") + name + "'", name);
     return std::nullopt;
   }
-  if (!it->is_string()) return bad_request(std::string("'") + name + "' must be a string", name);
-  out = it->get<std::string>();
+  if (m.k != member::kind::string) return bad_request(std::string("'") + name + "' must be a string", name);
+  out.assign(m.value);
   if (required && out.empty()) return bad_request(std::string("'") + name + "' must not be empty", name);
   if (out.size() > max_bytes) {
     return bad_request(std::string("'") + name + "' is longer than " + std::to_string(max_bytes) +
@@ -37,6 +45,151 @@ std::optional<api_error> read_string(const nlohmann::json& object, const char* n
                        name);
   }
   return std::nullopt;
+}
+
+// The checks of every known field, in order; `get(name)` gives the member. Shared by the JSON
+// document path and the flat-object fast path below, so both answer alike.
+template <class Get>
+message_request_result validate(const Get& get) {
+  message_request request;
+  constexpr std::size_t short_max = max_short_field_bytes;
+  if (auto e = read_string(get("to"sv), "to", true, short_max, request.to)) return *e;
+  if (auto e = read_string(get("from"sv), "from", true, short_max, request.from)) return *e;
+  if (auto e = read_string(get("text"sv), "text", true, max_text_bytes, request.text)) return *e;
+  if (auto e = read_string(get("category"sv), "category", false, short_max, request.category)) return *e;
+  if (auto e = read_string(get("campaign"sv), "campaign", false, short_max, request.campaign)) return *e;
+  if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
+  if (auto e = read_string(get("region"sv), "region", false, 2, request.region)) return *e;
+  if (!request.region.empty()) {
+    for (char& c : request.region) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+      if (c < 'A' || c > 'Z') return bad_request("'region' must be a two-letter country code", "region");
+    }
+    if (request.region.size() != 2) {
+      return bad_request("'region' must be a two-letter country code", "region");
+    }
+  }
+  std::string send_at;
+  if (auto e = read_string(get("send_at"sv), "send_at", false, short_max, send_at)) return *e;
+  if (!send_at.empty()) {
+    request.send_at = parse_rfc3339(send_at);
+    if (!request.send_at) {
+      return bad_request("'send_at' must be an RFC 3339 timestamp such as 2026-12-01T15:00:00Z",
+                         "send_at");
+    }
+  }
+  return request;
+}
+
+// ---- Fast path: a flat object of known fields with plain string or null values ----------------
+//
+// Most bodies are `{"to":"...","from":"...","text":"..."}`: building a JSON document for them
+// (a map node and strings per member) costs more than the rest of the request's validation.
+// scan_flat_object() reads such a body directly and returns nullopt for anything else: escapes,
+// control characters or invalid UTF-8 in a string, other value types, unknown or repeated keys,
+// a byte order mark, anything after the object. Those go through nlohmann::json as before, so
+// every error (and every unusual input) is answered by the same code as before.
+
+struct flat_object {
+  std::array<member, known_fields.size()> members{};
+  std::array<bool, known_fields.size()> seen{};
+};
+
+bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Length of the well-formed UTF-8 sequence at s[i] (a lead byte >= 0x80), 0 if ill-formed
+// (overlong forms, surrogates and code points above U+10FFFF are ill-formed, as for the parser).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < s.size() && byte(k) >= lo && byte(k) <= hi;
+  };
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c == 0xE0) return cont(i + 1, 0xA0, 0xBF) && cont(i + 2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
+  if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;
+  if (c == 0xF0) return cont(i + 1, 0x90, 0xBF) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  return 0;
+}
+
+// A string without escapes starting after its opening quote at `i`: its contents, `i` past the
+// closing quote; nullopt when it is not plain.
+std::optional<std::string_view> plain_string(std::string_view s, std::size_t& i) {
+  const std::size_t start = i;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') {
+      const auto out = s.substr(start, i - start);
+      ++i;
+      return out;
+    }
+    if (c == '\\' || c < 0x20) return std::nullopt;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) return std::nullopt;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+std::optional<flat_object> scan_flat_object(std::string_view s) {
+  flat_object out;
+  std::size_t i = 0;
+  const auto skip = [&] {
+    while (i < s.size() && json_space(s[i])) ++i;
+  };
+  skip();
+  if (i >= s.size() || s[i] != '{') return std::nullopt;
+  ++i;
+  skip();
+  if (i < s.size() && s[i] == '}') {
+    ++i;
+  } else {
+    for (;;) {
+      if (i >= s.size() || s[i] != '"') return std::nullopt;
+      ++i;
+      const auto key = plain_string(s, i);
+      if (!key) return std::nullopt;
+      std::size_t index = known_fields.size();
+      for (std::size_t k = 0; k < known_fields.size(); ++k) {
+        if (*key == known_fields[k]) index = k;
+      }
+      if (index == known_fields.size() || out.seen[index]) return std::nullopt;
+      out.seen[index] = true;
+      skip();
+      if (i >= s.size() || s[i] != ':') return std::nullopt;
+      ++i;
+      skip();
+      if (i < s.size() && s[i] == '"') {
+        ++i;
+        const auto value = plain_string(s, i);
+        if (!value) return std::nullopt;
+        out.members[index] = member{member::kind::string, *value};
+      } else if (s.substr(i, 4) == "null") {
+        i += 4;  // null: as if absent
+      } else {
+        return std::nullopt;
+      }
+      skip();
+      if (i >= s.size()) return std::nullopt;
+      if (s[i] == '}') {
+        ++i;
+        break;
+      }
+      if (s[i] != ',') return std::nullopt;
+      ++i;
+      skip();
+    }
+  }
+  skip();
+  if (i != s.size()) return std::nullopt;
+  return out;
 }
 
 }  // namespace
@@ -48,37 +201,23 @@ message_request_result parse_message_request(const nlohmann::json& object) {
       return bad_request("unknown field '" + item.key() + "'", item.key());
     }
   }
-  message_request request;
-  constexpr std::size_t short_max = max_short_field_bytes;
-  if (auto e = read_string(object, "to", true, short_max, request.to)) return *e;
-  if (auto e = read_string(object, "from", true, short_max, request.from)) return *e;
-  if (auto e = read_string(object, "text", true, max_text_bytes, request.text)) return *e;
-  if (auto e = read_string(object, "category", false, short_max, request.category)) return *e;
-  if (auto e = read_string(object, "campaign", false, short_max, request.campaign)) return *e;
-  if (auto e = read_string(object, "client_ref", false, short_max, request.client_ref)) return *e;
-  if (auto e = read_string(object, "region", false, 2, request.region)) return *e;
-  if (!request.region.empty()) {
-    for (char& c : request.region) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      if (c < 'A' || c > 'Z') return bad_request("'region' must be a two-letter country code", "region");
-    }
-    if (request.region.size() != 2) {
-      return bad_request("'region' must be a two-letter country code", "region");
-    }
-  }
-  std::string send_at;
-  if (auto e = read_string(object, "send_at", false, short_max, send_at)) return *e;
-  if (!send_at.empty()) {
-    request.send_at = parse_rfc3339(send_at);
-    if (!request.send_at) {
-      return bad_request("'send_at' must be an RFC 3339 timestamp such as 2026-12-01T15:00:00Z",
-                         "send_at");
-    }
-  }
-  return request;
+  return validate([&](std::string_view name) {
+    auto it = object.find(name);
+    if (it == object.end() || it->is_null()) return member{};
+    if (!it->is_string()) return member{member::kind::other, {}};
+    return member{member::kind::string, it->get_ref<const std::string&>()};
+  });
 }
 
 message_request_result parse_message_request_body(std::string_view body) {
+  if (auto flat = scan_flat_object(body)) {
+    return validate([&](std::string_view name) {
+      for (std::size_t k = 0; k < known_fields.size(); ++k) {
+        if (name == known_fields[k]) return flat->members[k];
+      }
+      return member{};
+    });
+  }
   auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return bad_request("the body is not valid JSON");
   return parse_message_request(json);

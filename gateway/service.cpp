@@ -100,7 +100,7 @@ class running_service {
       }
       const std::int64_t lease_ms = w ? w->reserve_direct() : 0;
       if (lease_ms == 0) return {};
-      return {lease_ms, [w](std::optional<policy::queue_entry> e) { w->hand_off(std::move(e)); }};
+      return {lease_ms, [w](std::unique_ptr<policy::queue_entry> e) { w->hand_off(std::move(e)); }};
     };
     api_ = std::make_unique<api_service>(settings_, std::move(deps));
     webhooks_ = webhook_dispatcher::create(io_.get_executor(), *store_, settings_, &metrics_);

@@ -139,9 +139,14 @@ reason check_number(const phone_number_info& n, const number_type_set& sms_types
 // 0.1 µs, a miss the normalisation (1-2 µs on the fast path, tens of µs through libphonenumber)
 // plus the insertion. Keys are the exact input + hint (+ TON), so different spellings of one
 // number are separate entries.
+//
+// With `skip_fast_path_inputs`, normalize() answers inputs that the fast path takes (ASCII digits
+// with the separators " -.()" and '+') without the cache: with unique numbers (a campaign sends to
+// each number once) a miss costs about twice the fast path itself, a hit saves about 1.4 µs. The
+// answers are the same; only inputs that need libphonenumber are cached then.
 class number_cache {
  public:
-  explicit number_cache(std::size_t capacity = 100'000);
+  explicit number_cache(std::size_t capacity = 100'000, bool skip_fast_path_inputs = false);
 
   std::shared_ptr<const phone_number_info> normalize(std::string_view input,
                                                      std::string_view region_hint);
@@ -167,6 +172,7 @@ class number_cache {
   void store(std::string key, value info);
 
   std::size_t capacity_;
+  bool skip_fast_path_inputs_ = false;
   mutable std::mutex mutex_;
   std::list<entry> lru_;  // most recently used first
   std::unordered_map<std::string_view, std::list<entry>::iterator> index_;

@@ -148,7 +148,35 @@ redis_value convert(const redisReply* r) {
   return v;
 }
 
+// Appends the decimal digits of `n`.
+void append_decimal(std::string& out, std::size_t n) {
+  char digits[20];
+  std::size_t i = sizeof digits;
+  do {
+    digits[--i] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  out.append(digits + i, sizeof digits - i);
+}
+
 }  // namespace
+
+void format_command(const std::vector<std::string>& args, std::string& out) {
+  std::size_t size = 16;
+  for (const auto& a : args) size += a.size() + 16;
+  out.clear();
+  out.reserve(size);
+  out += '*';
+  append_decimal(out, args.size());
+  out += "\r\n";
+  for (const auto& a : args) {
+    out += '$';
+    append_decimal(out, a.size());
+    out += "\r\n";
+    out += a;
+    out += "\r\n";
+  }
+}
 
 std::shared_ptr<redis_connection> redis_connection::create(asio::any_io_executor ex, redis_connection_options opts) {
   return std::shared_ptr<redis_connection>(new redis_connection(std::move(ex), std::move(opts)));
@@ -377,7 +405,7 @@ void redis_connection::command(std::vector<std::string> args, reply_handler h) {
   });
 }
 
-void redis_connection::command_on_strand(std::vector<std::string> args, reply_handler h, bool during_init) {
+void redis_connection::command_on_strand(const std::vector<std::string>& args, reply_handler h, bool during_init) {
   bool usable = ac_ && (state_ == state::ready || (during_init && state_ == state::initialising));
   if (!usable) {
     std::error_code ec = stopping_ ? make_error_code(store_errc::shutting_down)
@@ -386,18 +414,12 @@ void redis_connection::command_on_strand(std::vector<std::string> args, reply_ha
     asio::post(strand_, [h = std::move(h), ec] { h(ec, redis_value{}); });
     return;
   }
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
+  format_command(args, command_buffer_);
   std::uint64_t id = next_id_++;
   pending_.emplace(id, pending{std::move(h), std::chrono::steady_clock::now()});
-  int rc = redisAsyncCommandArgv(ac_, &redis_connection::on_reply_c, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)),
-                                 static_cast<int>(argv.size()), argv.data(), lens.data());
+  int rc = redisAsyncFormattedCommand(ac_, &redis_connection::on_reply_c,
+                                      reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)), command_buffer_.data(),
+                                      command_buffer_.size());
   if (rc != REDIS_OK) {
     auto it = pending_.find(id);
     if (it != pending_.end()) {

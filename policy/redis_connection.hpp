@@ -61,6 +61,10 @@ struct redis_connection_options {
   std::chrono::milliseconds backoff_max{2000};
 };
 
+// The RESP request of a command (an array of bulk strings), as hiredis' redisFormatCommandArgv
+// writes it, into `out` (cleared first; its capacity is reused).
+void format_command(const std::vector<std::string>& args, std::string& out);
+
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
  public:
   using reply_handler = std::function<void(std::error_code, redis_value)>;
@@ -82,8 +86,9 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   // code) or an error code. Completion on the strand.
   void command(std::vector<std::string> args, reply_handler h);
   // Like command() but must be called on the strand; used by the init hook (works while
-  // initialising) and by callers already on the strand (saves a post).
-  void command_on_strand(std::vector<std::string> args, reply_handler h, bool during_init = false);
+  // initialising) and by callers already on the strand (saves a post). The command is written
+  // to the connection's output before it returns: `args` is only read (no copy is taken).
+  void command_on_strand(const std::vector<std::string>& args, reply_handler h, bool during_init = false);
 
   const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
   // Strand only.
@@ -128,6 +133,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   std::string last_error_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, pending> pending_;  // ordered: begin() is the oldest
+  std::string command_buffer_;  // strand only: the RESP of the command being sent (reused)
   init_hook init_hook_;
 };
 

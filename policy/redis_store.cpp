@@ -1143,8 +1143,10 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
           if (!g->ec) g->ec = ec;
         } else {
           // The codes of complete.lua: the enumerators in this order (queued 1 ... failed 8).
-          static_assert(static_cast<int>(message_status::queued) == 0 && static_cast<int>(message_status::scheduled) == 1 &&
-                        static_cast<int>(message_status::submitted) == 2 && static_cast<int>(message_status::failed) == 7);
+          static_assert(static_cast<int>(message_status::queued) == 0 &&
+                        static_cast<int>(message_status::scheduled) == 1 &&
+                        static_cast<int>(message_status::submitted) == 2 &&
+                        static_cast<int>(message_status::failed) == 7);
           constexpr long long statuses = static_cast<long long>(message_status::failed) + 1;
           for (std::size_t i = 0; i < n; ++i) {
             const long long x = v.elements[i].integer;
@@ -1154,7 +1156,8 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
             r.event_stored = (x & 4) != 0;
             r.released = (x & 8) != 0;
             const long long status = x >> 4;
-            r.current = status >= 1 && status <= statuses ? static_cast<message_status>(status - 1) : message_status::queued;
+            r.current = status >= 1 && status <= statuses ? static_cast<message_status>(status - 1)
+                                                          : message_status::queued;
           }
         }
         if (--g->remaining > 0) return;

@@ -644,23 +644,23 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     call.profile_refs.push_back(args.size());
     args.push_back(it->second);
     if (call.restore) {
-      // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
-      // Leased: as a claim leaves it (queued, leased, delivered once).
+      // The message hash with the fields and values of admit.lua's HSET. Leased: as a claim
+      // leaves it (queued, leased, delivered once). Order: in a listpack each lookup walks the
+      // entries from the first, so the fields completions read and write come first, 'd' last.
       std::string record;
       if (p.outcome[0] != 'r') {
-        const field_value fields[] = {{"d", packed},
-                                      {"nk", m.number_key},
-                                      {"car", m.carrier},
-                                      {"snd", r.sender},
-                                      {"cat", r.category},
-                                      {"scope", scope},
-                                      {"st", leased ? "queued" : p.outcome},
-                                      {"up", now},
-                                      {"sa", scheduled ? send_at : now},
-                                      {"ns", loc.suffix},
-                                      {"lease", admission_lease},
-                                      {"dlv", "1"}};
-        const std::span all(fields, leased ? 12 : 10);
+        const std::string_view st = leased ? "queued" : p.outcome;
+        const std::string_view sa = scheduled ? std::string_view(send_at) : std::string_view(now);
+        const field_value queued[] = {{"st", st},           {"car", m.carrier}, {"up", now},
+                                      {"sa", sa},           {"nk", m.number_key}, {"snd", r.sender},
+                                      {"cat", r.category},  {"scope", scope},   {"ns", loc.suffix},
+                                      {"d", packed}};
+        const field_value leased_fields[] = {{"st", st},          {"car", m.carrier},   {"lease", admission_lease},
+                                             {"up", now},         {"dlv", "1"},         {"sa", sa},
+                                             {"nk", m.number_key}, {"snd", r.sender},   {"cat", r.category},
+                                             {"scope", scope},    {"ns", loc.suffix},   {"d", packed}};
+        const std::span<const field_value> all = leased ? std::span<const field_value>(leased_fields)
+                                                        : std::span<const field_value>(queued);
         if (call.listpack) record = detail::dump_hash_listpack(all);
         if (record.empty()) record = detail::dump_hash(all);  // not listpack, or too large for one
       }

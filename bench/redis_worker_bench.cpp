@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Redis CPU per message of the carrier worker's claim() + complete()"};
   std::string url;
   int messages = 20000, batch = 64, suppress = 1000000;
-  bool events = false, hand_off = false;
+  bool events = false, hand_off = false, hashtable_payloads = false;
   std::string before, after, only;
   app.add_option("--url", url, "redis://127.0.0.1:PORT/0 of a redis-server used only by this bench")->required();
   app.add_option("--messages", messages, "messages admitted, then claimed and completed");
@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
   app.add_flag("--events", events, "a status webhook event with each outcome");
   app.add_flag("--hand-off", hand_off,
                "bench/e2e's path: consent + cap 3/24h, leased at admission, completed without a claim");
+  app.add_flag("--hashtable-payloads", hashtable_payloads,
+               "message hashes RESTOREd in the hashtable form (as before the listpack payloads)");
   app.add_option("--exec-before", before,
                  "shell command run just before the measured phase (e.g. callgrind_control -i on PID)");
   app.add_option("--exec-after", after, "shell command run just after it");
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
   o.key_prefix = "wb:";
   o.secrets = secrets;
   o.request_timeout = std::chrono::seconds(30);
+  o.listpack_payloads = !hashtable_payloads;
   auto created = redis_store::create(io.get_executor(), o);
   if (!created.store) {
     std::fprintf(stderr, "redis-worker-bench: %s\n", created.error.c_str());

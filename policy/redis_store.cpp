@@ -389,6 +389,10 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // Message hashes are written with RESTORE until the server refuses one for another reason than
   // an existing key (e.g. an ACL without RESTORE): from then on with HSET, until the next connect.
   bool admit_restore = true;
+  // RESTORE payloads of message hashes are listpacks (RDB type 16, format version 10) on Redis 7
+  // and later (the server's version, read at connect); after a refusal of one, in the hashtable
+  // form (type 4, version 9) until the next connect, and after a refusal of that, HSET.
+  bool admit_listpack = true;
   // The same for bulk imports (import_suppressions): a new bucket is written with one RESTORE.
   bool import_restore = true;
 
@@ -444,6 +448,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       std::size_t n = std::min(max_admits_per_call, all.size() - first);
       admit_call call;
       call.restore = restore;
+      call.listpack = restore && admit_listpack;
       call.keys.reserve(4 * n);
       call.args.reserve(10 * n);
       struct waiting {
@@ -478,7 +483,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
         args.push_back(std::move(call.args[a]));
       }
       eval(script::admit, std::move(keys), std::move(args),
-           [self = shared_from_this(), ws](std::error_code ec, redis_value v) {
+           [self = shared_from_this(), ws, listpack = call.listpack](std::error_code ec, redis_value v) {
              if (!ec && (v.is_error() || v.elements.size() != ws->size())) ec = store_errc::io_error;
              for (std::size_t i = 0; i < ws->size(); ++i) {
                auto& w = (*ws)[i];
@@ -488,7 +493,13 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
                }
                const auto& e = v.elements[i];
                if (e.k == redis_value::kind::integer && (e.integer == 5 || e.integer == 6)) {
-                 // RESTORE refused (nothing written for it): decide it again with HSET.
+                 // RESTORE refused (nothing written for it): decide it again, a listpack payload
+                 // refused otherwise than for an existing key in the hashtable form, else with HSET.
+                 if (e.integer == 6 && listpack) {
+                   self->admit_listpack = false;
+                   self->admit_on_strand(std::move(w.p.req), std::move(w.p.cb), false);
+                   continue;
+                 }
                  if (e.integer == 6) self->admit_restore = false;
                  self->admit_on_strand(std::move(w.p.req), std::move(w.p.cb), true);
                  continue;
@@ -521,7 +532,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // One admit.lua call being built: what requests share goes once into a profile
   // (admit.lua's header), the rest per request.
   struct admit_call {
-    bool restore = true;  // message hashes as RESTORE payloads, else as HSET fields
+    bool restore = true;    // message hashes as RESTORE payloads, else as HSET fields
+    bool listpack = false;  // those payloads as listpacks (else in the hashtable form)
     std::unordered_map<std::string, std::string> profiles;  // profile arguments joined -> its number
     std::size_t profile_keys_count = 0;
     std::vector<std::string> profile_keys;  // the queue of each profile
@@ -632,23 +644,25 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     call.profile_refs.push_back(args.size());
     args.push_back(it->second);
     if (call.restore) {
-      // The message hash as admit.lua's HSET would write it ('d' first: it is the long one).
-      // Leased: as a claim leaves it (queued, leased, delivered once).
+      // The message hash with the fields and values of admit.lua's HSET. Leased: as a claim
+      // leaves it (queued, leased, delivered once). Order: in a listpack each lookup walks the
+      // entries from the first, so the fields completions read and write come first, 'd' last.
       std::string record;
       if (p.outcome[0] != 'r') {
-        const field_value fields[] = {{"d", packed},
-                                      {"nk", m.number_key},
-                                      {"car", m.carrier},
-                                      {"snd", r.sender},
-                                      {"cat", r.category},
-                                      {"scope", scope},
-                                      {"st", leased ? "queued" : p.outcome},
-                                      {"up", now},
-                                      {"sa", scheduled ? send_at : now},
-                                      {"ns", loc.suffix},
-                                      {"lease", admission_lease},
-                                      {"dlv", "1"}};
-        record = detail::dump_hash(std::span(fields, leased ? 12 : 10));
+        const std::string_view st = leased ? "queued" : p.outcome;
+        const std::string_view sa = scheduled ? std::string_view(send_at) : std::string_view(now);
+        const field_value queued[] = {{"st", st},           {"car", m.carrier}, {"up", now},
+                                      {"sa", sa},           {"nk", m.number_key}, {"snd", r.sender},
+                                      {"cat", r.category},  {"scope", scope},   {"ns", loc.suffix},
+                                      {"d", packed}};
+        const field_value leased_fields[] = {{"st", st},          {"car", m.carrier},   {"lease", admission_lease},
+                                             {"up", now},         {"dlv", "1"},         {"sa", sa},
+                                             {"nk", m.number_key}, {"snd", r.sender},   {"cat", r.category},
+                                             {"scope", scope},    {"ns", loc.suffix},   {"d", packed}};
+        const std::span<const field_value> all = leased ? std::span<const field_value>(leased_fields)
+                                                        : std::span<const field_value>(queued);
+        if (call.listpack) record = detail::dump_hash_listpack(all);
+        if (record.empty()) record = detail::dump_hash(all);  // not listpack, or too large for one
       }
       args.push_back(std::move(now));
       if (scheduled || leased) args.push_back(std::move(send_at));
@@ -700,6 +714,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // Runs INFO checks and loads the scripts; called by the connection at every connect.
   void init(std::function<void(std::error_code, std::string)> done) {
     admit_restore = true;  // a new server (or a changed ACL) may accept RESTORE again
+    admit_listpack = false;  // until INFO tells the version
     import_restore = true;
     auto self = shared_from_this();
     conn->command_on_strand(
@@ -717,6 +732,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
             return v.str.substr(start, end == std::string::npos ? std::string::npos : end - start);
           };
           std::string version = field("redis_version");
+          // Redis 7.0 loads listpack payloads (format version 10); older versions refuse them.
+          self->admit_listpack = self->opts.listpack_payloads && to_i64(version.substr(0, version.find('.'))) >= 7;
           std::string aof = field("aof_enabled");
           std::string policy_name = field("maxmemory_policy");
           if (self->opts.require_durability) {
@@ -1143,8 +1160,10 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
           if (!g->ec) g->ec = ec;
         } else {
           // The codes of complete.lua: the enumerators in this order (queued 1 ... failed 8).
-          static_assert(static_cast<int>(message_status::queued) == 0 && static_cast<int>(message_status::scheduled) == 1 &&
-                        static_cast<int>(message_status::submitted) == 2 && static_cast<int>(message_status::failed) == 7);
+          static_assert(static_cast<int>(message_status::queued) == 0 &&
+                        static_cast<int>(message_status::scheduled) == 1 &&
+                        static_cast<int>(message_status::submitted) == 2 &&
+                        static_cast<int>(message_status::failed) == 7);
           constexpr long long statuses = static_cast<long long>(message_status::failed) + 1;
           for (std::size_t i = 0; i < n; ++i) {
             const long long x = v.elements[i].integer;
@@ -1154,7 +1173,8 @@ void redis_store::complete(std::vector<completion> items, store_callback<std::ve
             r.event_stored = (x & 4) != 0;
             r.released = (x & 8) != 0;
             const long long status = x >> 4;
-            r.current = status >= 1 && status <= statuses ? static_cast<message_status>(status - 1) : message_status::queued;
+            r.current = status >= 1 && status <= statuses ? static_cast<message_status>(status - 1)
+                                                          : message_status::queued;
           }
         }
         if (--g->remaining > 0) return;

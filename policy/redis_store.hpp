@@ -41,6 +41,9 @@ struct redis_options {
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
   bool require_durability = true;  // appendonly yes + noeviction; false only for experiments
+  // Message hashes are RESTOREd as listpacks on Redis 7 and later (docs/stores.md, "Admission
+  // script"); false: always in the hashtable form every version loads (for comparisons).
+  bool listpack_payloads = true;
 };
 
 class redis_store final : public store {

@@ -64,8 +64,8 @@ for p = 1, np do
   -- One string cap key that can record an admission (max >= 1, an expiry) of a profile that is
   -- not refused by quiet hours: its read is `SET … NX GET`, which records the admission at once
   -- when the key is new (see below).
-  prof[12] = prof[4] .. '\31'  -- the consent fields of the category start with it
   prof[11] = #caps == 1 and caps[1][1] == 's' and caps[1][5] > 0 and caps[1][2] ~= '0' and prof[5] ~= 'r'
+  prof[12] = prof[4] .. '\31'  -- the consent fields of the category start with it
   profiles[tostring(p)] = prof
 end
 local ki = np + 1

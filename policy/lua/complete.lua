@@ -15,9 +15,9 @@
 -- earlier one). Few inner calls (each redis.call costs several µs): per item one HMGET, one HSET
 -- (the status fields and, when released, `lease` set to '' — absent or '' both mean "no lease"),
 -- the correlation SET and the event (EXISTS + HSET + ZADD); per lease zset of the call one ZREM
--- (the released ones; its count proves they were still leased, see below). Few Lua tables per item too
--- (each costs allocations and garbage collection): the HMGET reply is the message's state, one
--- argument table is reused, the reply is one integer per item.
+-- (the released ones; its count proves they were still leased, see below). Few Lua tables per
+-- item too (each costs allocations and garbage collection): the HMGET reply is the message's
+-- state, one argument table is reused, the reply is one integer per item.
 local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local rank = {scheduled = 0, queued = 1, submitted = 2}
 local code = {queued = 16, scheduled = 32, submitted = 48, delivered = 64, undeliverable = 80, expired = 96,

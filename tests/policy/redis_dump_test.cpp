@@ -46,6 +46,84 @@ TEST(RedisDump, ReadsAnLzfCompressedListpackHash) {
                         {std::string(29, 'a') + "b", std::string(63, 'b') + "c"}}));
 }
 
+// One listpack entry as listpack_hash writes it (the value of a one-pair hash "f" -> v): the
+// bytes between the field's entry and the terminator.
+std::string value_entry(std::string_view v) {
+  const field_value one[] = {{"f", v}};
+  const std::string lp = listpack_hash(one);
+  EXPECT_GE(lp.size(), 10u);
+  if (lp.size() < 10) return {};
+  return lp.substr(9, lp.size() - 10);  // 6 header bytes, "f" as 81 66 02, ..., ff
+}
+
+std::string string_entry(std::string_view header, const std::string& data, std::string_view backlen) {
+  return from_hex(header) + data + from_hex(backlen);
+}
+
+// Captured from redis-server 7.0 (HSET then DUMP; not compressed, so the whole payload compares).
+TEST(RedisDump, ListpackPayloadMatchesRedisDump) {
+  const field_value two[] = {{"field1", "value1"}, {"f2", "hello"}};
+  EXPECT_EQ(dump_hash_listpack(two),
+            from_hex("1022220000000400866669656c6431078676616c75653107826632038568656c6c6f06ff0a00b3893d874adc2cec"));
+  const field_value num[] = {{"f", "12345"}};  // an integer entry (16-bit), as Redis writes it
+  EXPECT_EQ(dump_hash_listpack(num), from_hex("100e0e0000000200816602f1393003ff0a00ee2ea381a4149dc4"));
+  std::string lp;
+  ASSERT_TRUE(read_dump_listpack(dump_hash_listpack(two), lp));
+  EXPECT_EQ(lp, listpack_hash(two));
+  EXPECT_EQ(listpack_hash(std::span<const field_value>{}), from_hex("0700000000" "00ff"));
+}
+
+// String entries at the limits of their length prefix and of the back-length's size.
+TEST(RedisDump, ListpackStringEntriesAtTheirBoundaries) {
+  EXPECT_EQ(value_entry(""), from_hex("8001"));
+  EXPECT_EQ(value_entry(std::string(63, 'x')), string_entry("bf", std::string(63, 'x'), "40"));
+  EXPECT_EQ(value_entry(std::string(64, 'x')), string_entry("e040", std::string(64, 'x'), "42"));
+  EXPECT_EQ(value_entry(std::string(125, 'x')), string_entry("e07d", std::string(125, 'x'), "7f"));  // entry 127
+  EXPECT_EQ(value_entry(std::string(126, 'x')), string_entry("e07e", std::string(126, 'x'), "0180"));  // entry 128
+  EXPECT_EQ(value_entry(std::string(4095, 'x')), string_entry("efff", std::string(4095, 'x'), "2081"));
+  EXPECT_EQ(value_entry(std::string(4096, 'x')), string_entry("f000100000", std::string(4096, 'x'), "2085"));
+  // Entries of 16,382 and 16,383 bytes: Redis' 2-byte back-length stops below 16,383.
+  EXPECT_EQ(value_entry(std::string(16377, 'x')), string_entry("f0f93f0000", std::string(16377, 'x'), "7ffe"));
+  EXPECT_EQ(value_entry(std::string(16378, 'x')), string_entry("f0fa3f0000", std::string(16378, 'x'), "00ffff"));
+}
+
+// Strings Redis reads as integers are integer entries of the smallest width; others stay strings.
+TEST(RedisDump, ListpackIntegerEntriesAtTheirBoundaries) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0", "0001"},
+      {"127", "7f01"},
+      {"128", "c08002"},
+      {"-1", "dfff02"},
+      {"4095", "cfff02"},
+      {"-4096", "d00002"},
+      {"4096", "f1001003"},
+      {"-4097", "f1ffef03"},
+      {"32767", "f1ff7f03"},
+      {"-32768", "f1008003"},
+      {"32768", "f200800004"},
+      {"-32769", "f2ff7fff04"},
+      {"8388607", "f2ffff7f04"},
+      {"8388608", "f30000800005"},
+      {"-8388609", "f3ffff7fff05"},
+      {"2147483647", "f3ffffff7f05"},
+      {"-2147483648", "f30000008005"},
+      {"2147483648", "f4000000800000000009"},
+      {"1700000000000", "f40068e5cf8b01000009"},
+      {"9223372036854775807", "f4ffffffffffffff7f09"},
+      {"-9223372036854775808", "f4000000000000008009"},
+      // Not integers for Redis: a length-prefixed string each.
+      {"9223372036854775808", "933932323333373230333638353437373538303814"},
+      {"-0", "822d3003"},
+      {"+5", "822b3503"},
+      {"007", "8330303704"},
+      {" 5", "82203503"},
+      {"5 ", "82352003"},
+      {"1.5", "83312e3504"},
+      {"-", "812d02"},
+  };
+  for (const auto& [text, hex] : cases) EXPECT_EQ(value_entry(text), from_hex(hex)) << text;
+}
+
 TEST(RedisDump, RefusesWhatItCannotReadExactly) {
   const std::string good =
       from_hex("1022220000000400866669656c6431078676616c75653107826632038568656c6c6f06ff0a00b3893d874adc2cec");

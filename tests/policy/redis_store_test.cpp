@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <map>
 #include <set>
 
 #include "policy/redis_connection.hpp"
@@ -542,6 +543,80 @@ TEST(RedisStore, RefusesNumberKeysThatAreNotHmacs) {
   EXPECT_EQ(ec2, make_error_code(store_errc::invalid_argument));
   EXPECT_FALSE(a.accepted());
   store.reset();
+}
+
+// The listpack payload builder (policy/redis_dump.hpp) against Redis itself: what Redis lays out
+// when HSET (or RPUSH, which appends list elements to a listpack the same way) adds strings to
+// an empty key, byte for byte; then Redis loads the payload with deep sanitisation.
+TEST(RedisDumpAgainstRedis, ListpackOfAHashIsWhatRedisBuilds) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  io_thread io;
+  auto raw = raw_connection(io, server.url());
+  auto dumped_listpack = [&](const std::string& key) {
+    auto d = run(*raw, {"DUMP", key});
+    std::string lp;
+    EXPECT_TRUE(detail::read_dump_listpack(d.str, lp)) << key;
+    return lp;
+  };
+
+  // A hash Redis keeps as a listpack (values up to 64 bytes): short strings, numeric-looking
+  // strings that are and that are not integers for Redis, 63 and 64 bytes.
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"d", "2:m1"},     {"st", "queued"},         {"dlv", "1"},           {"zero", "0"},
+      {"12", "12"},      {"neg", "-5"},            {"lead", "007"},        {"up", "1700000000000"},
+      {"minus0", "-0"},  {"plus", "+5"},           {"big", "9223372036854775807"},
+      {"over", "9223372036854775808"},             {"min", "-9223372036854775808"},
+      {"128", "-4097"},  {"e", ""},                {"s63", std::string(63, 'a')},
+      {"s64", std::string(64, 'b')},               {"32768", "-8388609"},  {"2147483648", "1.5"}};
+  std::vector<std::string> hset = {"HSET", "h"};
+  std::vector<detail::field_value> fields;
+  for (const auto& [f, v] : pairs) {
+    hset.push_back(f);
+    hset.push_back(v);
+    fields.emplace_back(f, v);
+  }
+  run(*raw, hset);
+  ASSERT_EQ(run(*raw, {"OBJECT", "ENCODING", "h"}).str, "listpack");
+  EXPECT_EQ(dumped_listpack("h"), detail::listpack_hash(fields));
+
+  // Longer strings (a hash would turn into a hashtable on HSET): as list elements, in pairs
+  // while the pair fits one quicklist node (8 KB), else one element per list, whose entry must be
+  // the field's entry of the builder's listpack.
+  int n = 0;
+  for (std::size_t len : {65u, 125u, 126u, 4095u, 4096u, 16377u, 16378u, 20000u}) {
+    const std::string key = "l" + std::to_string(++n);
+    const std::string a(len, 'x'), b = std::to_string(len);
+    const detail::field_value one[] = {{a, b}};
+    const std::string ours = detail::listpack_hash(one);
+    if (len < 8000) {
+      run(*raw, {"RPUSH", key, a, b});
+      EXPECT_TRUE(dumped_listpack(key) == ours) << len;
+    } else {
+      run(*raw, {"RPUSH", key, a});
+      const std::string lp = dumped_listpack(key);
+      ASSERT_GT(lp.size(), 7u) << len;
+      const std::string entry = lp.substr(6, lp.size() - 7);
+      EXPECT_TRUE(ours.compare(6, entry.size(), entry) == 0) << len;
+    }
+  }
+
+  // Redis loads the payload (deep sanitisation: every entry and the pairs checked) as a listpack,
+  // also with a value over hash-max-listpack-value, and keeps it one after a short HSET.
+  run(*raw, {"CONFIG", "SET", "sanitize-dump-payload", "yes"});
+  const std::string long_value(300, 'z');
+  fields.emplace_back("long", long_value);
+  run(*raw, {"RESTORE", "r", "0", detail::dump_hash_listpack(fields)});
+  EXPECT_EQ(run(*raw, {"OBJECT", "ENCODING", "r"}).str, "listpack");
+  run(*raw, {"HSET", "r", "st", "sent"});
+  EXPECT_EQ(run(*raw, {"OBJECT", "ENCODING", "r"}).str, "listpack");
+  auto all = run(*raw, {"HGETALL", "r"});
+  std::map<std::string, std::string> got;
+  for (std::size_t i = 0; i + 1 < all.elements.size(); i += 2) got[all.elements[i].str] = all.elements[i + 1].str;
+  EXPECT_EQ(got.size(), pairs.size() + 1);
+  for (const auto& [f, v] : pairs) EXPECT_EQ(got[f], f == "st" ? "sent" : v) << f;
+  EXPECT_EQ(got["long"], long_value);
+  raw->stop();
 }
 
 }  // namespace

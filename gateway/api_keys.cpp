@@ -57,26 +57,7 @@ const api_key* api_key_table::authenticate(std::string_view header) const {
   while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
   if (presented.empty()) return nullptr;
 
-  // A client sends the same key with every request: the digest of the last key presented on
-  // this thread is kept, and a request presenting the same bytes (compared in constant time for
-  // the length) reuses it instead of hashing again. It holds no verdict: the comparison with
-  // the configured hashes below runs every time, so a reload changes nothing.
-  struct last_presented {
-    std::string key;
-    sha256_digest digest{};
-  };
-  thread_local last_presented last;
-  sha256_digest digest;
-  if (!last.key.empty() && last.key.size() == presented.size() &&
-      CRYPTO_memcmp(last.key.data(), presented.data(), presented.size()) == 0) {
-    digest = last.digest;
-  } else {
-    digest = sha256(presented);
-    if (presented.size() <= 256) {
-      last.key.assign(presented);
-      last.digest = digest;
-    }
-  }
+  const sha256_digest digest = sha256(presented);
   const api_key* found = nullptr;
   for (const auto& key : keys_) {
     if (CRYPTO_memcmp(digest.data(), key.key_hash.data(), digest.size()) == 0) found = &key;

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace policy::detail {
 namespace {
 
@@ -14,7 +16,8 @@ constexpr int writer_step_frames = 256;
 
 }  // namespace
 
-std::string sqlite_checkpointer::start(const std::string& path, int busy_timeout_ms, std::function<void()> wake_writer) {
+std::string sqlite_checkpointer::start(const std::string& path, int busy_timeout_ms, int threshold_pages,
+                                       std::function<void()> wake_writer) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string error = "cannot open a checkpoint connection to " + path + ": " +
                         (db_ ? sqlite3_errmsg(db_) : "out of memory");
@@ -25,6 +28,7 @@ std::string sqlite_checkpointer::start(const std::string& path, int busy_timeout
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   // NORMAL: a checkpoint syncs the WAL before it copies and the database file after.
   sqlite3_exec(db_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  threshold_pages_ = std::max(1, threshold_pages);
   wake_writer_ = std::move(wake_writer);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "sqlite-ckpt");
@@ -43,8 +47,8 @@ sqlite_checkpointer::~sqlite_checkpointer() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-void sqlite_checkpointer::committed(int wal_frames, int threshold) {
-  if (wal_frames < threshold || busy_.exchange(true)) return;
+void sqlite_checkpointer::committed(int wal_frames) {
+  if (wal_frames < threshold_pages_ || busy_.exchange(true)) return;
   {
     std::lock_guard lk(mu_);
     requested_ = true;
@@ -59,17 +63,8 @@ bool sqlite_checkpointer::finish_on_writer(sqlite3* db) {
   // The writer holds no transaction here, so this copies everything committed: the next write
   // transaction then starts the WAL again from its beginning.
   sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  {
-    std::lock_guard lk(mu_);
-    ++counters_.writer_steps;
-  }
   busy_ = false;
   return true;
-}
-
-sqlite_checkpointer::counters sqlite_checkpointer::stats() const {
-  std::lock_guard lk(mu_);
-  return counters_;
 }
 
 void sqlite_checkpointer::run() {
@@ -89,15 +84,12 @@ void sqlite_checkpointer::copy_rounds() {
     int log = 0;
     int copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    std::lock_guard lk(mu_);
     if (rc != SQLITE_OK) {
       // SQLITE_BUSY: another connection (smsgwctl, another process) is checkpointing; an I/O
       // error shows again at the writer's next commit. Either way: ask again after a commit.
-      ++counters_.busy;
       busy_ = false;
       return;
     }
-    ++counters_.rounds;
     if (log - copied <= writer_step_frames) break;
   }
   // A checkpoint that did not reach the end of the WAL (the writer committed meanwhile) leaves

@@ -12,7 +12,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -24,21 +23,17 @@ namespace policy::detail {
 
 class sqlite_checkpointer {
  public:
-  struct counters {
-    std::uint64_t rounds = 0;        // background PASSIVE checkpoints run
-    std::uint64_t busy = 0;          // rounds refused (another connection was checkpointing)
-    std::uint64_t writer_steps = 0;  // final steps the writer ran
-  };
-
-  // Opens its own connection to `path` (already in WAL mode) and starts the thread. Returns an
-  // error text (and starts nothing) when the connection cannot be opened. `wake_writer` is
-  // called (on the checkpoint thread) when the final step is wanted.
-  std::string start(const std::string& path, int busy_timeout_ms, std::function<void()> wake_writer);
+  // Opens its own connection to `path` (already in WAL mode) and starts the thread, which copies
+  // once the WAL holds `threshold_pages` frames. Returns an error text (and starts nothing) when
+  // the connection cannot be opened. `wake_writer` is called (on the checkpoint thread) when the
+  // final step is wanted.
+  std::string start(const std::string& path, int busy_timeout_ms, int threshold_pages,
+                    std::function<void()> wake_writer);
   ~sqlite_checkpointer();  // stops and joins the thread, closes the connection
 
   // The writer thread, after a commit that left `wal_frames` frames in the WAL: wakes the
-  // background thread once `wal_frames` reaches `threshold`. Cheap when already running.
-  void committed(int wal_frames, int threshold);
+  // background thread once `wal_frames` reaches the threshold. Cheap when already running.
+  void committed(int wal_frames);
 
   // True when the writer should call finish_on_writer().
   bool step_wanted() const;
@@ -48,20 +43,18 @@ class sqlite_checkpointer {
   // Returns true when a step ran.
   bool finish_on_writer(sqlite3* db);
 
-  counters stats() const;
-
  private:
   void run();
   void copy_rounds();
 
   sqlite3* db_ = nullptr;
+  int threshold_pages_ = 1;
   std::function<void()> wake_writer_;
   std::thread thread_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool requested_ = false;
   bool stopping_ = false;
-  counters counters_;                      // mu_
   std::atomic<bool> busy_{false};          // a request is pending or the thread is copying
   std::atomic<bool> writer_step_{false};   // the writer should run the final step
 };

@@ -256,7 +256,7 @@ class sqlite_store::impl {
     // SQLite's own automatic checkpoint stays the fallback.
     if (wal_mode) {
       auto cp = std::make_unique<detail::sqlite_checkpointer>();
-      if (cp->start(opts_.path, opts_.busy_timeout_ms, [this] {
+      if (cp->start(opts_.path, opts_.busy_timeout_ms, opts_.checkpoint_pages, [this] {
             { std::lock_guard lk(mu_); }
             cv_.notify_all();
           }).empty()) {
@@ -692,8 +692,7 @@ class sqlite_store::impl {
 
   // SQLite's WAL hook, on the writer thread after each commit.
   static int on_wal_commit(void* self, sqlite3*, const char*, int wal_frames) {
-    auto* s = static_cast<impl*>(self);
-    s->checkpointer_->committed(wal_frames, std::max(1, s->opts_.checkpoint_pages));
+    static_cast<impl*>(self)->checkpointer_->committed(wal_frames);
     return SQLITE_OK;
   }
 

@@ -29,6 +29,18 @@ std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
+// The store on the backend's file with some options changed.
+template <class Tweak>
+std::unique_ptr<sqlite_store> open_with(const sqlite_backend& b, Tweak tweak) {
+  sqlite_options o;
+  o.path = b.file().string();
+  o.secrets = test_secrets();
+  tweak(o);
+  auto r = sqlite_store::open(o);
+  EXPECT_TRUE(r.store) << r.error;
+  return std::move(r.store);
+}
+
 TEST(SqliteStore, FileHoldsNoPhoneNumberInClear) {
   sqlite_backend b;
   {
@@ -247,15 +259,7 @@ TEST(SqliteStore, ClaimRecheckHonoursTheAdmissionScopeAndAnotherConnectionsSuppr
   for (std::int64_t mmap_bytes : {std::int64_t{512} << 20, std::int64_t{0}}) {
     SCOPED_TRACE("mmap_bytes=" + std::to_string(mmap_bytes));
     sqlite_backend b;
-    auto open = [&] {
-      sqlite_options o;
-      o.path = b.file().string();
-      o.secrets = test_secrets();
-      o.mmap_bytes = mmap_bytes;
-      auto r = sqlite_store::open(o);
-      EXPECT_TRUE(r.store) << r.error;
-      return std::move(r.store);
-    };
+    auto open = [&] { return open_with(b, [&](sqlite_options& o) { o.mmap_bytes = mmap_bytes; }); };
     auto gw = open();
     auto other = open();  // e.g. smsgwctl importing a DNC list while the gateway runs
     const std::string alice = "+14155550101", bob = "+14155550102", carol = "+14155550103",
@@ -339,15 +343,7 @@ namespace {
 // in the database after a reopen (nothing was lost in the copies).
 TEST(SqliteStore, TheWalStaysBoundedAndEveryAdmissionSurvivesAReopen) {
   sqlite_backend b;
-  auto open = [&] {
-    sqlite_options o;
-    o.path = b.file().string();
-    o.secrets = test_secrets();
-    o.checkpoint_pages = 64;
-    auto r = sqlite_store::open(o);
-    EXPECT_TRUE(r.store) << r.error;
-    return std::move(r.store);
-  };
+  auto open = [&] { return open_with(b, [](sqlite_options& o) { o.checkpoint_pages = 64; }); };
   constexpr int batches = 120, per_batch = 50;
   const std::filesystem::path wal = b.file().string() + "-wal";
   std::uintmax_t wal_peak = 0;

@@ -447,34 +447,46 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     co_return error_response(bad_request(
         "Idempotency-Key is not supported on batches; send items one by one or use client_ref", "Idempotency-Key"));
   }
-  auto parsed = parse_object(ctx.request.body());
-  if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
-  const auto& body = std::get<nlohmann::json>(parsed);
-  if (auto e = only_fields(body, {"messages"})) co_return error_response(*e);
-  auto items = body.find("messages");
-  if (items == body.end() || !items->is_array()) {
-    co_return error_response(bad_request("'messages' must be an array", "messages"));
+  // The items, each validated on its own: read directly when the body is a plain array of flat
+  // objects (parse_batch_items_flat), through a JSON document otherwise. Both validate each
+  // item with the same code, so every answer is the same.
+  std::vector<message_request_result> items;
+  if (auto flat = parse_batch_items_flat(ctx.request.body())) {
+    items = std::move(*flat);
+  } else {
+    auto parsed = parse_object(ctx.request.body());
+    if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+    const auto& body = std::get<nlohmann::json>(parsed);
+    if (auto e = only_fields(body, {"messages"})) co_return error_response(*e);
+    auto list = body.find("messages");
+    if (list == body.end() || !list->is_array()) {
+      co_return error_response(bad_request("'messages' must be an array", "messages"));
+    }
+    if (list->empty() || list->size() > max_batch_items) {
+      co_return error_response(bad_request("'messages' must hold 1 to 1000 items", "messages"));
+    }
+    items.reserve(list->size());
+    for (const auto& item : *list) items.push_back(parse_message_request(item));
   }
-  if (items->empty() || items->size() > max_batch_items) {
+  if (items.empty() || items.size() > max_batch_items) {
     co_return error_response(bad_request("'messages' must hold 1 to 1000 items", "messages"));
   }
 
   const std::int64_t now = now_ms();
   // Each item's answer is kept as its JSON text and the array is joined at the end (parsing our
   // own output back into a document per item cost more than building it).
-  std::vector<std::string> results(items->size());
+  std::vector<std::string> results(items.size());
   std::vector<prepared_message> prepared;
   std::vector<std::size_t> positions;  // index in results of each prepared message
-  std::vector<message_request> requests(items->size());
-  for (std::size_t i = 0; i < items->size(); ++i) {
-    auto one = parse_message_request((*items)[i]);
-    if (auto* e = std::get_if<api_error>(&one)) {
+  prepared.reserve(items.size());
+  positions.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto* e = std::get_if<api_error>(&items[i])) {
       results[i] = to_json(*e);
       continue;
     }
-    requests[i] = std::get<message_request>(std::move(one));
     accept_input in;
-    in.request = &requests[i];
+    in.request = &std::get<message_request>(items[i]);
     in.key = ctx.key;
     in.now_ms = now;
     in.message_id = new_message_id(now);

@@ -345,11 +345,13 @@ class direct_hand_off {
 };
 
 // Hands the admission request of a prepared message to the store without copying it: `m.admit`
-// is moved into the returned request and `m` keeps only what the answer needs afterwards (the
+// is moved into `a` (default-constructed; a batch's vector element, or the request returned by
+// take_admission() straight into the store call) and `m` keeps only what the answer needs afterwards (the
 // fields read by accepted_body(), the carrier, the category and the idempotency TTL). With a
 // reserved direct slot, `for_worker` gets the message record (the worker's queue entry).
-policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker) {
-  policy::admit_request a = std::move(m.admit);
+void take_admission_into(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker,
+                         policy::admit_request& a) {
+  a = std::move(m.admit);
   a.lease_ms = lease_ms;
   if (lease_ms > 0) for_worker = a.message;
   auto& keep = m.admit;
@@ -361,6 +363,11 @@ policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms,
   keep.message.e164 = a.message.e164;
   keep.message.carrier = a.message.carrier;
   keep.message.send_at_ms = a.message.send_at_ms;
+}
+
+policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker) {
+  policy::admit_request a;
+  take_admission_into(m, lease_ms, for_worker, a);
   return a;
 }
 
@@ -383,18 +390,19 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
     in.idempotency_key = ctx.key->name + ":" + idem;
     in.request_hash = body_hash(ctx.request.body());
   }
-  auto prepared = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
-                                  deps_.is_bound);
-  if (auto* e = std::get_if<api_error>(&prepared)) {
+  prepared_message message;
+  if (auto e = prepare_message_into(in, *ctx.cfg, numbers_, *deps_.secrets, deps_.is_bound, message)) {
     if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
     co_return error_response(*e);
   }
-  auto& message = std::get<prepared_message>(prepared);
   direct_hand_off direct(deps_.reserve_direct ? deps_.reserve_direct(message.admit.message.carrier) : direct_slot{});
   policy::message_record for_worker;
-  policy::admit_request admit = take_admission(message, direct.lease_ms(), for_worker);
-  auto reply = co_await call_store<policy::admit_result>(
-      [this, &admit](auto done) { deps_.store->admit(std::move(admit), std::move(done)); });
+  const std::int64_t lease_ms = direct.lease_ms();
+  // The admission request is built in the store call's parameter (one move of its strings, not
+  // one into a local and another into the parameter).
+  auto reply = co_await call_store<policy::admit_result>([this, &message, &for_worker, lease_ms](auto done) {
+    deps_.store->admit(take_admission(message, lease_ms, for_worker), std::move(done));
+  });
   if (reply.ec) co_return unavailable(reply.ec.message());
   const auto& result = reply.value;
   direct.give(std::move(for_worker), result);
@@ -490,15 +498,14 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     in.key = ctx.key;
     in.now_ms = now;
     in.message_id = new_message_id(now);
-    auto p = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
-                             deps_.is_bound);
-    if (auto* e = std::get_if<api_error>(&p)) {
+    prepared.emplace_back();  // built in place (reserved: no reallocation moves the others)
+    if (auto e = prepare_message_into(in, *ctx.cfg, numbers_, *deps_.secrets, deps_.is_bound, prepared.back())) {
+      prepared.pop_back();
       results[i] = to_json(*e);
       if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
       continue;
     }
     positions.push_back(i);
-    prepared.push_back(std::get<prepared_message>(std::move(p)));
   }
   if (!prepared.empty()) {
     std::vector<policy::admit_request> admits;
@@ -510,7 +517,7 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
       auto& p = prepared[k];
       if (deps_.reserve_direct) direct.emplace_back(deps_.reserve_direct(p.admit.message.carrier));
       else direct.emplace_back();
-      admits.push_back(take_admission(p, direct.back().lease_ms(), for_worker[k]));
+      take_admission_into(p, direct.back().lease_ms(), for_worker[k], admits.emplace_back());
     }
     auto reply = co_await call_store<std::vector<policy::admit_result>>(
         [this, &admits](auto done) { deps_.store->admit_batch(std::move(admits), std::move(done)); });

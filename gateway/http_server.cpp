@@ -2,7 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +21,7 @@
 #include <string_view>
 
 #include "gateway/api_error.hpp"
+#include "gateway/io_strand.hpp"
 
 namespace gateway {
 
@@ -246,19 +246,10 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
   stream.shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-// The strand of a new connection. Over the io_context's own executor when the server runs on
-// one (the usual case): a strand over an any_io_executor wraps a second type-erased executor,
-// so every completion of the connection (each read, write and store reply) went through two
-// levels of type erasure instead of one.
-asio::any_io_executor connection_executor(const asio::any_io_executor& executor) {
-  if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
-  return asio::make_strand(executor);
-}
-
 asio::awaitable<void> accept_loop(std::shared_ptr<http_server::state> s) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await s->acceptor.async_accept(connection_executor(s->acceptor.get_executor()),
+    tcp::socket socket = co_await s->acceptor.async_accept(make_io_strand(s->acceptor.get_executor()),
                                                            asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || s->stopping) co_return;

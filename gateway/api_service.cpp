@@ -345,10 +345,11 @@ class direct_hand_off {
 };
 
 // Hands the admission request of a prepared message to the store without copying it: `m.admit`
-// is moved into `a` (default-constructed; a batch's vector element, or the request returned by
-// take_admission() straight into the store call) and `m` keeps only what the answer needs afterwards (the
-// fields read by accepted_body(), the carrier, the category and the idempotency TTL). With a
-// reserved direct slot, `for_worker` gets the message record (the worker's queue entry).
+// is moved into `a` (default-constructed: a batch's vector element, or the request that
+// take_admission() returns straight into the store call) and `m` keeps only what the answer
+// needs afterwards (the fields read by accepted_body(), the carrier, the category and the
+// idempotency TTL). With a reserved direct slot, `for_worker` gets the message record (the
+// worker's queue entry).
 void take_admission_into(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker,
                          policy::admit_request& a) {
   a = std::move(m.admit);

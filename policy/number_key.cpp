@@ -1,16 +1,9 @@
-// SHA256_Init/Update/Final are deprecated in OpenSSL 3 but kept: the number key's HMAC uses them
-// on plain SHA256_CTX copies (see thread_crypto::hmac); the EVP digest path through the provider
-// cost about 2,000 more instructions per number (two context copies with an allocation each, two
-// provider finals). Must come before every OpenSSL header.
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-
 #include "policy/number_key.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -38,11 +31,9 @@ void hmac_sha256(const void* key, std::size_t key_len, std::string_view data, un
 std::atomic<std::uint64_t> next_generation{1};
 
 // Per-thread OpenSSL state for one secret: HMAC-SHA256 with the key's inner and outer pads
-// already absorbed (each number then costs two SHA-256 finals on copies of these states), and
-// AES-256-GCM contexts with the key schedule expanded once (each number only sets its nonce).
-// Rebuilt when the thread meets another secret (reload). The SHA-256 states are plain structs
-// (the low-level API): copying one is an assignment, where EVP_MD_CTX_copy_ex() duplicates the
-// provider's context on the heap.
+// already absorbed (each number then costs two SHA-256 finals), and AES-256-GCM contexts with
+// the key schedule expanded once (each number only sets its nonce). Rebuilt when the thread
+// meets another secret (reload).
 class thread_crypto {
  public:
   thread_crypto() = default;
@@ -62,13 +53,11 @@ class thread_crypto {
 
   bool hmac(std::string_view data, unsigned char out[32]) {
     unsigned char inner[32];
-    SHA256_CTX work = inner_;
-    bool ok = SHA256_Update(&work, data.data(), data.size()) == 1 && SHA256_Final(inner, &work) == 1;
-    work = outer_;
-    ok = ok && SHA256_Update(&work, inner, sizeof inner) == 1 && SHA256_Final(out, &work) == 1;
-    OPENSSL_cleanse(&work, sizeof work);
-    OPENSSL_cleanse(inner, sizeof inner);
-    return ok;
+    unsigned int len = 0;
+    return EVP_MD_CTX_copy_ex(work_, inner_) == 1 &&
+           EVP_DigestUpdate(work_, data.data(), data.size()) == 1 &&
+           EVP_DigestFinal_ex(work_, inner, &len) == 1 && EVP_MD_CTX_copy_ex(work_, outer_) == 1 &&
+           EVP_DigestUpdate(work_, inner, sizeof inner) == 1 && EVP_DigestFinal_ex(work_, out, &len) == 1;
   }
 
   EVP_CIPHER_CTX* encrypt() { return enc_; }
@@ -76,9 +65,12 @@ class thread_crypto {
 
  private:
   bool setup(const unsigned char mac_key[32], const unsigned char enc_key[32]) {
+    inner_ = EVP_MD_CTX_new();
+    outer_ = EVP_MD_CTX_new();
+    work_ = EVP_MD_CTX_new();
     enc_ = EVP_CIPHER_CTX_new();
     dec_ = EVP_CIPHER_CTX_new();
-    if (!enc_ || !dec_) return false;
+    if (!inner_ || !outer_ || !work_ || !enc_ || !dec_) return false;
     unsigned char ipad[64];
     unsigned char opad[64];
     for (std::size_t i = 0; i < 64; ++i) {
@@ -86,8 +78,10 @@ class thread_crypto {
       ipad[i] = static_cast<unsigned char>(k ^ 0x36);
       opad[i] = static_cast<unsigned char>(k ^ 0x5c);
     }
-    const bool ok = SHA256_Init(&inner_) == 1 && SHA256_Update(&inner_, ipad, sizeof ipad) == 1 &&
-                    SHA256_Init(&outer_) == 1 && SHA256_Update(&outer_, opad, sizeof opad) == 1 &&
+    const bool ok = EVP_DigestInit_ex(inner_, EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(inner_, ipad, sizeof ipad) == 1 &&
+                    EVP_DigestInit_ex(outer_, EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(outer_, opad, sizeof opad) == 1 &&
                     EVP_EncryptInit_ex(enc_, EVP_aes_256_gcm(), nullptr, enc_key, nullptr) == 1 &&
                     EVP_DecryptInit_ex(dec_, EVP_aes_256_gcm(), nullptr, enc_key, nullptr) == 1;
     OPENSSL_cleanse(ipad, sizeof ipad);
@@ -96,18 +90,21 @@ class thread_crypto {
   }
 
   void release() {
-    OPENSSL_cleanse(&inner_, sizeof inner_);
-    OPENSSL_cleanse(&outer_, sizeof outer_);
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    EVP_MD_CTX_free(work_);
     EVP_CIPHER_CTX_free(enc_);
     EVP_CIPHER_CTX_free(dec_);
+    inner_ = outer_ = work_ = nullptr;
     enc_ = dec_ = nullptr;
     ready_ = false;
   }
 
   std::uint64_t generation_ = 0;
   bool ready_ = false;
-  SHA256_CTX inner_{};  // SHA-256 after (key ^ ipad)
-  SHA256_CTX outer_{};  // SHA-256 after (key ^ opad)
+  EVP_MD_CTX* inner_ = nullptr;
+  EVP_MD_CTX* outer_ = nullptr;
+  EVP_MD_CTX* work_ = nullptr;
   EVP_CIPHER_CTX* enc_ = nullptr;
   EVP_CIPHER_CTX* dec_ = nullptr;
 };

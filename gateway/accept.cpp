@@ -38,6 +38,17 @@ api_error refusal_error(policy::reason r) {
 prepare_result prepare_message(const accept_input& in, const settings& s, policy::number_cache& numbers,
                                const policy::number_secrets& secrets,
                                const std::function<bool(std::string_view)>& is_bound) {
+  prepare_result result{std::in_place_type<prepared_message>};
+  if (auto e = prepare_message_into(in, s, numbers, secrets, is_bound, std::get<prepared_message>(result))) {
+    result = std::move(*e);
+  }
+  return result;
+}
+
+std::optional<api_error> prepare_message_into(const accept_input& in, const settings& s,
+                                              policy::number_cache& numbers, const policy::number_secrets& secrets,
+                                              const std::function<bool(std::string_view)>& is_bound,
+                                              prepared_message& out) {
   const message_request& req = *in.request;
   if (!in.key->may_send_from(req.from)) {
     return api_error{403, "sender_not_allowed", "this API key may not send from '" + req.from + "'", "from"};
@@ -78,7 +89,6 @@ prepare_result prepare_message(const accept_input& in, const settings& s, policy
   const policy::store_plan plan = policy::plan(pr, now, s.policy);
   if (plan.precheck != policy::reason::none) return refusal_error(plan.precheck);
 
-  prepared_message out;
   out.segments = count.segments;
   out.encoding = std::string(smpp::to_string(count.encoding));
   auto& a = out.admit;
@@ -123,7 +133,7 @@ prepare_result prepare_message(const accept_input& in, const settings& s, policy
   }
   m.scope = plan.scope;
   m.api_key = in.key ? in.key->name : std::string();
-  return out;
+  return std::nullopt;
 }
 
 namespace {

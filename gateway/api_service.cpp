@@ -345,11 +345,14 @@ class direct_hand_off {
 };
 
 // Hands the admission request of a prepared message to the store without copying it: `m.admit`
-// is moved into the returned request and `m` keeps only what the answer needs afterwards (the
-// fields read by accepted_body(), the carrier, the category and the idempotency TTL). With a
-// reserved direct slot, `for_worker` gets the message record (the worker's queue entry).
-policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker) {
-  policy::admit_request a = std::move(m.admit);
+// is moved into `a` (default-constructed: a batch's vector element, or the request that
+// take_admission() returns straight into the store call) and `m` keeps only what the answer
+// needs afterwards (the fields read by accepted_body(), the carrier, the category and the
+// idempotency TTL). With a reserved direct slot, `for_worker` gets the message record (the
+// worker's queue entry).
+void take_admission_into(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker,
+                         policy::admit_request& a) {
+  a = std::move(m.admit);
   a.lease_ms = lease_ms;
   if (lease_ms > 0) for_worker = a.message;
   auto& keep = m.admit;
@@ -361,6 +364,11 @@ policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms,
   keep.message.e164 = a.message.e164;
   keep.message.carrier = a.message.carrier;
   keep.message.send_at_ms = a.message.send_at_ms;
+}
+
+policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms, policy::message_record& for_worker) {
+  policy::admit_request a;
+  take_admission_into(m, lease_ms, for_worker, a);
   return a;
 }
 
@@ -383,18 +391,19 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
     in.idempotency_key = ctx.key->name + ":" + idem;
     in.request_hash = body_hash(ctx.request.body());
   }
-  auto prepared = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
-                                  deps_.is_bound);
-  if (auto* e = std::get_if<api_error>(&prepared)) {
+  prepared_message message;
+  if (auto e = prepare_message_into(in, *ctx.cfg, numbers_, *deps_.secrets, deps_.is_bound, message)) {
     if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
     co_return error_response(*e);
   }
-  auto& message = std::get<prepared_message>(prepared);
   direct_hand_off direct(deps_.reserve_direct ? deps_.reserve_direct(message.admit.message.carrier) : direct_slot{});
   policy::message_record for_worker;
-  policy::admit_request admit = take_admission(message, direct.lease_ms(), for_worker);
-  auto reply = co_await call_store<policy::admit_result>(
-      [this, &admit](auto done) { deps_.store->admit(std::move(admit), std::move(done)); });
+  const std::int64_t lease_ms = direct.lease_ms();
+  // The admission request is built in the store call's parameter (one move of its strings, not
+  // one into a local and another into the parameter).
+  auto reply = co_await call_store<policy::admit_result>([this, &message, &for_worker, lease_ms](auto done) {
+    deps_.store->admit(take_admission(message, lease_ms, for_worker), std::move(done));
+  });
   if (reply.ec) co_return unavailable(reply.ec.message());
   const auto& result = reply.value;
   direct.give(std::move(for_worker), result);
@@ -447,46 +456,57 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     co_return error_response(bad_request(
         "Idempotency-Key is not supported on batches; send items one by one or use client_ref", "Idempotency-Key"));
   }
-  auto parsed = parse_object(ctx.request.body());
-  if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
-  const auto& body = std::get<nlohmann::json>(parsed);
-  if (auto e = only_fields(body, {"messages"})) co_return error_response(*e);
-  auto items = body.find("messages");
-  if (items == body.end() || !items->is_array()) {
-    co_return error_response(bad_request("'messages' must be an array", "messages"));
+  // The items, each validated on its own: read directly when the body is a plain array of flat
+  // objects (parse_batch_items_flat), through a JSON document otherwise. Both validate each
+  // item with the same code, so every answer is the same.
+  std::vector<message_request_result> items;
+  if (auto flat = parse_batch_items_flat(ctx.request.body())) {
+    items = std::move(*flat);
+  } else {
+    auto parsed = parse_object(ctx.request.body());
+    if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+    const auto& body = std::get<nlohmann::json>(parsed);
+    if (auto e = only_fields(body, {"messages"})) co_return error_response(*e);
+    auto list = body.find("messages");
+    if (list == body.end() || !list->is_array()) {
+      co_return error_response(bad_request("'messages' must be an array", "messages"));
+    }
+    if (list->empty() || list->size() > max_batch_items) {
+      co_return error_response(bad_request("'messages' must hold 1 to 1000 items", "messages"));
+    }
+    items.reserve(list->size());
+    for (const auto& item : *list) items.push_back(parse_message_request(item));
   }
-  if (items->empty() || items->size() > max_batch_items) {
+  if (items.empty() || items.size() > max_batch_items) {
     co_return error_response(bad_request("'messages' must hold 1 to 1000 items", "messages"));
   }
 
   const std::int64_t now = now_ms();
   // Each item's answer is kept as its JSON text and the array is joined at the end (parsing our
   // own output back into a document per item cost more than building it).
-  std::vector<std::string> results(items->size());
+  std::vector<std::string> results(items.size());
   std::vector<prepared_message> prepared;
   std::vector<std::size_t> positions;  // index in results of each prepared message
-  std::vector<message_request> requests(items->size());
-  for (std::size_t i = 0; i < items->size(); ++i) {
-    auto one = parse_message_request((*items)[i]);
-    if (auto* e = std::get_if<api_error>(&one)) {
+  prepared.reserve(items.size());
+  positions.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto* e = std::get_if<api_error>(&items[i])) {
       results[i] = to_json(*e);
       continue;
     }
-    requests[i] = std::get<message_request>(std::move(one));
     accept_input in;
-    in.request = &requests[i];
+    in.request = &std::get<message_request>(items[i]);
     in.key = ctx.key;
     in.now_ms = now;
     in.message_id = new_message_id(now);
-    auto p = prepare_message(in, *ctx.cfg, numbers_, *deps_.secrets,
-                             deps_.is_bound);
-    if (auto* e = std::get_if<api_error>(&p)) {
+    prepared.emplace_back();  // built in place (reserved: no reallocation moves the others)
+    if (auto e = prepare_message_into(in, *ctx.cfg, numbers_, *deps_.secrets, deps_.is_bound, prepared.back())) {
+      prepared.pop_back();
       results[i] = to_json(*e);
       if (deps_.metrics_registry && e->status == 422) deps_.metrics_registry->count_rejected(e->code);
       continue;
     }
     positions.push_back(i);
-    prepared.push_back(std::get<prepared_message>(std::move(p)));
   }
   if (!prepared.empty()) {
     std::vector<policy::admit_request> admits;
@@ -498,7 +518,7 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
       auto& p = prepared[k];
       if (deps_.reserve_direct) direct.emplace_back(deps_.reserve_direct(p.admit.message.carrier));
       else direct.emplace_back();
-      admits.push_back(take_admission(p, direct.back().lease_ms(), for_worker[k]));
+      take_admission_into(p, direct.back().lease_ms(), for_worker[k], admits.emplace_back());
     }
     auto reply = co_await call_store<std::vector<policy::admit_result>>(
         [this, &admits](auto done) { deps_.store->admit_batch(std::move(admits), std::move(done)); });

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "gateway/io_strand.hpp"
 #include "gateway/log.hpp"
 #include "gateway/store_call.hpp"
 #include "gateway/submit_builder.hpp"
@@ -82,7 +83,7 @@ std::shared_ptr<carrier_worker> carrier_worker::create(asio::any_io_executor exe
 
 carrier_worker::carrier_worker(asio::any_io_executor executor, policy::store& store, std::shared_ptr<const settings> s,
                                std::string carrier, metrics* m, inbound_handler inbound, worker_options options)
-    : strand_(asio::make_strand(executor)),
+    : strand_(make_io_strand(executor)),
       store_(store),
       settings_(std::move(s)),
       carrier_(std::move(carrier)),

@@ -129,7 +129,7 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::int64_t backoff_ms(int attempts) const;
   double sender_rate(const std::string& sender) const;
 
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::any_io_executor strand_;  // a strand (make_io_strand)
   policy::store& store_;
   std::shared_ptr<const settings> settings_;
   std::string carrier_;

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "gateway/api_error.hpp"
+#include "gateway/io_strand.hpp"
 
 namespace gateway {
 
@@ -248,8 +249,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
 asio::awaitable<void> accept_loop(std::shared_ptr<http_server::state> s) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await s->acceptor.async_accept(
-        asio::make_strand(s->acceptor.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket = co_await s->acceptor.async_accept(make_io_strand(s->acceptor.get_executor()),
+                                                           asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || s->stopping) co_return;
       continue;  // e.g. EMFILE: keep serving the connections we have

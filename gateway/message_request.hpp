@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -39,6 +40,13 @@ message_request_result parse_message_request(const nlohmann::json& object);
 
 // Parses a request body; malformed JSON is 400 bad_request without a field.
 message_request_result parse_message_request_body(std::string_view body);
+
+// The items of a POST /v1/messages/batch body, each validated as parse_message_request() does,
+// when the body is exactly `{"messages":[...]}` and every item is a flat object of known fields
+// with plain string or null values (what parse_message_request_body() reads without a JSON
+// document). nullopt for any other body, valid or not: the caller then parses it as a JSON
+// document, which answers every other shape and every error. The item count is not checked.
+std::optional<std::vector<message_request_result>> parse_batch_items_flat(std::string_view body);
 
 // Parses an RFC 3339 timestamp ("2026-12-01T15:00:00Z", "2026-12-01T10:00:00-05:00", optional
 // fractional seconds) to unix seconds; std::nullopt when malformed.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,134 @@ TEST(MessageRequestFastPath, GeneratedBodiesAnswerAsTheDocumentPath) {
     if (next(20) == 0) body.resize(next(body.size() + 1));
     expect_same(body);
   }
+}
+
+// ---- Batch bodies: parse_batch_items_flat() against the document path of send_batch ----------
+
+// What the document path gives for a batch body: nullopt when the body itself is refused (not
+// JSON, not an object, a member other than "messages", "messages" not an array), otherwise each
+// item's result. (The item count is checked by the caller on both paths.)
+std::optional<std::vector<gateway::message_request_result>> reference_batch(std::string_view body) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  for (const auto& item : json.items()) {
+    if (item.key() != "messages") return std::nullopt;
+  }
+  auto list = json.find("messages");
+  if (list == json.end() || !list->is_array()) return std::nullopt;
+  std::vector<gateway::message_request_result> out;
+  for (const auto& item : *list) out.push_back(gateway::parse_message_request(item));
+  return out;
+}
+
+// A body the fast path reads must be one the document path accepts, with the same answer for
+// every item. Returns whether the fast path read it.
+bool expect_same_batch(std::string_view body) {
+  const auto fast = gateway::parse_batch_items_flat(body);
+  if (!fast) return false;
+  const auto ref = reference_batch(body);
+  EXPECT_TRUE(ref.has_value()) << body;
+  if (!ref) return true;
+  EXPECT_EQ(fast->size(), ref->size()) << body;
+  for (std::size_t i = 0; i < fast->size() && i < ref->size(); ++i) {
+    EXPECT_EQ(describe((*fast)[i]), describe((*ref)[i])) << "item " << i << " of " << body;
+  }
+  return true;
+}
+
+TEST(MessageRequestFastPath, BatchBodies) {
+  const std::string ok = R"({"to":"+14155550123","from":"12345","text":"hi"})";
+  const std::string bad = R"({"to":"+14155550123","from":"12345"})";
+  // Read by the fast path (and answered as the document path answers).
+  for (const std::string& b : std::vector<std::string>{
+           R"({"messages":[]})",
+           R"({"messages":[)" + ok + "]}",
+           " {\n \"messages\" : [ " + ok + " ,\r\n\t" + bad + " , {} ] } \n",
+           R"({"messages":[)" + ok + "," + ok + R"(,{"to":"+1","from":"1","text":"x","region":"gb","send_at":null}]})",
+       }) {
+    EXPECT_TRUE(expect_same_batch(b)) << b;
+  }
+  // Left to the document path: anything else, valid JSON or not.
+  for (const std::string& b : std::vector<std::string>{
+           std::string(R"({"messages":[1]})"),
+           std::string(R"({"messages":[[]]})"),
+           std::string(R"({"messages":{}})"),
+           std::string(R"({"messages":null})"),
+           std::string(R"({"messages":[],"x":1})"),
+           std::string(R"({"x":1,"messages":[]})"),
+           std::string(R"({"messages":[],"messages":[]})"),
+           std::string(R"({"Messages":[]})"),
+           std::string(R"({"m\u0065ssages":[]})"),
+           std::string(R"({})"),
+           std::string(R"([])"),
+           std::string(R"({"messages":[)") + ok + "]",
+           std::string(R"({"messages":[)") + ok + ",]}",
+           std::string(R"({"messages":[)") + ok + "]}x",
+           std::string(R"({"messages":[)") + ok + "]}{}",
+           std::string(R"({"messages":[{"to":"\u0031","from":"1","text":"x"}]})"),
+           std::string(R"({"messages":[{"to":"+1","to":"+2","from":"1","text":"x"}]})"),
+           std::string(R"({"messages":[{"to":"+1","from":"1","text":"x","extra":"y"}]})"),
+           std::string(R"({"messages":[{"to":"+1","from":"1","text":5}]})"),
+           std::string(R"({"messages":[)") + ok + "," + ok,
+           "\xef\xbb\xbf{\"messages\":[]}",
+           std::string(""),
+       }) {
+    EXPECT_FALSE(gateway::parse_batch_items_flat(b).has_value()) << b;
+  }
+}
+
+TEST(MessageRequestFastPath, GeneratedBatchBodiesAnswerAsTheDocumentPath) {
+  const std::vector<std::string> keys = {"to", "from", "text", "category", "campaign", "send_at",
+                                         "client_ref", "region", "txt", ""};
+  const std::vector<std::string> values = {
+      R"("+14155550123")", R"("12345")", R"("hello")", R"("")", "null", "1", R"(["x"])", R"("us")",
+      R"("2026-12-01T15:00:00Z")", "\"caf\xc3\xa9\"", "\"\xff\"", R"("a\"b")", "\"x\ty\""};
+  const std::vector<std::string> spaces = {"", " ", "\n", "\t ", "\r\n"};
+  const std::vector<std::string> tops = {"messages", "messages", "messages", "Messages", "x"};
+  std::uint64_t x = 7;
+  auto next = [&](std::size_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return static_cast<std::size_t>(x % n);
+  };
+  auto sp = [&] { return spaces[next(spaces.size())]; };
+  std::size_t fast = 0;
+  const int total = 20'000;
+  for (int n = 0; n < total; ++n) {
+    std::string body = sp() + "{" + sp() + "\"" + tops[next(tops.size())] + "\"" + sp() + ":" + sp();
+    if (next(30) == 0) {
+      body += next(2) ? "{}" : "null";
+    } else {
+      body += "[";
+      const std::size_t items = next(6);
+      for (std::size_t k = 0; k < items; ++k) {
+        if (k > 0) body += sp() + "," + sp();
+        if (next(40) == 0) {
+          body += next(2) ? "1" : "[]";
+          continue;
+        }
+        body += "{";
+        const std::size_t members = next(5);
+        for (std::size_t m = 0; m < members; ++m) {
+          if (m > 0) body += "," + sp();
+          const bool usual = next(4) != 0;
+          const std::string key = usual ? keys[next(3)] : keys[next(keys.size())];
+          const std::string value = usual ? values[next(3)] : values[next(values.size())];
+          body += "\"" + key + "\"" + sp() + ":" + sp() + value;
+        }
+        body += sp() + "}";
+      }
+      body += sp() + "]";
+    }
+    if (next(20) == 0) body += R"(,"x":1)";
+    body += sp() + "}" + sp();
+    if (next(20) == 0) body += "x";
+    if (next(20) == 0) body.resize(next(body.size() + 1));
+    if (expect_same_batch(body)) ++fast;
+  }
+  // The generator mostly produces bodies the fast path reads: the comparison is not vacuous.
+  EXPECT_GT(fast, static_cast<std::size_t>(total / 10));
 }
 
 }  // namespace

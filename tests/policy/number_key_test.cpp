@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <set>
 
 #include <sys/stat.h>
@@ -27,6 +30,33 @@ TEST(NumberKey, IsHmacSha256OfTheE164WithTheDerivedKey) {
   EXPECT_NE(s->key("+14155550123"), s->key("+14155550124"));
   auto other = number_secrets::from_secret(secret + "x");
   EXPECT_NE(other->key("+14155550123"), s->key("+14155550123"));
+}
+
+// The per-thread HMAC (SHA-256 states with the pads absorbed, copied per number) against
+// OpenSSL's one-shot HMAC() with the derived key, for inputs of every length from 0 to 200
+// bytes (across the 55/56/64-byte padding boundaries of one SHA-256 block) and every byte value.
+TEST(NumberKey, KeyIsTheOneShotHmacForEveryInputLength) {
+  auto s = number_secrets::from_secret(secret);
+  unsigned char mac_key[32];
+  unsigned int len = sizeof mac_key;
+  const std::string label = "smsgw number key v1";
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(label.data()), label.size(), mac_key, &len);
+  static constexpr char hex[] = "0123456789abcdef";
+  for (std::size_t n = 0; n <= 200; ++n) {
+    std::string input(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) input[i] = static_cast<char>((i * 37 + n * 11) & 0xFF);
+    unsigned char mac[32];
+    len = sizeof mac;
+    HMAC(EVP_sha256(), mac_key, sizeof mac_key, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+         mac, &len);
+    std::string expected;
+    for (unsigned char b : mac) {
+      expected += hex[b >> 4];
+      expected += hex[b & 15];
+    }
+    EXPECT_EQ(s->key(input), expected) << "length " << n;
+  }
 }
 
 TEST(NumberKey, RefusesShortSecrets) { EXPECT_FALSE(number_secrets::from_secret("too short")); }

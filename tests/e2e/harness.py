@@ -3,6 +3,7 @@
 Only the Python standard library. Every process is started with a deadline and killed at the end.
 Binaries come from SMSGW_BUILD_DIR (set by ctest); Redis from SMSGW_TEST_REDIS_URL (tools/test).
 """
+import ctypes
 import json
 import os
 import re
@@ -52,9 +53,17 @@ def _read_line_matching(proc, pattern, timeout):
     raise RuntimeError("no line matching %r within %ss; output:\n%s" % (pattern, timeout, "".join(seen[-40:])))
 
 
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the test process dies, however it dies (a ctest
+    timeout, a SIGKILL): a simulator or gateway must not outlive its test and hold its port."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
 class Process:
     def __init__(self, args, pattern, timeout=20, env=None):
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                     preexec_fn=_die_with_parent)
         self.match = _read_line_matching(self.proc, pattern, timeout)
         # Keep reading the output (the last lines are kept in self.output): a full pipe would block
         # the process's logging, and with it the thread that logs (a test that logs 1,000 lines).

@@ -8,13 +8,14 @@
 -- Message hashes and suppression buckets are derived from the entries (single instance only; a
 -- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
 -- the number's bucket suffix ('ns', written by admit.lua).
--- Returns per entry, positionally, the hash's fields as they are after the claim (nil when
--- absent): {d, nk, car, snd, cat, scope, st, up, sa, att, err, cmid, dlv, lease, suppressed 0|1}.
+-- Returns {first lease id, then per entry: message id, suppressed 0|1}: the entries' lease ids
+-- are consecutive from the first. The client reads each leased message hash itself (one HGETALL
+-- per entry, pipelined after this call): a field read inside the script costs its conversion
+-- twice (Redis to Lua, then Lua to Redis for the script's reply), and the long `d` most of all.
 -- Few inner calls (each redis.call costs several µs): per call one LPOP of up to N ids, one ZADD
--- of all leases and one INCRBY of the lease counter; per entry one HMGET (everything the caller
--- and the re-check need, without field names: every string of a reply is converted twice, Redis
--- to Lua and Lua to Redis), the suppression lookup and one HSET (lease, delivery count and, for a
--- due scheduled entry, its status).
+-- of all leases and one INCRBY of the lease counter; per entry one HMGET (the fields of the
+-- re-check and the delivery count), the suppression lookup and one HSET (lease, delivery count
+-- and, for a due scheduled entry, its status).
 local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
@@ -50,18 +51,18 @@ local function flush_leases()
   leased, sentinel_args = {}, 0
 end
 local next_lease, sender_ids = nil, {}
-while #entries < max do
+local count = 0
+while count < max do
   -- Ids whose hash is gone (purged) are dropped: pop again for the places they took.
-  local ids = redis.call('LPOP', KEYS[1], max - #entries)
+  local ids = redis.call('LPOP', KEYS[1], max - count)
   if not ids then break end
   for _, id in ipairs(ids) do
     local mk = ARGV[4] .. id .. '}'
-    local f = redis.call('HMGET', mk, 'd', 'nk', 'car', 'snd', 'cat', 'scope', 'st', 'up', 'sa', 'att', 'err', 'cmid',
-      'dlv', 'ns')
-    local nk = f[2]
+    local f = redis.call('HMGET', mk, 'nk', 'snd', 'scope', 'st', 'dlv', 'ns')
+    local nk = f[1]
     if nk then
-      local snd, scope = f[4], f[6]
-      local suffix = f[14]
+      local snd, scope = f[2], f[3]
+      local suffix = f[6]
       if not suffix then
         suffix = string.gsub(string.sub(nk, 5), '%x%x', function(x) return string.char(tonumber(x, 16)) end)
       end
@@ -83,24 +84,25 @@ while #entries < max do
         end
         blocked = sid and redis.call('HEXISTS', bucket, suffix .. sid) == 1
       end
-      if not next_lease then next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1 end
+      if not next_lease then
+        next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1
+        entries[1] = next_lease
+      end
       local lease = tostring(next_lease)
       next_lease = next_lease + 1
       -- The delivery count as HINCRBY would leave it (a missing or non-numeric value counts as 0).
-      local dlv = tostring((tonumber(f[13]) or 0) + 1)
-      f[13] = dlv
-      if f[7] == 'scheduled' and not blocked then
+      local dlv = tostring((tonumber(f[5]) or 0) + 1)
+      if f[4] == 'scheduled' and not blocked then
         redis.call('HSET', mk, 'lease', lease, 'dlv', dlv, 'st', 'queued', 'up', ARGV[1])
-        f[7], f[8] = 'queued', ARGV[1]
       else
         redis.call('HSET', mk, 'lease', lease, 'dlv', dlv)
       end
       leased[#leased + 1] = lease_until
       leased[#leased + 1] = id
       if #leased >= 2000 then flush_leases() end
-      f[14] = lease
-      f[15] = blocked and '1' or '0'
-      entries[#entries + 1] = f
+      entries[#entries + 1] = id
+      entries[#entries + 1] = blocked and 1 or 0
+      count = count + 1
     end
   end
 end

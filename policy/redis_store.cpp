@@ -1070,13 +1070,13 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
             {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders(),
              num(req.now_ms + req.lease_ms)},
             [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-              // claim.lua answers {first lease id, then per entry: message id, suppressed 0|1}; the
-              // lease ids are consecutive. Each leased hash is then read with one HGETALL, all
-              // pipelined in this strand turn (docs/stores.md, "Queue": read outside the script,
-              // its fields are converted once instead of twice).
+              // claim.lua answers per entry the message id and 2 x its delivery count + the
+              // suppressed flag; the lease id is 'd' + that count (docs/stores.md, "Queue").
+              // Each leased hash is then read with one HGETALL, all pipelined in this strand turn
+              // (read outside the script, its fields are converted once instead of twice).
               if (!ec && v.is_error()) ec = store_errc::io_error;
               if (ec) return cb(ec, claim_result{});
-              if (v.elements.size() < 3) return cb({}, claim_result{});
+              if (v.elements.size() < 2) return cb({}, claim_result{});
               struct gather {
                 claim_result out;
                 std::vector<bool> present;
@@ -1085,17 +1085,18 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
                 store_callback<claim_result> cb;
               };
               auto g = std::make_shared<gather>();
-              const std::size_t n = (v.elements.size() - 1) / 2;
-              const long long first = v.elements[0].integer;
+              const std::size_t n = v.elements.size() / 2;
               g->out.entries.resize(n);
               g->present.assign(n, false);
               g->remaining = n;
               g->cb = std::move(cb);
               for (std::size_t i = 0; i < n; ++i) {
                 auto& q = g->out.entries[i];
-                q.message.id = std::move(v.elements[1 + 2 * i].str);
-                q.lease_id = std::to_string(first + static_cast<long long>(i));
-                q.suppressed = v.elements[2 + 2 * i].integer == 1;
+                q.message.id = std::move(v.elements[2 * i].str);
+                const long long x = v.elements[2 * i + 1].integer;
+                q.deliveries = static_cast<int>(x / 2);
+                q.lease_id = "d" + std::to_string(x / 2);
+                q.suppressed = (x & 1) != 0;
                 s->conn->command_on_strand({"HGETALL", s->msg_key(q.message.id)}, [s, g, i](std::error_code e, redis_value h) {
                   if (!e && h.is_error()) e = store_errc::io_error;
                   if (e) {
@@ -1105,7 +1106,6 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
                     auto f = to_map(h);
                     auto& q = g->out.entries[i];
                     q.message = s->message_from(f);
-                    q.deliveries = static_cast<int>(to_i64(f["dlv"]));
                     g->present[i] = true;
                   }
                   if (--g->remaining > 0) return;

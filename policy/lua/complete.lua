@@ -32,7 +32,9 @@ local n = tonumber(ARGV[1])
 -- the usual small counts (tostring costs more than the rest of an item).
 local following = {['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5', ['5'] = '6', ['6'] = '7',
   ['7'] = '8', ['8'] = '9'}
-local hold_field, hold_value = {}, {}  -- per item: what ends its lease when it holds it (pass 1)
+-- Per item, when it holds its lease (pass 1): the value that ends it, '' for a hash lease (`lease`
+-- := ''), the delivery number for a claim's lease (`dlv` := it); false when it does not hold it.
+local hold = {}
 
 -- Pass 1: read each message once ({st, car, lease[, dlv]}), note the entries that may still be ours.
 local state, cand, cand_keys, cand_car = {}, {}, {}, {}
@@ -41,8 +43,9 @@ for i = 1, n do
   local lk, mk = KEYS[ki], KEYS[ki + 1]
   local has_event = ARGV[ai + 7] == '1'
   local lease = ARGV[ai + 1]
-  -- A claim's lease ('d<n>') needs the delivery count too; a lease held in the hash does not.
-  local derived = string.byte(lease) == 100
+  -- A claim's lease ('d<n>') needs the delivery count too; the admission's ('a') does not (a
+  -- string comparison of interned strings: cheaper than looking at the first byte).
+  local derived = lease ~= 'a'
   local s = state[mk]
   if s == nil then
     if derived then
@@ -53,27 +56,24 @@ for i = 1, n do
     if not s[1] then s = false end
     state[mk] = s
   end
-  -- Whether the item holds its lease in the message's state before this call: the field and value
-  -- that end it. Later items of the same message see the same state: only the first one that
+  -- Whether the item holds its lease in the message's state before this call (see `hold`). Later
+  -- items of the same message see the same state: only the first one that
   -- holds it releases it (c[id] below).
-  local field, value = false, false
+  local value = false
   if s and lease ~= '' then
     local own = s[3]
     if own and own ~= '' then
-      if own == lease then field, value = 'lease', '' end
+      if own == lease then value = '' end
     elseif derived then
       -- (the state was read without the count by an earlier item with another kind of lease)
-      if s[4] == nil and s[5] == nil then
-        s[4] = redis.call('HGET', mk, 'dlv')
-        s[5] = true
-      end
+      if s[4] == nil then s[4] = redis.call('HGET', mk, 'dlv') end  -- false when absent
       local d = s[4] or '0'
-      value = following[d] or tostring((tonumber(d) or 0) + 1)
-      if lease == 'd' .. value then field = 'dlv' end
+      local next = following[d] or tostring((tonumber(d) or 0) + 1)
+      if lease == 'd' .. next then value = next end
     end
   end
-  hold_field[i], hold_value[i] = field, value
-  if field then
+  hold[i] = value
+  if value then
     local c = cand[lk]
     if not c then
       c = {}
@@ -143,10 +143,10 @@ for i = 1, n do
     -- Ours when the hash holds our lease AND the entry is still in the lease zset (and no
     -- earlier item of this call released it).
     local c = cand[lk]
-    local field = hold_field[i]
-    if field and c and c[id] then
+    local value = hold[i]
+    if value and c and c[id] then
       c[id] = false
-      fields[nf + 1], fields[nf + 2], nf = field, hold_value[i], nf + 2
+      fields[nf + 1], fields[nf + 2], nf = value == '' and 'lease' or 'dlv', value, nf + 2
       released = 1
     end
     if nf > 0 then redis.call('HSET', mk, unpack(fields, 1, nf)) end

@@ -1065,8 +1065,7 @@ void redis_store::correlate(std::string carrier, std::string carrier_message_id,
 void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
   on_strand(s_, [s = s_, req = std::move(req), cb = std::move(cb)]() mutable {
     s->eval(script::claim,
-            {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease"),
-             s->queue_key(req.carrier, "seq")},
+            {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease")},
             {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders(),
              num(req.now_ms + req.lease_ms)},
             [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {

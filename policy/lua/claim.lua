@@ -1,7 +1,7 @@
 -- claim: reclaim expired leases, promote due scheduled entries, hand out up to N entries with a
 -- lease; entries whose number is suppressed now (send-time re-check) are leased too but flagged
 -- and left as they are: the caller completes them (complete.lua) as rejected with their event.
--- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry), 4 lease counter.
+-- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry).
 -- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 suppression bucket prefix (the first
 -- 4 hex digits of the number key are appended), 6 suppression senders hash, 7 lease expiry ms
 -- (now + lease ms, as a string).

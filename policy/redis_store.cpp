@@ -1072,7 +1072,9 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
               // claim.lua answers per entry the message id and 2 x its delivery count + the
               // suppressed flag; the lease id is 'd' + that count (docs/stores.md, "Queue").
               // Each leased hash is then read with one HGETALL, all pipelined in this strand turn
-              // (read outside the script, its fields are converted once instead of twice).
+              // (read outside the script, its fields are converted once instead of twice). If a
+              // read fails, the whole claim fails, as when the script's reply is lost: its leases
+              // expire and the entries are claimed again (counted as a redelivery).
               if (!ec && v.is_error()) ec = store_errc::io_error;
               if (ec) return cb(ec, claim_result{});
               if (v.elements.size() < 2) return cb({}, claim_result{});
@@ -1096,7 +1098,7 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
                 q.deliveries = static_cast<int>(x / 2);
                 q.lease_id = "d" + std::to_string(x / 2);
                 q.suppressed = (x & 1) != 0;
-                s->conn->command_on_strand({"HGETALL", s->msg_key(q.message.id)}, [s, g, i](std::error_code e, redis_value h) {
+                auto read = [s, g, i](std::error_code e, redis_value h) {
                   if (!e && h.is_error()) e = store_errc::io_error;
                   if (e) {
                     if (!g->ec) g->ec = e;
@@ -1116,7 +1118,8 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
                     if (g->present[j]) out.entries.push_back(std::move(g->out.entries[j]));
                   }
                   cb({}, std::move(out));
-                });
+                };
+                s->conn->command_on_strand({"HGETALL", s->msg_key(q.message.id)}, std::move(read));
               }
             });
   });

@@ -1065,32 +1065,62 @@ void redis_store::correlate(std::string carrier, std::string carrier_message_id,
 void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
   on_strand(s_, [s = s_, req = std::move(req), cb = std::move(cb)]() mutable {
     s->eval(script::claim,
-            {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease"),
-             s->queue_key(req.carrier, "seq")},
+            {s->queue_key(req.carrier, "ready"), s->queue_key(req.carrier, "sched"), s->queue_key(req.carrier, "lease")},
             {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders(),
              num(req.now_ms + req.lease_ms)},
-            [s, carrier = req.carrier, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-              fail_or<claim_result>(cb, ec, v, [&] {
-                // claim.lua answers each entry positionally: these fields, then lease, suppressed.
-                static constexpr std::array<const char*, 13> names = {
-                    "d", "nk", "car", "snd", "cat", "scope", "st", "up", "sa", "att", "err", "cmid", "dlv"};
+            [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              // claim.lua answers per entry the message id and 2 x its delivery count + the
+              // suppressed flag; the lease id is 'd' + that count (docs/stores.md, "Queue").
+              // Each leased hash is then read with one HGETALL, all pipelined in this strand turn
+              // (read outside the script, its fields are converted once instead of twice). If a
+              // read fails, the whole claim fails, as when the script's reply is lost: its leases
+              // expire and the entries are claimed again (counted as a redelivery).
+              if (!ec && v.is_error()) ec = store_errc::io_error;
+              if (ec) return cb(ec, claim_result{});
+              if (v.elements.size() < 2) return cb({}, claim_result{});
+              struct gather {
                 claim_result out;
-                out.entries.reserve(v.elements.size());
-                for (const auto& e : v.elements) {
-                  if (e.elements.size() < names.size() + 2) continue;
-                  field_map f;
-                  for (std::size_t i = 0; i < names.size(); ++i) {
-                    if (!e.elements[i].is_nil()) f.emplace(names[i], e.elements[i].str);
+                std::vector<bool> present;
+                std::size_t remaining = 0;
+                std::error_code ec;
+                store_callback<claim_result> cb;
+              };
+              auto g = std::make_shared<gather>();
+              const std::size_t n = v.elements.size() / 2;
+              g->out.entries.resize(n);
+              g->present.assign(n, false);
+              g->remaining = n;
+              g->cb = std::move(cb);
+              for (std::size_t i = 0; i < n; ++i) {
+                auto& q = g->out.entries[i];
+                q.message.id = std::move(v.elements[2 * i].str);
+                const long long x = v.elements[2 * i + 1].integer;
+                q.deliveries = static_cast<int>(x / 2);
+                q.lease_id = "d" + std::to_string(x / 2);
+                q.suppressed = (x & 1) != 0;
+                auto read = [s, g, i](std::error_code e, redis_value h) {
+                  if (!e && h.is_error()) e = store_errc::io_error;
+                  if (e) {
+                    if (!g->ec) g->ec = e;
+                  } else if (!h.elements.empty()) {
+                    // Empty: the hash was purged since the claim; its lease expires unused.
+                    auto f = to_map(h);
+                    auto& q = g->out.entries[i];
+                    q.message = s->message_from(f);
+                    g->present[i] = true;
                   }
-                  queue_entry q;
-                  q.message = s->message_from(f);
-                  q.lease_id = e.elements[names.size()].str;
-                  q.suppressed = e.elements[names.size() + 1].str == "1";
-                  q.deliveries = static_cast<int>(to_i64(f["dlv"]));
-                  out.entries.push_back(std::move(q));
-                }
-                return out;
-              });
+                  if (--g->remaining > 0) return;
+                  auto cb = std::move(g->cb);
+                  if (g->ec) return cb(g->ec, claim_result{});
+                  claim_result out;
+                  out.entries.reserve(g->out.entries.size());
+                  for (std::size_t j = 0; j < g->out.entries.size(); ++j) {
+                    if (g->present[j]) out.entries.push_back(std::move(g->out.entries[j]));
+                  }
+                  cb({}, std::move(out));
+                };
+                s->conn->command_on_strand({"HGETALL", s->msg_key(q.message.id)}, std::move(read));
+              }
             });
   });
 }

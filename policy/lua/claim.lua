@@ -1,32 +1,47 @@
 -- claim: reclaim expired leases, promote due scheduled entries, hand out up to N entries with a
 -- lease; entries whose number is suppressed now (send-time re-check) are leased too but flagged
 -- and left as they are: the caller completes them (complete.lua) as rejected with their event.
--- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry), 4 lease counter.
+-- KEYS: 1 ready list, 2 scheduled zset, 3 lease zset (score = lease expiry).
 -- ARGV: 1 now ms, 2 max, 3 lease ms, 4 message key prefix, 5 suppression bucket prefix (the first
 -- 4 hex digits of the number key are appended), 6 suppression senders hash, 7 lease expiry ms
 -- (now + lease ms, as a string).
 -- Message hashes and suppression buckets are derived from the entries (single instance only; a
 -- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
 -- the number's bucket suffix ('ns', written by admit.lua).
--- Returns per entry, positionally, the hash's fields as they are after the claim (nil when
--- absent): {d, nk, car, snd, cat, scope, st, up, sa, att, err, cmid, dlv, lease, suppressed 0|1}.
--- Few inner calls (each redis.call costs several µs): per call one LPOP of up to N ids, one ZADD
--- of all leases and one INCRBY of the lease counter; per entry one HMGET (everything the caller
--- and the re-check need, without field names: every string of a reply is converted twice, Redis
--- to Lua and Lua to Redis), the suppression lookup and one HSET (lease, delivery count and, for a
--- due scheduled entry, its status).
+-- Returns per entry: the message id, then 2 x its delivery count + suppressed (0|1). The client
+-- reads each leased message hash itself (one HGETALL per entry, pipelined after this call): a
+-- field read inside the script costs its conversion twice (Redis to Lua, then Lua to Redis for
+-- the script's reply), and the long `d` most of all.
+-- Leases (docs/stores.md, "Queue"): the lease id of a claim is 'd' followed by its delivery
+-- count, derived from the hash's `dlv`, which counts the deliveries that have ENDED (reclaimed,
+-- released, completed); nothing is written to the hash to lease it. Every end of a delivery
+-- increments `dlv` (the reclaim below, release.lua, complete.lua), so an old lease id never
+-- matches again. A hash `lease` field (non-empty) is a lease of the other kind: written at
+-- admission ('a', direct hand-off) or by the previous version of this script (numbers), where
+-- `dlv` already counted that delivery; the reclaim clears it without counting, a claim of an
+-- entry that still holds a stale one clears it.
+-- Few inner calls (each redis.call costs several µs): per call one LPOP of up to N ids and one
+-- ZADD of all leases; per entry one HMGET (the fields of the re-check and the delivery count)
+-- and the suppression lookup; an HSET only for a due scheduled entry (its status) or a stale
+-- hash lease.
 local KEYS, ARGV = KEYS, ARGV  -- locals: a global lookup per use otherwise
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
 if #expired > 0 then
-  -- Back to the head of the list in their lease order: LPUSH of the reversed list. Each hash
-  -- loses its lease (HDEL: a purged hash is not recreated), so that a hash holds a lease only
-  -- while its entry is in the lease zset (complete.lua relies on it).
+  -- Back to the head of the list in their lease order: LPUSH of the reversed list. Each delivery
+  -- ends here: a hash lease (admission, previous version) is cleared, otherwise `dlv` counts it;
+  -- a purged hash is not recreated.
   local rev = {}
   for i = #expired, 1, -1 do
     rev[#rev + 1] = expired[i]
-    redis.call('HDEL', ARGV[4] .. expired[i] .. '}', 'lease')
+    local mk = ARGV[4] .. expired[i] .. '}'
+    local h = redis.call('HMGET', mk, 'nk', 'lease')
+    if h[2] and h[2] ~= '' then
+      redis.call('HDEL', mk, 'lease')
+    elseif h[1] then
+      redis.call('HINCRBY', mk, 'dlv', 1)
+    end
   end
   redis.call('LPUSH', KEYS[1], unpack(rev))
   redis.call('ZREM', KEYS[3], unpack(expired))
@@ -49,19 +64,19 @@ local function flush_leases()
   if #leased > sentinel_args then redis.call('ZADD', KEYS[3], unpack(leased)) end
   leased, sentinel_args = {}, 0
 end
-local next_lease, sender_ids = nil, {}
-while #entries < max do
+local sender_ids = {}
+local count = 0
+while count < max do
   -- Ids whose hash is gone (purged) are dropped: pop again for the places they took.
-  local ids = redis.call('LPOP', KEYS[1], max - #entries)
+  local ids = redis.call('LPOP', KEYS[1], max - count)
   if not ids then break end
   for _, id in ipairs(ids) do
     local mk = ARGV[4] .. id .. '}'
-    local f = redis.call('HMGET', mk, 'd', 'nk', 'car', 'snd', 'cat', 'scope', 'st', 'up', 'sa', 'att', 'err', 'cmid',
-      'dlv', 'ns')
-    local nk = f[2]
+    local f = redis.call('HMGET', mk, 'nk', 'snd', 'scope', 'st', 'dlv', 'ns', 'lease')
+    local nk = f[1]
     if nk then
-      local snd, scope = f[4], f[6]
-      local suffix = f[14]
+      local snd, scope = f[2], f[3]
+      local suffix = f[6]
       if not suffix then
         suffix = string.gsub(string.sub(nk, 5), '%x%x', function(x) return string.char(tonumber(x, 16)) end)
       end
@@ -83,24 +98,24 @@ while #entries < max do
         end
         blocked = sid and redis.call('HEXISTS', bucket, suffix .. sid) == 1
       end
-      if not next_lease then next_lease = redis.call('INCRBY', KEYS[4], max) - max + 1 end
-      local lease = tostring(next_lease)
-      next_lease = next_lease + 1
-      -- The delivery count as HINCRBY would leave it (a missing or non-numeric value counts as 0).
-      local dlv = tostring((tonumber(f[13]) or 0) + 1)
-      f[13] = dlv
-      if f[7] == 'scheduled' and not blocked then
-        redis.call('HSET', mk, 'lease', lease, 'dlv', dlv, 'st', 'queued', 'up', ARGV[1])
-        f[7], f[8] = 'queued', ARGV[1]
-      else
-        redis.call('HSET', mk, 'lease', lease, 'dlv', dlv)
+      -- This delivery's number: the ended ones + 1 (a missing or non-numeric count is 0).
+      local dlv = (tonumber(f[5]) or 0) + 1
+      local stale = f[7] and f[7] ~= ''
+      if f[4] == 'scheduled' and not blocked then
+        if stale then
+          redis.call('HSET', mk, 'st', 'queued', 'up', ARGV[1], 'lease', '')
+        else
+          redis.call('HSET', mk, 'st', 'queued', 'up', ARGV[1])
+        end
+      elseif stale then
+        redis.call('HSET', mk, 'lease', '')
       end
       leased[#leased + 1] = lease_until
       leased[#leased + 1] = id
       if #leased >= 2000 then flush_leases() end
-      f[14] = lease
-      f[15] = blocked and '1' or '0'
-      entries[#entries + 1] = f
+      entries[#entries + 1] = id
+      entries[#entries + 1] = 2 * dlv + (blocked and 1 or 0)
+      count = count + 1
     end
   end
 end

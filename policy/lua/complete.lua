@@ -12,8 +12,12 @@
 -- 6 expired, 7 rejected, 8 failed; 0 none or unknown): one reply value per item instead of five
 -- (each value of a script's reply is converted Lua -> Redis, then parsed by the client).
 -- The items are applied in order, each exactly as if alone (an item may repeat a message of an
--- earlier one). Few inner calls (each redis.call costs several µs): per item one HMGET, one HSET
--- (the status fields and, when released, `lease` set to '' — absent or '' both mean "no lease"),
+-- earlier one). Leases (claim.lua): 'd<n>' is the claim of delivery n, ours while the hash has
+-- no lease of its own and `dlv` (deliveries ended) is n - 1; any other id is ours while the
+-- hash's `lease` holds it (admission 'a', the previous claim.lua). Releasing ends the delivery:
+-- `dlv` = n, or `lease` set to '' (absent or '' both mean "no lease").
+-- Few inner calls (each redis.call costs several µs): per item one HMGET, one HSET
+-- (the status fields and, when released, `dlv` or `lease`),
 -- the correlation SET and the event (EXISTS + HSET + ZADD); per lease zset of the call one ZREM
 -- (the released ones; its count proves they were still leased, see below). Few Lua tables per
 -- item too (each costs allocations and garbage collection): the HMGET reply is the message's
@@ -24,20 +28,52 @@ local code = {queued = 16, scheduled = 32, submitted = 48, delivered = 64, undel
   rejected = 112, failed = 128}
 local n = tonumber(ARGV[1])
 
--- Pass 1: read each message once ({st, car, lease}), note the entries that may still be ours.
+-- The delivery number after `dlv` deliveries ended, as a string without formatting a number for
+-- the usual small counts (tostring costs more than the rest of an item).
+local following = {['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5', ['5'] = '6', ['6'] = '7',
+  ['7'] = '8', ['8'] = '9'}
+-- Per item, when it holds its lease (pass 1): the value that ends it, '' for a hash lease (`lease`
+-- := ''), the delivery number for a claim's lease (`dlv` := it); false when it does not hold it.
+local hold = {}
+
+-- Pass 1: read each message once ({st, car, lease[, dlv]}), note the entries that may still be ours.
 local state, cand, cand_keys, cand_car = {}, {}, {}, {}
 local ki, ai = 2, 3
-for _ = 1, n do
+for i = 1, n do
   local lk, mk = KEYS[ki], KEYS[ki + 1]
   local has_event = ARGV[ai + 7] == '1'
+  local lease = ARGV[ai + 1]
+  -- A claim's lease ('d<n>') needs the delivery count too; the admission's ('a') does not (a
+  -- string comparison of interned strings: cheaper than looking at the first byte).
+  local derived = lease ~= 'a'
   local s = state[mk]
   if s == nil then
-    s = redis.call('HMGET', mk, 'st', 'car', 'lease')
+    if derived then
+      s = redis.call('HMGET', mk, 'st', 'car', 'lease', 'dlv')
+    else
+      s = redis.call('HMGET', mk, 'st', 'car', 'lease')
+    end
     if not s[1] then s = false end
     state[mk] = s
   end
-  local lease = ARGV[ai + 1]
-  if s and lease ~= '' and s[3] == lease then
+  -- Whether the item holds its lease in the message's state before this call (see `hold`). Later
+  -- items of the same message see the same state: only the first one that
+  -- holds it releases it (c[id] below).
+  local value = false
+  if s and lease ~= '' then
+    local own = s[3]
+    if own and own ~= '' then
+      if own == lease then value = '' end
+    elseif derived then
+      -- (the state was read without the count by an earlier item with another kind of lease)
+      if s[4] == nil then s[4] = redis.call('HGET', mk, 'dlv') end  -- false when absent
+      local d = s[4] or '0'
+      local next = following[d] or tostring((tonumber(d) or 0) + 1)
+      if lease == 'd' .. next then value = next end
+    end
+  end
+  hold[i] = value
+  if value then
     local c = cand[lk]
     if not c then
       c = {}
@@ -56,8 +92,8 @@ for _ = 1, n do
 end
 
 -- Release the candidates: one ZREM per lease zset. A hash holds a lease only while its entry is in
--- the lease zset (claim.lua clears the hash's lease when it reclaims an expired one; release.lua
--- and this script clear it when they release), so every candidate is still leased to its
+-- the lease zset (claim.lua ends the delivery when it reclaims an expired one; release.lua
+-- and this script end it when they release), so every candidate is still leased to its
 -- caller, and ZREM's count proves it. Each candidate is released by its first item (c[id] = true
 -- until then). A count that falls short means hashes that still hold a lease reclaimed by an
 -- earlier version of claim.lua (which did not clear it; those entries went back to the ready
@@ -107,10 +143,10 @@ for i = 1, n do
     -- Ours when the hash holds our lease AND the entry is still in the lease zset (and no
     -- earlier item of this call released it).
     local c = cand[lk]
-    if lease ~= '' and s[3] == lease and c and c[id] then
+    local value = hold[i]
+    if value and c and c[id] then
       c[id] = false
-      s[3] = ''
-      fields[nf + 1], fields[nf + 2], nf = 'lease', '', nf + 2
+      fields[nf + 1], fields[nf + 2], nf = value == '' and 'lease' or 'dlv', value, nf + 2
       released = 1
     end
     if nf > 0 then redis.call('HSET', mk, unpack(fields, 1, nf)) end

@@ -1,6 +1,7 @@
 // Redis-only behaviour of the carrier worker's path (suite RedisWorker): claim.lua and
 // complete.lua issue few inner commands per message, read records written by the previous
-// version of the scripts (a `lease` field, an HINCRBY'd `dlv`), skip ids whose message is gone,
+// version of the scripts (a `lease` field, an HINCRBY'd `dlv`), lease without writing the message
+// hash (lease ids 'd<delivery>', `dlv` = deliveries ended), skip ids whose message is gone,
 // and keep the list order of reclaimed and promoted entries. Each test runs its own throw-away
 // redis-server (exact INFO commandstats).
 
@@ -65,6 +66,17 @@ class RedisWorker : public ::testing::Test {
   std::error_code ack(const std::string& id, const std::string& lease) {
     return call<done>([&](auto cb) { store_->ack("sim", id, lease, cb); }).first;
   }
+  std::error_code nack(const std::string& id, const std::string& lease, std::int64_t retry_at) {
+    return call<done>([&](auto cb) { store_->nack("sim", id, lease, retry_at, "throttled", cb); }).first;
+  }
+  // What the previous claim.lua did to lease an entry: LPOP, HINCRBY dlv, HSET lease, ZADD lease.
+  void old_claim(const std::string& id, const std::string& lease, std::int64_t until) {
+    ASSERT_EQ(run(*conn_, {"LPOP", queue("ready")}).str, id);
+    run(*conn_, {"HINCRBY", msg(id), "dlv", "1"});
+    run(*conn_, {"HSET", msg(id), "lease", lease});
+    run(*conn_, {"ZADD", queue("lease"), std::to_string(until), id});
+  }
+  bool leased(const std::string& id) { return !run(*conn_, {"ZSCORE", queue("lease"), id}).is_nil(); }
   std::vector<std::string> ids(const claim_result& c) {
     std::vector<std::string> out;
     for (const auto& e : c.entries) out.push_back(e.message.id);
@@ -98,10 +110,12 @@ class RedisWorker : public ::testing::Test {
   std::shared_ptr<redis_connection> conn_;
 };
 
-// The commands behind one claim of 10 entries and one complete() of their 10 outcomes: one LPOP,
-// one ZADD and one INCRBY per claim, one HMGET + suppression lookup + HSET per entry; one
-// HMGET + HSET (+ the correlation SET) per outcome and one ZREM per complete() (its count proves
-// that the entries were still leased: no ZMSCORE).
+// The commands behind one claim of 10 entries and one complete() of their 10 outcomes: one LPOP
+// and one ZADD per claim, one HMGET + suppression lookup per entry and nothing written to the
+// message hash (the lease id is 'd' + the delivery number, derived from `dlv`), then one HGETALL
+// per entry by the client (outside the script); one HMGET + HSET (+ the correlation SET) per
+// outcome and one ZREM per complete() (its count proves that the entries were still leased: no
+// ZMSCORE). Completing ends the delivery (`dlv` = 1): the same lease never releases it again.
 TEST_F(RedisWorker, ClaimAndCompleteUseFewInnerCommands) {
   constexpr int n = 10;
   for (int i = 0; i < n; ++i) admit("m" + std::to_string(i), i, t0 + i);
@@ -112,10 +126,10 @@ TEST_F(RedisWorker, ClaimAndCompleteUseFewInnerCommands) {
   EXPECT_EQ(after_claim["lpop"], 1);
   EXPECT_EQ(after_claim["hmget"], n);  // the fields, without their names
   EXPECT_EQ(after_claim["hexists"], n);  // sender 12345 has no own suppressions: one lookup each
-  EXPECT_EQ(after_claim["hset"], n);
+  EXPECT_EQ(after_claim.count("hset"), 0u);
   EXPECT_EQ(after_claim["zadd"], 1);
-  EXPECT_EQ(after_claim["incrby"], 1);
-  EXPECT_EQ(after_claim.count("hgetall"), 0u);
+  EXPECT_EQ(after_claim.count("incrby"), 0u);
+  EXPECT_EQ(after_claim["hgetall"], n);  // the client's read of each leased hash
   EXPECT_EQ(after_claim.count("hincrby"), 0u);
   for (int i = 0; i < n; ++i) {
     const auto& e = c.entries[i];
@@ -123,8 +137,12 @@ TEST_F(RedisWorker, ClaimAndCompleteUseFewInnerCommands) {
     EXPECT_EQ(e.deliveries, 1);
     EXPECT_EQ(e.message.e164, number(i));
     EXPECT_EQ(e.message.text, "Hello");
-    EXPECT_EQ(field(e.message.id, "lease"), e.lease_id);
-    EXPECT_EQ(field(e.message.id, "dlv"), "1");
+    EXPECT_EQ(e.message.sender, "12345");
+    EXPECT_EQ(e.message.status, message_status::queued);
+    EXPECT_FALSE(e.suppressed);
+    EXPECT_EQ(e.lease_id, "d1");
+    EXPECT_FALSE(has_field(e.message.id, "lease"));
+    EXPECT_FALSE(has_field(e.message.id, "dlv"));
   }
   // The leases and the +inf member that keeps the zset a skiplist (O(1) / O(log n) per lease).
   EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, n + 1);
@@ -149,26 +167,30 @@ TEST_F(RedisWorker, ClaimAndCompleteUseFewInnerCommands) {
   EXPECT_EQ(after_complete.count("hdel"), 0u);
   EXPECT_EQ(after_complete.count("exists"), 0u);  // no events
   EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 1);
-  // The lease is cleared to '' in the same HSET as the status (absent or '' = no lease).
-  EXPECT_TRUE(has_field("m0", "lease"));
-  EXPECT_EQ(field("m0", "lease"), "");
+  // The delivery ends in the same HSET as the status: `dlv` = 1, still no hash lease.
+  EXPECT_EQ(field("m0", "dlv"), "1");
+  EXPECT_FALSE(has_field("m0", "lease"));
   EXPECT_EQ(field("m0", "st"), "submitted");
   EXPECT_EQ(field("m0", "cmid"), "c0");
-  // A caller passing an empty lease never takes over a cleared one.
+  // A caller passing an empty lease, or the lease of the ended delivery, takes nothing over.
   EXPECT_EQ(ack("m0", ""), make_error_code(store_errc::lease_lost));
+  EXPECT_EQ(ack("m0", "d1"), make_error_code(store_errc::lease_lost));
+  auto again = complete({submitted(c.entries[0], t0 + 101, "c0")});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].found);
+  EXPECT_FALSE(again[0].applied);
+  EXPECT_FALSE(again[0].released);
+  EXPECT_EQ(field("m0", "dlv"), "1");
 }
 
 // A message leased by the previous version of claim.lua when the gateway was upgraded: its hash
-// has `lease` and an HINCRBY'd `dlv`. After the lease expires, the new claim hands it out again
-// with the next delivery count and a new lease; the old lease no longer releases it.
+// has `lease` and an HINCRBY'd `dlv` (which counted that delivery already). After the lease
+// expires, the new claim's reclaim removes the hash lease without counting again, and hands it
+// out with the next delivery count and a derived lease; the old lease no longer releases it.
 TEST_F(RedisWorker, LeaseWrittenByThePreviousVersionIsReclaimedAndCounted) {
   admit("m1", 1, t0);
   admit("m2", 2, t0 + 1);
-  // What the previous claim.lua did for m1: LPOP, HINCRBY dlv, HSET lease, ZADD lease.
-  ASSERT_EQ(run(*conn_, {"LPOP", queue("ready")}).str, "m1");
-  run(*conn_, {"HINCRBY", msg("m1"), "dlv", "1"});
-  run(*conn_, {"HSET", msg("m1"), "lease", "7"});
-  run(*conn_, {"ZADD", queue("lease"), std::to_string(t0 + 1000), "m1"});
+  old_claim("m1", "7", t0 + 1000);
   run(*conn_, {"SET", queue("seq"), "7"});
   // m2 has a delivery count from an earlier claim (an HINCRBY'd integer) and no lease field.
   run(*conn_, {"HSET", msg("m2"), "dlv", "1"});
@@ -177,10 +199,11 @@ TEST_F(RedisWorker, LeaseWrittenByThePreviousVersionIsReclaimedAndCounted) {
   ASSERT_EQ(ids(c), (std::vector<std::string>{"m1", "m2"}));
   const auto& e = c.entries[0];
   EXPECT_EQ(e.deliveries, 2);
-  EXPECT_NE(e.lease_id, "7");
-  EXPECT_EQ(field("m1", "dlv"), "2");
-  EXPECT_EQ(field("m1", "lease"), e.lease_id);
+  EXPECT_EQ(e.lease_id, "d2");
+  EXPECT_EQ(field("m1", "dlv"), "1");  // deliveries ended: the old one
+  EXPECT_FALSE(has_field("m1", "lease"));
   EXPECT_EQ(c.entries[1].deliveries, 2);
+  EXPECT_EQ(c.entries[1].lease_id, "d2");
 
   auto old = submitted(e, t0 + 1002, "old");
   old.lease_id = "7";
@@ -190,14 +213,85 @@ TEST_F(RedisWorker, LeaseWrittenByThePreviousVersionIsReclaimedAndCounted) {
   EXPECT_TRUE(r[0].applied);
   EXPECT_FALSE(r[0].released);  // the old lease is not the entry's any more
   EXPECT_TRUE(r[1].released);
-  EXPECT_EQ(field("m1", "lease"), e.lease_id);
+  EXPECT_TRUE(leased("m1"));
+  EXPECT_EQ(field("m1", "dlv"), "1");
   EXPECT_EQ(ack("m1", "7"), make_error_code(store_errc::lease_lost));
   auto r2 = complete({now});
   ASSERT_EQ(r2.size(), 1u);
   EXPECT_FALSE(r2[0].applied);  // submitted already
   EXPECT_TRUE(r2[0].released);
+  EXPECT_EQ(field("m1", "dlv"), "2");
   EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 1);
   EXPECT_TRUE(claim(t0 + 100'000).entries.empty());
+}
+
+// Leases still held by their holders when the new scripts arrive (written by the previous
+// claim.lua: a numeric hash `lease`, `dlv` counting the delivery; or by an admission: 'a') are
+// released by their holders as before, through complete(), ack() and nack(); the delivery count
+// is not counted twice, and a nack'd entry is handed out again with a derived lease.
+TEST_F(RedisWorker, LeasesHeldFromThePreviousVersionAreReleasedByTheirHolders) {
+  admit("m1", 1, t0);
+  admit("m2", 2, t0 + 1);
+  admit("m3", 3, t0 + 2);
+  old_claim("m1", "7", t0 + 30'000);
+  old_claim("m2", "8", t0 + 30'000);
+  old_claim("m3", "9", t0 + 30'000);
+  run(*conn_, {"CONFIG", "RESETSTAT"});
+  queue_entry e1;
+  e1.message.id = "m1";
+  e1.lease_id = "7";
+  auto r = complete({submitted(e1, t0 + 10, "c1")});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].applied);
+  EXPECT_TRUE(r[0].released);
+  EXPECT_EQ(calls().count("lpos"), 0u);  // proved by ZREM's count
+  EXPECT_FALSE(leased("m1"));
+  EXPECT_EQ(field("m1", "lease"), "");
+  EXPECT_EQ(field("m1", "dlv"), "1");
+  EXPECT_EQ(ack("m2", "wrong"), make_error_code(store_errc::lease_lost));
+  EXPECT_EQ(ack("m2", "d1"), make_error_code(store_errc::lease_lost));  // the hash's own lease rules
+  EXPECT_FALSE(ack("m2", "8"));
+  EXPECT_FALSE(leased("m2"));
+  EXPECT_FALSE(has_field("m2", "lease"));
+  EXPECT_FALSE(nack("m3", "9", t0 + 20));
+  EXPECT_FALSE(has_field("m3", "lease"));
+  EXPECT_EQ(field("m3", "dlv"), "1");
+  EXPECT_EQ(field("m3", "att"), "1");
+  auto c = claim(t0 + 20, 10);
+  ASSERT_EQ(ids(c), (std::vector<std::string>{"m3"}));
+  EXPECT_EQ(c.entries[0].deliveries, 2);
+  EXPECT_EQ(c.entries[0].lease_id, "d2");
+  EXPECT_EQ(c.entries[0].message.attempts, 1);
+  EXPECT_EQ(c.entries[0].message.error, "throttled");
+}
+
+// ack / nack / reschedule with a claim's derived lease: each ends the delivery (`dlv` + 1) so the
+// same lease is lost afterwards; nack also counts the attempt. A purged hash is not recreated.
+TEST_F(RedisWorker, DerivedLeasesEndWithAckNackAndReschedule) {
+  admit("m1", 1, t0);
+  admit("m2", 2, t0 + 1);
+  admit("m3", 3, t0 + 2);
+  auto c = claim(t0 + 3, 3);
+  ASSERT_EQ(ids(c), (std::vector<std::string>{"m1", "m2", "m3"}));
+  EXPECT_EQ(nack("m1", "d2", t0 + 10), make_error_code(store_errc::lease_lost));  // not this delivery
+  EXPECT_EQ(nack("m1", "d01", t0 + 10), make_error_code(store_errc::lease_lost));
+  EXPECT_FALSE(nack("m1", "d1", t0 + 10));
+  EXPECT_EQ(field("m1", "dlv"), "1");
+  EXPECT_EQ(field("m1", "att"), "1");
+  EXPECT_EQ(nack("m1", "d1", t0 + 10), make_error_code(store_errc::lease_lost));
+  EXPECT_FALSE(call<done>([&](auto cb) { store_->reschedule("sim", "m2", "d1", t0 + 10, cb); }).first);
+  EXPECT_EQ(field("m2", "dlv"), "1");
+  EXPECT_FALSE(has_field("m2", "att"));
+  run(*conn_, {"DEL", msg("m3")});  // purged while leased
+  EXPECT_EQ(ack("m3", "d1"), make_error_code(store_errc::lease_lost));
+  EXPECT_EQ(run(*conn_, {"EXISTS", msg("m3")}).integer, 0);
+  auto again = claim(t0 + 10, 10);
+  ASSERT_EQ(ids(again), (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_EQ(again.entries[0].deliveries, 2);
+  EXPECT_EQ(again.entries[0].lease_id, "d2");
+  EXPECT_EQ(again.entries[1].lease_id, "d2");
+  EXPECT_FALSE(ack("m1", "d2"));
+  EXPECT_EQ(field("m1", "dlv"), "2");
 }
 
 // A claim that reclaims an expired lease also clears the hash's lease (so that a hash holds a
@@ -211,6 +305,7 @@ TEST_F(RedisWorker, ReclaimClearsTheHashLeaseAndTheLostLeaseReleasesNothing) {
   run(*conn_, {"DEL", msg("m2")});  // purged while leased
   EXPECT_TRUE(claim(t0 + 1002, 0).entries.empty());  // reclaims only
   EXPECT_FALSE(has_field("m1", "lease"));
+  EXPECT_EQ(field("m1", "dlv"), "1");  // the delivery ended with its lease
   EXPECT_EQ(run(*conn_, {"EXISTS", msg("m2")}).integer, 0);
   EXPECT_EQ(run(*conn_, {"LRANGE", queue("ready"), "0", "-1"}).elements.size(), 2u);
   run(*conn_, {"CONFIG", "RESETSTAT"});
@@ -222,32 +317,43 @@ TEST_F(RedisWorker, ReclaimClearsTheHashLeaseAndTheLostLeaseReleasesNothing) {
   auto again = claim(t0 + 1004, 10);
   ASSERT_EQ(ids(again), (std::vector<std::string>{"m1"}));
   EXPECT_EQ(again.entries[0].deliveries, 2);
+  EXPECT_EQ(again.entries[0].lease_id, "d2");
+  EXPECT_EQ(ack("m1", "d1"), make_error_code(store_errc::lease_lost));
 }
 
-// A lease reclaimed by the previous version of claim.lua (it moved the entry back to the ready
-// list but left the lease in the hash): complete()'s ZREM count falls short, and the fallback
-// finds the entry in the ready list: not released, and the hash's lease is left as it is;
-// the other entries of the call are released as usual.
+// A lease written and then reclaimed by the previous version of claim.lua (it moved the entry
+// back to the ready list but left the lease in the hash): the old holder's complete() finds its
+// lease in the hash, ZREM's count falls short, and the fallback finds the entry in the ready list:
+// not released; the other entries of the call are released as usual. The new claim then clears
+// the stale hash lease and counts the delivery once.
 TEST_F(RedisWorker, LeaseReclaimedByThePreviousVersionIsNotReleased) {
   admit("m1", 1, t0);
   admit("m2", 2, t0 + 1);
-  auto c = claim(t0 + 2, 2);
-  ASSERT_EQ(c.entries.size(), 2u);
+  old_claim("m1", "7", t0 + 1000);
+  auto c = claim(t0 + 2, 1);
+  ASSERT_EQ(ids(c), (std::vector<std::string>{"m2"}));
   // The previous claim.lua's reclaim of m1: ZREM + LPUSH, the hash untouched.
   run(*conn_, {"ZREM", queue("lease"), "m1"});
   run(*conn_, {"LPUSH", queue("ready"), "m1"});
-  auto r = complete({submitted(c.entries[0], t0 + 3, "c1"), submitted(c.entries[1], t0 + 3, "c2")});
+  queue_entry e1;
+  e1.message.id = "m1";
+  e1.lease_id = "7";
+  auto r = complete({submitted(e1, t0 + 3, "c1"), submitted(c.entries[0], t0 + 3, "c2")});
   ASSERT_EQ(r.size(), 2u);
   EXPECT_TRUE(r[0].applied);
   EXPECT_FALSE(r[0].released);
   EXPECT_TRUE(r[1].applied);
   EXPECT_TRUE(r[1].released);
-  EXPECT_EQ(field("m1", "lease"), c.entries[0].lease_id);
-  EXPECT_EQ(field("m2", "lease"), "");
+  EXPECT_EQ(field("m1", "lease"), "7");
+  EXPECT_EQ(field("m2", "dlv"), "1");
   EXPECT_EQ(run(*conn_, {"ZCARD", queue("lease")}).integer, 1);  // the +inf member only
   auto again = claim(t0 + 4, 10);
   ASSERT_EQ(ids(again), (std::vector<std::string>{"m1"}));
   EXPECT_EQ(again.entries[0].deliveries, 2);
+  EXPECT_EQ(again.entries[0].lease_id, "d2");
+  EXPECT_EQ(field("m1", "lease"), "");  // the stale lease is cleared: "7" releases nothing now
+  EXPECT_EQ(ack("m1", "7"), make_error_code(store_errc::lease_lost));
+  EXPECT_FALSE(ack("m1", "d2"));
 }
 
 // A completion naming another carrier than its message's releases nothing (the entry stays
@@ -262,7 +368,8 @@ TEST_F(RedisWorker, CompletionForAnotherCarrierReleasesNothing) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].applied);
   EXPECT_FALSE(r[0].released);
-  EXPECT_EQ(field("m1", "lease"), c.entries[0].lease_id);
+  EXPECT_TRUE(leased("m1"));
+  EXPECT_FALSE(has_field("m1", "dlv"));
   auto r2 = complete({submitted(c.entries[0], t0 + 3, "c1")});
   ASSERT_EQ(r2.size(), 1u);
   EXPECT_TRUE(r2[0].released);

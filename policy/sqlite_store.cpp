@@ -81,6 +81,23 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
     R"sql(
 ALTER TABLE messages ADD COLUMN api_key TEXT NOT NULL DEFAULT '';
 )sql",
+    // v3: fewer B-tree writes per message (docs/performance.md, "SQLite CPU and WAL per message").
+    // cap_events keyed by what it is looked up and deleted by (one B-tree instead of a rowid table
+    // and an index); the index for purge holds final messages only (the admission, the claim and
+    // `submitted` no longer touch it). Every cap event is copied: a duplicate key would fail the
+    // migration (and leave the file at v2) rather than lose one.
+    R"sql(
+ALTER TABLE cap_events RENAME TO cap_events_v2;
+CREATE TABLE cap_events(
+  number_key TEXT NOT NULL, category TEXT NOT NULL, at_ms INTEGER NOT NULL, message_id TEXT NOT NULL,
+  campaign TEXT NOT NULL, PRIMARY KEY (number_key, category, at_ms, message_id)) WITHOUT ROWID;
+INSERT INTO cap_events(number_key, category, at_ms, message_id, campaign)
+  SELECT number_key, category, at_ms, message_id, campaign FROM cap_events_v2;
+DROP TABLE cap_events_v2;
+DROP INDEX messages_by_update;
+CREATE INDEX messages_final_by_update ON messages(updated_ms)
+  WHERE status='delivered' OR status='undeliverable' OR status='expired' OR status='rejected' OR status='failed';
+)sql",
 };
 static_assert(std::size(migrations) == sqlite_store::schema_version);
 
@@ -1335,7 +1352,11 @@ struct purge_chunk {
   bool more = false;
 };
 
-#define SMSGW_FINAL_STATUSES "('delivered','undeliverable','expired','rejected','failed')"
+// The WHERE of the partial index messages_final_by_update, written the same way so that the
+// planner uses it (an IN list would cost an ephemeral table per row written).
+#define SMSGW_FINAL_STATUS                                                                          \
+  "(status='delivered' OR status='undeliverable' OR status='expired' OR status='rejected' OR " \
+  "status='failed')"
 
 }  // namespace
 
@@ -1488,16 +1509,16 @@ purge_chunk purge_step(sqlite_store::impl& s, const purge_request& r) {
   if (r.dry_run) {
     if (r.records_final_before_ms > 0) {
       out.counts.records = count(
-          "SELECT COUNT(*) FROM messages WHERE status IN " SMSGW_FINAL_STATUSES " AND updated_ms<=?",
+          "SELECT COUNT(*) FROM messages WHERE " SMSGW_FINAL_STATUS " AND updated_ms<=?",
           r.records_final_before_ms);
     }
     if (r.bodies_final_before_ms > 0) {
-      out.counts.bodies = count("SELECT COUNT(*) FROM messages WHERE status IN " SMSGW_FINAL_STATUSES
+      out.counts.bodies = count("SELECT COUNT(*) FROM messages WHERE " SMSGW_FINAL_STATUS
                                 " AND updated_ms<=? AND text<>''",
                                 r.bodies_final_before_ms);
       if (r.records_final_before_ms > 0) {
         // Records that go entirely are not counted twice as bodies.
-        out.counts.bodies -= count("SELECT COUNT(*) FROM messages WHERE status IN " SMSGW_FINAL_STATUSES
+        out.counts.bodies -= count("SELECT COUNT(*) FROM messages WHERE " SMSGW_FINAL_STATUS
                                    " AND updated_ms<=? AND text<>''",
                                    std::min(r.records_final_before_ms, r.bodies_final_before_ms));
       }
@@ -1512,18 +1533,18 @@ purge_chunk purge_step(sqlite_store::impl& s, const purge_request& r) {
   if (r.records_final_before_ms > 0) {
     {
       query q = s.prepare(
-          "DELETE FROM queue WHERE message_id IN (SELECT id FROM messages WHERE status IN " SMSGW_FINAL_STATUSES
+          "DELETE FROM queue WHERE message_id IN (SELECT id FROM messages WHERE " SMSGW_FINAL_STATUS
           " AND updated_ms<=?1 ORDER BY updated_ms LIMIT ?2)");
       q.bind(1, r.records_final_before_ms).bind(2, limit);
       q.run();
     }
-    out.counts.records = apply("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE status IN "
-                               SMSGW_FINAL_STATUSES " AND updated_ms<=?1 ORDER BY updated_ms LIMIT ?2)",
+    out.counts.records = apply("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE "
+                               SMSGW_FINAL_STATUS " AND updated_ms<=?1 ORDER BY updated_ms LIMIT ?2)",
                                r.records_final_before_ms);
   }
   if (r.bodies_final_before_ms > 0) {
-    out.counts.bodies = apply("UPDATE messages SET text='' WHERE id IN (SELECT id FROM messages WHERE status IN "
-                              SMSGW_FINAL_STATUSES " AND updated_ms<=?1 AND text<>'' LIMIT ?2)",
+    out.counts.bodies = apply("UPDATE messages SET text='' WHERE id IN (SELECT id FROM messages WHERE "
+                              SMSGW_FINAL_STATUS " AND updated_ms<=?1 AND text<>'' LIMIT ?2)",
                               r.bodies_final_before_ms);
   }
   out.counts.idempotency_keys = apply(
@@ -1534,7 +1555,8 @@ purge_chunk purge_step(sqlite_store::impl& s, const purge_request& r) {
       r.now_ms);
   if (r.cap_events_before_ms > 0) {
     out.counts.cap_events = apply(
-        "DELETE FROM cap_events WHERE rowid IN (SELECT rowid FROM cap_events WHERE at_ms<=?1 LIMIT ?2)",
+        "DELETE FROM cap_events WHERE (number_key, category, at_ms, message_id) IN (SELECT number_key, category, "
+        "at_ms, message_id FROM cap_events WHERE at_ms<=?1 LIMIT ?2)",
         r.cap_events_before_ms);
   }
   return out;

@@ -49,7 +49,7 @@ class sqlite_store final : public store {
   // writer thread. Synchronous; call at start-up.
   static open_result open(sqlite_options opts);
 
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   ~sqlite_store() override;  // completes pending requests, joins the writer and sync threads
 

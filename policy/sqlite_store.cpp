@@ -213,6 +213,10 @@ class sqlite_store::impl {
     try {
       std::string mode;
       {
+        // Only a file without tables takes it (before WAL mode is set); an existing file keeps its
+        // page size. Smaller pages: fewer WAL bytes per row written at a random place
+        // (docs/stores.md, "Page size").
+        if (opts_.page_size > 0) exec(("PRAGMA page_size=" + std::to_string(opts_.page_size)).c_str());
         query q = prepare("PRAGMA journal_mode=WAL");
         if (q.step()) mode = q.str(0);
       }

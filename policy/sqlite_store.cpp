@@ -1038,7 +1038,7 @@ void sqlite_store::correlate(std::string carrier, std::string carrier_message_id
 }
 
 void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
-  // The writer thread returns the E.164s sealed; they are opened (AES-GCM, about 10 K
+  // The writer thread returns the E.164s sealed; they are opened (AES-GCM, about 5 K
   // instructions each) where the completion runs, off the serial writer thread.
   cb = [secrets = impl_->secrets(), cb = std::move(cb)](std::error_code ec, claim_result r) {
     for (auto& e : r.entries) {

@@ -81,6 +81,23 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
     R"sql(
 ALTER TABLE messages ADD COLUMN api_key TEXT NOT NULL DEFAULT '';
 )sql",
+    // v3: fewer B-tree writes per message (docs/performance.md, "SQLite CPU and WAL per message").
+    // cap_events keyed by what it is looked up and deleted by (one B-tree instead of a rowid table
+    // and an index); the index for purge holds final messages only (the admission, the claim and
+    // `submitted` no longer touch it). Every cap event is copied: a duplicate key would fail the
+    // migration (and leave the file at v2) rather than lose one.
+    R"sql(
+ALTER TABLE cap_events RENAME TO cap_events_v2;
+CREATE TABLE cap_events(
+  number_key TEXT NOT NULL, category TEXT NOT NULL, at_ms INTEGER NOT NULL, message_id TEXT NOT NULL,
+  campaign TEXT NOT NULL, PRIMARY KEY (number_key, category, at_ms, message_id)) WITHOUT ROWID;
+INSERT INTO cap_events(number_key, category, at_ms, message_id, campaign)
+  SELECT number_key, category, at_ms, message_id, campaign FROM cap_events_v2;
+DROP TABLE cap_events_v2;
+DROP INDEX messages_by_update;
+CREATE INDEX messages_final_by_update ON messages(updated_ms)
+  WHERE status='delivered' OR status='undeliverable' OR status='expired' OR status='rejected' OR status='failed';
+)sql",
 };
 static_assert(std::size(migrations) == sqlite_store::schema_version);
 
@@ -196,6 +213,10 @@ class sqlite_store::impl {
     try {
       std::string mode;
       {
+        // Only a file without tables takes it (before WAL mode is set); an existing file keeps its
+        // page size. Smaller pages: fewer WAL bytes per row written at a random place
+        // (docs/stores.md, "Page size").
+        if (opts_.page_size > 0) exec(("PRAGMA page_size=" + std::to_string(opts_.page_size)).c_str());
         query q = prepare("PRAGMA journal_mode=WAL");
         if (q.step()) mode = q.str(0);
       }
@@ -341,13 +362,15 @@ class sqlite_store::impl {
     if (sealed.empty() || !opts_.secrets) return {};
     return opts_.secrets->open(sealed).value_or(std::string());
   }
+  const std::shared_ptr<const number_secrets>& secrets() const { return opts_.secrets; }
   std::string new_lease_id() { return instance_tag_ + "-" + std::to_string(++lease_counter_); }
 
-  message_record read_message(const query& q) const {
+  // `open_e164` false: m.e164 stays sealed (claim() opens it where its completion runs).
+  message_record read_message(const query& q, bool open_e164 = true) const {
     message_record m;
     m.id = q.str(0);
     m.number_key = q.str(1);
-    m.e164 = unseal(q.str(2));
+    m.e164 = open_e164 ? unseal(q.str(2)) : q.str(2);
     m.carrier = q.str(3);
     m.sender = q.str(4);
     m.text = q.str(5);
@@ -1015,6 +1038,14 @@ void sqlite_store::correlate(std::string carrier, std::string carrier_message_id
 }
 
 void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
+  // The writer thread returns the E.164s sealed; they are opened (AES-GCM, about 5 K
+  // instructions each) where the completion runs, off the serial writer thread.
+  cb = [secrets = impl_->secrets(), cb = std::move(cb)](std::error_code ec, claim_result r) {
+    for (auto& e : r.entries) {
+      e.message.e164 = e.message.e164.empty() ? std::string() : secrets->open(e.message.e164).value_or(std::string());
+    }
+    cb(ec, std::move(r));
+  };
   SMSGW_SUBMIT(claim_result, cb, {
     (void)ec;
     claim_result out;
@@ -1039,7 +1070,7 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
       q.bind(1, req.carrier).bind(2, req.now_ms).bind(3, std::max(0, req.max));
       while (q.step()) {
         due_entry d;
-        if (!q.is_null(0)) d.message = s.read_message(q);
+        if (!q.is_null(0)) d.message = s.read_message(q, false);
         d.rowid = q.i64(21);
         d.deliveries = static_cast<int>(q.i64(22));
         d.blocked = q.i64(23) != 0;
@@ -1335,7 +1366,11 @@ struct purge_chunk {
   bool more = false;
 };
 
-#define SMSGW_FINAL_STATUSES "('delivered','undeliverable','expired','rejected','failed')"
+// The WHERE of the partial index messages_final_by_update, written the same way so that the
+// planner uses it (an IN list would cost an ephemeral table per row written).
+#define SMSGW_FINAL_STATUS                                                                          \
+  "(status='delivered' OR status='undeliverable' OR status='expired' OR status='rejected' OR " \
+  "status='failed')"
 
 }  // namespace
 
@@ -1488,16 +1523,16 @@ purge_chunk purge_step(sqlite_store::impl& s, const purge_request& r) {
   if (r.dry_run) {
     if (r.records_final_before_ms > 0) {
       out.counts.records = count(
-          "SELECT COUNT(*) FROM messages WHERE status IN " SMSGW_FINAL_STATUSES " AND updated_ms<=?",
+          "SELECT COUNT(*) FROM messages WHERE " SMSGW_FINAL_STATUS " AND updated_ms<=?",
           r.records_final_before_ms);
     }
     if (r.bodies_final_before_ms > 0) {
-      out.counts.bodies = count("SELECT COUNT(*) FROM messages WHERE status IN " SMSGW_FINAL_STATUSES
+      out.counts.bodies = count("SELECT COUNT(*) FROM messages WHERE " SMSGW_FINAL_STATUS
                                 " AND updated_ms<=? AND text<>''",
                                 r.bodies_final_before_ms);
       if (r.records_final_before_ms > 0) {
         // Records that go entirely are not counted twice as bodies.
-        out.counts.bodies -= count("SELECT COUNT(*) FROM messages WHERE status IN " SMSGW_FINAL_STATUSES
+        out.counts.bodies -= count("SELECT COUNT(*) FROM messages WHERE " SMSGW_FINAL_STATUS
                                    " AND updated_ms<=? AND text<>''",
                                    std::min(r.records_final_before_ms, r.bodies_final_before_ms));
       }
@@ -1512,18 +1547,18 @@ purge_chunk purge_step(sqlite_store::impl& s, const purge_request& r) {
   if (r.records_final_before_ms > 0) {
     {
       query q = s.prepare(
-          "DELETE FROM queue WHERE message_id IN (SELECT id FROM messages WHERE status IN " SMSGW_FINAL_STATUSES
+          "DELETE FROM queue WHERE message_id IN (SELECT id FROM messages WHERE " SMSGW_FINAL_STATUS
           " AND updated_ms<=?1 ORDER BY updated_ms LIMIT ?2)");
       q.bind(1, r.records_final_before_ms).bind(2, limit);
       q.run();
     }
-    out.counts.records = apply("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE status IN "
-                               SMSGW_FINAL_STATUSES " AND updated_ms<=?1 ORDER BY updated_ms LIMIT ?2)",
+    out.counts.records = apply("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE "
+                               SMSGW_FINAL_STATUS " AND updated_ms<=?1 ORDER BY updated_ms LIMIT ?2)",
                                r.records_final_before_ms);
   }
   if (r.bodies_final_before_ms > 0) {
-    out.counts.bodies = apply("UPDATE messages SET text='' WHERE id IN (SELECT id FROM messages WHERE status IN "
-                              SMSGW_FINAL_STATUSES " AND updated_ms<=?1 AND text<>'' LIMIT ?2)",
+    out.counts.bodies = apply("UPDATE messages SET text='' WHERE id IN (SELECT id FROM messages WHERE "
+                              SMSGW_FINAL_STATUS " AND updated_ms<=?1 AND text<>'' LIMIT ?2)",
                               r.bodies_final_before_ms);
   }
   out.counts.idempotency_keys = apply(
@@ -1534,7 +1569,8 @@ purge_chunk purge_step(sqlite_store::impl& s, const purge_request& r) {
       r.now_ms);
   if (r.cap_events_before_ms > 0) {
     out.counts.cap_events = apply(
-        "DELETE FROM cap_events WHERE rowid IN (SELECT rowid FROM cap_events WHERE at_ms<=?1 LIMIT ?2)",
+        "DELETE FROM cap_events WHERE (number_key, category, at_ms, message_id) IN (SELECT number_key, category, "
+        "at_ms, message_id FROM cap_events WHERE at_ms<=?1 LIMIT ?2)",
         r.cap_events_before_ms);
   }
   return out;

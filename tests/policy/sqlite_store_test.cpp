@@ -381,3 +381,233 @@ TEST(SqliteStore, TheWalStaysBoundedAndEveryAdmissionSurvivesAReopen) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Schema v2 -> v3 (cap_events without rowid, purge index on final messages only): a file written
+// by the previous version opens, keeps its page size, and every rule and retention step gives
+// what it gave before the upgrade.
+
+// The v2 file format, frozen: the v1 and v2 migrations of policy/sqlite_store.cpp as shipped.
+constexpr const char* schema_v2_sql = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE suppressions(
+  number_key TEXT NOT NULL, sender TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (number_key, sender)) WITHOUT ROWID;
+CREATE TABLE consents(
+  number_key TEXT NOT NULL, category TEXT NOT NULL, sender TEXT NOT NULL, source TEXT NOT NULL,
+  evidence TEXT NOT NULL, at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (number_key, category, sender)) WITHOUT ROWID;
+CREATE TABLE consent_ledger(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, number_key TEXT NOT NULL, category TEXT NOT NULL,
+  sender TEXT NOT NULL, granted INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '');
+CREATE INDEX consent_ledger_by_number ON consent_ledger(number_key, seq);
+CREATE TABLE cap_events(
+  number_key TEXT NOT NULL, category TEXT NOT NULL, campaign TEXT NOT NULL, at_ms INTEGER NOT NULL,
+  message_id TEXT NOT NULL);
+CREATE INDEX cap_events_by_number ON cap_events(number_key, category, at_ms);
+CREATE TABLE messages(
+  id TEXT PRIMARY KEY, number_key TEXT NOT NULL, e164_sealed TEXT NOT NULL, carrier TEXT NOT NULL,
+  sender TEXT NOT NULL, text TEXT NOT NULL, category TEXT NOT NULL, campaign TEXT NOT NULL,
+  client_ref TEXT NOT NULL, segments INTEGER NOT NULL, encoding TEXT NOT NULL,
+  status TEXT NOT NULL, carrier_message_id TEXT NOT NULL, error TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, send_at_ms INTEGER NOT NULL,
+  valid_until_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, scope TEXT NOT NULL)
+  WITHOUT ROWID;
+CREATE INDEX messages_by_number ON messages(number_key);
+CREATE INDEX messages_by_update ON messages(updated_ms);
+CREATE TABLE queue(
+  message_id TEXT NOT NULL UNIQUE, carrier TEXT NOT NULL, due_ms INTEGER NOT NULL,
+  lease_id TEXT NOT NULL DEFAULT '', deliveries INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX queue_by_due ON queue(carrier, due_ms);
+CREATE TABLE correlations(
+  carrier TEXT NOT NULL, carrier_message_id TEXT NOT NULL, message_id TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL, PRIMARY KEY (carrier, carrier_message_id)) WITHOUT ROWID;
+CREATE TABLE idempotency(
+  key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, message_id TEXT NOT NULL,
+  response TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE webhook_outbox(
+  event_id TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, dead INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, lease_id TEXT NOT NULL DEFAULT '',
+  dead_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
+ALTER TABLE messages ADD COLUMN api_key TEXT NOT NULL DEFAULT '';
+PRAGMA user_version=2;
+)sql";
+
+void exec_ok(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "") << " in " << sql;
+}
+
+std::int64_t scalar(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return v;
+}
+
+std::string text_of(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::string v;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+    v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  return v;
+}
+
+// A message row as the v2 store wrote it (admit_one, then set_status for a final one).
+std::string v2_message(const std::string& id, const std::string& key, const std::string& status,
+                       const std::string& campaign, std::int64_t at) {
+  return "INSERT INTO messages VALUES ('" + id + "','" + key + "','','sim','12345','Hello','marketing','" + campaign +
+         "','',1,'gsm7','" + status + "','','', " + std::to_string(at) + "," + std::to_string(at) + "," +
+         std::to_string(at) + ",0,0,'sender','')";
+}
+
+std::string v2_cap_event(const std::string& key, const std::string& campaign, std::int64_t at, const std::string& id) {
+  return "INSERT INTO cap_events VALUES ('" + key + "','marketing','" + campaign + "'," + std::to_string(at) + ",'" +
+         id + "')";
+}
+
+TEST(SqliteStore, AVersion2FileIsUpgradedAndKeepsItsCapsQueueAndRetention) {
+  sqlite_backend b;
+  std::filesystem::create_directories(b.dir);
+  const std::int64_t day = 24LL * 3600 * 1000;
+  const std::string capped = "+14155550101", campaigned = "+14155550102", old_number = "+14155550103";
+  const std::string k1 = test_secrets()->key(capped), k2 = test_secrets()->key(campaigned),
+                    k3 = test_secrets()->key(old_number);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(b.file().c_str(), &db), SQLITE_OK);
+    exec_ok(db, schema_v2_sql);
+    exec_ok(db, "BEGIN");
+    // capped: two admissions in the last 24 h (a third is allowed under a cap of 3, not a fourth),
+    // and one from two days ago (expired: deleted at the next admission, or by purge).
+    exec_ok(db, v2_message("old-1", k1, "delivered", "", t0 - 2 * day));
+    exec_ok(db, v2_cap_event(k1, "", t0 - 2 * day, "old-1"));
+    exec_ok(db, v2_message("v2-a", k1, "submitted", "", t0 - 3600'000));
+    exec_ok(db, v2_cap_event(k1, "", t0 - 3600'000, "v2-a"));
+    exec_ok(db, v2_message("v2-b", k1, "queued", "", t0 - 60'000));
+    exec_ok(db, v2_cap_event(k1, "", t0 - 60'000, "v2-b"));
+    exec_ok(db, "INSERT INTO queue(message_id, carrier, due_ms) VALUES ('v2-b','sim'," + std::to_string(t0 - 60'000) + ")");
+    // campaigned: one message of campaign "spring" an hour ago.
+    exec_ok(db, v2_message("v2-c", k2, "delivered", "spring", t0 - 3600'000));
+    exec_ok(db, v2_cap_event(k2, "spring", t0 - 3600'000, "v2-c"));
+    // old_number: a final message and its cap event, both older than the retention horizon.
+    exec_ok(db, v2_message("old-2", k3, "failed", "", t0 - 10 * day));
+    exec_ok(db, v2_cap_event(k3, "", t0 - 10 * day, "old-2"));
+    exec_ok(db, "COMMIT");
+    EXPECT_EQ(scalar(db, "PRAGMA page_size"), 4096);
+    sqlite3_close(db);
+  }
+
+  auto s = b.make();
+  ASSERT_TRUE(s);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(b.file().c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(scalar(db, "PRAGMA user_version"), 3);
+    EXPECT_EQ(scalar(db, "PRAGMA page_size"), 4096);  // an existing file keeps its page size
+    EXPECT_NE(text_of(db, "SELECT sql FROM sqlite_master WHERE name='cap_events'").find("WITHOUT ROWID"),
+              std::string::npos);
+    EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM cap_events"), 5);  // every event copied
+    EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('messages_by_update', "
+                         "'cap_events_by_number', 'cap_events_v2')"),
+              0);
+    EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE name='messages_final_by_update'"), 1);
+    sqlite3_close(db);
+  }
+
+  // Caps count the events written by v2: the third in 24 h is accepted, the fourth refused.
+  auto capped_request = [&](const std::string& id) {
+    auto r = base_request(id, capped, t0);
+    r.caps = {{24 * 3600, 3, false}};
+    return r;
+  };
+  auto third = call<admit_result>([&](auto cb) { s->admit(capped_request("v3-a"), cb); }).second;
+  EXPECT_TRUE(third.accepted());
+  auto fourth = call<admit_result>([&](auto cb) { s->admit(capped_request("v3-b"), cb); }).second;
+  EXPECT_FALSE(fourth.admitted);
+  EXPECT_EQ(fourth.refused, reason::frequency_capped);
+
+  // A per-campaign cap sees the campaign of a v2 event.
+  auto campaign_request = [&](const std::string& id, const std::string& campaign) {
+    auto r = base_request(id, campaigned, t0);
+    r.campaign = campaign;
+    r.message.campaign = campaign;
+    r.caps = {{24 * 3600, 1, true}};
+    return r;
+  };
+  auto spring = call<admit_result>([&](auto cb) { s->admit(campaign_request("v3-c", "spring"), cb); }).second;
+  EXPECT_EQ(spring.refused, reason::frequency_capped);
+  EXPECT_TRUE(call<admit_result>([&](auto cb) { s->admit(campaign_request("v3-d", "fall"), cb); }).second.accepted());
+
+  // The entry queued by v2 comes first (due earliest), then the new ones; each completes.
+  auto claimed = call<claim_result>([&](auto cb) { s->claim({"sim", 10, 30'000, t0}, cb); }).second;
+  ASSERT_EQ(claimed.entries.size(), 3u);
+  EXPECT_EQ(claimed.entries[0].message.id, "v2-b");
+  std::vector<completion> items;
+  for (const auto& e : claimed.entries) {
+    completion c;
+    c.carrier = "sim";
+    c.lease_id = e.lease_id;
+    c.update = {e.message.id, message_status::submitted, "c-" + e.message.id, "", t0};
+    items.push_back(c);
+  }
+  auto done_items = call<std::vector<completion_result>>([&](auto cb) { s->complete(items, cb); }).second;
+  ASSERT_EQ(done_items.size(), 3u);
+  for (const auto& r : done_items) EXPECT_TRUE(r.applied && r.released);
+  auto b_msg = call<std::optional<message_record>>([&](auto cb) { s->get_message("v2-b", cb); }).second;
+  ASSERT_TRUE(b_msg);
+  EXPECT_EQ(b_msg->status, message_status::submitted);
+
+  // Retention removes what it removed before: the final message older than the horizon (not the
+  // recent delivered one), and the cap events older than theirs (the expired event of `capped`
+  // already went at its admission above).
+  purge_request p;
+  p.now_ms = t0;
+  p.records_final_before_ms = t0 - 5 * day;
+  p.cap_events_before_ms = t0 - 5 * day;
+  auto dry = p;
+  dry.dry_run = true;
+  auto counted = call<purge_result>([&](auto cb) { s->purge(dry, cb); }).second;
+  EXPECT_EQ(counted.records, 1);
+  EXPECT_EQ(counted.cap_events, 1);
+  auto purged = call<purge_result>([&](auto cb) { s->purge(p, cb); }).second;
+  EXPECT_EQ(purged.records, 1);
+  EXPECT_EQ(purged.cap_events, 1);
+  EXPECT_FALSE(call<std::optional<message_record>>([&](auto cb) { s->get_message("old-2", cb); }).second);
+  EXPECT_TRUE(call<std::optional<message_record>>([&](auto cb) { s->get_message("v2-c", cb); }).second);
+
+  // Erasure removes the cap events of the number: its cap starts again.
+  auto erased = call<erase_result>([&](auto cb) { s->erase_number(k1, "test", t0, cb); }).second;
+  EXPECT_EQ(erased.messages, 4);  // old-1, v2-a, v2-b, v3-a
+  s.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(b.file().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(scalar(db, ("SELECT COUNT(*) FROM cap_events WHERE number_key='" + k1 + "'").c_str()), 0);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM cap_events"), 2);  // campaigned: spring (v2) and fall
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, ANewFileUsesTheConfiguredPageSize) {
+  sqlite_backend b;
+  { auto s = open_with(b, [](sqlite_options& o) { o.page_size = 2048; }); }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(b.file().c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(scalar(db, "PRAGMA page_size"), 2048);
+    sqlite3_close(db);
+  }
+  // Reopening with another setting changes nothing: the size is the file's.
+  { auto s = open_with(b, [](sqlite_options& o) { o.page_size = 8192; }); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(b.file().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "PRAGMA page_size"), 2048);
+  sqlite3_close(db);
+}

@@ -151,15 +151,16 @@ struct sup_location {
 std::optional<sup_location> locate(std::string_view nk) {
   if (nk.size() != bucket_hex + 2 * suffix_bytes) return std::nullopt;
   sup_location loc;
+  loc.bucket_tail.resize(bucket_hex);  // written in place: no push_back per character
   for (std::size_t i = 0; i < bucket_hex; ++i) {
     if (hex_value(nk[i]) < 0) return std::nullopt;
-    loc.bucket_tail += static_cast<char>(std::tolower(static_cast<unsigned char>(nk[i])));
+    loc.bucket_tail[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(nk[i])));
   }
-  loc.suffix.reserve(suffix_bytes);
-  for (std::size_t i = bucket_hex; i < nk.size(); i += 2) {
+  loc.suffix.resize(suffix_bytes);
+  for (std::size_t i = bucket_hex, o = 0; i < nk.size(); i += 2, ++o) {
     int hi = hex_value(nk[i]), lo = hex_value(nk[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
-    loc.suffix += static_cast<char>(hi * 16 + lo);
+    loc.suffix[o] = static_cast<char>(hi * 16 + lo);
   }
   return loc;
 }
@@ -384,7 +385,11 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     sup_location loc;     // the number's suppression bucket (set by flush_admits)
   };
   static constexpr std::size_t max_admits_per_call = 64;
+  // An admit_request is about 25 strings (each move of one costs about 1,000 instructions): the
+  // queue keeps its capacity between flushes (admit_spare), and a flush groups the requests by
+  // index instead of moving them into one vector per kind.
   std::vector<pending_admit> admit_queue;
+  std::vector<pending_admit> admit_spare;
   bool admit_flush_posted = false;
   // Message hashes are written with RESTORE until the server refuses one for another reason than
   // an existing key (e.g. an ACL without RESTORE): from then on with HSET, until the next connect.
@@ -396,7 +401,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // The same for bulk imports (import_suppressions): a new bucket is written with one RESTORE.
   bool import_restore = true;
 
-  void admit_on_strand(admit_request r, std::function<void(std::error_code, admit_result)> cb, bool fields = false) {
+  void admit_on_strand(admit_request&& r, std::function<void(std::error_code, admit_result)>&& cb, bool fields = false) {
+    if (admit_queue.capacity() == 0) admit_queue.reserve(max_admits_per_call);
     admit_queue.push_back({std::move(r), std::move(cb), fields, {}});
     if (admit_flush_posted) return;
     admit_flush_posted = true;
@@ -425,27 +431,32 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
 
   void flush_admits() {
     admit_flush_posted = false;
-    auto queued = std::move(admit_queue);
-    admit_queue.clear();
-    std::vector<pending_admit> by_restore, by_fields;
-    for (auto& p : queued) {
+    std::vector<pending_admit> queued;
+    queued.swap(admit_queue);
+    admit_queue.swap(admit_spare);  // empty, with the capacity of an earlier flush
+    std::vector<std::size_t> by_restore, by_fields;
+    for (std::size_t i = 0; i < queued.size(); ++i) {
+      auto& p = queued[i];
       // The number key must be an HMAC (it names the suppression bucket) and now must fit the
       // 13-digit admission times of the cap keys.
       auto loc = locate(p.req.message.number_key);
       if (loc && p.req.now_ms >= 0 && p.req.now_ms <= max_admit_now_ms) {
         p.loc = std::move(*loc);
-        (p.fields || !admit_restore ? by_fields : by_restore).push_back(std::move(p));
+        (p.fields || !admit_restore ? by_fields : by_restore).push_back(i);
       } else {
         asio::post(conn->strand(), [cb = std::move(p.cb)] { cb(store_errc::invalid_argument, admit_result{}); });
       }
     }
-    send_admits(by_restore, true);
-    send_admits(by_fields, false);
+    send_admits(queued, by_restore, true);
+    send_admits(queued, by_fields, false);
+    queued.clear();
+    if (admit_spare.capacity() < queued.capacity()) admit_spare.swap(queued);
   }
 
-  void send_admits(std::vector<pending_admit>& all, bool restore) {
-    for (std::size_t first = 0; first < all.size(); first += max_admits_per_call) {
-      std::size_t n = std::min(max_admits_per_call, all.size() - first);
+  // The requests all[which[...]] (moved out of `all`), in calls of up to max_admits_per_call.
+  void send_admits(std::vector<pending_admit>& all, const std::vector<std::size_t>& which, bool restore) {
+    for (std::size_t first = 0; first < which.size(); first += max_admits_per_call) {
+      std::size_t n = std::min(max_admits_per_call, which.size() - first);
       admit_call call;
       call.restore = restore;
       call.listpack = restore && admit_listpack;
@@ -457,10 +468,11 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
       };
       auto ws = std::make_shared<std::vector<waiting>>();
       ws->reserve(n);
-      for (std::size_t i = first; i < first + n; ++i) {
-        auto p = plan(all[i].req);
-        append_admit(all[i].req, all[i].loc, p, call);
-        ws->push_back({std::move(all[i]), p});
+      for (std::size_t k = first; k < first + n; ++k) {
+        auto& one = all[which[k]];
+        auto p = plan(one.req);
+        append_admit(one.req, one.loc, p, call);
+        ws->push_back({std::move(one), p});
       }
       std::vector<std::string> keys = std::move(call.profile_keys);
       keys.reserve(keys.size() + call.keys.size());

@@ -142,62 +142,69 @@ void skip_space(std::string_view s, std::size_t& i) {
   while (i < s.size() && json_space(s[i])) ++i;
 }
 
-// The flat object starting at s[i] ('{'), `i` past its closing brace; nullopt when it is not one.
+// Whitespace, then `c`: true with `i` past `c` and the whitespace after it; false otherwise.
+bool take(std::string_view s, std::size_t& i, char c) {
+  skip_space(s, i);
+  if (i >= s.size() || s[i] != c) return false;
+  ++i;
+  skip_space(s, i);
+  return true;
+}
+
+// The elements of an object or array after its opening bracket, separated by commas, up to
+// `close` (`i` past it): `element` reads one at s[i], false when it is not one we read.
+template <class Element>
+bool scan_elements(std::string_view s, std::size_t& i, char close, Element element) {
+  if (take(s, i, close)) return true;
+  do {
+    if (!element()) return false;
+  } while (take(s, i, ','));
+  return take(s, i, close);
+}
+
+// `"key":` at s[i] (a key without escapes): the key, `i` past the colon and the whitespace after it.
+std::optional<std::string_view> scan_key(std::string_view s, std::size_t& i) {
+  if (i >= s.size() || s[i] != '"') return std::nullopt;
+  ++i;
+  const auto key = plain_string(s, i);
+  if (!key || !take(s, i, ':')) return std::nullopt;
+  return key;
+}
+
+// The flat object at s[i] (after whitespace), `i` past its closing brace and the whitespace after
+// it; nullopt when it is not one.
 std::optional<flat_object> scan_flat_object_at(std::string_view s, std::size_t& i) {
   flat_object out;
-  const auto skip = [&] { skip_space(s, i); };
-  if (i >= s.size() || s[i] != '{') return std::nullopt;
-  ++i;
-  skip();
-  if (i < s.size() && s[i] == '}') {
-    ++i;
-  } else {
-    for (;;) {
-      if (i >= s.size() || s[i] != '"') return std::nullopt;
-      ++i;
-      const auto key = plain_string(s, i);
-      if (!key) return std::nullopt;
-      std::size_t index = known_fields.size();
-      for (std::size_t k = 0; k < known_fields.size(); ++k) {
-        if (*key == known_fields[k]) index = k;
-      }
-      if (index == known_fields.size() || out.seen[index]) return std::nullopt;
-      out.seen[index] = true;
-      skip();
-      if (i >= s.size() || s[i] != ':') return std::nullopt;
-      ++i;
-      skip();
-      if (i < s.size() && s[i] == '"') {
-        ++i;
-        const auto value = plain_string(s, i);
-        if (!value) return std::nullopt;
-        out.members[index] = member{member::kind::string, *value};
-      } else if (s.substr(i, 4) == "null") {
-        i += 4;  // null: as if absent
-      } else {
-        return std::nullopt;
-      }
-      skip();
-      if (i >= s.size()) return std::nullopt;
-      if (s[i] == '}') {
-        ++i;
-        break;
-      }
-      if (s[i] != ',') return std::nullopt;
-      ++i;
-      skip();
+  if (!take(s, i, '{')) return std::nullopt;
+  const bool flat = scan_elements(s, i, '}', [&] {
+    const auto key = scan_key(s, i);
+    if (!key) return false;
+    std::size_t index = known_fields.size();
+    for (std::size_t k = 0; k < known_fields.size(); ++k) {
+      if (*key == known_fields[k]) index = k;
     }
-  }
+    if (index == known_fields.size() || out.seen[index]) return false;
+    out.seen[index] = true;
+    if (i < s.size() && s[i] == '"') {
+      ++i;
+      const auto value = plain_string(s, i);
+      if (!value) return false;
+      out.members[index] = member{member::kind::string, *value};
+    } else if (s.substr(i, 4) == "null") {
+      i += 4;  // null: as if absent
+    } else {
+      return false;
+    }
+    return true;
+  });
+  if (!flat) return std::nullopt;
   return out;
 }
 
 std::optional<flat_object> scan_flat_object(std::string_view s) {
   std::size_t i = 0;
-  skip_space(s, i);
   auto out = scan_flat_object_at(s, i);
-  if (!out) return std::nullopt;
-  skip_space(s, i);
-  if (i != s.size()) return std::nullopt;
+  if (!out || i != s.size()) return std::nullopt;
   return out;
 }
 
@@ -238,46 +245,17 @@ message_request_result parse_message_request_body(std::string_view body) {
 // the document a batch is parsed into costs more than the rest of its items' validation.
 std::optional<std::vector<message_request_result>> parse_batch_items_flat(std::string_view s) {
   std::size_t i = 0;
-  const auto skip = [&] { skip_space(s, i); };
-  skip();
-  if (i >= s.size() || s[i] != '{') return std::nullopt;
-  ++i;
-  skip();
-  if (i >= s.size() || s[i] != '"') return std::nullopt;
-  ++i;
-  const auto key = plain_string(s, i);
-  if (!key || *key != "messages"sv) return std::nullopt;
-  skip();
-  if (i >= s.size() || s[i] != ':') return std::nullopt;
-  ++i;
-  skip();
-  if (i >= s.size() || s[i] != '[') return std::nullopt;
-  ++i;
-  skip();
+  if (!take(s, i, '{')) return std::nullopt;
+  const auto key = scan_key(s, i);
+  if (!key || *key != "messages"sv || !take(s, i, '[')) return std::nullopt;
   std::vector<message_request_result> items;
-  if (i < s.size() && s[i] == ']') {
-    ++i;
-  } else {
-    for (;;) {
-      auto item = scan_flat_object_at(s, i);
-      if (!item) return std::nullopt;
-      items.push_back(validate_flat(*item));
-      skip();
-      if (i >= s.size()) return std::nullopt;
-      if (s[i] == ']') {
-        ++i;
-        break;
-      }
-      if (s[i] != ',') return std::nullopt;
-      ++i;
-      skip();
-    }
-  }
-  skip();
-  if (i >= s.size() || s[i] != '}') return std::nullopt;  // a second member: the document path
-  ++i;
-  skip();
-  if (i != s.size()) return std::nullopt;
+  const bool flat = scan_elements(s, i, ']', [&] {
+    auto item = scan_flat_object_at(s, i);
+    if (item) items.push_back(validate_flat(*item));
+    return item.has_value();
+  });
+  // Nothing after the one member (a second member goes to the document path).
+  if (!flat || !take(s, i, '}') || i != s.size()) return std::nullopt;
   return items;
 }
 

@@ -61,15 +61,21 @@ admit_request make_request(std::int64_t now) {
 }
 
 // Closed loop: keeps `inflight` admissions outstanding (each completion issues the next one)
-// until `total` completed, as a busy HTTP front end would.
-void run_closed_loop(store& s, int total, int inflight, std::int64_t now) {
+// until `total` completed, as a busy HTTP front end would. `next` makes each request (default:
+// make_request(now)); `admitted` sees each message id and result (called on the store's thread).
+using admitted_hook = std::function<void(const std::string& id, const admit_result&)>;
+void run_closed_loop(store& s, int total, int inflight, std::int64_t now,
+                     const std::function<admit_request()>& next = {}, const admitted_hook& admitted = {}) {
   std::atomic<int> issued{0};
   std::atomic<int> completed{0};
   std::promise<void> all_done;
   std::function<void()> issue = [&] {
     if (issued++ >= total) return;
-    s.admit(make_request(now), [&](std::error_code ec, admit_result) {
+    admit_request q = next ? next() : make_request(now);
+    std::string id = admitted ? q.message.id : std::string();
+    s.admit(std::move(q), [&, id = std::move(id)](std::error_code ec, admit_result a) {
       if (ec) std::abort();
+      if (admitted) admitted(id, a);
       if (++completed == total) {
         all_done.set_value();
       } else {
@@ -113,6 +119,132 @@ BENCHMARK(BM_SqliteAdmit)->Arg(1)->Arg(256)->Arg(1024)->UseRealTime()->Unit(benc
 // the WAL file is every frame written: `wal_bytes` per message. Run it under
 // `valgrind --tool=callgrind` for the writer thread's instructions per message and job
 // (argument 2 makes both repeatable).
+namespace cycle {
+
+// What the store is asked during one message's life, shaped as the gateway asks it: message ids
+// of the gateway's length (the row size decides the WAL bytes), completions as `submitted`.
+admit_request request(std::int64_t now, std::uint64_t& seq) {
+  admit_request q = make_request(now);
+  char id[40];
+  std::snprintf(id, sizeof id, "msg_%016llX%010llu", static_cast<unsigned long long>(now),
+                static_cast<unsigned long long>(seq++));
+  q.message.id = id;
+  return q;
+}
+
+completion submitted(const std::string& message_id, const std::string& lease_id, std::string carrier_id,
+                     std::int64_t now) {
+  completion c;
+  c.carrier = "bench";
+  c.lease_id = lease_id;
+  c.update.message_id = message_id;
+  c.update.status = message_status::submitted;
+  c.update.carrier_message_id = std::move(carrier_id);
+  c.update.at_ms = now;
+  return c;
+}
+
+// Waits for `start(done)` to call done().
+template <class Start>
+void wait(Start&& start) {
+  std::promise<void> p;
+  start([&p] { p.set_value(); });
+  p.get_future().wait();
+}
+
+void complete_all(store& s, std::vector<completion> items, std::function<void()> done) {
+  s.complete(std::move(items), [done = std::move(done)](std::error_code ec, std::vector<completion_result> rs) {
+    if (ec) std::abort();
+    for (auto& x : rs) {
+      if (!x.applied || !x.released) std::abort();
+    }
+    done();
+  });
+}
+
+// One job at a time (admit_batch of 64, claim, complete of 64): every group transaction is one
+// job, so the WAL bytes and instructions repeat exactly.
+void serial(store& s, std::int64_t now, std::uint64_t& seq, int messages) {
+  for (int wave = 0; wave < messages / 64; ++wave) {
+    std::vector<admit_request> batch;
+    for (int i = 0; i < 64; ++i) batch.push_back(request(now, seq));
+    wait([&](auto done) {
+      s.admit_batch(std::move(batch), [done](std::error_code ec, std::vector<admit_result> rs) {
+        for (auto& a : rs) {
+          if (ec || !a.admitted) std::abort();
+        }
+        done();
+      });
+    });
+    claim_result c;
+    wait([&](auto done) {
+      s.claim({"bench", 64, 60'000, now}, [&c, done](std::error_code ec, claim_result r) {
+        if (ec || r.entries.size() != 64) std::abort();
+        c = std::move(r);
+        done();
+      });
+    });
+    std::vector<completion> items;
+    for (auto& e : c.entries) items.push_back(submitted(e.message.id, e.lease_id, "c" + e.message.id.substr(20), now));
+    wait([&](auto done) { complete_all(s, std::move(items), done); });
+  }
+}
+
+// As bench/e2e drives the store: 64 admissions in flight, then claims of 64 (unless every
+// message was leased at admission), then completions in calls of 16, all in flight at once.
+void pipelined(store& s, std::int64_t now, std::uint64_t& seq, int messages, bool hand_off) {
+  std::vector<std::pair<std::string, std::string>> leased;  // (message id, lease id)
+  std::mutex mu;
+  run_closed_loop(
+      s, messages, 64, now,
+      [&] {
+        admit_request q = request(now, seq);
+        q.lease_ms = hand_off ? 60'000 : 0;
+        return q;
+      },
+      [&](const std::string& id, const admit_result& a) {
+        if (!a.admitted) std::abort();
+        if (!hand_off) return;
+        std::lock_guard lk(mu);
+        leased.emplace_back(id, a.lease_id);
+      });
+  while (!hand_off) {
+    claim_result c;
+    wait([&](auto done) {
+      s.claim({"bench", 64, 60'000, now}, [&c, done](std::error_code ec, claim_result r) {
+        if (ec) std::abort();
+        c = std::move(r);
+        done();
+      });
+    });
+    if (c.entries.empty()) break;
+    for (auto& e : c.entries) leased.emplace_back(e.message.id, e.lease_id);
+  }
+  const std::size_t calls = (leased.size() + 15) / 16;
+  std::atomic<std::size_t> finished{0};
+  wait([&](auto done) {
+    for (std::size_t i = 0; i < leased.size(); i += 16) {
+      std::vector<completion> items;
+      for (std::size_t k = i; k < std::min(leased.size(), i + 16); ++k) {
+        items.push_back(submitted(leased[k].first, leased[k].second, "c" + std::to_string(k) + "-" + std::to_string(now), now));
+      }
+      complete_all(s, std::move(items), [&finished, calls, done] {
+        if (++finished == calls) done();
+      });
+    }
+  });
+}
+
+}  // namespace cycle
+
+// The whole life of a message in the store as bench/e2e drives it (docs/performance.md, "SQLite
+// CPU and WAL per message"): admissions of unique numbers with a cap rule (64 in flight), then
+// claims of up to 64 entries (argument 0; argument 1: every message leased at admission, the
+// gateway's direct hand-off, and no claim), then completions as `submitted` with a carrier
+// message id in calls of 16. No checkpoint runs (checkpoint_pages is huge), so the growth of
+// the WAL file is every frame written: `wal_bytes` per message. Run it under
+// `valgrind --tool=callgrind` for the writer thread's instructions per message and job
+// (argument 2, one job at a time, makes both repeatable).
 void BM_SqliteCycle(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() / ("smsgw-bench-cycle-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -125,11 +257,8 @@ void BM_SqliteCycle(benchmark::State& state) {
     state.SkipWithError(r.error.c_str());
     return;
   }
-  store& s = *r.store;
-  const bool hand_off = state.range(0) != 0;
-  constexpr int per_iter = 1024;
-  constexpr int inflight = 64;
-  constexpr int serial_per_iter = 4096;
+  const bool serial = state.range(0) == 2;
+  const int per_iter = serial ? 4096 : 1024;
   std::int64_t now = 1'800'000'000'000;
   std::uint64_t seq = 0;
   auto wal_size = [&] {
@@ -138,132 +267,15 @@ void BM_SqliteCycle(benchmark::State& state) {
     return ec ? 0.0 : static_cast<double>(n);
   };
   const double wal0 = wal_size();
-  // Argument 2: one job at a time (admit_batch of 64, claim, complete of 64), so that every
-  // group transaction is exactly one job and the WAL bytes and instructions are repeatable.
-  auto wait = [](auto&& start) {
-    std::promise<void> p;
-    start([&p] { p.set_value(); });
-    p.get_future().wait();
-  };
-  if (state.range(0) == 2) {
-    for (auto _ : state) {
-      ++now;
-      for (int wave = 0; wave < serial_per_iter / 64; ++wave) {
-        std::vector<admit_request> batch;
-        for (int i = 0; i < 64; ++i) {
-          admit_request q = make_request(now);
-          char id[40];
-          std::snprintf(id, sizeof id, "msg_%016llX%010llu", static_cast<unsigned long long>(now),
-                        static_cast<unsigned long long>(seq++));
-          q.message.id = id;
-          batch.push_back(std::move(q));
-        }
-        wait([&](auto done) {
-          s.admit_batch(std::move(batch), [done](std::error_code ec, std::vector<admit_result> rs) {
-            for (auto& a : rs) {
-              if (ec || !a.admitted) std::abort();
-            }
-            done();
-          });
-        });
-        claim_result c;
-        wait([&](auto done) {
-          s.claim({"bench", 64, 60'000, now}, [&c, done](std::error_code ec, claim_result r) {
-            if (ec || r.entries.size() != 64) std::abort();
-            c = std::move(r);
-            done();
-          });
-        });
-        std::vector<completion> items;
-        for (auto& e : c.entries) {
-          completion x;
-          x.carrier = "bench";
-          x.lease_id = e.lease_id;
-          x.update.message_id = e.message.id;
-          x.update.status = message_status::submitted;
-          x.update.carrier_message_id = "c" + e.message.id.substr(20);
-          x.update.at_ms = now;
-          items.push_back(std::move(x));
-        }
-        wait([&](auto done) {
-          s.complete(std::move(items), [done](std::error_code ec, std::vector<completion_result> rs) {
-            for (auto& x : rs) {
-              if (ec || !x.applied || !x.released) std::abort();
-            }
-            done();
-          });
-        });
-      }
-    }
-  }
-  if (state.range(0) != 2) for (auto _ : state) {
+  for (auto _ : state) {
     ++now;
-    // Admissions, closed loop.
-    std::vector<std::pair<std::string, std::string>> leased;  // (message id, lease id)
-    std::mutex mu;
-    std::atomic<int> issued{0}, completed{0};
-    std::promise<void> admitted;
-    std::function<void()> issue = [&] {
-      if (issued++ >= per_iter) return;
-      admit_request q = make_request(now);
-      char id[40];
-      std::snprintf(id, sizeof id, "msg_%016llX%010llu", static_cast<unsigned long long>(now),
-                    static_cast<unsigned long long>(seq++));
-      q.message.id = id;
-      q.lease_ms = hand_off ? 60'000 : 0;
-      s.admit(std::move(q), [&, mid = std::string(id)](std::error_code ec, admit_result a) {
-        if (ec || !a.admitted) std::abort();
-        if (hand_off) {
-          std::lock_guard lk(mu);
-          leased.emplace_back(mid, a.lease_id);
-        }
-        if (++completed == per_iter) {
-          admitted.set_value();
-        } else {
-          issue();
-        }
-      });
-    };
-    for (int i = 0; i < inflight; ++i) issue();
-    admitted.get_future().wait();
-    // Claims.
-    while (!hand_off) {
-      std::promise<claim_result> p;
-      s.claim({"bench", 64, 60'000, now}, [&p](std::error_code ec, claim_result c) {
-        if (ec) std::abort();
-        p.set_value(std::move(c));
-      });
-      auto c = p.get_future().get();
-      if (c.entries.empty()) break;
-      for (auto& e : c.entries) leased.emplace_back(e.message.id, e.lease_id);
+    if (serial) {
+      cycle::serial(*r.store, now, seq, per_iter);
+    } else {
+      cycle::pipelined(*r.store, now, seq, per_iter, state.range(0) == 1);
     }
-    // Completions, 4 calls in flight at a time.
-    std::atomic<int> calls{0};
-    std::promise<void> completed_all;
-    const int n_calls = static_cast<int>((leased.size() + 15) / 16);
-    for (std::size_t i = 0; i < leased.size(); i += 16) {
-      std::vector<completion> items;
-      for (std::size_t k = i; k < std::min(leased.size(), i + 16); ++k) {
-        completion c;
-        c.carrier = "bench";
-        c.lease_id = leased[k].second;
-        c.update.message_id = leased[k].first;
-        c.update.status = message_status::submitted;
-        c.update.carrier_message_id = "c" + std::to_string(k) + "-" + std::to_string(now);
-        c.update.at_ms = now;
-        items.push_back(std::move(c));
-      }
-      s.complete(std::move(items), [&](std::error_code ec, std::vector<completion_result> res) {
-        if (ec) std::abort();
-        for (auto& x : res) {
-          if (!x.applied || !x.released) std::abort();
-        }
-        if (++calls == n_calls) completed_all.set_value();
-      });
-    }
-    completed_all.get_future().wait();
   }
-  const double msgs = static_cast<double>(state.iterations()) * (state.range(0) == 2 ? serial_per_iter : per_iter);
+  const double msgs = static_cast<double>(state.iterations()) * per_iter;
   state.SetItemsProcessed(static_cast<std::int64_t>(msgs));
   state.counters["wal_bytes"] = (wal_size() - wal0) / msgs;
   r.store.reset();

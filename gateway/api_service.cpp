@@ -471,9 +471,6 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     if (list == body.end() || !list->is_array()) {
       co_return error_response(bad_request("'messages' must be an array", "messages"));
     }
-    if (list->empty() || list->size() > max_batch_items) {
-      co_return error_response(bad_request("'messages' must hold 1 to 1000 items", "messages"));
-    }
     items.reserve(list->size());
     for (const auto& item : *list) items.push_back(parse_message_request(item));
   }

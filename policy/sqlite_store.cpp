@@ -358,9 +358,11 @@ class sqlite_store::impl {
   std::string seal(const std::string& e164) const {
     return e164.empty() || !opts_.secrets ? std::string() : opts_.secrets->seal(e164);
   }
-  std::string unseal(const std::string& sealed) const {
-    if (sealed.empty() || !opts_.secrets) return {};
-    return opts_.secrets->open(sealed).value_or(std::string());
+  std::string unseal(const std::string& sealed) const { return unseal_with(opts_.secrets.get(), sealed); }
+  // A sealed E.164 opened; empty when there is none or no secret to open it with.
+  static std::string unseal_with(const number_secrets* secrets, const std::string& sealed) {
+    if (sealed.empty() || !secrets) return {};
+    return secrets->open(sealed).value_or(std::string());
   }
   const std::shared_ptr<const number_secrets>& secrets() const { return opts_.secrets; }
   std::string new_lease_id() { return instance_tag_ + "-" + std::to_string(++lease_counter_); }
@@ -1041,9 +1043,7 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
   // The writer thread returns the E.164s sealed; they are opened (AES-GCM, about 5 K
   // instructions each) where the completion runs, off the serial writer thread.
   cb = [secrets = impl_->secrets(), cb = std::move(cb)](std::error_code ec, claim_result r) {
-    for (auto& e : r.entries) {
-      e.message.e164 = e.message.e164.empty() ? std::string() : secrets->open(e.message.e164).value_or(std::string());
-    }
+    for (auto& e : r.entries) e.message.e164 = impl::unseal_with(secrets.get(), e.message.e164);
     cb(ec, std::move(r));
   };
   SMSGW_SUBMIT(claim_result, cb, {

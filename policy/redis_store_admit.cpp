@@ -80,20 +80,30 @@ bool has_caps(const admit_request& r, bool per_campaign) {
   return std::any_of(r.caps.begin(), r.caps.end(), [&](const cap_rule& c) { return c.per_campaign == per_campaign; });
 }
 
-// One cap key in a profile: mode, expiry (the longest window), then the rules.
-void append_cap_profile(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
-  std::int64_t longest = 0;
+// The rules of one cap key: their longest window, their largest max and how many there are.
+struct cap_key_rules {
+  std::int64_t longest_ms = 0;
   std::uint32_t largest = 0;
-  std::size_t rules = 0;
+  std::size_t count = 0;
+};
+
+cap_key_rules rules_of(const admit_request& r, bool per_campaign) {
+  cap_key_rules k;
   for (const auto& c : r.caps) {
     if (c.per_campaign != per_campaign) continue;
-    longest = std::max(longest, c.window_seconds * 1000);
-    largest = std::max(largest, c.max);
-    ++rules;
+    k.longest_ms = std::max(k.longest_ms, c.window_seconds * 1000);
+    k.largest = std::max(k.largest, c.max);
+    ++k.count;
   }
-  out.push_back(largest <= string_cap_max ? "s" : "z");
-  out.push_back(num(longest));
-  out.push_back(num(static_cast<std::int64_t>(rules)));
+  return k;
+}
+
+// One cap key in a profile: mode, expiry (the longest window), then the rules.
+void append_cap_profile(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
+  const auto k = rules_of(r, per_campaign);
+  out.push_back(k.largest <= string_cap_max ? "s" : "z");
+  out.push_back(num(k.longest_ms));
+  out.push_back(num(static_cast<std::int64_t>(k.count)));
   for (const auto& c : r.caps) {
     if (c.per_campaign != per_campaign) continue;
     out.push_back(num(c.window_seconds * 1000));
@@ -104,15 +114,9 @@ void append_cap_profile(const admit_request& r, bool per_campaign, std::vector<s
 // A zset-mode cap key's per-request arguments: the oldest admission kept, then per rule the
 // oldest admission that counts.
 void append_zset_bounds(const admit_request& r, bool per_campaign, std::vector<std::string>& out) {
-  std::int64_t longest = 0;
-  std::uint32_t largest = 0;
-  for (const auto& c : r.caps) {
-    if (c.per_campaign != per_campaign) continue;
-    longest = std::max(longest, c.window_seconds * 1000);
-    largest = std::max(largest, c.max);
-  }
-  if (largest <= string_cap_max) return;
-  out.push_back(ms13(r.now_ms - longest + 1));
+  const auto k = rules_of(r, per_campaign);
+  if (k.largest <= string_cap_max) return;
+  out.push_back(ms13(r.now_ms - k.longest_ms + 1));
   for (const auto& c : r.caps) {
     if (c.per_campaign == per_campaign) out.push_back(ms13(r.now_ms - c.window_seconds * 1000 + 1));
   }

@@ -50,6 +50,13 @@ bool locate_into(std::string_view nk, import_item& out) {
   return true;
 }
 
+// The calls of one import still running, and what they stored so far.
+struct import_progress {
+  countdown c;
+  import_result r;
+  store_callback<import_result> cb;
+};
+
 std::string bucket_name(const std::string& prefix, std::uint16_t bucket) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string k = prefix;
@@ -85,12 +92,7 @@ void redis_store::import_suppressions(std::vector<suppression_record> recs, stor
       asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, import_result{}); });
       return;
     }
-    struct agg {
-      countdown c;
-      import_result r;
-      store_callback<import_result> cb;
-    };
-    auto a = std::make_shared<agg>();
+    auto a = std::make_shared<import_progress>();
     a->cb = std::move(cb);
     // The calls are built first, then all sent (pipelined) before the first reply is read.
     // Global records go one bucket per call, written without a search of the bucket per record:
@@ -237,12 +239,7 @@ void redis_store::import_consents(std::vector<consent_record> recs, store_callba
       asio::post(s->conn->strand(), [cb = std::move(cb)] { cb({}, import_result{}); });
       return;
     }
-    struct agg {
-      countdown c;
-      import_result r;
-      store_callback<import_result> cb;
-    };
-    auto a = std::make_shared<agg>();
+    auto a = std::make_shared<import_progress>();
     a->c.remaining = recs.size();
     a->cb = std::move(cb);
     for (std::size_t i = 0; i < recs.size(); ++i) {

@@ -328,6 +328,14 @@ struct queue_settings {
   bool operator==(const queue_settings&) const = default;
 };
 
+// How the process runs. Needs a restart to change (a reload with another value is refused).
+struct runtime_settings {
+  // Threads running the I/O (HTTP and admin listeners, carrier links, the Redis client, timers);
+  // 0 = one per CPU core, at least 2. The SQLite store has its own writer threads besides.
+  std::uint32_t io_threads = 0;
+  bool operator==(const runtime_settings&) const = default;
+};
+
 // ---------------------------------------------------------------- the whole file
 
 struct gateway_config {
@@ -347,6 +355,7 @@ struct gateway_config {
   retention_settings retention;
   logging_settings logging;
   queue_settings queue;
+  runtime_settings runtime;
 
   const carrier* find_carrier(std::string_view name) const;
   // The pacing of a sender: its own entry, else the default of its class.

@@ -39,6 +39,7 @@ void loader::load(const field& root, gateway_config& cfg) {
   if (auto f = m.take("retention")) read_retention(*f, cfg.retention);
   if (auto f = m.take("logging")) read_logging(*f, cfg.logging);
   if (auto f = m.take("queue")) read_queue(*f, cfg.queue);
+  if (auto f = m.take("runtime")) read_runtime(*f, cfg.runtime);
   m.finish();
   cross_check(root, cfg);
 }

@@ -1,5 +1,5 @@
 // The configuration's service sections (config/loader.hpp): http, admin, store, secrets,
-// webhooks, api keys, retention, logging, queue.
+// webhooks, api keys, retention, logging, queue, runtime.
 
 #include <algorithm>
 #include <cmath>
@@ -311,6 +311,12 @@ void loader::read_queue(const field& f, queue_settings& out) {
       ctx_.error(r->mark, r->path + ": backoff_min must not be longer than backoff_max");
     }
   }
+  m.finish();
+}
+
+void loader::read_runtime(const field& f, runtime_settings& out) {
+  map_reader m(ctx_, f);
+  optional_key(m, "io_threads", out.io_threads, unsigned_reader<std::uint32_t>(0, 256));
   m.finish();
 }
 

@@ -3,7 +3,8 @@
 // The configuration loader (internal to config/): one class that reads every section of the YAML
 // file, with the typed value readers it uses. Its section readers live in
 //   load.cpp           the entry points, the top level and the checks across sections
-//   load_service.cpp   http, admin, store, secrets, webhooks, api keys, retention, logging, queue
+//   load_service.cpp   http, admin, store, secrets, webhooks, api keys, retention, logging, queue,
+//                      runtime
 //   load_carriers.cpp  carriers, routes, senders, sender classes
 //   load_policy.cpp    policy: number types, quiet hours, categories, keywords
 
@@ -142,6 +143,7 @@ class loader {
   void read_retention(const field& f, retention_settings& out);
   void read_logging(const field& f, logging_settings& out);
   void read_queue(const field& f, queue_settings& out);
+  void read_runtime(const field& f, runtime_settings& out);
 
   // ------------------------------------------------------------ checks across sections (load.cpp)
 

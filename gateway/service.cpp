@@ -45,6 +45,11 @@ log::level to_level(config::log_level l) {
   }
 }
 
+// runtime.io_threads; 0: one per CPU core, at least 2.
+unsigned io_thread_count(const config::runtime_settings& r) {
+  return r.io_threads != 0 ? r.io_threads : std::max(2u, std::thread::hardware_concurrency());
+}
+
 http_limits to_limits(const config::http_settings& h) {
   http_limits l;
   l.body_limit = h.max_body_bytes;
@@ -154,7 +159,8 @@ class running_service {
                                             std::to_string(api_server_->local_endpoint().port())},
                                 {"admin", admin_server_->local_endpoint().address().to_string() + ":" +
                                               std::to_string(admin_server_->local_endpoint().port())},
-                                {"store", settings_->source.store.kind == config::store_kind::redis ? "redis" : "sqlite"}});
+                                {"store", settings_->source.store.kind == config::store_kind::redis ? "redis" : "sqlite"},
+                                {"io_threads", std::int64_t(io_thread_count(settings_->source.runtime))}});
   }
 
   // SIGTERM: stop accepting, let in-flight submits finish (bounded), unbind, then stop.
@@ -197,8 +203,9 @@ class running_service {
     }
     const auto& old_cfg = settings_->source;
     if (!(loaded.config.store == old_cfg.store) || !(loaded.config.http.listen == old_cfg.http.listen) ||
-        !(loaded.config.admin.listen == old_cfg.admin.listen) || !(loaded.config.secrets == old_cfg.secrets)) {
-      const std::string why = "store, secrets and listen addresses cannot change on reload: restart smsgw";
+        !(loaded.config.admin.listen == old_cfg.admin.listen) || !(loaded.config.secrets == old_cfg.secrets) ||
+        !(loaded.config.runtime == old_cfg.runtime)) {
+      const std::string why = "store, secrets, listen addresses and runtime cannot change on reload: restart smsgw";
       log::error("config_reload_failed", {{"error", why}});
       metrics_.count_reload(false);
       return why;
@@ -388,7 +395,10 @@ int run_service(const std::string& config_path) {
   log::init(to_level(loaded.config.logging.level),
             loaded.config.logging.format == config::log_format::json ? log::format::json : log::format::text);
 
-  asio::io_context io;
+  // With one thread Asio is told so (no wake-ups of other threads); the store's own threads
+  // still post into it, which stays safe.
+  const unsigned threads = io_thread_count(loaded.config.runtime);
+  asio::io_context io(threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT);
   auto opened = open_configured_store(loaded.config, io.get_executor());
   if (opened.failed_part == "secrets") {
     log::error("number_key_unavailable", {{"file", loaded.config.secrets.number_key_file}, {"error", opened.error}});
@@ -436,7 +446,6 @@ int run_service(const std::string& config_path) {
   };
   wait_reload();
 
-  const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();

@@ -78,8 +78,19 @@ TEST(Load, FillsDefaultsForEverythingLeftOut) {
   EXPECT_EQ(c.logging.format, config::log_format::json);
   EXPECT_FALSE(c.logging.log_bodies);
   EXPECT_EQ(c.queue.validity, 48h);
+  EXPECT_EQ(c.runtime.io_threads, 0u);  // one per core, at least 2
   // Nothing can be sent: said, not refused (smsgwctl works without carriers).
   EXPECT_EQ(lines(r.warnings), std::vector<std::string>{"t.yaml:1:1: no carriers are configured: nothing can be sent"});
+}
+
+TEST(Load, IoThreadsAreSetOrLeftToTheCores) {
+  config::load_result r = load("runtime: {io_threads: 1}\n");
+  ASSERT_TRUE(r.ok()) << lines(r.errors)[0];
+  EXPECT_EQ(r.config.runtime.io_threads, 1u);
+  config::load_result r0 = load("runtime: {io_threads: 0}\n");
+  ASSERT_TRUE(r0.ok()) << lines(r0.errors)[0];
+  EXPECT_EQ(r0.config.runtime.io_threads, 0u);
+  EXPECT_FALSE(r.config.runtime == r0.config.runtime);  // a reload can tell (and refuses it)
 }
 
 TEST(Load, AnEmptyValueMeansTheDefault) {

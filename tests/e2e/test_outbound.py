@@ -60,6 +60,8 @@ class GatewayFixture:
     # The Redis database of the class: flushed at set-up, so each Redis class has its own
     # (ctest runs two test programs at once; a shared database was flushed under the other's feet).
     redis_db = 7
+    # Extra YAML for the gateway (e.g. its runtime section).
+    extra = ""
 
     @classmethod
     def setUpClass(cls):
@@ -79,7 +81,7 @@ class GatewayFixture:
             with socket.create_connection((host, int(port)), timeout=5) as s:
                 s.sendall(b"SELECT %d\r\nFLUSHDB\r\n" % cls.redis_db)
                 s.recv(100)
-        cls.gw = harness.Gateway(cls.workdir.path, cls.sim, store=cls.store, redis_url=redis_url)
+        cls.gw = harness.Gateway(cls.workdir.path, cls.sim, store=cls.store, redis_url=redis_url, extra=cls.extra)
         cls.gw.wait_ready()
 
     @classmethod
@@ -341,6 +343,9 @@ def urllib_quote(s):
 
 class OutboundSqlite(OutboundBase, unittest.TestCase):
     store = "sqlite"
+    # The whole outbound contract on one I/O thread (runtime.io_threads: 1), with the SQLite
+    # store's writer threads completing into it; the Redis class runs with the default threads.
+    extra = "runtime: {io_threads: 1}\n"
 
 
 class OutboundRedis(OutboundBase, unittest.TestCase):

@@ -229,6 +229,13 @@ class Reload(unittest.TestCase):
             code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "still serving"})
             self.assertEqual(code, 202, body)
 
+            # The I/O threads need a restart: such a reload is refused and says so.
+            with open(gw.config_path, "w") as f:
+                f.write(original + "runtime: {io_threads: 1}\n")
+            code, body = harness.request("POST", gw.admin + "/admin/reload")
+            self.assertEqual(code, 422, body)
+            self.assertIn("restart smsgw", body["error"]["message"])
+
             # A new carrier TPS and a new sender TPS apply without dropping the carrier's bind.
             with open(gw.config_path, "w") as f:
                 f.write(original.replace('{id: "12345", tps: 1000}', '{id: "12345", tps: 500}')
@@ -239,7 +246,7 @@ class Reload(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(sim.stats()["binds"], binds_before, "a reload without carrier changes rebound")
             code, text = harness.request("GET", gw.admin + "/metrics")
-            self.assertIn('smsgw_config_reloads_total{result="failed"} 1', text)
+            self.assertIn('smsgw_config_reloads_total{result="failed"} 2', text)
             self.assertIn('smsgw_config_reloads_total{result="ok"} 2', text)
         finally:
             gw.stop()

@@ -214,6 +214,7 @@ std::size_t carrier_worker::capacity() const {
 
 void carrier_worker::held_changed() {
   held_count_ = held_.size();
+  held_peak_ = std::max(held_peak_, held_.size());
   oldest_held_ms_ = held_.empty() ? 0 : std::max<std::int64_t>(1, held_.front()->message.created_at_ms);
 }
 
@@ -237,7 +238,8 @@ void carrier_worker::release(const policy::queue_entry& entry) {
 // carrier took far longer than the hold target) is released rather than sent: sending it this
 // late could overlap with another instance's claim once its lease expires.
 void carrier_worker::drain_held() {
-  if (draining_held_ || held_.empty()) return;
+  // Unbound: nothing goes to the window (the entries are being released, see on_event).
+  if (draining_held_ || held_.empty() || bound_sessions_ == 0) return;
   draining_held_ = true;
   const std::size_t cap = capacity();
   const std::int64_t now = now_ms();
@@ -311,7 +313,11 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
       backlog_ = true;  // messages queue up while it is down: the first claim after it tells
       // No bind left: held hand-offs go back to the queue now rather than wait in memory for a
       // reconnect (the claims after it take them, in order, as fast as the carrier takes).
-      if (bound_sessions_ == 0) release_held("carrier_unbound");
+      if (bound_sessions_ == 0) {
+        asio::post(strand_, [self = shared_from_this()] {
+          if (self->bound_sessions_ == 0) self->release_held("carrier_unbound");
+        });
+      }
       log::warn("carrier_disconnected", {{"carrier", carrier_},
                                          {"session", std::int64_t{e.session_index}},
                                          {"error", e.error.message()},
@@ -686,6 +692,7 @@ void carrier_worker::async_stop(std::function<void()> done) {
     auto stop = std::make_shared<stop_state>();
     stop->done = std::move(done);
     self->stop_ = stop;
+    log::info("hand_off_buffer", {{"carrier", self->carrier_}, {"held_peak", static_cast<std::int64_t>(self->held_peak_)}});
     // Leased and not handed to the link: released now (held hand-offs, staged claims). Entries
     // already at the link get their responses (or a temporary error when the link stops).
     self->release_held("stopping");

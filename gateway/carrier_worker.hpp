@@ -174,6 +174,7 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::deque<std::unique_ptr<policy::queue_entry>> held_;
   std::atomic<std::size_t> held_count_{0};
   std::atomic<std::int64_t> oldest_held_ms_{0};
+  std::size_t held_peak_ = 0;                // strand only: the most held at once (logged at stop)
   bool draining_held_ = false;               // strand only: no re-entry from dispatch()
   std::shared_ptr<stop_state> stop_;         // strand only: set by async_stop()
   prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once

@@ -197,7 +197,10 @@ void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
       } else if (self->bound_sessions_ == 0) {
         self->release(*entry);  // the last bind went down since the reservation: not held
       } else {
-        // The window is full: held in memory, in order, until it has room (drain_held()).
+        // The window is full: held in memory, in order, until it has room (drain_held()). Its
+        // wait counts from the admission (created_at_ms, no later than the lease's start); the
+        // API always sets it, a record without one counts from now.
+        if (entry->message.created_at_ms <= 0) entry->message.created_at_ms = self->now_ms();
         self->held_.push_back(std::move(entry));
         self->held_changed();
       }

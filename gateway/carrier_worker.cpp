@@ -32,6 +32,12 @@ struct carrier_worker::in_flight {
   std::vector<smpp::net::outbound_message> staged;  // parts not handed to the link yet
 };
 
+// A stop in progress: `done` runs once the link stopped and every release was answered.
+struct carrier_worker::stop_state {
+  std::size_t pending = 1;  // the link's stop + releases not answered yet; strand only
+  std::function<void()> done;
+};
+
 namespace {
 
 smpp::net::carrier_link_config link_config(const config::carrier& c) {
@@ -155,9 +161,17 @@ void carrier_worker::notify() {
 
 std::int64_t carrier_worker::reserve_direct() {
   if (stopping_ || bound_sessions_ == 0 || backlog_) return 0;
+  // The hand-off buffer takes only what drains well inside the lease: nothing more while its
+  // oldest entry has waited longer than the hold target (the carrier is slower than the inflow).
+  const std::int64_t oldest = oldest_held_ms_.load();
+  if (oldest != 0) {
+    const std::int64_t hold = options_.hand_off_hold_ms > 0 ? options_.hand_off_hold_ms : options_.lease_ms / 12;
+    if (now_ms() - oldest > hold) return 0;
+  }
+  const std::size_t limit = capacity_.load() + options_.hand_off_buffer;
   std::size_t reserved = direct_reserved_.load();
   do {
-    if (in_flight_count_.load() + reserved >= capacity_.load()) return 0;
+    if (in_flight_count_.load() + held_count_.load() + reserved >= limit) return 0;
   } while (!direct_reserved_.compare_exchange_weak(reserved, reserved + 1));
   return options_.lease_ms;
 }
@@ -172,17 +186,107 @@ void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
     // given back at once so that the next worker (or instance) claims it without waiting for
     // the lease to expire. If that fails, the lease expires and it is claimed then.
     if (self->stopping_) {
-      self->store_.reschedule(self->carrier_, entry->message.id, entry->lease_id, self->now_ms(),
-                              [](std::error_code, policy::done) {});
+      self->release(*entry);
     } else {
       if (self->metrics_) {
         if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
         self->handed_off_->Increment();
       }
-      self->dispatch(std::move(*entry));
+      if (self->held_.empty() && self->in_flight_.size() < self->capacity()) {
+        self->dispatch(std::move(*entry));
+      } else if (self->bound_sessions_ == 0) {
+        self->release(*entry);  // the last bind went down since the reservation: not held
+      } else {
+        // The window is full: held in memory, in order, until it has room (drain_held()). Its
+        // wait counts from the admission (created_at_ms, no later than the lease's start); the
+        // API always sets it, a record without one counts from now.
+        if (entry->message.created_at_ms <= 0) entry->message.created_at_ms = self->now_ms();
+        self->held_.push_back(std::move(entry));
+        self->held_changed();
+      }
     }
-    --self->direct_reserved_;
+    --self->direct_reserved_;  // after held_count_ went up: reserve_direct() never sees a dip
   });
+}
+
+std::size_t carrier_worker::capacity() const {
+  if (!link_) return 0;
+  const auto& c = link_->config();
+  return static_cast<std::size_t>(c.window) * std::max(1u, c.sessions) * 2;
+}
+
+void carrier_worker::held_changed() {
+  held_count_ = held_.size();
+  held_peak_ = std::max(held_peak_, held_.size());
+  oldest_held_ms_ = held_.empty() ? 0 : std::max<std::int64_t>(1, held_.front()->message.created_at_ms);
+}
+
+void carrier_worker::release(const policy::queue_entry& entry) {
+  // Back in the queue, due now: new messages wait behind it (FIFO) until a claim took it.
+  backlog_ = true;
+  auto stop = stop_;
+  if (stop) ++stop->pending;
+  store_.reschedule(carrier_, entry.message.id, entry.lease_id, now_ms(),
+                    [self = shared_from_this(), stop, id = entry.message.id](std::error_code ec, policy::done) {
+                      // If it failed, the lease expires and the entry is claimed then.
+                      if (ec) log::warn("release_failed", {{"carrier", self->carrier_}, {"id", id}, {"error", ec.message()}});
+                      if (!stop) return;
+                      asio::post(self->strand_, [self, stop] {
+                        if (--stop->pending == 0 && stop->done) std::exchange(stop->done, nullptr)();
+                      });
+                    });
+}
+
+// Held hand-offs go to the window in order as it frees up. One held lease_ms / 2 or longer (the
+// carrier took far longer than the hold target) is released rather than sent: sending it this
+// late could overlap with another instance's claim once its lease expires.
+void carrier_worker::drain_held() {
+  // Unbound: nothing goes to the window (the entries are being released, see on_event).
+  if (draining_held_ || held_.empty() || bound_sessions_ == 0) return;
+  draining_held_ = true;
+  const std::size_t cap = capacity();
+  const std::int64_t now = now_ms();
+  std::size_t released = 0;
+  while (!held_.empty() && in_flight_.size() < cap && !stopping_) {
+    auto entry = std::move(held_.front());
+    held_.pop_front();
+    if (now - entry->message.created_at_ms >= options_.lease_ms / 2) {
+      release(*entry);
+      ++released;
+      continue;
+    }
+    dispatch(std::move(*entry));
+  }
+  held_changed();
+  draining_held_ = false;
+  if (released > 0) {
+    log::warn("hand_off_released", {{"carrier", carrier_}, {"messages", static_cast<std::int64_t>(released)},
+                                    {"reason", "held_too_long"}});
+  }
+}
+
+void carrier_worker::release_aged_held() {
+  if (held_.empty()) return;
+  const std::int64_t now = now_ms();
+  std::size_t released = 0;
+  while (!held_.empty() && now - held_.front()->message.created_at_ms >= options_.lease_ms / 2) {
+    release(*held_.front());
+    held_.pop_front();
+    ++released;
+  }
+  if (released == 0) return;
+  held_changed();
+  log::warn("hand_off_released", {{"carrier", carrier_}, {"messages", static_cast<std::int64_t>(released)},
+                                  {"reason", "held_too_long"}});
+}
+
+void carrier_worker::release_held(const char* why) {
+  if (held_.empty()) return;
+  const auto n = static_cast<std::int64_t>(held_.size());
+  for (const auto& e : held_) release(*e);
+  held_.clear();
+  held_changed();
+  log::info("hand_off_released", {{"carrier", carrier_}, {"messages", n}, {"reason", std::string(why)}});
 }
 
 void carrier_worker::in_flight_changed() {
@@ -210,6 +314,13 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
     case kind::disconnected:
       if (bound_sessions_ > 0) --bound_sessions_;
       backlog_ = true;  // messages queue up while it is down: the first claim after it tells
+      // No bind left: held hand-offs go back to the queue now rather than wait in memory for a
+      // reconnect (the claims after it take them, in order, as fast as the carrier takes).
+      if (bound_sessions_ == 0) {
+        asio::post(strand_, [self = shared_from_this()] {
+          if (self->bound_sessions_ == 0) self->release_held("carrier_unbound");
+        });
+      }
       log::warn("carrier_disconnected", {{"carrier", carrier_},
                                          {"session", std::int64_t{e.session_index}},
                                          {"error", e.error.message()},
@@ -235,7 +346,11 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
     const auto& c = self->link_->config();
     const std::size_t capacity = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions) * 2;
     std::int64_t wait_ms = 0;
-    const std::size_t taken = self->in_flight_.size() + self->direct_reserved_.load();
+    // Held hand-offs are older than anything queued after them: they go first, and claims
+    // wait until the buffer has drained (and as always until the window has room).
+    self->release_aged_held();
+    self->drain_held();
+    const std::size_t taken = self->in_flight_.size() + self->held_.size() + self->direct_reserved_.load();
     if (self->bound_sessions_ == 0 || taken >= capacity) {
       wait_ms = 20;
     } else {
@@ -254,6 +369,11 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
         wait_ms = self->options_.store_retry_ms;
       } else {
         store_down_logged = false;
+        if (self->stopping_) {
+          // Stopped while the claim was under way: nothing more is sent; released at once.
+          for (auto& entry : reply.value.entries) self->release(entry);
+          break;
+        }
         // A full claim: more may be waiting, so new messages queue behind them (no direct
         // hand-off) until a claim comes back short.
         self->backlog_ = reply.value.entries.size() >= static_cast<std::size_t>(req.max);
@@ -445,6 +565,7 @@ void carrier_worker::suppressed(std::string number_key, std::string sender, std:
     if (!drop.empty()) {
       std::erase_if(self->staged_, [&](std::uint64_t k) { return std::find(drop.begin(), drop.end(), k) != drop.end(); });
       for (auto key : drop) self->reject_suppressed(key);
+      self->drain_held();
     }
     if (done) done();
   });
@@ -494,7 +615,10 @@ void carrier_worker::on_result(smpp::net::submit_outcome o) {
   if (parts_at_link_ > 0) --parts_at_link_;
   struct pump_after {
     carrier_worker* w;
-    ~pump_after() { w->pump(); }
+    ~pump_after() {
+      w->drain_held();
+      w->pump();
+    }
   } pump_later{this};
   auto it = in_flight_.find(key);
   if (it == in_flight_.end()) return;
@@ -568,13 +692,31 @@ void carrier_worker::async_stop(std::function<void()> done) {
   stopping_ = true;
   asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
     self->wake_.cancel();
-    if (!self->link_) {
-      if (done) done();
-      return;
+    auto stop = std::make_shared<stop_state>();
+    stop->done = std::move(done);
+    self->stop_ = stop;
+    log::info("hand_off_buffer", {{"carrier", self->carrier_}, {"held_peak", static_cast<std::int64_t>(self->held_peak_)}});
+    // Leased and not handed to the link: released now (held hand-offs, staged claims). Entries
+    // already at the link get their responses (or a temporary error when the link stops).
+    self->release_held("stopping");
+    std::size_t staged = 0;
+    for (auto key : self->staged_) {
+      auto it = self->in_flight_.find(key);
+      if (it == self->in_flight_.end() || it->second->staged.empty() || it->second->reply) continue;
+      self->release(it->second->entry);
+      self->in_flight_.erase(it);
+      ++staged;
     }
-    self->link_->async_stop([self, done = std::move(done)]() mutable {
-      if (done) done();
-    });
+    self->staged_.clear();
+    if (staged > 0) {
+      self->in_flight_changed();
+      log::info("staged_released", {{"carrier", self->carrier_}, {"messages", static_cast<std::int64_t>(staged)}});
+    }
+    auto link_stopped = [self, stop] {
+      if (--stop->pending == 0 && stop->done) std::exchange(stop->done, nullptr)();
+    };
+    if (!self->link_) return link_stopped();
+    self->link_->async_stop(std::move(link_stopped));
   });
 }
 

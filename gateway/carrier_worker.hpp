@@ -35,6 +35,13 @@ struct worker_options {
   std::uint32_t claim_batch = 256;      // messages per claim at most
   std::int64_t idle_poll_ms = 50;       // queue empty: look again after this long (or on notify)
   std::int64_t store_retry_ms = 500;    // store unavailable: try again after this long
+  // Direct hand-offs held in memory beyond the claim capacity (window x sessions x 2), waiting
+  // for room in the window (docs/architecture.md, "Direct hand-off"): at most this many, and
+  // none taken while the oldest one held has waited longer than hand_off_hold_ms (0:
+  // lease_ms / 12, 5 s with the default lease). An entry held lease_ms / 2 is released to the
+  // store's queue instead of sent. 0 entries: no buffer (hand-offs only within the capacity).
+  std::size_t hand_off_buffer = 32'768;
+  std::int64_t hand_off_hold_ms = 0;
   // Builds the status webhook event of a final outcome (submitted, rejected, failed, expired,
   // and rejected at the send-time suppression re-check) with the settings in force on the
   // worker's strand; nullopt when nobody receives status events. The event is stored together
@@ -73,11 +80,13 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // Direct hand-off (docs/architecture.md, "Direct hand-off"): a slot for a message that the
   // store leases to this worker at admission (admit_request::lease_ms) so that it is sent
   // without a claim. Returns the lease length in ms, or 0 when the worker takes none now (no
-  // bound session, stopping, its capacity taken, or messages waiting in the store's queue:
-  // those go first). Every non-zero return must be followed by one hand_off(). Thread-safe.
+  // bound session, stopping, its capacity and hand-off buffer taken, the oldest held hand-off
+  // waiting longer than hand_off_hold_ms, or messages waiting in the store's queue: those go
+  // first). Every non-zero return must be followed by one hand_off(). Thread-safe.
   std::int64_t reserve_direct();
   // The message of a reserved slot, as admitted and leased (null: it was not admitted or not
-  // leased; the slot is given back). It is dispatched like a claimed entry. Thread-safe.
+  // leased; the slot is given back). It is dispatched like a claimed entry when the window has
+  // room, held in the hand-off buffer (FIFO) until it has otherwise. Thread-safe.
   void hand_off(std::unique_ptr<policy::queue_entry> entry);
 
   // New settings (reload): pacing and segmentation apply to the next claims. TPS/window changes
@@ -98,8 +107,11 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   void suppressed(std::string number_key, std::string sender, std::function<void()> done);
 
   // Graceful stop: no more claims; in-flight submits get their responses (bounded by the link's
-  // response timeout), messages not sent stay in the store (their lease expires, they go out
-  // after the restart); the link unbinds. `done` runs on the worker's strand.
+  // response timeout); leased messages not handed to the link yet (held hand-offs, staged
+  // claims, claims answered after the stop) are released to the store's queue at once
+  // (reschedule, due now) so that another instance or the restart sends them without waiting
+  // for their lease; the link unbinds. `done` runs on the worker's strand once the link stopped
+  // and every release was answered by the store.
   void async_stop(std::function<void()> done);
 
   bool bound() const noexcept { return bound_sessions_.load() > 0; }
@@ -111,8 +123,19 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   carrier_worker(boost::asio::any_io_executor executor, policy::store& store, std::shared_ptr<const settings> s,
                  std::string carrier, metrics* m, inbound_handler inbound, worker_options options);
 
+  struct stop_state;
   static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
   void dispatch(policy::queue_entry&& entry);
+  // Hand-off buffer (strand only): dispatches held entries, oldest first, while the window has
+  // room; releases those held lease_ms / 2 or longer. release_held() gives every held entry back.
+  void drain_held();
+  void release_aged_held();
+  void release_held(const char* why);
+  void held_changed();
+  // Gives a leased entry that was not sent back to the store's queue, due now (reschedule: the
+  // attempt is not counted). Strand only; awaited by a stop in progress.
+  void release(const policy::queue_entry& entry);
+  std::size_t capacity() const;
   // Queues the final outcome of a claimed entry (status + its event + ack, one store::complete
   // per strand turn). `m` gets the update applied (its status event is built from it): callers
   // pass the record they are done with. Strand only.
@@ -146,6 +169,14 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   std::atomic<std::size_t> in_flight_count_{0};
   std::atomic<std::size_t> direct_reserved_{0};
   std::atomic<bool> backlog_{true};
+  // Hand-off buffer: entries held beyond the capacity, FIFO (strand only), their count and the
+  // created_at_ms of the oldest (0: none) for reserve_direct().
+  std::deque<std::unique_ptr<policy::queue_entry>> held_;
+  std::atomic<std::size_t> held_count_{0};
+  std::atomic<std::int64_t> oldest_held_ms_{0};
+  std::size_t held_peak_ = 0;                // strand only: the most held at once (logged at stop)
+  bool draining_held_ = false;               // strand only: no re-entry from dispatch()
+  std::shared_ptr<stop_state> stop_;         // strand only: set by async_stop()
   prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once
   prometheus::Gauge* window_in_use_ = nullptr;           // strand only; looked up once
   prometheus::Histogram* submit_latency_ = nullptr;      // strand only; looked up once

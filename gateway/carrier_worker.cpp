@@ -404,7 +404,7 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
 void carrier_worker::dispatch(policy::queue_entry&& entry) {
   auto& m = entry.message;
   const std::int64_t now = now_ms();
-  if (entry.deliveries > 1 && metrics_) metrics_->resent_after_crash(carrier_).Increment();
+  if (entry.lease_lost && metrics_) metrics_->resent_after_crash(carrier_).Increment();
 
   if (m.valid_until_ms > 0 && now > m.valid_until_ms) {
     policy::status_update u{m.id, policy::message_status::expired, "", "validity_period_passed", now, 0};

@@ -18,8 +18,9 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
             {num(req.now_ms), num(req.max), num(req.lease_ms), s->msg_prefix(), s->sup_prefix(), s->sup_senders(),
              num(req.now_ms + req.lease_ms)},
             [s, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-              // claim.lua answers per entry the message id and 2 x its delivery count + the
-              // suppressed flag; the lease id is 'd' + that count (docs/stores.md, "Queue").
+              // claim.lua answers per entry the message id and 4 x its delivery count + 2 x the
+              // lost flag + the suppressed flag; the lease id is 'd' + that count (docs/stores.md,
+              // "Queue").
               // Each leased hash is then read with one HGETALL, all pipelined in this strand turn
               // (read outside the script, its fields are converted once instead of twice). If a
               // read fails, the whole claim fails, as when the script's reply is lost: its leases
@@ -44,8 +45,9 @@ void redis_store::claim(claim_request req, store_callback<claim_result> cb) {
                 auto& q = g->out.entries[i];
                 q.message.id = std::move(v.elements[2 * i].str);
                 const long long x = v.elements[2 * i + 1].integer;
-                q.deliveries = static_cast<int>(x / 2);
-                q.lease_id = "d" + std::to_string(x / 2);
+                q.deliveries = static_cast<int>(x / 4);
+                q.lease_id = "d" + std::to_string(x / 4);
+                q.lease_lost = (x & 2) != 0;
                 q.suppressed = (x & 1) != 0;
                 auto read = [s, g, i](std::error_code e, redis_value h) {
                   if (!e && h.is_error()) e = store_errc::io_error;

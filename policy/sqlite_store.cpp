@@ -1054,6 +1054,7 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
       bool blocked = false;
       std::int64_t rowid = 0;
       int deliveries = 0;
+      bool lost = false;  // still leased: its lease expired unreleased
     };
     std::vector<due_entry> due;
     {
@@ -1064,7 +1065,7 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
           "m.client_ref, m.segments, m.encoding, m.status, m.carrier_message_id, m.error, m.created_ms, "
           "m.updated_ms, m.send_at_ms, m.valid_until_ms, m.attempts, m.scope, m.api_key, q.rowid, q.deliveries, "
           "m.id IS NOT NULL AND EXISTS(SELECT 1 FROM suppressions s WHERE s.number_key=m.number_key AND "
-          "(m.scope='global' OR s.sender IN ('', m.sender))) "
+          "(m.scope='global' OR s.sender IN ('', m.sender))), q.lease_id<>'' "
           "FROM queue q LEFT JOIN messages m ON m.id=q.message_id "
           "WHERE q.carrier=? AND q.due_ms<=? ORDER BY q.due_ms, q.rowid LIMIT ?");
       q.bind(1, req.carrier).bind(2, req.now_ms).bind(3, std::max(0, req.max));
@@ -1074,6 +1075,7 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
         d.rowid = q.i64(21);
         d.deliveries = static_cast<int>(q.i64(22));
         d.blocked = q.i64(23) != 0;
+        d.lost = q.i64(24) != 0;  // a release (ack, nack, reschedule, complete) clears the lease
         due.push_back(std::move(d));
       }
     }
@@ -1101,7 +1103,7 @@ void sqlite_store::claim(claim_request req, store_callback<claim_result> cb) {
         m.status = message_status::queued;
         m.updated_at_ms = req.now_ms;
       }
-      out.entries.push_back({std::move(m), std::move(lease), d.deliveries + 1, d.blocked});
+      out.entries.push_back({std::move(m), std::move(lease), d.deliveries + 1, d.lost, d.blocked});
     }
     return out;
   });

@@ -189,7 +189,11 @@ struct number_facts {
 struct queue_entry {
   message_record message;
   std::string lease_id;  // pass back to ack / nack / reschedule / complete
-  int deliveries = 0;    // how many times it was claimed (> 1: redelivery after a lost lease)
+  int deliveries = 0;    // how many times it was leased (claimed, or leased at admission)
+  // The previous delivery's lease expired without being released (completed, acked, nacked or
+  // rescheduled): the gateway that held it crashed or stalled, and this is a resend (at least
+  // once). A retry after a nack or a reschedule (pacing, a released hand-off) is not.
+  bool lease_lost = false;
   // The send-time re-check found the number suppressed: do not send it; complete() it as
   // rejected ("recipient_opted_out") with its status event. Still leased like any other entry.
   bool suppressed = false;

@@ -8,7 +8,9 @@
 -- Message hashes and suppression buckets are derived from the entries (single instance only; a
 -- Cluster deployment needs them in the queue's slot, see docs/stores.md). The message hash holds
 -- the number's bucket suffix ('ns', written by admit.lua).
--- Returns per entry: the message id, then 2 x its delivery count + suppressed (0|1). The client
+-- Returns per entry: the message id, then 4 x its delivery count + 2 x lost (1: the previous
+-- delivery's lease expired without being released: this is a resend after a crash or a stall)
+-- + suppressed (0|1). The client
 -- reads each leased message hash itself (one HGETALL per entry, pipelined after this call): a
 -- field read inside the script costs its conversion twice (Redis to Lua, then Lua to Redis for
 -- the script's reply), and the long `d` most of all.
@@ -19,7 +21,8 @@
 -- matches again. A hash `lease` field (non-empty) is a lease of the other kind: written at
 -- admission ('a', direct hand-off) or by the previous version of this script (numbers), where
 -- `dlv` already counted that delivery; the reclaim clears it without counting, a claim of an
--- entry that still holds a stale one clears it.
+-- entry that still holds a stale one clears it. The reclaim also marks the hash `lost` = 1; the
+-- next claim of the entry reports it and deletes it (writes only on that rare path).
 -- Few inner calls (each redis.call costs several µs): per call one LPOP of up to N ids and one
 -- ZADD of all leases; per entry one HMGET (the fields of the re-check and the delivery count)
 -- and the suppression lookup; an HSET only for a due scheduled entry (its status) or a stale
@@ -39,8 +42,10 @@ if #expired > 0 then
     local h = redis.call('HMGET', mk, 'nk', 'lease')
     if h[2] and h[2] ~= '' then
       redis.call('HDEL', mk, 'lease')
+      redis.call('HSET', mk, 'lost', '1')
     elseif h[1] then
       redis.call('HINCRBY', mk, 'dlv', 1)
+      redis.call('HSET', mk, 'lost', '1')
     end
   end
   redis.call('LPUSH', KEYS[1], unpack(rev))
@@ -72,7 +77,7 @@ while count < max do
   if not ids then break end
   for _, id in ipairs(ids) do
     local mk = ARGV[4] .. id .. '}'
-    local f = redis.call('HMGET', mk, 'nk', 'snd', 'scope', 'st', 'dlv', 'ns', 'lease')
+    local f = redis.call('HMGET', mk, 'nk', 'snd', 'scope', 'st', 'dlv', 'ns', 'lease', 'lost')
     local nk = f[1]
     if nk then
       local snd, scope = f[2], f[3]
@@ -114,7 +119,9 @@ while count < max do
       leased[#leased + 1] = id
       if #leased >= 2000 then flush_leases() end
       entries[#entries + 1] = id
-      entries[#entries + 1] = 2 * dlv + (blocked and 1 or 0)
+      local lost = f[8] and true or false
+      if lost then redis.call('HDEL', mk, 'lost') end
+      entries[#entries + 1] = 4 * dlv + (lost and 2 or 0) + (blocked and 1 or 0)
       count = count + 1
     end
   end

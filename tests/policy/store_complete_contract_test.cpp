@@ -337,6 +337,42 @@ TYPED_TEST(StoreComplete, BatchOfAHundredMixedItemsEachOnItsOwn) {
   EXPECT_EQ(later.entries[0].message.id, "m50");
 }
 
+// smsgw_messages_resent_after_crash_total counts entries whose previous lease expired unreleased:
+// a retry after a nack or a reschedule (pacing, a released hand-off) is no resend after a crash.
+TYPED_TEST(StoreComplete, OnlyARedeliveryAfterAnExpiredLeaseIsMarkedLost) {
+  this->admit("m1", number(1), t0);
+  this->admit("m2", number(2), t0 + 1);
+  this->admit("m3", number(3), t0 + 2);
+  auto c = this->claim(t0 + 10, 10, 1000);
+  ASSERT_EQ(c.entries.size(), 3u);
+  for (const auto& e : c.entries) EXPECT_FALSE(e.lease_lost) << e.message.id;
+  auto [ec1, d1] = call<done>([&](auto cb) {
+    this->store_->nack("sim", "m1", c.entries[0].lease_id, t0 + 20, "ESME_RTHROTTLED", cb);
+  });
+  ASSERT_FALSE(ec1);
+  auto [ec2, d2] = call<done>([&](auto cb) { this->store_->reschedule("sim", "m2", c.entries[1].lease_id, t0 + 20, cb); });
+  ASSERT_FALSE(ec2);
+  // m3 is never released: its lease expires at t0 + 1010.
+  auto retried = this->claim(t0 + 500, 10, 1000);
+  ASSERT_EQ(retried.entries.size(), 2u);
+  for (const auto& e : retried.entries) {
+    EXPECT_EQ(e.deliveries, 2) << e.message.id;
+    EXPECT_FALSE(e.lease_lost) << e.message.id;
+  }
+  auto resent = this->claim(t0 + 1010, 10, 1000);
+  ASSERT_EQ(resent.entries.size(), 1u);
+  EXPECT_EQ(resent.entries[0].message.id, "m3");
+  EXPECT_EQ(resent.entries[0].deliveries, 2);
+  EXPECT_TRUE(resent.entries[0].lease_lost);
+  // Reported once: released normally this time, its next delivery is an ordinary retry.
+  auto [ec3, d3] = call<done>([&](auto cb) { this->store_->reschedule("sim", "m3", resent.entries[0].lease_id, t0 + 1011, cb); });
+  ASSERT_FALSE(ec3);
+  auto later = this->claim(t0 + 1012, 10, 1000);
+  ASSERT_EQ(later.entries.size(), 1u);
+  EXPECT_EQ(later.entries[0].deliveries, 3);
+  EXPECT_FALSE(later.entries[0].lease_lost);
+}
+
 TYPED_TEST(StoreComplete, ClaimHandsSuppressedEntriesBackLeasedAndFlagged) {
   const std::string alice = number(1), bob = number(2);
   this->admit("m1", alice, t0);
@@ -361,6 +397,7 @@ TYPED_TEST(StoreComplete, ClaimHandsSuppressedEntriesBackLeasedAndFlagged) {
   EXPECT_EQ(again.entries[0].message.id, "m1");
   EXPECT_TRUE(again.entries[0].suppressed);
   EXPECT_EQ(again.entries[0].deliveries, 2);
+  EXPECT_TRUE(again.entries[0].lease_lost);
 
   auto r = this->complete({outcome(again.entries[0], message_status::rejected, t0 + 1004, "", "recipient_opted_out")});
   EXPECT_TRUE(r[0].applied);
@@ -428,6 +465,7 @@ TYPED_TEST(StoreComplete, MessageLeasedAtAdmissionIsClaimedAgainWhenItsLeaseExpi
   EXPECT_EQ(again.entries[0].message.e164, number(1));
   EXPECT_EQ(again.entries[0].message.text, "Hello");
   EXPECT_EQ(again.entries[0].deliveries, 2);
+  EXPECT_TRUE(again.entries[0].lease_lost);  // counted as a resend after a crash
   EXPECT_NE(again.entries[0].lease_id, r.lease_id);
   queue_entry stale;
   stale.message = req.message;

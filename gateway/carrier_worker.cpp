@@ -187,6 +187,7 @@ void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
     // the lease to expire. If that fails, the lease expires and it is claimed then.
     if (self->stopping_) {
       self->release(*entry);
+      if (self->metrics_) self->metrics_->hand_off_released(self->carrier_, "stopping").Increment();
     } else {
       if (self->metrics_) {
         if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
@@ -219,6 +220,18 @@ void carrier_worker::held_changed() {
   held_count_ = held_.size();
   held_peak_ = std::max(held_peak_, held_.size());
   oldest_held_ms_ = held_.empty() ? 0 : std::max<std::int64_t>(1, held_.front()->message.created_at_ms);
+  if (metrics_) {
+    if (!held_gauge_) held_gauge_ = &metrics_->hand_off_held(carrier_);
+    held_gauge_->Set(static_cast<double>(held_.size()));
+  }
+}
+
+void carrier_worker::released(std::size_t n, const char* reason, const char* event) {
+  if (n == 0) return;
+  if (metrics_) metrics_->hand_off_released(carrier_, reason).Increment(static_cast<double>(n));
+  // held_too_long: the carrier takes far less than what is handed off (a warning).
+  log::write(std::string_view(reason) == "held_too_long" ? log::level::warn : log::level::info, event,
+             {{"carrier", carrier_}, {"messages", static_cast<std::int64_t>(n)}, {"reason", std::string(reason)}});
 }
 
 void carrier_worker::release(const policy::queue_entry& entry) {
@@ -246,47 +259,43 @@ void carrier_worker::drain_held() {
   draining_held_ = true;
   const std::size_t cap = capacity();
   const std::int64_t now = now_ms();
-  std::size_t released = 0;
+  std::size_t n_released = 0;
   while (!held_.empty() && in_flight_.size() < cap && !stopping_) {
     auto entry = std::move(held_.front());
     held_.pop_front();
     if (now - entry->message.created_at_ms >= options_.lease_ms / 2) {
       release(*entry);
-      ++released;
+      ++n_released;
       continue;
     }
     dispatch(std::move(*entry));
   }
   held_changed();
   draining_held_ = false;
-  if (released > 0) {
-    log::warn("hand_off_released", {{"carrier", carrier_}, {"messages", static_cast<std::int64_t>(released)},
-                                    {"reason", "held_too_long"}});
-  }
+  released(n_released, "held_too_long", "hand_off_released");
 }
 
 void carrier_worker::release_aged_held() {
   if (held_.empty()) return;
   const std::int64_t now = now_ms();
-  std::size_t released = 0;
+  std::size_t n_released = 0;
   while (!held_.empty() && now - held_.front()->message.created_at_ms >= options_.lease_ms / 2) {
     release(*held_.front());
     held_.pop_front();
-    ++released;
+    ++n_released;
   }
-  if (released == 0) return;
+  if (n_released == 0) return;
   held_changed();
-  log::warn("hand_off_released", {{"carrier", carrier_}, {"messages", static_cast<std::int64_t>(released)},
-                                  {"reason", "held_too_long"}});
+  released(n_released, "held_too_long", "hand_off_released");
 }
 
 void carrier_worker::release_held(const char* why) {
   if (held_.empty()) return;
-  const auto n = static_cast<std::int64_t>(held_.size());
+  const std::size_t n = held_.size();
   for (const auto& e : held_) release(*e);
   held_.clear();
   held_changed();
-  log::info("hand_off_released", {{"carrier", carrier_}, {"messages", n}, {"reason", std::string(why)}});
+  released(n, why, "hand_off_released");
 }
 
 void carrier_worker::in_flight_changed() {
@@ -710,7 +719,7 @@ void carrier_worker::async_stop(std::function<void()> done) {
     self->staged_.clear();
     if (staged > 0) {
       self->in_flight_changed();
-      log::info("staged_released", {{"carrier", self->carrier_}, {"messages", static_cast<std::int64_t>(staged)}});
+      self->released(staged, "stopping", "staged_released");
     }
     auto link_stopped = [self, stop] {
       if (--stop->pending == 0 && stop->done) std::exchange(stop->done, nullptr)();

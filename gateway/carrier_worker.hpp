@@ -132,6 +132,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   void release_aged_held();
   void release_held(const char* why);
   void held_changed();
+  // Logs `n` leased entries given back unsent (event hand_off_released or staged_released) and
+  // counts them in smsgw_hand_off_released_total{reason}. Strand only.
+  void released(std::size_t n, const char* reason, const char* event);
   // Gives a leased entry that was not sent back to the store's queue, due now (reschedule: the
   // attempt is not counted). Strand only; awaited by a stop in progress.
   void release(const policy::queue_entry& entry);
@@ -178,6 +181,7 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   bool draining_held_ = false;               // strand only: no re-entry from dispatch()
   std::shared_ptr<stop_state> stop_;         // strand only: set by async_stop()
   prometheus::Counter* handed_off_ = nullptr;  // strand only; looked up once
+  prometheus::Gauge* held_gauge_ = nullptr;    // strand only; looked up once
   prometheus::Gauge* window_in_use_ = nullptr;           // strand only; looked up once
   prometheus::Histogram* submit_latency_ = nullptr;      // strand only; looked up once
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only

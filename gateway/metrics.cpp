@@ -51,6 +51,11 @@ metrics::metrics(std::string_view version)
                                           "Messages that were in flight at a crash and were sent again")),
       handed_off_(family<prometheus::Counter>(*registry_, "smsgw_messages_handed_off_total",
                                               "Messages leased to their carrier worker at admission (sent without a claim)")),
+      hand_off_held_(family<prometheus::Gauge>(*registry_, "smsgw_hand_off_held",
+                                               "Handed-off messages held in memory for room in the window, per carrier")),
+      hand_off_released_(family<prometheus::Counter>(
+          *registry_, "smsgw_hand_off_released_total",
+          "Leased messages given back to the store's queue unsent, per carrier and reason")),
       submit_latency_(family<prometheus::Histogram>(*registry_, "smsgw_submit_latency_seconds",
                                                     "submit_sm to submit_sm_resp per carrier")),
       reloads_(family<prometheus::Counter>(*registry_, "smsgw_config_reloads_total",
@@ -91,6 +96,10 @@ prometheus::Counter& metrics::throttle_events(std::string_view c) {
 }
 prometheus::Counter& metrics::resent_after_crash(std::string_view c) { return resent_.Add({{"carrier", s(c)}}); }
 prometheus::Counter& metrics::handed_off(std::string_view c) { return handed_off_.Add({{"carrier", s(c)}}); }
+prometheus::Gauge& metrics::hand_off_held(std::string_view c) { return hand_off_held_.Add({{"carrier", s(c)}}); }
+prometheus::Counter& metrics::hand_off_released(std::string_view c, std::string_view reason) {
+  return hand_off_released_.Add({{"carrier", s(c)}, {"reason", s(reason)}});
+}
 prometheus::Histogram& metrics::submit_latency_seconds(std::string_view c) {
   static const prometheus::Histogram::BucketBoundaries buckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                                                   0.05,  0.1,    0.25,  0.5,  1,     2.5};

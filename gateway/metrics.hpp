@@ -37,6 +37,11 @@ class metrics {
   prometheus::Counter& throttle_events(std::string_view carrier);
   prometheus::Counter& resent_after_crash(std::string_view carrier);
   prometheus::Counter& handed_off(std::string_view carrier);
+  // The direct hand-off buffer (docs/architecture.md): messages held beyond the window, and
+  // held or staged messages given back to the store's queue, by reason (held_too_long,
+  // carrier_unbound, stopping).
+  prometheus::Gauge& hand_off_held(std::string_view carrier);
+  prometheus::Counter& hand_off_released(std::string_view carrier, std::string_view reason);
   prometheus::Histogram& submit_latency_seconds(std::string_view carrier);
 
   void count_reload(bool ok);
@@ -62,6 +67,8 @@ class metrics {
   prometheus::Family<prometheus::Counter>& throttle_events_;
   prometheus::Family<prometheus::Counter>& resent_;
   prometheus::Family<prometheus::Counter>& handed_off_;
+  prometheus::Family<prometheus::Gauge>& hand_off_held_;
+  prometheus::Family<prometheus::Counter>& hand_off_released_;
   prometheus::Family<prometheus::Histogram>& submit_latency_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Gauge>& build_info_;

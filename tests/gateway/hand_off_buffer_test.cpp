@@ -21,6 +21,7 @@
 
 #include "config/load.hpp"
 #include "gateway/carrier_worker.hpp"
+#include "gateway/metrics.hpp"
 #include "gateway/settings.hpp"
 #include "policy/store.hpp"
 #include "tools/smsc_sim/simulator.hpp"
@@ -196,6 +197,7 @@ policy:
 struct HandOffBuffer : ::testing::Test {
   asio::io_context io{1};
   queue_store store{io};
+  gateway::metrics metrics{"test"};
   std::shared_ptr<smsc_sim::simulator> sim;
   std::shared_ptr<gateway::carrier_worker> worker;
   int seq = 0;
@@ -214,7 +216,7 @@ struct HandOffBuffer : ::testing::Test {
     ASSERT_TRUE(loaded.ok()) << config::to_string(loaded.errors.front());
     options.idle_poll_ms = 20;
     worker = gateway::carrier_worker::create(io.get_executor(), store, gateway::make_settings(std::move(loaded.config)),
-                                             "sim", nullptr, nullptr, options);
+                                             "sim", &metrics, nullptr, options);
     worker->start();
     ASSERT_TRUE(run_until([&] { return worker->bound(); }));
     // The first claim comes back short (the queue is empty): hand-offs are taken from then on.
@@ -240,6 +242,14 @@ struct HandOffBuffer : ::testing::Test {
     m.category = "transactional";
     m.created_at_ms = wall_ms();
     return m;
+  }
+
+  // The value of one series of /metrics ("name{labels}"), -1 when absent.
+  double metric(const std::string& series) {
+    const std::string text = metrics.serialize();
+    auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
   }
 
   // Reserves a place and hands the message over, as api_service does; false: no place.
@@ -280,7 +290,10 @@ TEST_F(HandOffBuffer, MessagesBeyondTheWindowAreSentOnceInOrder) {
     ids.push_back(m.id);
     ASSERT_TRUE(hand_off(std::move(m))) << "hand-off " << i << " refused";
   }
+  run_until([] { return false; }, 1ms);
+  EXPECT_GT(metric("smsgw_hand_off_held{carrier=\"sim\"}"), 0);  // the buffer is in use, and shown
   ASSERT_TRUE(run_until([&] { return store.completed.size() == ids.size(); }));
+  EXPECT_EQ(metric("smsgw_hand_off_held{carrier=\"sim\"}"), 0);
   const auto got = received();
   for (const auto& id : ids) {
     EXPECT_EQ(got.count(id) ? got.at(id) : 0, 1) << id;
@@ -419,6 +432,9 @@ TEST_F(HandOffBuffer, StopReleasesHeldAndStagedEntriesAtOnce) {
   worker->hand_off(store.lease(message()));
   run_until([&] { return store.reschedules.size() == ids.size(); }, 1000ms);
   EXPECT_EQ(store.reschedules.size(), ids.size());
+  // The operator sees them: every release counted, nothing held any more.
+  EXPECT_EQ(metric("smsgw_hand_off_released_total{carrier=\"sim\",reason=\"stopping\"}"), double(ids.size()));
+  EXPECT_EQ(metric("smsgw_hand_off_held{carrier=\"sim\"}"), 0);
   worker.reset();
 }
 
@@ -440,6 +456,8 @@ TEST_F(HandOffBuffer, LostBindReleasesHeldEntries) {
     EXPECT_EQ(store.reschedules[i].id, ids[2 + i]);
     EXPECT_EQ(store.reschedules[i].lease, "a");
   }
+  EXPECT_EQ(metric("smsgw_hand_off_released_total{carrier=\"sim\",reason=\"carrier_unbound\"}"), 6);
+  EXPECT_EQ(metric("smsgw_hand_off_held{carrier=\"sim\"}"), 0);
   EXPECT_EQ(worker->reserve_direct(), 0);
 }
 

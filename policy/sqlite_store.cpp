@@ -277,7 +277,7 @@ class sqlite_store::impl {
     // SQLite's own automatic checkpoint stays the fallback.
     if (wal_mode) {
       auto cp = std::make_unique<detail::sqlite_checkpointer>();
-      if (cp->start(opts_.path, opts_.busy_timeout_ms, opts_.checkpoint_pages, [this] {
+      if (cp->start(opts_.path, opts_.busy_timeout_ms, opts_.checkpoint_pages, opts_.checkpoint_copy_pages, [this] {
             { std::lock_guard lk(mu_); }
             cv_.notify_all();
           }).empty()) {

@@ -132,22 +132,13 @@ void sqlite_checkpointer::run() {
 void sqlite_checkpointer::copy_rounds() {
   bool restart = false;
   for (int round = 0; round < max_rounds; ++round) {
-    int log = 0;
-    int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    if (rc != SQLITE_OK) {
-      // SQLITE_BUSY: another connection (smsgwctl, another process) is checkpointing; an I/O
-      // error shows again at the writer's next commit. Either way: ask again after a commit.
-      busy_ = false;
-      return;
-    }
-    const int before = backfilled_.load();
-    const int fresh = copied >= before ? copied - before : copied;
-    backfilled_ = copied;
-    write_back();
-    if (log < restart_pages_) break;  // the WAL goes on: this copy only keeps the file close behind
-    // Time for the WAL to restart: another round while the last one copied more than the writer's
-    // final step should (each round copies what was committed during the previous one).
+    const int fresh = copy();
+    if (fresh < 0) return;
+    // The first round's pages (up to copy_pages frames) go to the disk now, paced. The later
+    // rounds of a restart only shrink what the writer's final step will copy: each copies what
+    // was committed during the previous one, quickly.
+    if (round == 0) write_back(true);
+    if (!restart_wanted_) break;  // the WAL goes on: this copy only keeps the file close behind
     restart = true;
     if (fresh <= writer_step_frames) break;
   }
@@ -155,13 +146,34 @@ void sqlite_checkpointer::copy_rounds() {
     busy_ = false;
     return;
   }
+  // The quick rounds' pages (a few hundred) to the disk at once, then a last copy of what was
+  // committed meanwhile: the final step then finds a few dozen frames to copy and few pages to
+  // sync.
+  write_back(false);
+  if (copy() < 0) return;
   // Even when everything was copied, the writer has probably committed since: only a checkpoint
   // between two of its transactions leaves the WAL fully copied when the next one starts.
   writer_step_ = true;
   if (wake_writer_) wake_writer_();
 }
 
-void sqlite_checkpointer::write_back() {
+int sqlite_checkpointer::copy() {
+  int log = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc != SQLITE_OK) {
+    // SQLITE_BUSY: another connection (smsgwctl, another process) is checkpointing; an I/O
+    // error shows again at the writer's next commit. Either way: ask again after a commit.
+    busy_ = false;
+    return -1;
+  }
+  const int before = backfilled_.load();
+  backfilled_ = copied;
+  restart_wanted_ = log >= restart_pages_;
+  return copied >= before ? copied - before : copied;  // below: the WAL restarted meanwhile
+}
+
+void sqlite_checkpointer::write_back(bool paced) {
   // SQLite syncs the database file only after a copy that reached the end of the WAL as it is at
   // the end of the copy (nothing committed meanwhile); otherwise the pages copied stay dirty in
   // the page cache until a later sync (the writer's final step, at the latest) writes them all at
@@ -178,7 +190,7 @@ void sqlite_checkpointer::write_back() {
                           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
         // A slice without dirty pages takes microseconds: no pause after it.
         const auto took = std::chrono::steady_clock::now() - start;
-        if (took > std::chrono::microseconds(100)) std::this_thread::sleep_for(took * writeback_pause);
+        if (paced && took > std::chrono::microseconds(100)) std::this_thread::sleep_for(took * writeback_pause);
       }
     }
   } else {

@@ -54,7 +54,10 @@ class sqlite_checkpointer {
  private:
   void run();
   void copy_rounds();
-  void write_back();  // the pages of the last copy, from the page cache to the disk
+  // One PASSIVE checkpoint: the frames it copied (-1: it failed, and the round is over).
+  int copy();
+  // The pages of the last copies, from the page cache to the disk; `paced`: with pauses.
+  void write_back(bool paced);
 
   sqlite3* db_ = nullptr;
   int db_fd_ = -1;  // SQLite's descriptor of the database file (see database_fd), or -1
@@ -66,6 +69,7 @@ class sqlite_checkpointer {
   std::condition_variable cv_;
   bool requested_ = false;
   bool stopping_ = false;
+  bool restart_wanted_ = false;  // checkpoint thread only: the last copy saw restart_pages frames
   std::atomic<bool> stop_{false};          // stopping_, read without the mutex (write-back loop)
   std::atomic<bool> busy_{false};          // a round is requested or running, or a final step pending
   std::atomic<bool> writer_step_{false};   // the writer should run the final step

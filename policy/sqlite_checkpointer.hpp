@@ -9,12 +9,17 @@
 // - in rounds, every `copy_pages` frames committed, each followed by a paced write-back of the
 //   pages it copied (slices of the database file, one at a time, with pauses), so that the group
 //   commits' WAL syncs never queue behind megabytes of database pages;
-// - once the WAL holds `restart_pages` frames, more rounds until one copies only a few frames,
-//   then the writer's short final step between two of its transactions: the frames committed
-//   since. After it the WAL is fully copied and the database file synced (SQLite's own
-//   checkpoint rules), and the writer's next transaction starts the WAL again from its beginning,
-//   so the file stays bounded. When a round copies everything while the writer waits for work,
-//   the writer's next transaction restarts the WAL without a final step.
+// - once the WAL holds `restart_pages` frames, quick rounds without write-back until one copies
+//   only a few frames, one write-back of their pages, one last copy, then the writer's short
+//   final step between two of its transactions: the frames committed since. After it the WAL is
+//   fully copied and the database file synced (SQLite's own checkpoint rules), and the writer's
+//   next transaction starts the WAL again from its beginning, so the file stays bounded. When a
+//   round copies everything while the writer waits for work, the writer's next transaction
+//   restarts the WAL without a final step.
+//
+// The write-back changes nothing SQLite's durability relies on: SQLite syncs the WAL before it
+// copies, and the database file before the WAL can restart; writing copied pages to the disk
+// earlier is what the kernel may do at any time.
 #pragma once
 
 #include <atomic>

@@ -120,10 +120,10 @@ TEST(SqliteCheckpoint, TheWalStaysBoundedUnderContinuousWrites) {
     }
     for (auto& f : pending) ASSERT_FALSE(f.get());
   }
-  // 16,000 admissions write about 64 MiB of WAL frames (2 KiB pages), the size the file would
+  // 16,000 admissions write about 60 MiB of WAL frames (2 KiB pages), the size the file would
   // reach without restarts. Restarts every 256 frames keep it at a few MiB here: each commit of
   // these groups (up to 160 admissions) adds several hundred frames, and the frames committed
-  // during the copies before a restart add to the 256 (measured peaks 4-7 MiB; the session-7
+  // during the copies before a restart add to the 256 (measured peaks 4-6 MiB; the previous
   // checkpointer, without the rounds and write-backs, about 2 MiB).
   EXPECT_GT(wal_peak, 0u);
   EXPECT_LT(wal_peak, std::uintmax_t{10} << 20);

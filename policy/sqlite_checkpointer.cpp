@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -97,6 +98,17 @@ void sqlite_checkpointer::committed(int wal_frames) {
   const int fresh = wal_frames >= copied ? wal_frames - copied : wal_frames;
   if (fresh < copy_pages_ && wal_frames < restart_pages_) return;
   if (busy_.exchange(true)) return;
+  if (own_copies_off_.load()) {
+    // After a write error seen by this thread's descriptor (see write_back): every checkpoint is
+    // the writer's own, on its own descriptor, at the restart threshold (the writer checks for
+    // the step right after this commit).
+    if (wal_frames >= restart_pages_) {
+      writer_step_ = true;
+    } else {
+      busy_ = false;
+    }
+    return;
+  }
   {
     std::lock_guard lk(mu_);
     requested_ = true;
@@ -138,19 +150,20 @@ void sqlite_checkpointer::copy_rounds() {
     // rounds of a restart only shrink what the writer's final step will copy: each copies what
     // was committed during the previous one, quickly.
     if (round == 0) write_back(true);
+    if (own_copies_off_) break;
     if (!restart_wanted_) break;  // the WAL goes on: this copy only keeps the file close behind
     restart = true;
     if (fresh <= writer_step_frames) break;
   }
-  if (!restart) {
+  if (!restart && !(own_copies_off_ && restart_wanted_)) {
     busy_ = false;
     return;
   }
   // The quick rounds' pages (a few hundred) to the disk at once, then a last copy of what was
   // committed meanwhile: the final step then finds a few dozen frames to copy and few pages to
   // sync.
-  write_back(false);
-  if (copy() < 0) return;
+  if (!own_copies_off_) write_back(false);
+  if (!own_copies_off_ && copy() < 0) return;
   // Even when everything was copied, the writer has probably committed since: only a checkpoint
   // between two of its transactions leaves the WAL fully copied when the next one starts.
   writer_step_ = true;
@@ -186,8 +199,12 @@ void sqlite_checkpointer::write_back(bool paced) {
     if (::fstat(db_fd_, &st) == 0) {
       for (off_t off = 0; off < st.st_size && !stop_.load(std::memory_order_relaxed); off += writeback_slice) {
         const auto start = std::chrono::steady_clock::now();
-        ::sync_file_range(db_fd_, off, writeback_slice,
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+        if (::sync_file_range(db_fd_, off, writeback_slice,
+                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
+            errno != EINTR) {
+          write_failed(errno);
+          return;
+        }
         // A slice without dirty pages takes microseconds: no pause after it.
         const auto took = std::chrono::steady_clock::now() - start;
         if (paced && took > std::chrono::microseconds(100)) std::this_thread::sleep_for(took * writeback_pause);
@@ -196,10 +213,25 @@ void sqlite_checkpointer::write_back(bool paced) {
   } else {
     // Not SQLite's unix file: sync it whole (SQLite's own handle).
     sqlite3_file* file = nullptr;
-    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK && file && file->pMethods) {
-      file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK && file && file->pMethods &&
+        file->pMethods->xSync(file, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+      write_failed(EIO);
     }
   }
+}
+
+void sqlite_checkpointer::write_failed(int err) {
+  if (err == EINVAL || err == ESPIPE || err == ENOSYS || err == EOPNOTSUPP) {
+    db_fd_ = -1;  // no sync_file_range on this file system: plain syncs from now on
+    return;
+  }
+  // A write error reported to this descriptor is reported to it once (Linux keeps one error
+  // cursor per open file): SQLite's next sync of the database file on this connection would
+  // succeed, and a copy that reached the end of the WAL would let the WAL restart over pages that
+  // never reached the disk. So this connection copies no more; every later checkpoint is the
+  // writer's final step, whose descriptor still reports the error to SQLite (which then keeps
+  // the WAL), exactly as without this thread.
+  own_copies_off_ = true;
 }
 
 }  // namespace policy::detail

@@ -63,6 +63,7 @@ class sqlite_checkpointer {
   int copy();
   // The pages of the last copies, from the page cache to the disk; `paced`: with pauses.
   void write_back(bool paced);
+  void write_failed(int err);  // a write-back error (errno): see the .cpp
 
   sqlite3* db_ = nullptr;
   int db_fd_ = -1;  // SQLite's descriptor of the database file (see database_fd), or -1
@@ -79,6 +80,7 @@ class sqlite_checkpointer {
   std::atomic<bool> busy_{false};          // a round is requested or running, or a final step pending
   std::atomic<bool> writer_step_{false};   // the writer should run the final step
   std::atomic<int> backfilled_{0};         // frames of the WAL copied by the last checkpoint
+  std::atomic<bool> own_copies_off_{false};  // after a write error: only the writer's final steps
 };
 
 }  // namespace policy::detail

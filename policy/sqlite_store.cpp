@@ -271,13 +271,14 @@ class sqlite_store::impl {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return "SQLite database " + opts_.path + ": " + e.what();
     }
-    // A checkpoint every checkpoint_pages WAL pages (10,000 = 40 MiB by default instead of
-    // SQLite's 1,000: fewer, larger checkpoints copy a page changed by several groups once), run
-    // by the checkpoint thread instead of inside the writer's COMMIT (sqlite_checkpointer.hpp).
-    // SQLite's own automatic checkpoint stays the fallback.
+    // Checkpoints run by the checkpoint thread instead of inside the writer's COMMIT: copies every
+    // checkpoint_copy_pages WAL pages with a paced write-back, a WAL restart every
+    // checkpoint_pages (16,384 = 32 MiB with 2 KiB pages, instead of SQLite's 1,000), the writer
+    // only copying what was committed since the last copy (sqlite_checkpointer.hpp). SQLite's own
+    // automatic checkpoint (every checkpoint_pages) stays the fallback.
     if (wal_mode) {
       auto cp = std::make_unique<detail::sqlite_checkpointer>();
-      if (cp->start(opts_.path, opts_.busy_timeout_ms, opts_.checkpoint_pages, [this] {
+      if (cp->start(opts_.path, opts_.busy_timeout_ms, opts_.checkpoint_pages, opts_.checkpoint_copy_pages, [this] {
             { std::lock_guard lk(mu_); }
             cv_.notify_all();
           }).empty()) {

@@ -33,9 +33,14 @@ struct sqlite_options {
   // Bytes of the database file read through a memory map (PRAGMA mmap_size; 0 = pread only).
   // Clean file pages, shared with the OS page cache: they count in RSS (RssFile) once touched.
   std::int64_t mmap_bytes = 512LL << 20;
-  // WAL pages that start a checkpoint (copying the WAL into the database file). It runs on a
-  // thread of its own; the writer only copies what was committed meanwhile.
-  int checkpoint_pages = 10000;
+  // Checkpoints (docs/stores.md, "Checkpoints"), on a thread of their own: every
+  // checkpoint_copy_pages WAL pages committed, the new pages are copied into the database file
+  // and written back to the disk in paced slices; once the WAL holds checkpoint_pages pages, the
+  // writer copies what was committed since the last copy, between two transactions, and the WAL
+  // starts again from its beginning. The WAL file stays near checkpoint_pages pages (32 MiB with
+  // 2 KiB pages) plus what is committed during the last copies.
+  int checkpoint_pages = 16384;
+  int checkpoint_copy_pages = 4096;
   // Page size of a new database file (PRAGMA page_size; 0 = SQLite's default, 4096). An existing
   // file keeps the size it was created with. Every row written at a random place of a B-tree
   // (the indexes keyed by number) costs one page in the WAL: 2048 writes about a fifth fewer WAL

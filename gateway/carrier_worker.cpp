@@ -142,7 +142,7 @@ void carrier_worker::start() {
     }
   };
   link_ = smpp::net::carrier_link::create(strand_, link_config(*c), std::move(h));
-  capacity_ = static_cast<std::size_t>(c->window) * std::max(1u, c->sessions) * 2;
+  capacity_ = capacity();
   link_->start();
   asio::co_spawn(strand_, claim_loop(shared_from_this()), [carrier = carrier_](std::exception_ptr e) {
     if (!e) return;
@@ -187,7 +187,7 @@ void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
     // the lease to expire. If that fails, the lease expires and it is claimed then.
     if (self->stopping_) {
       self->release(*entry);
-      if (self->metrics_) self->metrics_->hand_off_released(self->carrier_, "stopping").Increment();
+      self->released(1, "stopping", "hand_off_released");
     } else {
       if (self->metrics_) {
         if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
@@ -352,8 +352,7 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
 asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker> self) {
   bool store_down_logged = false;
   while (!self->stopping_) {
-    const auto& c = self->link_->config();
-    const std::size_t capacity = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions) * 2;
+    const std::size_t capacity = self->capacity();
     std::int64_t wait_ms = 0;
     // Held hand-offs are older than anything queued after them: they go first, and claims
     // wait until the buffer has drained (and as always until the window has room).

@@ -2,31 +2,6 @@
 
 namespace policy::redis_detail {
 
-std::vector<std::string> split(std::string_view s, std::size_t n) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (out.size() + 1 < n) {
-    auto p = s.find(sep, start);
-    if (p == std::string_view::npos) break;
-    out.emplace_back(s.substr(start, p - start));
-    start = p + 1;
-  }
-  out.emplace_back(s.substr(start));
-  out.resize(n);
-  return out;
-}
-
-std::string join(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  bool first = true;
-  for (auto p : parts) {
-    if (!first) out += sep;
-    out.append(p);
-    first = false;
-  }
-  return out;
-}
-
 void pack_into(std::string& out, std::string_view v) {
   out += std::to_string(v.size());
   out += ':';

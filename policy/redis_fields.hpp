@@ -1,13 +1,13 @@
 #pragma once
 
 // How the Redis store writes values into strings and hash fields, and reads them back: numbers as
-// decimal strings, multi-part fields joined with U+001F, the message's immutable fields packed as
-// "<len>:<bytes>" (any byte may appear), replies of HGETALL as maps. Pure functions, no I/O.
+// decimal strings, the message's immutable fields packed as "<len>:<bytes>" (any byte may
+// appear), replies of HGETALL as maps (multi-part fields: policy/separated_fields.hpp). Pure
+// functions, no I/O.
 
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,13 +25,6 @@ inline std::int64_t to_i64(std::string_view s) {
   std::from_chars(s.data(), s.data() + s.size(), v);
   return v;
 }
-
-// The separator of joined fields (consents, their ledger).
-constexpr char sep = '\x1f';
-
-// The first n - 1 parts separated by `sep`, then the rest; always n parts (missing ones empty).
-std::vector<std::string> split(std::string_view s, std::size_t n);
-std::string join(std::initializer_list<std::string_view> parts);
 
 // Immutable message fields in one hash field: "<len>:<bytes>" repeated.
 void pack_into(std::string& out, std::string_view v);

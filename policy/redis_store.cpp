@@ -13,6 +13,7 @@
 #include "policy/hex.hpp"
 #include "policy/redis_lua_scripts.hpp"  // generated from policy/lua/*.lua
 #include "policy/redis_store_state.hpp"
+#include "policy/separated_fields.hpp"
 
 namespace policy {
 
@@ -317,9 +318,9 @@ namespace {
 void consent_op(const std::shared_ptr<redis_store::state>& s, bool grant, consent_record rec,
                 std::function<void(std::error_code, bool)> cb) {
   std::string sealed = s->seal(rec.e164);
-  std::string field = join({rec.category, rec.sender});
-  std::string value = join({rec.source, rec.evidence, num(rec.at_ms), sealed});
-  std::string ledger = join({grant ? "1" : "0", rec.category, rec.sender, rec.source, rec.evidence, num(rec.at_ms), sealed});
+  std::string field = join_fields({rec.category, rec.sender});
+  std::string value = join_fields({rec.source, rec.evidence, num(rec.at_ms), sealed});
+  std::string ledger = join_fields({grant ? "1" : "0", rec.category, rec.sender, rec.source, rec.evidence, num(rec.at_ms), sealed});
   s->eval(script::consent, {s->num_key(rec.number_key, "con"), s->num_key(rec.number_key, "ledger")},
           {grant ? "grant" : "revoke", field, value, ledger}, [cb = std::move(cb)](std::error_code ec, redis_value v) {
             if (!ec && v.is_error()) ec = store_errc::io_error;
@@ -357,15 +358,15 @@ void redis_store::lookup_number(std::string number_key, store_callback<number_fa
       std::sort(f.suppressions.begin(), f.suppressions.end(),
                 [](const auto& x, const auto& y) { return x.sender < y.sender; });
       for (const auto& [field, val] : to_map(a->con)) {
-        auto k = split(field, 2);
-        auto p = split(val, 4);
+        auto k = split_fields(field, 2);
+        auto p = split_fields(val, 4);
         f.consents.push_back({nk, s->unseal(p[3]), k[0], k[1], p[0], p[1], to_i64(p[2])});
       }
       std::sort(f.consents.begin(), f.consents.end(), [](const auto& x, const auto& y) {
         return std::tie(x.category, x.sender) < std::tie(y.category, y.sender);
       });
       for (const auto& e : a->ledger.elements) {
-        auto p = split(e.str, 7);
+        auto p = split_fields(e.str, 7);
         f.ledger.push_back({p[0] == "1", {nk, s->unseal(p[6]), p[1], p[2], p[3], p[4], to_i64(p[5])}});
       }
       cb({}, std::move(f));

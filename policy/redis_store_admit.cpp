@@ -10,6 +10,7 @@
 
 #include "policy/redis_dump.hpp"
 #include "policy/redis_store_state.hpp"
+#include "policy/separated_fields.hpp"
 
 namespace policy {
 
@@ -287,7 +288,7 @@ void redis_store::state::append_admit(const admit_request& r, const sup_location
   call.keys.push_back(sup_bucket(loc));
   if (r.consent_required) call.keys.push_back(num_key(m.number_key, "con"));
   if (category_caps) call.keys.push_back(num_key(m.number_key, "cap:" + r.category));
-  if (campaign_caps) call.keys.push_back(num_key(m.number_key, "capc:" + r.category + sep + r.campaign));
+  if (campaign_caps) call.keys.push_back(num_key(m.number_key, "capc:" + r.category + field_separator + r.campaign));
   call.keys.push_back(msg_key(m.id));
   if (idem) call.keys.push_back(idem_key(r.idempotency_key));
   std::string packed;

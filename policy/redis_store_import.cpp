@@ -7,6 +7,7 @@
 
 #include "policy/redis_dump.hpp"
 #include "policy/redis_store_state.hpp"
+#include "policy/separated_fields.hpp"
 
 namespace policy {
 
@@ -244,9 +245,9 @@ void redis_store::import_consents(std::vector<consent_record> recs, store_callba
     a->cb = std::move(cb);
     for (std::size_t i = 0; i < recs.size(); ++i) {
       const auto& rec = recs[i];
-      std::string field = join({rec.category, rec.sender});
-      std::string value = join({rec.source, rec.evidence, num(rec.at_ms), sealed[i]});
-      std::string ledger = join({"1", rec.category, rec.sender, rec.source, rec.evidence, num(rec.at_ms), sealed[i]});
+      std::string field = join_fields({rec.category, rec.sender});
+      std::string value = join_fields({rec.source, rec.evidence, num(rec.at_ms), sealed[i]});
+      std::string ledger = join_fields({"1", rec.category, rec.sender, rec.source, rec.evidence, num(rec.at_ms), sealed[i]});
       s->eval(script::consent, {s->num_key(rec.number_key, "con"), s->num_key(rec.number_key, "ledger")},
               {"import", std::move(field), std::move(value), std::move(ledger)}, [a](std::error_code ec, redis_value v) {
                 if (!ec && v.is_error()) ec = store_errc::io_error;

@@ -5,6 +5,7 @@
 
 #include "policy/hex.hpp"
 #include "policy/redis_store_state.hpp"
+#include "policy/separated_fields.hpp"
 
 namespace policy {
 
@@ -199,8 +200,8 @@ void redis_store::export_consents(std::string cursor, int limit, store_callback<
       [s](const std::string& nk, const field_map& m, std::vector<consent_record>& out) {
         std::vector<consent_record> recs;
         for (const auto& [field, val] : m) {
-          auto k = split(field, 2);
-          auto p = split(val, 4);
+          auto k = split_fields(field, 2);
+          auto p = split_fields(val, 4);
           recs.push_back({nk, s->unseal(p[3]), k[0], k[1], p[0], p[1], to_i64(p[2])});
         }
         std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) {

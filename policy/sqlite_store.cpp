@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "policy/separated_fields.hpp"
 #include "policy/sqlite_checkpointer.hpp"
 
 namespace policy {
@@ -1344,22 +1345,6 @@ void sqlite_store::health(store_callback<health_info> cb) {
 
 namespace {
 
-constexpr char cursor_sep = '\x1f';
-
-std::vector<std::string> split_cursor(const std::string& c, std::size_t n) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (out.size() + 1 < n) {
-    auto p = c.find(cursor_sep, start);
-    if (p == std::string::npos) break;
-    out.push_back(c.substr(start, p - start));
-    start = p + 1;
-  }
-  out.push_back(c.substr(start));
-  out.resize(n);
-  return out;
-}
-
 // Rows changed per purge job: a large purge runs as several short transactions so that
 // admissions and STOPs interleave with it.
 constexpr int purge_chunk_rows = 5000;
@@ -1441,7 +1426,7 @@ void sqlite_store::export_suppressions(std::string cursor, int limit,
   SMSGW_SUBMIT(export_page<suppression_record>, cb, {
     (void)ec;
     export_page<suppression_record> page;
-    auto c = split_cursor(cursor, 2);
+    auto c = split_fields(cursor, 2);
     const int n = std::max(1, limit);
     query q = s.prepare(
         "SELECT number_key, sender, reason, source, at_ms, e164_sealed FROM suppressions "
@@ -1451,7 +1436,7 @@ void sqlite_store::export_suppressions(std::string cursor, int limit,
       page.items.push_back({q.str(0), s.unseal(q.str(5)), q.str(1), q.str(2), q.str(3), q.i64(4)});
     }
     if (static_cast<int>(page.items.size()) == n) {
-      page.cursor = page.items.back().number_key + cursor_sep + page.items.back().sender;
+      page.cursor = page.items.back().number_key + field_separator + page.items.back().sender;
     }
     return page;
   });
@@ -1461,7 +1446,7 @@ void sqlite_store::export_consents(std::string cursor, int limit, store_callback
   SMSGW_SUBMIT(export_page<consent_record>, cb, {
     (void)ec;
     export_page<consent_record> page;
-    auto c = split_cursor(cursor, 3);
+    auto c = split_fields(cursor, 3);
     const int n = std::max(1, limit);
     query q = s.prepare(
         "SELECT number_key, category, sender, source, evidence, at_ms, e164_sealed FROM consents "
@@ -1472,7 +1457,7 @@ void sqlite_store::export_consents(std::string cursor, int limit, store_callback
     }
     if (static_cast<int>(page.items.size()) == n) {
       const auto& last = page.items.back();
-      page.cursor = last.number_key + cursor_sep + last.category + cursor_sep + last.sender;
+      page.cursor = last.number_key + field_separator + last.category + field_separator + last.sender;
     }
     return page;
   });

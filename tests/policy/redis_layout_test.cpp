@@ -7,6 +7,7 @@
 #include <string>
 
 #include "policy/redis_fields.hpp"
+#include "policy/separated_fields.hpp"
 #include "policy/redis_suppression_layout.hpp"
 
 namespace {
@@ -117,11 +118,14 @@ TEST(RedisFields, MessageFieldsPackAsLengthColonBytes) {
   EXPECT_EQ(unpack("x"), (std::vector<std::string>{}));
 }
 
-TEST(RedisFields, JoinedFieldsSplitIntoExactlyNParts) {
-  EXPECT_EQ(join({"marketing", "ACME", ""}), "marketing\x1f" "ACME\x1f");
-  EXPECT_EQ(split("a\x1f" "b\x1f" "c", 2), (std::vector<std::string>{"a", "b\x1f" "c"}));
-  EXPECT_EQ(split("a", 3), (std::vector<std::string>{"a", "", ""}));
-  EXPECT_EQ(split("", 1), (std::vector<std::string>{""}));
+TEST(SeparatedFields, JoinedFieldsSplitIntoExactlyNParts) {
+  EXPECT_EQ(policy::join_fields({"marketing", "ACME", ""}), "marketing\x1f" "ACME\x1f");
+  EXPECT_EQ(policy::split_fields("a\x1f" "b\x1f" "c", 2), (std::vector<std::string>{"a", "b\x1f" "c"}));
+  EXPECT_EQ(policy::split_fields("a", 3), (std::vector<std::string>{"a", "", ""}));
+  EXPECT_EQ(policy::split_fields("", 1), (std::vector<std::string>{""}));
+}
+
+TEST(RedisFields, NumbersAreDecimalStrings) {
   EXPECT_EQ(to_i64("1700000000000"), 1'700'000'000'000);
   EXPECT_EQ(to_i64("x"), 0);
   EXPECT_EQ(num(-12), "-12");

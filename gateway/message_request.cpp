@@ -264,10 +264,12 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
   if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
   std::string input(text);
   if (input.back() == 'z') input.back() = 'Z';
-  std::chrono::system_clock::time_point tp;
+  // Whole seconds: system_clock's nanoseconds end in 2262, and a later year overflowed into a
+  // time in the past (the message was sent at once instead of scheduled).
+  std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds> tp;
   static const cctz::time_zone utc = cctz::utc_time_zone();
   if (!cctz::parse("%Y-%m-%dT%H:%M:%E*S%Ez", input, utc, &tp)) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count();
+  return tp.time_since_epoch().count();
 }
 
 std::string format_rfc3339(std::int64_t unix_seconds) {

@@ -73,6 +73,14 @@ TEST(MessageRequest, SendAtMustBeRfc3339WithOffset) {
   EXPECT_EQ(gateway::format_rfc3339(1796137200), "2026-12-01T15:00:00Z");
 }
 
+// Years after 2262 are beyond system_clock's nanoseconds: they read as the instant written, not
+// as a time in the past (which sent such a message at once instead of scheduling it).
+TEST(MessageRequest, SendAtFarInTheFutureStaysInTheFuture) {
+  EXPECT_EQ(gateway::parse_rfc3339("2263-01-01T00:00:00Z"), 9246182400);
+  EXPECT_EQ(gateway::parse_rfc3339("9999-12-31T23:59:59Z"), 253402300799);
+  EXPECT_EQ(gateway::format_rfc3339(253402300799), "9999-12-31T23:59:59Z");
+}
+
 TEST(MessageRequest, TextOverTheLimitIsRefused) {
   std::string body = R"({"to": "+14155550123", "from": "12345", "text": ")" +
                      std::string(gateway::max_text_bytes + 1, 'a') + "\"}";

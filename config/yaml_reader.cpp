@@ -355,9 +355,16 @@ std::optional<std::string> read_secret_file(context& ctx, const field& f) {
     ctx.error(f.key_mark, f.path + ": cannot read \"" + path + "\": " + std::strerror(errno));
     return std::nullopt;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string secret = content.str();
+  // A secret file holds one secret: reading stops after 64 KiB (a path such as /dev/zero or a
+  // large file by mistake must not read forever).
+  constexpr std::size_t max_bytes = 64 * 1024;
+  std::string secret(max_bytes + 1, '\0');
+  in.read(secret.data(), static_cast<std::streamsize>(secret.size()));
+  secret.resize(static_cast<std::size_t>(in.gcount()));
+  if (secret.size() > max_bytes) {
+    ctx.error(f.key_mark, f.path + ": the file \"" + path + "\" is larger than 64 KiB; a secret file holds one secret");
+    return std::nullopt;
+  }
   // A trailing newline is how editors and `echo` write files; it is not part of the secret.
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
     secret.pop_back();

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "policy/hex.hpp"
@@ -217,9 +216,19 @@ number_secrets_load_result number_secrets::load(const std::filesystem::path& fil
     r.error = "cannot read number key file " + file.string();
     return r;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string secret = trim(buf.str());
+  // At most 4 KiB are read (the key is 32 bytes or more): a path such as /dev/zero by mistake
+  // must not read forever.
+  constexpr std::size_t max_bytes = 4096;
+  std::string content(max_bytes + 1, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<std::size_t>(in.gcount()));
+  if (content.size() > max_bytes) {
+    OPENSSL_cleanse(content.data(), content.size());
+    r.error = "number key file " + file.string() + " is larger than 4 KiB; it holds one key";
+    return r;
+  }
+  std::string secret = trim(content);
+  OPENSSL_cleanse(content.data(), content.size());
   r.secrets = from_secret(secret);
   OPENSSL_cleanse(secret.data(), secret.size());
   if (!r.secrets) r.error = "number key file " + file.string() + " holds fewer than 32 bytes";

@@ -95,6 +95,9 @@ const bad_case cases[] = {
     {"missing carrier password file",
      "carriers:\n  - {name: sim, host: h, system_id: s, password_file: /nonexistent/pw}\n",
      "t.yaml:2:40: carriers[0].password_file: cannot read \"/nonexistent/pw\": No such file or directory"},
+    {"endless secret file", "carriers:\n  - {name: sim, host: h, system_id: s, password_file: /dev/zero}\n",
+     "t.yaml:2:40: carriers[0].password_file: the file \"/dev/zero\" is larger than 64 KiB; a secret file holds one "
+     "secret"},
     {"missing webhook CA file", "webhooks:\n  ca_file: /nonexistent/ca.pem\n",
      "t.yaml:2:3: webhooks.ca_file: cannot read \"/nonexistent/ca.pem\": No such file or directory"},
     {"password and password_file", "carriers:\n  - {name: sim, host: h, system_id: s, password: a, password_file: k}\n",

@@ -156,6 +156,14 @@ TEST(NumberKey, GeneratesTheSecretFileOnFirstStartWithAWarning) {
   std::filesystem::remove_all(dir);
 }
 
+// A key path such as /dev/zero (or a large file given by mistake) is refused instead of being
+// read forever.
+TEST(NumberKey, RefusesAnEndlessKeyFile) {
+  auto endless = number_secrets::load("/dev/zero", false);
+  EXPECT_FALSE(endless.secrets);
+  EXPECT_NE(endless.error.find("larger than 4 KiB"), std::string::npos) << endless.error;
+}
+
 TEST(NumberKey, ConstantTimeEqual) {
   EXPECT_TRUE(policy::constant_time_equal("abc", "abc"));
   EXPECT_FALSE(policy::constant_time_equal("abc", "abd"));

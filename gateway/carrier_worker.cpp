@@ -485,9 +485,12 @@ void carrier_worker::pump() {
   }
 }
 
+// Only messages admitted before the suppression was stored: one admitted later passed the
+// store's own check, so the suppression had been lifted again (STOP then START) and the message
+// is sent.
 bool carrier_worker::recently_suppressed(const policy::message_record& m) const {
   for (const auto& r : recent_suppressions_) {
-    if (r.number_key == m.number_key &&
+    if (r.number_key == m.number_key && m.created_at_ms <= r.at_ms &&
         (r.sender.empty() || r.sender == m.sender || m.scope == policy::opt_out_scope::global)) {
       return true;
     }
@@ -564,7 +567,7 @@ void carrier_worker::suppressed(std::string number_key, std::string sender, std:
       self->recent_suppressions_.pop_front();
     }
     self->recent_suppressions_.push_back(
-        {number_key, sender, now + std::chrono::milliseconds(self->options_.lease_ms)});
+        {number_key, sender, now + std::chrono::milliseconds(self->options_.lease_ms), self->now_ms()});
     std::vector<std::uint64_t> drop;
     for (auto key : self->staged_) {
       auto it = self->in_flight_.find(key);

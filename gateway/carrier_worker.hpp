@@ -193,6 +193,7 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
     std::string number_key;
     std::string sender;  // empty: global
     std::chrono::steady_clock::time_point until;
+    std::int64_t at_ms = 0;  // wall clock when it was stored: it stops messages admitted until then
   };
   std::deque<recent_suppression> recent_suppressions_;  // strand only; bounded
   std::map<std::string, smpp::token_bucket, std::less<>> pacing_;   // strand only

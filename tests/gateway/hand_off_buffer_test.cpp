@@ -491,4 +491,30 @@ TEST_F(HandOffBuffer, HeldEntriesAreRecheckedForStopsAndValidity) {
   EXPECT_EQ(got.count(normal_id), 1u);
 }
 
+// STOP, then START: a message admitted after the START passed the store's own check and is
+// sent, although the worker still remembers the STOP (for one lease) for the messages admitted
+// before it; one admitted before the STOP is still stopped.
+TEST_F(HandOffBuffer, AMessageAdmittedAfterTheStopWasLiftedIsSent) {
+  start(300ms, 1);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(hand_off(message()));  // fill the window
+  auto before = message("12345", "stop-then-start");
+  before.created_at_ms = wall_ms() - 10;
+  const std::string before_id = before.id;
+  ASSERT_TRUE(hand_off(std::move(before)));
+  bool in_force = false;
+  worker->suppressed("stop-then-start", "", [&] { in_force = true; });
+  ASSERT_TRUE(run_until([&] { return in_force; }, 1000ms));
+  auto after = message("12345", "stop-then-start");
+  after.created_at_ms = wall_ms() + 10;  // admitted after a START lifted the suppression
+  const std::string after_id = after.id;
+  ASSERT_TRUE(hand_off(std::move(after)));
+  ASSERT_TRUE(run_until([&] { return store.completed.size() == 4; }, 5000ms));
+  EXPECT_EQ(store.completed[before_id].update.status, policy::message_status::rejected);
+  EXPECT_EQ(store.completed[before_id].update.error, "recipient_opted_out");
+  EXPECT_EQ(store.completed[after_id].update.status, policy::message_status::submitted);
+  const auto got = received();
+  EXPECT_FALSE(got.count(before_id));
+  EXPECT_EQ(got.count(after_id), 1u);
+}
+
 }  // namespace

@@ -12,30 +12,19 @@
 #include <vector>
 
 #include "gateway/message_request.hpp"
+#include "tests/gateway/message_request_reference.hpp"
 
 namespace {
 
 using gateway::api_error;
 using gateway::message_request;
 
-gateway::message_request_result reference(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded()) return gateway::bad_request("the body is not valid JSON");
-  return gateway::parse_message_request(json);
-}
-
-std::string describe(const gateway::message_request_result& r) {
-  if (const auto* e = std::get_if<api_error>(&r)) {
-    return "error " + std::to_string(static_cast<int>(e->status)) + " " + e->code + " [" + e->field + "] " + e->message;
-  }
-  const auto& m = std::get<message_request>(r);
-  return "ok to=" + m.to + " from=" + m.from + " text=" + m.text + " category=" + m.category +
-         " campaign=" + m.campaign + " client_ref=" + m.client_ref + " region=" + m.region +
-         " send_at=" + (m.send_at ? std::to_string(*m.send_at) : "-");
-}
+using gateway::testing::describe;
+using gateway::testing::reference_batch;
+using gateway::testing::reference_single;
 
 void expect_same(std::string_view body) {
-  EXPECT_EQ(describe(gateway::parse_message_request_body(body)), describe(reference(body))) << body;
+  EXPECT_EQ(describe(gateway::parse_message_request_body(body)), describe(reference_single(body))) << body;
 }
 
 TEST(MessageRequestFastPath, HandPickedBodies) {
@@ -133,22 +122,6 @@ TEST(MessageRequestFastPath, GeneratedBodiesAnswerAsTheDocumentPath) {
 }
 
 // ---- Batch bodies: parse_batch_items_flat() against the document path of send_batch ----------
-
-// What the document path gives for a batch body: nullopt when the body itself is refused (not
-// JSON, not an object, a member other than "messages", "messages" not an array), otherwise each
-// item's result. (The item count is checked by the caller on both paths.)
-std::optional<std::vector<gateway::message_request_result>> reference_batch(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
-  for (const auto& item : json.items()) {
-    if (item.key() != "messages") return std::nullopt;
-  }
-  auto list = json.find("messages");
-  if (list == json.end() || !list->is_array()) return std::nullopt;
-  std::vector<gateway::message_request_result> out;
-  for (const auto& item : *list) out.push_back(gateway::parse_message_request(item));
-  return out;
-}
 
 // A body the fast path reads must be one the document path accepts, with the same answer for
 // every item. Returns whether the fast path read it.

@@ -165,7 +165,10 @@ void describe_valid(const detail::number_core& core, bool use_fast_path, phone_n
 // E.164, region, type, jurisdiction and zones of a number that parsed. A number is valid exactly
 // when its type is known (what IsValidNumber computes).
 void finish(const detail::number_core& core, bool use_fast_path, bool describe, phone_number_info& out) {
-  out.e164 = "+" + std::to_string(core.country_code) + core.national_number;
+  // Appended piece by piece: `"+" + std::string` trips GCC 12's -Wrestrict false positive at -O3.
+  out.e164.assign(1, '+');
+  out.e164 += std::to_string(core.country_code);
+  out.e164 += core.national_number;
   out.region = core.region;
   if (core.has_extension) {
     if (out.region == "ZZ") out.region.clear();
@@ -362,7 +365,8 @@ phone_number_info normalize_address(std::string_view address, std::uint8_t ton,
     parse_into(trimmed, "ZZ", out);
     return out;
   }
-  const std::string international = "+" + std::string(trimmed);
+  std::string international(1, '+');  // (not "+" + std::string: see finish())
+  international += trimmed;
   if (t == type_of_number::international) {
     parse_into(international, "ZZ", out);
     return out;

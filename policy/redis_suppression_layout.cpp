@@ -32,7 +32,11 @@ std::optional<sup_location> locate(std::string_view nk) {
 std::string pack_e164(std::string_view e164) {
   bool digits = e164.size() >= 2 && e164.size() <= 16 && e164[0] == '+';
   for (std::size_t i = 1; digits && i < e164.size(); ++i) digits = e164[i] >= '0' && e164[i] <= '9';
-  if (!digits) return std::string(1, '\xfe') + std::string(e164);
+  if (!digits) {
+    std::string raw(1, '\xfe');  // appended: concatenation trips GCC 12's -Wrestrict at -O3
+    raw += e164;
+    return raw;
+  }
   std::string out;
   for (std::size_t i = 1; i < e164.size(); i += 2) {
     int hi = e164[i] - '0';

@@ -55,11 +55,16 @@ message_request_result validate(const Get& get) {
   constexpr std::size_t short_max = max_short_field_bytes;
   if (auto e = read_string(get("to"sv), "to", true, short_max, request.to)) return *e;
   if (auto e = read_string(get("from"sv), "from", true, short_max, request.from)) return *e;
-  if (auto e = read_string(get("text"sv), "text", true, max_text_bytes, request.text)) return *e;
+  if (auto e = read_string(get("text"sv), "text", true, SIZE_MAX, request.text)) return *e;
+  if (request.text.size() > max_text_bytes) {
+    // Too long is not malformed: the same answer as a text that needs more parts than allowed.
+    return api_error{422, "message_too_long",
+                     "'text' is longer than " + std::to_string(max_text_bytes) + " bytes", "text"};
+  }
   if (auto e = read_string(get("category"sv), "category", false, short_max, request.category)) return *e;
   if (auto e = read_string(get("campaign"sv), "campaign", false, short_max, request.campaign)) return *e;
   if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
-  if (auto e = read_string(get("region"sv), "region", false, 2, request.region)) return *e;
+  if (auto e = read_string(get("region"sv), "region", false, short_max, request.region)) return *e;
   if (!request.region.empty()) {
     for (char& c : request.region) {
       if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');

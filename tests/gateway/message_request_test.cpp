@@ -73,10 +73,28 @@ TEST(MessageRequest, SendAtMustBeRfc3339WithOffset) {
   EXPECT_EQ(gateway::format_rfc3339(1796137200), "2026-12-01T15:00:00Z");
 }
 
-TEST(MessageRequest, TextOverTheLimitIsRefused) {
+// Over 8 KiB is the same refusal as a text needing more parts than allowed (422
+// message_too_long), not 400: the request is well formed.
+TEST(MessageRequest, TextOverTheLimitIsMessageTooLong) {
   std::string body = R"({"to": "+14155550123", "from": "12345", "text": ")" +
                      std::string(gateway::max_text_bytes + 1, 'a') + "\"}";
-  EXPECT_EQ(error_of(body).field, "text");
+  const auto e = error_of(body);
+  EXPECT_EQ(e.status, 422);
+  EXPECT_EQ(e.code, "message_too_long");
+  EXPECT_EQ(e.field, "text");
+  const std::string at_limit = R"({"to": "+14155550123", "from": "12345", "text": ")" +
+                               std::string(gateway::max_text_bytes, 'a') + "\"}";
+  EXPECT_TRUE(std::holds_alternative<message_request>(gateway::parse_message_request_body(at_limit)));
+}
+
+TEST(MessageRequest, RegionMustBeTwoLetters) {
+  for (const char* region : {"USA", "U", "1A", "U-"}) {
+    const auto e = error_of(std::string(R"({"to": "4155550123", "from": "12345", "text": "x", "region": ")") +
+                            region + "\"}");
+    EXPECT_EQ(e.code, "bad_request") << region;
+    EXPECT_EQ(e.field, "region") << region;
+    EXPECT_EQ(e.message, "'region' must be a two-letter country code") << region;
+  }
 }
 
 }  // namespace

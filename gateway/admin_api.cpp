@@ -27,19 +27,19 @@ http_response method_not_allowed(const char* allow) {
 http_response answer(const admin_hooks& hooks, const http_request& request) {
   const std::string_view target(request.target().data(), request.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
-  const bool get = request.method() == bhttp::verb::get;
+  const bool get = request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
   if (path == "/livez") {
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     return json_response(200, R"({"status":"ok"})");
   }
   if (path == "/readyz") {
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     std::string reason = hooks.not_ready_reason ? hooks.not_ready_reason() : std::string();
     if (reason.empty()) return json_response(200, R"({"status":"ready"})");
     return json_response(503, nlohmann::json{{"status", "not_ready"}, {"reason", reason}}.dump());
   }
   if (path == "/metrics") {
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     http_response res{bhttp::status::ok, 11};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.body() = hooks.metrics_registry ? hooks.metrics_registry->serialize() : std::string();
@@ -107,7 +107,9 @@ boost::asio::awaitable<http_response> handle_admin(std::shared_ptr<admin_hooks> 
   const std::string_view target(request.target().data(), request.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == dead_letters_path) {
-    if (request.method() != bhttp::verb::get) co_return method_not_allowed("GET");
+    if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
+      co_return method_not_allowed("GET, HEAD");
+    }
     if (!hooks->store) co_return json_response(503, to_json({503, "unavailable", "no store", ""}));
     co_return co_await list_dead_letters(hooks, std::move(request));
   }

@@ -325,7 +325,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
     } else {
       // GCC 12 miscompiles co_await inside a conditional expression (a temporary is destroyed
       // twice): every co_await below is a statement of its own.
-      const bool is_get = verb == bhttp::verb::get;
+      const bool is_get = verb == bhttp::verb::get || verb == bhttp::verb::head;  // HEAD: GET without the body
       const bool is_post = verb == bhttp::verb::post;
       const bool is_put = verb == bhttp::verb::put;
       const bool is_delete = verb == bhttp::verb::delete_;
@@ -350,7 +350,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
       } else if (endpoint == ep::send || endpoint == ep::batch) {
         response = method_not_allowed("POST");
       } else {
-        response = method_not_allowed("GET");
+        response = method_not_allowed("GET, HEAD");
       }
     }
   }

@@ -1,0 +1,173 @@
+"""Contract details of the HTTP API (docs/api.md) that a careful client relies on: strict query
+strings, empty senders, unencoded '+' in a query, who may remove a global suppression, what a
+removal answers, malformed escapes, long texts, HEAD, and STOP then START.
+
+Runs with SQLite and with Redis, like test_outbound.py (whose fixture it uses)."""
+import os
+import socket
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from test_outbound import GatewayFixture  # noqa: E402
+
+AUTH = {"Authorization": "Bearer dev-key"}
+
+
+def quote(s):
+    return urllib.parse.quote(s, safe="")
+
+
+class ContractBase(GatewayFixture):
+    redis_db = 11
+
+    def api(self, method, path, body=None, key="dev-key"):
+        return harness.request(method, self.gw.api + path, body, {"Authorization": "Bearer " + key})
+
+    def facts(self, number):
+        code, body = self.api("GET", "/v1/numbers/" + quote(number))
+        self.assertEqual(code, 200, body)
+        return body
+
+    # --- query strings --------------------------------------------------------------------
+
+    def test_a_misspelt_query_parameter_is_refused_and_changes_nothing(self):
+        # `sendr` for `sender`: without the check this removed the GLOBAL suppression.
+        to = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200)
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sendr=12345" % quote(to)), 400, "bad_request",
+                          "sendr")
+        self.assertEqual(len(self.facts(to)["suppressions"]), 2)
+        self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&sendr=12345" % quote(to)),
+                          400, "bad_request", "sendr")
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sender=12345&sender=12345" % quote(to)), 400,
+                          "bad_request", "sender")
+        self.assert_error(self.api("GET", "/v1/numbers/%s?regoin=US" % quote(to)), 400, "bad_request", "regoin")
+        self.assert_error(self.api("POST", "/v1/messages?dry_run=1", {"to": to, "from": "+14155550100", "text": "x"}),
+                          400, "bad_request", "dry_run")
+        self.assert_error(self.api("POST", "/v1/messages/batch?x=1", {"messages": [{"to": to, "from": "12345",
+                                                                                 "text": "x"}]}),
+                          400, "bad_request", "x")
+
+    def test_an_empty_sender_is_refused_instead_of_meaning_every_sender(self):
+        to = self.unique_number()
+        self.assert_error(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": ""}), 400, "bad_request",
+                          "sender")
+        self.assertEqual(self.facts(to)["suppressions"], [])
+        self.assert_error(self.api("PUT", "/v1/consents", {"number": to, "category": "marketing", "sender": "",
+                                                          "source": "web-form"}),
+                          400, "bad_request", "sender")
+        self.assertEqual(self.facts(to)["consents"], [])
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sender=" % quote(to)), 400, "bad_request", "sender")
+        self.assertTrue(self.facts(to)["suppressed"])
+        self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&sender=" % quote(to)), 400,
+                          "bad_request", "sender")
+
+    def test_an_unencoded_plus_in_the_number_query_is_the_e164_plus(self):
+        # "?number=+447911123456" arrives as " 447911123456" (a '+' in a query is a space).
+        uk = "+447911123456"
+        code, body = self.api("PUT", "/v1/consents", {"number": uk, "category": "marketing", "source": "web-form"})
+        self.assertEqual(code, 200, body)
+        code, body = self.api("DELETE", "/v1/consents?number=%s&category=marketing" % uk)
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body["number"], uk)
+        self.assertTrue(body["revoked"])
+
+    def test_a_malformed_escape_in_the_path_is_400(self):
+        self.assert_error(self.api("GET", "/v1/numbers/%2G14155550123"), 400, "bad_request")
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%zz"), 400, "bad_request")
+
+    # --- removing suppressions --------------------------------------------------------------
+
+    def test_a_global_opt_out_from_the_phone_cannot_be_removed_by_an_api_key(self):
+        to = self.unique_number()
+        self.sim.mo(to.lstrip("+"), "12345", "STOP ALL")
+        deadline = time.time() + 10
+        while not self.facts(to)["suppressed"] and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.facts(to)["suppressions"][0]["source"], "keyword")
+        self.assert_error(self.api("DELETE", "/v1/suppressions/" + quote(to)), 403, "sender_not_allowed", "sender")
+        self.assert_error(self.gw.send({"to": to, "from": "+14155550100", "text": "x"}), 422, "recipient_opted_out")
+        # One the application stored itself it may remove.
+        other = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(other), {"reason": "asked by phone"})[0], 200)
+        code, body = self.api("DELETE", "/v1/suppressions/" + quote(other))
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body, {"number": other, "sender": None, "removed": True, "suppressed": False})
+        self.assertEqual(self.gw.send({"to": other, "from": "12345", "text": "x"})[0], 202)
+
+    def test_removing_a_sender_suppression_says_when_a_global_one_still_refuses(self):
+        to = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200)
+        code, body = self.api("DELETE", "/v1/suppressions/%s?sender=12345" % quote(to))
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body, {"number": to, "sender": "12345", "removed": True, "suppressed": True})
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "x"}), 422, "recipient_opted_out")
+        code, body = self.api("DELETE", "/v1/suppressions/" + quote(to))
+        self.assertEqual(code, 200, body)
+        self.assertFalse(body["suppressed"])
+        self.assert_error(self.api("DELETE", "/v1/suppressions/" + quote(to)), 404, "not_found")
+
+    # --- bodies -----------------------------------------------------------------------------
+
+    def test_a_text_over_8_kib_is_message_too_long(self):
+        self.assert_error(self.gw.send({"to": self.unique_number(), "from": "12345", "text": "a" * 8193}), 422,
+                          "message_too_long", "text")
+
+    def test_a_batch_without_messages_names_the_missing_field(self):
+        code, body = self.api("POST", "/v1/messages/batch", {})
+        self.assertEqual(code, 400, body)
+        self.assertEqual(body["error"]["field"], "messages")
+        self.assertIn("missing", body["error"]["message"])
+
+    def test_head_answers_headers_only_and_the_connection_stays_usable(self):
+        # Two requests on one connection: the bytes after the HEAD answer's headers must be the
+        # next answer, not a body.
+        host, port = self.gw.api[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"HEAD /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n\r\n"
+                      b"GET /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), data)
+        self.assertTrue(rest.startswith(b"HTTP/1.1 200"), data)
+        self.assertIn(b'"e164":"+14155550123"', rest)
+
+    # --- STOP, then START -------------------------------------------------------------------
+
+    @unittest.expectedFailure  # gateway/carrier_worker keeps the STOP for one lease (60 s): reported
+    def test_a_message_after_stop_then_start_is_sent(self):
+        to = self.unique_number()
+        self.sim.mo(to.lstrip("+"), "12345", "STOP")
+        self.sim.mo(to.lstrip("+"), "12345", "START")
+        deadline = time.time() + 10
+        while self.facts(to)["suppressed"] and time.time() < deadline:
+            time.sleep(0.05)
+        code, body = self.gw.send({"to": to, "from": "12345", "text": "welcome back"})
+        self.assertEqual(code, 202, body)
+        final = self.wait_status(body["id"], ("submitted", "delivered", "rejected"))
+        self.assertIn(final["status"], ("submitted", "delivered"), final)
+
+
+class ContractSqlite(ContractBase, unittest.TestCase):
+    store = "sqlite"
+
+
+class ContractRedis(ContractBase, unittest.TestCase):
+    store = "redis"
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -294,6 +294,9 @@ policy:
         self.assertEqual(by["Landline"]["type"], "fixed_line")
         self.assertEqual(by["Landline"]["timezones"], "Europe/London")
         self.assertEqual(by["Typo"]["status"], "invalid")
+        # An invalid row has no E.164 (not a made-up "+1415555" that looks like one).
+        self.assertEqual(by["Typo"]["e164"], "")
+        self.assertEqual(by["Nobody"]["e164"], "")
         self.assertEqual(by["Blocked"]["suppressed"], "yes")
         # No store writes: the clean run added nothing.
         self.assertFalse(self.lookup("+14155550120")["suppressed"])
@@ -329,6 +332,7 @@ policy:
         self.assertIn("nope.csv", err)
         code, out, err = self.ctl("frobnicate")
         self.assertEqual(code, 2)
+        self.assertIn('unknown command "frobnicate"', err)
         code, out, err = self.ctl("purge", now="yesterday")
         self.assertEqual(code, 2)
         self.assertIn("--now", err)

@@ -145,7 +145,7 @@ int run_clean(context& ctx, const clean_options& o) {
       }
       std::string zones;
       for (const auto& z : n.timezones) zones += (zones.empty() ? "" : ";") + z;
-      out << n.e164 << ',' << status << ',' << csv_escape(reason) << ','
+      out << (n.valid ? std::string_view(n.e164) : std::string_view()) << ',' << status << ',' << csv_escape(reason) << ','
           << (n.valid ? policy::to_string(n.type) : std::string_view()) << ',' << n.region << ',' << zones << ','
           << (sup[i] == 1 ? "yes" : sup[i] == 0 ? "no" : "") << '\n';
     }

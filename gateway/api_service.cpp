@@ -157,6 +157,14 @@ std::optional<api_error> no_empty_sender(const std::string* sender) {
   return std::nullopt;
 }
 
+// A region hint as libphonenumber wants it ("gb" -> "GB"), as POST /v1/messages reads it.
+std::string upper_region(std::string r) {
+  for (char& c : r) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return r;
+}
+
 // A number in a query string: an unencoded '+' arrives as a space ("?number=+4479..."); it is the
 // '+' of an E.164 number, not a separator.
 std::string query_number(const std::string& value) {
@@ -238,7 +246,11 @@ std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_se
   if (!sender.empty() && !ctx.key->may_send_from(sender)) {
     return api_error{403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"};
   }
-  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
+  const std::string hint = upper_region(region);
+  if (!hint.empty()) {
+    if (auto e = check_region(hint)) return *e;
+  }
+  auto n = numbers_.normalize(number, hint.empty() ? ctx.cfg->default_region : hint);
   if (!n->valid) return api_error{422, "invalid_number", "'number' is not a valid phone number", "number"};
   return n;
 }
@@ -683,7 +695,11 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
 asio::awaitable<http_response> api_service::get_number(request_context ctx, std::string number) {
   if (auto e = only_query(ctx.target, {"region"})) co_return error_response(*e);
   const std::string* region = ctx.target.find("region");
-  auto n = numbers_.normalize(number, region ? *region : ctx.cfg->default_region);
+  const std::string hint = region ? upper_region(*region) : std::string();
+  if (region != nullptr) {
+    if (auto e = check_region(hint)) co_return error_response(*e);
+  }
+  auto n = numbers_.normalize(number, region ? hint : ctx.cfg->default_region);
   json out;
   out["e164"] = n->e164.empty() ? json(nullptr) : json(n->e164);
   out["valid"] = n->valid;

@@ -82,6 +82,20 @@ class ContractBase(GatewayFixture):
         self.assert_error(self.api("GET", "/v1/numbers/%2G14155550123"), 400, "bad_request")
         self.assert_error(self.api("DELETE", "/v1/suppressions/%zz"), 400, "bad_request")
 
+    def test_an_unknown_region_is_400_naming_region(self):
+        # Not "invalid_number: no country code ... or give a region" while a region was given.
+        self.assert_error(self.gw.send({"to": "4155550123", "from": "12345", "text": "x", "region": "ZZ"}), 400,
+                          "bad_request", "region")
+        self.assert_error(self.api("GET", "/v1/numbers/07911123456?region=XX"), 400, "bad_request", "region")
+        self.assert_error(self.api("PUT", "/v1/consents", {"number": "07911123456", "region": "QQ",
+                                                          "category": "marketing", "source": "web-form"}),
+                          400, "bad_request", "region")
+        code, body = self.api("GET", "/v1/numbers/07911123456?region=gb")
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body["e164"], "+447911123456")
+        code, body = self.gw.send({"to": "(415) 555-0123", "from": "12345", "text": "x", "region": "us"})
+        self.assertEqual(code, 202, body)
+
     # --- removing suppressions --------------------------------------------------------------
 
     def test_a_global_opt_out_from_the_phone_cannot_be_removed_by_an_api_key(self):

@@ -1,29 +1,37 @@
 #!/bin/sh
-# `smsgw` command-line mistakes exit 2 (as a broken config does) with a message on stderr;
-# --help and --version exit 0.
-#   usage_errors_cli.sh SMSGW
+# Command-line mistakes exit 2 (as a broken config does) with a message on stderr, for smsgw,
+# smsc-sim and smsgw-load; --help (and smsgw --version) exit 0.
+#   usage_errors_cli.sh SMSGW SMSC_SIM SMSGW_LOAD
 set -u
-smsgw=$1
 failed=0
 expect() {
   want=$1
   shift
-  out=$("$smsgw" "$@" 2>&1)
+  out=$(timeout 10 "$@" 2>&1 < /dev/null)
   got=$?
   if [ "$got" -ne "$want" ]; then
-    echo "smsgw $*: exit $got, expected $want; output: $out"
+    echo "$*: exit $got, expected $want; output: $out"
     failed=1
   elif [ "$want" -ne 0 ] && [ -z "$out" ]; then
-    echo "smsgw $*: exit $got without a message"
+    echo "$*: exit $got without a message"
     failed=1
   fi
 }
-expect 2 --bogus
-expect 2 --config
-expect 2 --check-config
-expect 2 --config a.yaml extra-argument
-expect 2
-expect 0 --help
-expect 0 --version
+smsgw=$1 sim=$2 load=$3
+expect 2 "$smsgw" --bogus
+expect 2 "$smsgw" --config
+expect 2 "$smsgw" --check-config
+expect 2 "$smsgw" --config a.yaml extra-argument
+expect 2 "$smsgw"
+expect 0 "$smsgw" --help
+expect 0 "$smsgw" --version
+expect 2 "$sim" --bogus
+expect 2 "$sim" --dlr-fail-ratio 2
+expect 2 "$sim" --smpp nowhere
+expect 0 "$sim" --help
+expect 2 "$load" --bogus
+expect 2 "$load"
+expect 2 "$load" --url http://127.0.0.1:1 --key k --count x
+expect 0 "$load" --help
 [ "$failed" -eq 0 ] && echo "ok"
 exit "$failed"

@@ -269,15 +269,17 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
   if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
   std::string input(text);
   if (input.back() == 'z') input.back() = 'Z';
-  std::chrono::system_clock::time_point tp;
+  // In seconds: system_clock's nanoseconds end in 2262, and a later send_at wrapped into the past
+  // (sent at once instead of scheduled).
+  cctz::time_point<std::chrono::seconds> tp;
   static const cctz::time_zone utc = cctz::utc_time_zone();
   if (!cctz::parse("%Y-%m-%dT%H:%M:%E*S%Ez", input, utc, &tp)) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count();
+  return tp.time_since_epoch().count();
 }
 
 std::string format_rfc3339(std::int64_t unix_seconds) {
   static const cctz::time_zone utc = cctz::utc_time_zone();
-  std::chrono::system_clock::time_point tp{std::chrono::seconds{unix_seconds}};
+  const cctz::time_point<std::chrono::seconds> tp{std::chrono::seconds{unix_seconds}};
   return cctz::format("%Y-%m-%dT%H:%M:%SZ", tp, utc);
 }
 

@@ -134,6 +134,15 @@ class ContractBase(GatewayFixture):
         self.assert_error(self.gw.send({"to": self.unique_number(), "from": "12345", "text": "a" * 8193}), 422,
                           "message_too_long", "text")
 
+    def test_a_send_at_after_2262_is_scheduled_not_sent_now(self):
+        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x",
+                                   "send_at": "2300-01-01T00:00:00Z"})
+        self.assertEqual(code, 202, body)
+        self.assertEqual(body["status"], "scheduled")
+        self.assertEqual(body["send_at"], "2300-01-01T00:00:00Z")
+        code, got = self.api("GET", "/v1/messages/" + body["id"])
+        self.assertEqual((code, got["status"], got["send_at"]), (200, "scheduled", "2300-01-01T00:00:00Z"))
+
     def test_a_batch_without_messages_names_the_missing_field(self):
         code, body = self.api("POST", "/v1/messages/batch", {})
         self.assertEqual(code, 400, body)

@@ -71,6 +71,11 @@ TEST(MessageRequest, SendAtMustBeRfc3339WithOffset) {
   EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T15:00:00.250Z"), 1796137200);
   EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T15:00:00"), std::nullopt);
   EXPECT_EQ(gateway::format_rfc3339(1796137200), "2026-12-01T15:00:00Z");
+  // After 2262 (where system_clock's nanoseconds end) a time stays in the future: it wrapped into
+  // the past before, and such a send_at was sent at once.
+  EXPECT_EQ(gateway::parse_rfc3339("2300-01-01T00:00:00Z"), 10413792000);
+  EXPECT_EQ(gateway::parse_rfc3339("9999-12-31T23:59:59Z"), 253402300799);
+  EXPECT_EQ(gateway::format_rfc3339(10413792000), "2300-01-01T00:00:00Z");
 }
 
 // Over 8 KiB is the same refusal as a text needing more parts than allowed (422

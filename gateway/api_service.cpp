@@ -96,10 +96,10 @@ std::string replay_body(const policy::message_record& m) {
 
 // Parses a JSON object body; an error response otherwise.
 std::variant<nlohmann::json, api_error> parse_object(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) return bad_request("the body is not valid JSON");
-  if (!j.is_object()) return bad_request("the body must be a JSON object");
-  return j;
+  auto parsed = parse_json_body(body);
+  if (std::holds_alternative<api_error>(parsed)) return parsed;
+  if (!std::get<nlohmann::json>(parsed).is_object()) return bad_request("the body must be a JSON object");
+  return parsed;
 }
 
 std::optional<api_error> optional_string(const nlohmann::json& j, const char* name, std::string& out,

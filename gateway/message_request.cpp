@@ -2,6 +2,7 @@
 
 #include <cctz/time_zone.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -239,11 +240,37 @@ message_request_result parse_message_request(const nlohmann::json& object) {
   });
 }
 
+std::variant<nlohmann::json, api_error> parse_json_body(std::string_view body) {
+  // The keys of each object being parsed (innermost last), to find a key given twice.
+  std::vector<std::vector<std::string>> open_objects;
+  std::optional<std::string> repeated;
+  auto json = nlohmann::json::parse(
+      body,
+      [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using ev = nlohmann::json::parse_event_t;
+        if (event == ev::object_start) {
+          open_objects.emplace_back();
+        } else if (event == ev::object_end) {
+          if (!open_objects.empty()) open_objects.pop_back();
+        } else if (event == ev::key && !open_objects.empty() && !repeated) {
+          auto& keys = open_objects.back();
+          const auto& key = parsed.get_ref<const std::string&>();
+          if (std::find(keys.begin(), keys.end(), key) != keys.end()) repeated = key;
+          else keys.push_back(key);
+        }
+        return true;
+      },
+      /*allow_exceptions=*/false);
+  if (json.is_discarded()) return bad_request("the body is not valid JSON");
+  if (repeated) return bad_request("'" + *repeated + "' is given twice in one object", *repeated);
+  return json;
+}
+
 message_request_result parse_message_request_body(std::string_view body) {
   if (auto flat = scan_flat_object(body)) return validate_flat(*flat);
-  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return bad_request("the body is not valid JSON");
-  return parse_message_request(json);
+  auto parsed = parse_json_body(body);
+  if (auto* e = std::get_if<api_error>(&parsed)) return *e;
+  return parse_message_request(std::get<nlohmann::json>(parsed));
 }
 
 // `{"messages":[flat object, ...]}` and nothing else (see scan_flat_object_at for the items):

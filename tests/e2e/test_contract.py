@@ -143,6 +143,19 @@ class ContractBase(GatewayFixture):
         code, got = self.api("GET", "/v1/messages/" + body["id"])
         self.assertEqual((code, got["status"], got["send_at"]), (200, "scheduled", "2300-01-01T00:00:00Z"))
 
+    def test_a_key_given_twice_is_refused(self):
+        to = self.unique_number()
+        raw = ('{"to": "%s", "from": "12345", "text": "x", "to": "+14155550199"}' % to).encode()
+        self.assert_error(harness.request("POST", self.gw.api + "/v1/messages", raw=raw, headers=AUTH), 400,
+                          "bad_request", "to")
+        raw = ('{"messages": [{"to": "%s", "from": "12345", "text": "x", "from": "+14155550100"}]}' % to).encode()
+        self.assert_error(harness.request("POST", self.gw.api + "/v1/messages/batch", raw=raw, headers=AUTH), 400,
+                          "bad_request", "from")
+        raw = ('{"sender": "12345", "sender": "+14155550100"}').encode()
+        self.assert_error(harness.request("PUT", self.gw.api + "/v1/suppressions/" + quote(to), raw=raw,
+                                          headers=AUTH), 400, "bad_request", "sender")
+        self.assertEqual(self.facts(to)["suppressions"], [])
+
     def test_a_batch_without_messages_names_the_missing_field(self):
         code, body = self.api("POST", "/v1/messages/batch", {})
         self.assertEqual(code, 400, body)

@@ -19,9 +19,9 @@ using gateway::api_error;
 using gateway::message_request;
 
 gateway::message_request_result reference(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded()) return gateway::bad_request("the body is not valid JSON");
-  return gateway::parse_message_request(json);
+  auto json = gateway::parse_json_body(body);
+  if (auto* e = std::get_if<api_error>(&json)) return *e;
+  return gateway::parse_message_request(std::get<nlohmann::json>(json));
 }
 
 std::string describe(const gateway::message_request_result& r) {

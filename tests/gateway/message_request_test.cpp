@@ -92,6 +92,23 @@ TEST(MessageRequest, TextOverTheLimitIsMessageTooLong) {
   EXPECT_TRUE(std::holds_alternative<message_request>(gateway::parse_message_request_body(at_limit)));
 }
 
+// A key twice in one object: parsers disagree on which one counts, so neither does.
+TEST(MessageRequest, AKeyGivenTwiceIsRefusedNamingIt) {
+  for (const char* body : {R"({"to": "+14155550123", "to": "+14155550199", "from": "12345", "text": "x"})",
+                           R"({"to": "+14155550123", "from": "12345", "text": "a\nb", "text": "c"})"}) {
+    const auto e = error_of(body);
+    EXPECT_EQ(e.code, "bad_request") << body;
+    EXPECT_NE(e.message.find("twice"), std::string::npos) << body;
+  }
+  EXPECT_EQ(error_of(R"({"to": "+14155550123", "to": "+14155550199", "from": "12345", "text": "x"})").field, "to");
+  // The same key in two different objects is fine.
+  auto ok = gateway::parse_json_body(R"({"messages": [{"to": "1"}, {"to": "2"}], "x": {"to": "3"}})");
+  EXPECT_TRUE(std::holds_alternative<nlohmann::json>(ok));
+  auto nested = gateway::parse_json_body(R"({"messages": [{"to": "1", "to": "2"}]})");
+  ASSERT_TRUE(std::holds_alternative<api_error>(nested));
+  EXPECT_EQ(std::get<api_error>(nested).field, "to");
+}
+
 TEST(MessageRequest, RegionMustBeTwoLetters) {
   for (const char* region : {"USA", "U", "1A", "U-"}) {
     const auto e = error_of(std::string(R"({"to": "4155550123", "from": "12345", "text": "x", "region": ")") +

@@ -181,6 +181,20 @@ class ContractBase(GatewayFixture):
         self.assertTrue(rest.startswith(b"HTTP/1.1 200"), data)
         self.assertIn(b'"e164":"+14155550123"', rest)
 
+    def test_help_replies_do_not_use_up_the_stop_confirmation(self):
+        # policy.reply_rate_limit is 5 per hour by default: five HELP replies, then a STOP.
+        number = self.unique_number()
+        for _ in range(5):
+            self.assertEqual(self.sim.mo(number.lstrip("+"), "12345", "HELP")[0], 200)
+        self.assertEqual(self.sim.mo(number.lstrip("+"), "12345", "STOP")[0], 200)
+        deadline = time.time() + 10
+        confirmations = []
+        while time.time() < deadline and not confirmations:
+            texts = [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+            confirmations = [t for t in texts if "unsubscribed" in t]
+            time.sleep(0.05)
+        self.assertEqual(len(confirmations), 1, texts)
+
     # --- STOP, then START -------------------------------------------------------------------
 
     @unittest.expectedFailure  # gateway/carrier_worker keeps the STOP for one lease (60 s): reported

@@ -194,6 +194,19 @@ class ContractBase(GatewayFixture):
             confirmations = [t for t in texts if "unsubscribed" in t]
             time.sleep(0.05)
         self.assertEqual(len(confirmations), 1, texts)
+        # The loop guard still holds per kind: five more STOPs (an auto-responder answering each
+        # confirmation with STOP) get four more confirmations, not five.
+        for _ in range(5):
+            self.assertEqual(self.sim.mo(number.lstrip("+"), "12345", "STOP")[0], 200)
+        deadline = time.time() + 10
+        while time.time() < deadline and len(confirmations) < 5:
+            texts = [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+            confirmations = [t for t in texts if "unsubscribed" in t]
+            time.sleep(0.05)
+        time.sleep(0.5)
+        texts = [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+        self.assertEqual(len([t for t in texts if "unsubscribed" in t]), 5, texts)
+        self.assertEqual(len([t for t in texts if "Msg&data" in t]), 5, texts)
 
     # --- STOP, then START -------------------------------------------------------------------
 

@@ -78,6 +78,15 @@ class ContractBase(GatewayFixture):
         self.assertEqual(body["number"], uk)
         self.assertTrue(body["revoked"])
 
+    def test_bytes_that_are_not_utf8_in_a_query_are_a_4xx_not_a_500(self):
+        # The answer quotes the sender or the parameter name; %FF decodes to a byte that is not
+        # UTF-8 (the JSON encoder threw on it: 500).
+        code, body = self.api("DELETE", "/v1/suppressions/%2B14155550123?sender=%FF")
+        self.assertEqual((code, body["error"]["code"]), (403, "sender_not_allowed"), body)
+        self.assertIn("\ufffd", body["error"]["message"])
+        code, body = self.api("GET", "/v1/numbers/%2B14155550123?%FE=1")
+        self.assertEqual((code, body["error"]["code"]), (400, "bad_request"), body)
+
     def test_a_malformed_escape_in_the_path_is_400(self):
         self.assert_error(self.api("GET", "/v1/numbers/%2G14155550123"), 400, "bad_request")
         self.assert_error(self.api("DELETE", "/v1/suppressions/%zz"), 400, "bad_request")

@@ -449,6 +449,9 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   in.message_id = new_message_id(in.now_ms);
   const std::string idem = header(ctx.request, "Idempotency-Key");
   if (idem.size() > 255) co_return error_response(bad_request("Idempotency-Key is longer than 255 characters", "Idempotency-Key"));
+  if (!idem.empty() && ctx.request.count("Idempotency-Key") > 1) {
+    co_return error_response(bad_request("Idempotency-Key is given twice", "Idempotency-Key"));
+  }
   if (!idem.empty()) {
     in.idempotency_key = ctx.key->name + ":" + idem;
     in.request_hash = body_hash(ctx.request.body());

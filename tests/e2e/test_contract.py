@@ -165,6 +165,22 @@ class ContractBase(GatewayFixture):
                                           headers=AUTH), 400, "bad_request", "sender")
         self.assertEqual(self.facts(to)["suppressions"], [])
 
+    def test_two_idempotency_keys_are_refused(self):
+        host, port = self.gw.api[len("http://"):].split(":")
+        body = ('{"to": "%s", "from": "12345", "text": "x"}' % self.unique_number()).encode()
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                      b"Idempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 400"), data)
+        self.assertIn(b'"field":"Idempotency-Key"', data)
+
     def test_a_batch_without_messages_names_the_missing_field(self):
         code, body = self.api("POST", "/v1/messages/batch", {})
         self.assertEqual(code, 400, body)

@@ -62,7 +62,13 @@ message_request_result validate(const Get& get) {
     return api_error{422, "message_too_long",
                      "'text' is longer than " + std::to_string(max_text_bytes) + " bytes", "text"};
   }
-  if (auto e = read_string(get("category"sv), "category", false, short_max, request.category)) return *e;
+  const member category = get("category"sv);
+  if (auto e = read_string(category, "category", false, short_max, request.category)) return *e;
+  if (category.k == member::kind::string && request.category.empty()) {
+    // An empty variable in a client must not send a marketing text as the default category
+    // (transactional: no consent, no quiet hours).
+    return bad_request("'category' must not be empty; leave it out (or null) for the default category", "category");
+  }
   if (auto e = read_string(get("campaign"sv), "campaign", false, short_max, request.campaign)) return *e;
   if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
   if (auto e = read_string(get("region"sv), "region", false, short_max, request.region)) return *e;
@@ -76,7 +82,11 @@ message_request_result validate(const Get& get) {
     }
   }
   std::string send_at;
-  if (auto e = read_string(get("send_at"sv), "send_at", false, short_max, send_at)) return *e;
+  const member send_at_member = get("send_at"sv);
+  if (auto e = read_string(send_at_member, "send_at", false, short_max, send_at)) return *e;
+  if (send_at_member.k == member::kind::string && send_at.empty()) {
+    return bad_request("'send_at' must not be empty; leave it out (or null) to send now", "send_at");
+  }
   if (!send_at.empty()) {
     request.send_at = parse_rfc3339(send_at);
     if (!request.send_at) {

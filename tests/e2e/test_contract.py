@@ -181,6 +181,13 @@ class ContractBase(GatewayFixture):
         self.assertTrue(data.startswith(b"HTTP/1.1 400"), data)
         self.assertIn(b'"field":"Idempotency-Key"', data)
 
+    def test_an_empty_category_is_refused_not_sent_as_transactional(self):
+        to = self.unique_number()
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "Sale!", "category": ""}), 400,
+                          "bad_request", "category")
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "x", "send_at": ""}), 400,
+                          "bad_request", "send_at")
+
     def test_a_batch_without_messages_names_the_missing_field(self):
         code, body = self.api("POST", "/v1/messages/batch", {})
         self.assertEqual(code, 400, body)

@@ -109,6 +109,21 @@ TEST(MessageRequest, AKeyGivenTwiceIsRefusedNamingIt) {
   EXPECT_EQ(std::get<api_error>(nested).field, "to");
 }
 
+// Given but empty is not "absent": "category": "" would send as the default category
+// (transactional: no consent, no quiet hours), "send_at": "" at once.
+TEST(MessageRequest, AnEmptyCategoryOrSendAtIsRefused) {
+  auto e = error_of(R"({"to": "+14155550123", "from": "12345", "text": "x", "category": ""})");
+  EXPECT_EQ(e.code, "bad_request");
+  EXPECT_EQ(e.field, "category");
+  e = error_of(R"({"to": "+14155550123", "from": "12345", "text": "x", "send_at": ""})");
+  EXPECT_EQ(e.code, "bad_request");
+  EXPECT_EQ(e.field, "send_at");
+  auto absent = gateway::parse_message_request_body(
+      R"({"to": "+14155550123", "from": "12345", "text": "x", "category": null, "send_at": null})");
+  ASSERT_TRUE(std::holds_alternative<message_request>(absent));
+  EXPECT_EQ(std::get<message_request>(absent).category, "");
+}
+
 TEST(MessageRequest, RegionMustBeTwoLetters) {
   for (const char* region : {"USA", "U", "1A", "U-"}) {
     const auto e = error_of(std::string(R"({"to": "4155550123", "from": "12345", "text": "x", "region": ")") +

@@ -25,7 +25,7 @@ http_response method_not_allowed(const char* allow) {
 }
 
 http_response answer(const admin_hooks& hooks, const http_request& request) {
-  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view target = origin_form(std::string_view(request.target().data(), request.target().size()));
   const std::string_view path = target.substr(0, target.find('?'));
   const bool get = request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
   if (path == "/livez") {
@@ -71,7 +71,7 @@ nlohmann::json dead_letter_json(const policy::webhook_event& ev) {
 
 // GET /admin/dead-letters?limit=N (oldest first, default 100, at most 1000).
 boost::asio::awaitable<http_response> list_dead_letters(std::shared_ptr<admin_hooks> hooks, http_request request) {
-  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view target = origin_form(std::string_view(request.target().data(), request.target().size()));
   auto split = split_request_target(target);
   int limit = 100;
   if (const std::string* l = split.find("limit")) {
@@ -104,7 +104,7 @@ boost::asio::awaitable<http_response> replay_dead_letter(std::shared_ptr<admin_h
 
 // A coroutine taking its arguments by value (GCC 12: no capturing coroutine lambdas).
 boost::asio::awaitable<http_response> handle_admin(std::shared_ptr<admin_hooks> hooks, http_request request) {
-  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view target = origin_form(std::string_view(request.target().data(), request.target().size()));
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == dead_letters_path) {
     if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {

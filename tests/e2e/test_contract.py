@@ -165,6 +165,21 @@ class ContractBase(GatewayFixture):
                                           headers=AUTH), 400, "bad_request", "sender")
         self.assertEqual(self.facts(to)["suppressions"], [])
 
+    def test_an_absolute_form_target_is_served(self):
+        # What an HTTP proxy sends (RFC 9112 3.2.2: a server must accept it).
+        host, port = self.gw.api[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"GET http://%s:%s/v1/numbers/%%2B14155550123 HTTP/1.1\r\nHost: x\r\n"
+                      b"Authorization: Bearer dev-key\r\nConnection: close\r\n\r\n" % (host.encode(), port.encode()))
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
+        self.assertIn(b'"e164":"+14155550123"', data)
+
     def test_two_idempotency_keys_are_refused(self):
         host, port = self.gw.api[len("http://"):].split(":")
         body = ('{"to": "%s", "from": "12345", "text": "x"}' % self.unique_number()).encode()

@@ -135,3 +135,22 @@ TEST(MessageRequest, RegionMustBeTwoLetters) {
 }
 
 }  // namespace
+
+#include "gateway/url.hpp"
+
+namespace {
+
+// RFC 9112 3.2.2: a server accepts the absolute form of a request target.
+TEST(RequestTarget, AbsoluteFormIsReadAsItsPathAndQuery) {
+  EXPECT_EQ(gateway::origin_form("http://127.0.0.1:8080/v1/numbers/%2B1?region=US"), "/v1/numbers/%2B1?region=US");
+  EXPECT_EQ(gateway::origin_form("https://gw.example.com/livez"), "/livez");
+  EXPECT_EQ(gateway::origin_form("http://gw.example.com"), "/");
+  EXPECT_EQ(gateway::origin_form("/v1/messages"), "/v1/messages");
+  EXPECT_EQ(gateway::origin_form("*"), "*");
+  const auto t = gateway::split_request_target("http://h:1/v1/consents?number=%2B1&category=marketing");
+  EXPECT_EQ(t.path, "/v1/consents");
+  ASSERT_NE(t.find("number"), nullptr);
+  EXPECT_EQ(*t.find("number"), "+1");
+}
+
+}  // namespace

@@ -1,5 +1,9 @@
 #include "gateway/accept.hpp"
 
+#include <phonenumbers/phonenumberutil.h>
+
+#include <set>
+
 #include "policy/decision.hpp"
 
 namespace gateway {
@@ -35,6 +39,17 @@ api_error refusal_error(policy::reason r) {
   return unprocessable("rejected", "refused by policy");
 }
 
+std::optional<api_error> check_region(std::string_view region, const char* field) {
+  static const std::set<std::string, std::less<>> known = [] {
+    std::set<std::string> regions;
+    i18n::phonenumbers::PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
+    return std::set<std::string, std::less<>>(regions.begin(), regions.end());
+  }();
+  if (known.contains(region)) return std::nullopt;
+  return bad_request("'" + std::string(field) + "' \"" + std::string(region) + "\" is not a country code (ISO 3166, such as US or GB)",
+                     field);
+}
+
 prepare_result prepare_message(const accept_input& in, const settings& s, policy::number_cache& numbers,
                                const policy::number_secrets& secrets,
                                const std::function<bool(std::string_view)>& is_bound) {
@@ -58,6 +73,9 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
   auto category = s.policy.categories.find(category_name);
   if (category == s.policy.categories.end()) return refusal_error(policy::reason::unknown_category);
 
+  if (!req.region.empty()) {
+    if (auto e = check_region(req.region)) return e;
+  }
   auto number = numbers.normalize(req.to, req.region.empty() ? s.default_region : req.region);
   if (auto why = policy::check_number(*number, s.policy.sms_types); why != policy::reason::none) {
     auto error = refusal_error(why);

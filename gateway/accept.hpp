@@ -56,6 +56,11 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
 // The 422 answer for a policy refusal.
 api_error refusal_error(policy::reason r);
 
+// A `region` given by a client (two upper-case letters): nullopt when the number library knows the
+// country, else 400 naming `field` ("ZZ" would otherwise read a national number as having no
+// country code at all, a misleading invalid_number).
+std::optional<api_error> check_region(std::string_view region, const char* field = "region");
+
 // The 202 body for an accepted admission:
 // {"id","status":"queued"|"scheduled","to","segments","encoding"[,"send_at","reason"]}.
 std::string accepted_body(const prepared_message& m, const policy::admit_result& r);

@@ -25,21 +25,21 @@ http_response method_not_allowed(const char* allow) {
 }
 
 http_response answer(const admin_hooks& hooks, const http_request& request) {
-  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view target = origin_form(std::string_view(request.target().data(), request.target().size()));
   const std::string_view path = target.substr(0, target.find('?'));
-  const bool get = request.method() == bhttp::verb::get;
+  const bool get = request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
   if (path == "/livez") {
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     return json_response(200, R"({"status":"ok"})");
   }
   if (path == "/readyz") {
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     std::string reason = hooks.not_ready_reason ? hooks.not_ready_reason() : std::string();
     if (reason.empty()) return json_response(200, R"({"status":"ready"})");
     return json_response(503, nlohmann::json{{"status", "not_ready"}, {"reason", reason}}.dump());
   }
   if (path == "/metrics") {
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     http_response res{bhttp::status::ok, 11};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.body() = hooks.metrics_registry ? hooks.metrics_registry->serialize() : std::string();
@@ -71,7 +71,7 @@ nlohmann::json dead_letter_json(const policy::webhook_event& ev) {
 
 // GET /admin/dead-letters?limit=N (oldest first, default 100, at most 1000).
 boost::asio::awaitable<http_response> list_dead_letters(std::shared_ptr<admin_hooks> hooks, http_request request) {
-  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view target = origin_form(std::string_view(request.target().data(), request.target().size()));
   auto split = split_request_target(target);
   int limit = 100;
   if (const std::string* l = split.find("limit")) {
@@ -104,10 +104,12 @@ boost::asio::awaitable<http_response> replay_dead_letter(std::shared_ptr<admin_h
 
 // A coroutine taking its arguments by value (GCC 12: no capturing coroutine lambdas).
 boost::asio::awaitable<http_response> handle_admin(std::shared_ptr<admin_hooks> hooks, http_request request) {
-  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view target = origin_form(std::string_view(request.target().data(), request.target().size()));
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == dead_letters_path) {
-    if (request.method() != bhttp::verb::get) co_return method_not_allowed("GET");
+    if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
+      co_return method_not_allowed("GET, HEAD");
+    }
     if (!hooks->store) co_return json_response(503, to_json({503, "unavailable", "no store", ""}));
     co_return co_await list_dead_letters(hooks, std::move(request));
   }

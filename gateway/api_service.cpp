@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -95,10 +96,10 @@ std::string replay_body(const policy::message_record& m) {
 
 // Parses a JSON object body; an error response otherwise.
 std::variant<nlohmann::json, api_error> parse_object(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) return bad_request("the body is not valid JSON");
-  if (!j.is_object()) return bad_request("the body must be a JSON object");
-  return j;
+  auto parsed = parse_json_body(body);
+  if (std::holds_alternative<api_error>(parsed)) return parsed;
+  if (!std::get<nlohmann::json>(parsed).is_object()) return bad_request("the body must be a JSON object");
+  return parsed;
 }
 
 std::optional<api_error> optional_string(const nlohmann::json& j, const char* name, std::string& out,
@@ -122,6 +123,54 @@ std::optional<api_error> only_fields(const nlohmann::json& j, std::initializer_l
     if (!known) return bad_request("unknown field '" + item.key() + "'", item.key());
   }
   return std::nullopt;
+}
+
+// Query parameters other than `allowed`, or one given twice, are refused (400 naming it): a typo
+// such as `sendr=12345` must not turn a per-sender request into a global one.
+std::optional<api_error> only_query(const split_target& t, std::initializer_list<std::string_view> allowed) {
+  for (std::size_t i = 0; i < t.query.size(); ++i) {
+    const std::string& name = t.query[i].first;
+    bool known = false;
+    for (auto a : allowed) known = known || a == name;
+    if (!known) return bad_request("unknown query parameter '" + name + "'", name);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (t.query[j].first == name) return bad_request("query parameter '" + name + "' is given twice", name);
+    }
+  }
+  return std::nullopt;
+}
+
+// A sender given but empty ("sender": "" or `?sender=`) is refused: leaving it out is how a
+// request means "every sender" (global), and an empty variable in a client must not mean that.
+std::optional<api_error> no_empty_sender(const nlohmann::json& body) {
+  auto it = body.find("sender");
+  if (it != body.end() && it->is_string() && it->get_ref<const std::string&>().empty()) {
+    return bad_request("'sender' must not be empty; leave it out (or null) for every sender", "sender");
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> no_empty_sender(const std::string* sender) {
+  if (sender != nullptr && sender->empty()) {
+    return bad_request("query parameter 'sender' must not be empty; leave it out for every sender", "sender");
+  }
+  return std::nullopt;
+}
+
+// A region hint as libphonenumber wants it ("gb" -> "GB"), as POST /v1/messages reads it.
+std::string upper_region(std::string r) {
+  for (char& c : r) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return r;
+}
+
+// A number in a query string: an unencoded '+' arrives as a space ("?number=+4479..."); it is the
+// '+' of an E.164 number, not a separator.
+std::string query_number(const std::string& value) {
+  std::string out = value;
+  if (!out.empty() && out.front() == ' ') out.front() = '+';
+  return out;
 }
 
 }  // namespace
@@ -197,7 +246,11 @@ std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_se
   if (!sender.empty() && !ctx.key->may_send_from(sender)) {
     return api_error{403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"};
   }
-  auto n = numbers_.normalize(number, region.empty() ? ctx.cfg->default_region : region);
+  const std::string hint = upper_region(region);
+  if (!hint.empty()) {
+    if (auto e = check_region(hint)) return *e;
+  }
+  auto n = numbers_.normalize(number, hint.empty() ? ctx.cfg->default_region : hint);
   if (!n->valid) return api_error{422, "invalid_number", "'number' is not a valid phone number", "number"};
   return n;
 }
@@ -214,11 +267,17 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
   // Route template first (metrics never carry ids or numbers).
   enum class ep { send, batch, message, consents, number, suppression, none } endpoint = ep::none;
   std::string param;
+  bool bad_path_escape = false;
   auto tail_of = [&](std::string_view prefix) -> std::optional<std::string> {
     if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
     auto rest = std::string_view(path).substr(prefix.size());
     if (rest.find('/') != std::string_view::npos) return std::nullopt;
-    return url_decode(rest, false);
+    auto decoded = url_decode(rest, false);
+    if (!decoded) {
+      bad_path_escape = true;  // the endpoint exists; its parameter is malformed
+      return std::string();
+    }
+    return decoded;
   };
   if (path == "/v1/messages") {
     endpoint = ep::send;
@@ -257,6 +316,8 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
   http_response response;
   if (endpoint == ep::none) {
     response = error_response({404, "not_found", "no such endpoint", ""});
+  } else if (bad_path_escape) {
+    response = error_response(bad_request("malformed percent-encoding in the path"));
   } else if (!ctx.target.ok) {
     response = error_response(bad_request("malformed percent-encoding in the query string"));
   } else if ((ctx.key = ctx.cfg->api_keys.authenticate(header(ctx.request, bhttp::field::authorization))) ==
@@ -276,7 +337,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
     } else {
       // GCC 12 miscompiles co_await inside a conditional expression (a temporary is destroyed
       // twice): every co_await below is a statement of its own.
-      const bool is_get = verb == bhttp::verb::get;
+      const bool is_get = verb == bhttp::verb::get || verb == bhttp::verb::head;  // HEAD: GET without the body
       const bool is_post = verb == bhttp::verb::post;
       const bool is_put = verb == bhttp::verb::put;
       const bool is_delete = verb == bhttp::verb::delete_;
@@ -301,7 +362,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
       } else if (endpoint == ep::send || endpoint == ep::batch) {
         response = method_not_allowed("POST");
       } else {
-        response = method_not_allowed("GET");
+        response = method_not_allowed("GET, HEAD");
       }
     }
   }
@@ -376,6 +437,7 @@ policy::admit_request take_admission(prepared_message& m, std::int64_t lease_ms,
 
 asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   if (!accepting_) co_return unavailable("the gateway is shutting down");
+  if (!ctx.target.query.empty()) co_return error_response(*only_query(ctx.target, {}));
   auto parsed = parse_message_request_body(ctx.request.body());
   if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
   const auto& req = std::get<message_request>(parsed);
@@ -387,6 +449,9 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   in.message_id = new_message_id(in.now_ms);
   const std::string idem = header(ctx.request, "Idempotency-Key");
   if (idem.size() > 255) co_return error_response(bad_request("Idempotency-Key is longer than 255 characters", "Idempotency-Key"));
+  if (!idem.empty() && ctx.request.count("Idempotency-Key") > 1) {
+    co_return error_response(bad_request("Idempotency-Key is given twice", "Idempotency-Key"));
+  }
   if (!idem.empty()) {
     in.idempotency_key = ctx.key->name + ":" + idem;
     in.request_hash = body_hash(ctx.request.body());
@@ -452,6 +517,7 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
 
 asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
   if (!accepting_) co_return unavailable("the gateway is shutting down");
+  if (!ctx.target.query.empty()) co_return error_response(*only_query(ctx.target, {}));
   if (!header(ctx.request, "Idempotency-Key").empty()) {
     co_return error_response(bad_request(
         "Idempotency-Key is not supported on batches; send items one by one or use client_ref", "Idempotency-Key"));
@@ -468,7 +534,10 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
     const auto& body = std::get<nlohmann::json>(parsed);
     if (auto e = only_fields(body, {"messages"})) co_return error_response(*e);
     auto list = body.find("messages");
-    if (list == body.end() || !list->is_array()) {
+    if (list == body.end() || list->is_null()) {
+      co_return error_response(bad_request("missing required field 'messages'", "messages"));
+    }
+    if (!list->is_array()) {
       co_return error_response(bad_request("'messages' must be an array", "messages"));
     }
     items.reserve(list->size());
@@ -550,6 +619,7 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
 // ids cannot be probed across keys. Records without a key (written before keys were recorded)
 // stay visible to every key.
 asio::awaitable<http_response> api_service::get_message(request_context ctx, std::string id) {
+  if (auto e = only_query(ctx.target, {})) co_return error_response(*e);
   if (!looks_like_message_id(id)) co_return error_response({404, "not_found", "no such message", "id"});
   auto reply = co_await call_store<std::optional<policy::message_record>>(
       [this, &id](auto done) { deps_.store->get_message(id, std::move(done)); });
@@ -560,6 +630,7 @@ asio::awaitable<http_response> api_service::get_message(request_context ctx, std
 }
 
 asio::awaitable<http_response> api_service::put_consent(request_context ctx) {
+  if (auto e = only_query(ctx.target, {})) co_return error_response(*e);
   auto parsed = parse_object(ctx.request.body());
   if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
   const auto& body = std::get<nlohmann::json>(parsed);
@@ -570,6 +641,7 @@ asio::awaitable<http_response> api_service::put_consent(request_context ctx) {
   if (auto e = optional_string(body, "number", number, true)) co_return error_response(*e);
   if (auto e = optional_string(body, "category", category, true)) co_return error_response(*e);
   if (auto e = optional_string(body, "sender", sender)) co_return error_response(*e);
+  if (auto e = no_empty_sender(body)) co_return error_response(*e);
   if (auto e = optional_string(body, "source", source, true)) co_return error_response(*e);
   if (auto e = optional_string(body, "evidence", evidence)) co_return error_response(*e);
   if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
@@ -594,6 +666,7 @@ asio::awaitable<http_response> api_service::put_consent(request_context ctx) {
 }
 
 asio::awaitable<http_response> api_service::delete_consent(request_context ctx) {
+  if (auto e = only_query(ctx.target, {"number", "category", "sender", "source", "region"})) co_return error_response(*e);
   const std::string* number = ctx.target.find("number");
   const std::string* category = ctx.target.find("category");
   const std::string* sender = ctx.target.find("sender");
@@ -604,7 +677,9 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
     co_return error_response(bad_request("missing query parameter 'category'", "category"));
   }
   if (!ctx.cfg->policy.categories.contains(*category)) co_return error_response(refusal_error(policy::reason::unknown_category));
-  auto managed = managed_number(ctx, *number, sender ? *sender : std::string(), region ? *region : std::string());
+  if (auto e = no_empty_sender(sender)) co_return error_response(*e);
+  auto managed =
+      managed_number(ctx, query_number(*number), sender ? *sender : std::string(), region ? *region : std::string());
   if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
   const auto& n = std::get<0>(managed);
   policy::consent_record rec;
@@ -621,8 +696,13 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
 }
 
 asio::awaitable<http_response> api_service::get_number(request_context ctx, std::string number) {
+  if (auto e = only_query(ctx.target, {"region"})) co_return error_response(*e);
   const std::string* region = ctx.target.find("region");
-  auto n = numbers_.normalize(number, region ? *region : ctx.cfg->default_region);
+  const std::string hint = region ? upper_region(*region) : std::string();
+  if (region != nullptr) {
+    if (auto e = check_region(hint)) co_return error_response(*e);
+  }
+  auto n = numbers_.normalize(number, region ? hint : ctx.cfg->default_region);
   json out;
   out["e164"] = n->e164.empty() ? json(nullptr) : json(n->e164);
   out["valid"] = n->valid;
@@ -659,6 +739,7 @@ asio::awaitable<http_response> api_service::get_number(request_context ctx, std:
 }
 
 asio::awaitable<http_response> api_service::put_suppression(request_context ctx, std::string number) {
+  if (auto e = only_query(ctx.target, {})) co_return error_response(*e);
   std::string sender, reason_text, region;
   if (!ctx.request.body().empty()) {
     auto parsed = parse_object(ctx.request.body());
@@ -666,6 +747,7 @@ asio::awaitable<http_response> api_service::put_suppression(request_context ctx,
     const auto& body = std::get<nlohmann::json>(parsed);
     if (auto e = only_fields(body, {"sender", "reason", "region"})) co_return error_response(*e);
     if (auto e = optional_string(body, "sender", sender)) co_return error_response(*e);
+    if (auto e = no_empty_sender(body)) co_return error_response(*e);
     if (auto e = optional_string(body, "reason", reason_text)) co_return error_response(*e);
     if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
   }
@@ -685,19 +767,50 @@ asio::awaitable<http_response> api_service::put_suppression(request_context ctx,
   co_return json_response(200, out.dump());
 }
 
+// Removes one suppression. A key removes those of its own senders, and global ones that were
+// created through the API; a global suppression from elsewhere (a STOPALL or STOP ALL from the
+// phone, a DNC or list import, smsgwctl, an erasure) is the operator's: 403, smsgwctl unsuppress
+// removes it. The answer says whether sends from `sender` are still refused afterwards.
 asio::awaitable<http_response> api_service::delete_suppression(request_context ctx, std::string number) {
+  if (auto e = only_query(ctx.target, {"sender", "region"})) co_return error_response(*e);
   const std::string* sender = ctx.target.find("sender");
+  if (auto e = no_empty_sender(sender)) co_return error_response(*e);
   const std::string* region = ctx.target.find("region");
   const std::string sender_id = sender ? *sender : std::string();
   auto managed = managed_number(ctx, number, sender_id, region ? *region : std::string());
   if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
   const auto& n = std::get<0>(managed);
   auto key = deps_.secrets->key(n->e164);
+  auto facts = co_await call_store<policy::number_facts>(
+      [this, &key](auto done) { deps_.store->lookup_number(key, std::move(done)); });
+  if (facts.ec) co_return unavailable(facts.ec.message());
+  const auto& stored = facts.value.suppressions;
+  auto target = std::find_if(stored.begin(), stored.end(),
+                             [&](const policy::suppression_record& s) { return s.sender == sender_id; });
+  if (target == stored.end()) {
+    co_return error_response({404, "not_found", "no such suppression for this number and sender", "number"});
+  }
+  if (sender_id.empty() && target->source != "api") {
+    co_return error_response({403, "sender_not_allowed",
+                              "this global suppression (reason '" + target->reason + "', source '" + target->source +
+                                  "') was not created through the API; an operator removes it with smsgwctl unsuppress",
+                              "sender"});
+  }
   auto reply = co_await call_store<bool>(
       [this, &key, &sender_id](auto done) { deps_.store->unsuppress(key, sender_id, std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
   if (!reply.value) co_return error_response({404, "not_found", "no such suppression for this number and sender", "number"});
-  json out{{"number", n->e164}, {"sender", sender_id.empty() ? json(nullptr) : json(sender_id)}, {"suppressed", false}};
+  // Still refused: a global suppression remains, or (global scope, or the global one was removed)
+  // any other.
+  const bool any_sender = sender_id.empty() || ctx.cfg->policy.scope == policy::opt_out_scope::global;
+  bool still = false;
+  for (auto it = stored.begin(); it != stored.end(); ++it) {
+    if (it != target && (it->sender.empty() || any_sender)) still = true;
+  }
+  json out{{"number", n->e164},
+           {"sender", sender_id.empty() ? json(nullptr) : json(sender_id)},
+           {"removed", true},
+           {"suppressed", still}};
   co_return json_response(200, out.dump());
 }
 

@@ -224,6 +224,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
     conn->no_deadline();  // the handler is not timed (store calls always complete)
     http_request request = parser.release();
     const bool keep_alive = request.keep_alive() && !s->stopping;
+    const bool head = request.method() == bhttp::verb::head;
     http_response response;
     try {
       response = co_await s->handler(std::move(request));
@@ -237,6 +238,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
     // Written as one buffer (the same bytes as beast's serializer, without its buffer sequence
     // machinery): see serialize_response().
     serialize_response(response, out);
+    // A response to HEAD has no body (RFC 9110 9.3.2): its Content-Length stays, its bytes are
+    // not sent, or the client would read them as the start of the next response.
+    if (head) out.resize(out.size() - response.body().size());
     conn->expires_after(s->limits.write_timeout);
     co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !response.keep_alive()) break;

@@ -163,10 +163,10 @@ void inbound_processor::stop() {
   });
 }
 
-bool inbound_processor::may_reply(const std::string& number_key, const std::string& sender) {
+bool inbound_processor::may_reply(const std::string& number_key, const std::string& scope) {
   const auto& limit = settings_->source.policy.replies;
   const std::int64_t now = wall_ms();
-  auto& times = reply_times_[number_key + "|" + sender];
+  auto& times = reply_times_[number_key + "|" + scope];
   std::erase_if(times, [&](std::int64_t t) { return now - t >= limit.window.count() * 1000; });
   if (times.size() >= limit.max) return false;
   times.push_back(now);
@@ -404,8 +404,10 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
   seen = seen.first == now / 60'000 ? std::make_pair(seen.first, seen.second + 1) : std::make_pair(now / 60'000, 1u);
   if (self->reply_occurrences_.size() > 100'000) self->reply_occurrences_.clear();  // bounded; per minute anyway
 
-  // 3. One automatic reply (rate-limited per number and sender).
-  if (!confirmation.empty() && self->may_reply(key, sender) && self->replies_) {
+  // 3. One automatic reply, rate-limited per number, sender and kind: a loop of two
+  // auto-responders is cut off, and HELP replies do not use up the budget of a STOP's
+  // confirmation.
+  if (!confirmation.empty() && self->may_reply(key, sender + '\0' + keyword) && self->replies_) {
     self->replies_(carrier, sender, number.e164, confirmation);
   }
   co_return status_ok;

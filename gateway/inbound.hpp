@@ -72,7 +72,9 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   static boost::asio::awaitable<std::error_code> status_event(std::shared_ptr<inbound_processor> self,
                                                               std::string message_id, policy::message_status status,
                                                               std::string error, std::int64_t at_ms);
-  bool may_reply(const std::string& number_key, const std::string& sender);
+  // The automatic-reply limit (policy.reply_rate_limit) for one number and `scope` (sender and
+  // reply kind): true, and counted, when one more reply may go out now.
+  bool may_reply(const std::string& number_key, const std::string& scope);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   policy::store& store_;

@@ -33,7 +33,15 @@ int main(int argc, char** argv) {
   std::string check_file;
   app.add_option("--check-config", check_file,
                  "validate a configuration file and exit: 0 if valid, 2 with FILE:LINE:COL errors");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a usage mistake exits 2, like an invalid configuration (CLI11's
+    // own codes, 105 to 114, would look like a crash to a supervisor or a script).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "smsgw: " << e.what() << "\n(run smsgw --help)\n";
+    return 2;
+  }
 
   if (!check_file.empty()) return check_config(check_file);
 

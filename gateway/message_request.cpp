@@ -2,8 +2,13 @@
 
 #include <cctz/time_zone.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 namespace gateway {
@@ -55,11 +60,22 @@ message_request_result validate(const Get& get) {
   constexpr std::size_t short_max = max_short_field_bytes;
   if (auto e = read_string(get("to"sv), "to", true, short_max, request.to)) return *e;
   if (auto e = read_string(get("from"sv), "from", true, short_max, request.from)) return *e;
-  if (auto e = read_string(get("text"sv), "text", true, max_text_bytes, request.text)) return *e;
-  if (auto e = read_string(get("category"sv), "category", false, short_max, request.category)) return *e;
+  if (auto e = read_string(get("text"sv), "text", true, SIZE_MAX, request.text)) return *e;
+  if (request.text.size() > max_text_bytes) {
+    // Too long is not malformed: the same answer as a text that needs more parts than allowed.
+    return api_error{422, "message_too_long",
+                     "'text' is longer than " + std::to_string(max_text_bytes) + " bytes", "text"};
+  }
+  const member category = get("category"sv);
+  if (auto e = read_string(category, "category", false, short_max, request.category)) return *e;
+  if (category.k == member::kind::string && request.category.empty()) {
+    // An empty variable in a client must not send a marketing text as the default category
+    // (transactional: no consent, no quiet hours).
+    return bad_request("'category' must not be empty; leave it out (or null) for the default category", "category");
+  }
   if (auto e = read_string(get("campaign"sv), "campaign", false, short_max, request.campaign)) return *e;
   if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
-  if (auto e = read_string(get("region"sv), "region", false, 2, request.region)) return *e;
+  if (auto e = read_string(get("region"sv), "region", false, short_max, request.region)) return *e;
   if (!request.region.empty()) {
     for (char& c : request.region) {
       if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -70,7 +86,11 @@ message_request_result validate(const Get& get) {
     }
   }
   std::string send_at;
-  if (auto e = read_string(get("send_at"sv), "send_at", false, short_max, send_at)) return *e;
+  const member send_at_member = get("send_at"sv);
+  if (auto e = read_string(send_at_member, "send_at", false, short_max, send_at)) return *e;
+  if (send_at_member.k == member::kind::string && send_at.empty()) {
+    return bad_request("'send_at' must not be empty; leave it out (or null) to send now", "send_at");
+  }
   if (!send_at.empty()) {
     request.send_at = parse_rfc3339(send_at);
     if (!request.send_at) {
@@ -234,11 +254,62 @@ message_request_result parse_message_request(const nlohmann::json& object) {
   });
 }
 
+namespace {
+
+// The keys of one JSON object being parsed: a short list (the usual request has a handful), a
+// hash set once it grows, so that a body of many thousands of keys is not quadratic.
+class object_keys {
+ public:
+  // false when `key` was already there.
+  bool insert(const std::string& key) {
+    if (many_.empty()) {
+      if (std::find(few_.begin(), few_.end(), key) != few_.end()) return false;
+      if (few_.size() < 16) {
+        few_.push_back(key);
+        return true;
+      }
+      many_.insert(few_.begin(), few_.end());
+      few_.clear();
+    }
+    return many_.insert(key).second;
+  }
+
+ private:
+  std::vector<std::string> few_;
+  std::unordered_set<std::string> many_;
+};
+
+}  // namespace
+
+std::variant<nlohmann::json, api_error> parse_json_body(std::string_view body) {
+  // The keys of each object being parsed (innermost last), to find a key given twice.
+  std::vector<object_keys> open_objects;
+  std::optional<std::string> repeated;
+  auto json = nlohmann::json::parse(
+      body,
+      [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using ev = nlohmann::json::parse_event_t;
+        if (event == ev::object_start) {
+          open_objects.emplace_back();
+        } else if (event == ev::object_end) {
+          if (!open_objects.empty()) open_objects.pop_back();
+        } else if (event == ev::key && !open_objects.empty() && !repeated) {
+          const auto& key = parsed.get_ref<const std::string&>();
+          if (!open_objects.back().insert(key)) repeated = key;
+        }
+        return true;
+      },
+      /*allow_exceptions=*/false);
+  if (json.is_discarded()) return bad_request("the body is not valid JSON");
+  if (repeated) return bad_request("'" + *repeated + "' is given twice in one object", *repeated);
+  return json;
+}
+
 message_request_result parse_message_request_body(std::string_view body) {
   if (auto flat = scan_flat_object(body)) return validate_flat(*flat);
-  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return bad_request("the body is not valid JSON");
-  return parse_message_request(json);
+  auto parsed = parse_json_body(body);
+  if (auto* e = std::get_if<api_error>(&parsed)) return *e;
+  return parse_message_request(std::get<nlohmann::json>(parsed));
 }
 
 // `{"messages":[flat object, ...]}` and nothing else (see scan_flat_object_at for the items):
@@ -264,9 +335,9 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
   if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
   std::string input(text);
   if (input.back() == 'z') input.back() = 'Z';
-  // Whole seconds: system_clock's nanoseconds end in 2262, and a later year overflowed into a
-  // time in the past (the message was sent at once instead of scheduled).
-  std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds> tp;
+  // In seconds: system_clock's nanoseconds end in 2262, and a later send_at wrapped into the past
+  // (sent at once instead of scheduled).
+  cctz::time_point<std::chrono::seconds> tp;
   static const cctz::time_zone utc = cctz::utc_time_zone();
   if (!cctz::parse("%Y-%m-%dT%H:%M:%E*S%Ez", input, utc, &tp)) return std::nullopt;
   return tp.time_since_epoch().count();
@@ -274,7 +345,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
 
 std::string format_rfc3339(std::int64_t unix_seconds) {
   static const cctz::time_zone utc = cctz::utc_time_zone();
-  std::chrono::system_clock::time_point tp{std::chrono::seconds{unix_seconds}};
+  const cctz::time_point<std::chrono::seconds> tp{std::chrono::seconds{unix_seconds}};
   return cctz::format("%Y-%m-%dT%H:%M:%SZ", tp, utc);
 }
 

@@ -41,6 +41,11 @@ message_request_result parse_message_request(const nlohmann::json& object);
 // Parses a request body; malformed JSON is 400 bad_request without a field.
 message_request_result parse_message_request_body(std::string_view body);
 
+// A JSON body as a document: malformed JSON is 400 bad_request without a field; a key given twice
+// in one object is 400 naming it (parsers disagree on which one counts, and a second "to" must
+// not silently replace the first).
+std::variant<nlohmann::json, api_error> parse_json_body(std::string_view body);
+
 // The items of a POST /v1/messages/batch body, each validated as parse_message_request() does,
 // when the body is exactly `{"messages":[...]}` and every item is a flat object of known fields
 // with plain string or null values (what parse_message_request_body() reads without a JSON

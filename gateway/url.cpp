@@ -40,7 +40,20 @@ const std::string* split_target::find(std::string_view name) const {
   return nullptr;
 }
 
+std::string_view origin_form(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;
+  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() >= scheme.size() && target.substr(0, scheme.size()) == scheme) {
+      const auto slash = target.find_first_of("/?", scheme.size());
+      if (slash == std::string_view::npos) return "/";
+      return target.substr(slash);
+    }
+  }
+  return target;
+}
+
 split_target split_request_target(std::string_view target) {
+  target = origin_form(target);
   split_target out;
   auto q = target.find('?');
   out.path = target.substr(0, q);

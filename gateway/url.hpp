@@ -19,6 +19,12 @@ struct split_target {
   const std::string* find(std::string_view name) const;
 };
 
+// The path-and-query of a request target: an absolute-form target ("http://host:8080/v1/...",
+// which RFC 9112 3.2.2 requires a server to accept) loses its scheme and authority; any other
+// target is returned as is.
+std::string_view origin_form(std::string_view target);
+
+// Splits a request target (origin_form() applied) into its path and decoded query parameters.
 split_target split_request_target(std::string_view target);
 
 }  // namespace gateway

@@ -97,6 +97,23 @@ TEST_F(HttpServer, ServesTwoRequestsOnOneKeepAliveConnection) {
   EXPECT_NE(second.find("{\"target\":\"/b\",\"bytes\":3}"), std::string::npos);
 }
 
+// A HEAD response has headers only: its body would be read as the next response on the
+// connection.
+TEST_F(HttpServer, HeadResponseHasNoBodyAndTheConnectionStaysUsable) {
+  start({});
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                                               "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  const auto both = read_all(socket);
+  const auto second = both.find("HTTP/1.1 ", 1);
+  ASSERT_NE(second, std::string::npos) << both;
+  const auto head = both.substr(0, second);
+  EXPECT_EQ(head.find("{\"target\""), std::string::npos) << both;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << both;
+  EXPECT_NE(head.find("Content-Length: 25\r\n"), std::string::npos) << both;  // what a GET would get
+  EXPECT_NE(both.find("{\"target\":\"/b\",\"bytes\":0}", second), std::string::npos) << both;
+}
+
 TEST_F(HttpServer, BodyOverTheLimitIs413) {
   gateway::http_limits limits;
   limits.body_limit = 100;

@@ -18,17 +18,19 @@ namespace gateway::testing {
 
 // POST /v1/messages through a JSON document.
 inline message_request_result reference_single(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded()) return bad_request("the body is not valid JSON");
-  return parse_message_request(json);
+  auto json = parse_json_body(body);
+  if (auto* e = std::get_if<api_error>(&json)) return *e;
+  return parse_message_request(std::get<nlohmann::json>(json));
 }
 
 // What the document path gives for a batch body (api_service::send_batch): nullopt when the body
 // itself is refused (not JSON, not an object, a member other than "messages", "messages" not an
 // array), otherwise each item's result. (The item count is checked by the caller on both paths.)
 inline std::optional<std::vector<message_request_result>> reference_batch(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  auto parsed = parse_json_body(body);
+  if (std::holds_alternative<api_error>(parsed)) return std::nullopt;
+  const auto& json = std::get<nlohmann::json>(parsed);
+  if (!json.is_object()) return std::nullopt;
   for (const auto& item : json.items()) {
     if (item.key() != "messages") return std::nullopt;
   }

@@ -294,6 +294,9 @@ policy:
         self.assertEqual(by["Landline"]["type"], "fixed_line")
         self.assertEqual(by["Landline"]["timezones"], "Europe/London")
         self.assertEqual(by["Typo"]["status"], "invalid")
+        # An invalid row has no E.164 (not a made-up "+1415555" that looks like one).
+        self.assertEqual(by["Typo"]["e164"], "")
+        self.assertEqual(by["Nobody"]["e164"], "")
         self.assertEqual(by["Blocked"]["suppressed"], "yes")
         # No store writes: the clean run added nothing.
         self.assertFalse(self.lookup("+14155550120")["suppressed"])
@@ -329,6 +332,24 @@ policy:
         self.assertIn("nope.csv", err)
         code, out, err = self.ctl("frobnicate")
         self.assertEqual(code, 2)
+        self.assertIn('unknown command "frobnicate"', err)
+        # An empty --sender (an empty shell variable) is not "every sender": the global
+        # suppression stays.
+        self.assertEqual(self.ctl("suppress", GOOD[297])[0], 0)
+        code, out, err = self.ctl("unsuppress", GOOD[297], "--sender", "")
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("--sender", err)
+        self.assertTrue(self.lookup(GOOD[297])["suppressed"])
+        code, out, err = self.ctl("suppress", GOOD[298], "--sender", "")
+        self.assertEqual(code, 2, out + err)
+        self.assertFalse(self.lookup(GOOD[298])["suppressed"])
+        # --region: a country the number library knows, in any case.
+        code, out, err = self.ctl("lookup", "07911123456", "--region", "XX")
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("--region", err)
+        code, out, err = self.ctl("lookup", "07911123456", "--region", "gb")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("+447911123456", out)
         code, out, err = self.ctl("purge", now="yesterday")
         self.assertEqual(code, 2)
         self.assertIn("--now", err)

@@ -69,7 +69,13 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", opts.tls_key_file, "PEM private key of --tls-cert")
       ->check(CLI::ExistingFile);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; a usage mistake exits 2 like a bad --smpp/--http (not CLI11's 105 to 114).
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   opts.dlr_delay = std::chrono::milliseconds(dlr_delay_ms);
   opts.resp_delay = std::chrono::milliseconds(resp_delay_ms);
 

@@ -77,7 +77,9 @@ parse_result parse_options(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return {std::nullopt, app.exit(e)};
+    // --help exits 0; a usage mistake exits 2 like the checks below (not CLI11's 105 to 114).
+    const int code = app.exit(e);
+    return {std::nullopt, code == 0 ? 0 : 2};
   }
   auto api = parse_http_url(o.url);
   if (!api) {

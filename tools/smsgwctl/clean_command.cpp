@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 
+#include "tools/smsgwctl/cli_checks.hpp"
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
 #include "tools/smsgwctl/number_file.hpp"
@@ -145,7 +146,7 @@ int run_clean(context& ctx, const clean_options& o) {
       }
       std::string zones;
       for (const auto& z : n.timezones) zones += (zones.empty() ? "" : ";") + z;
-      out << n.e164 << ',' << status << ',' << csv_escape(reason) << ','
+      out << (n.valid ? std::string_view(n.e164) : std::string_view()) << ',' << status << ',' << csv_escape(reason) << ','
           << (n.valid ? policy::to_string(n.type) : std::string_view()) << ',' << n.region << ',' << zones << ','
           << (sup[i] == 1 ? "yes" : sup[i] == 0 ? "no" : "") << '\n';
     }
@@ -235,7 +236,8 @@ void add_clean_command(CLI::App& app, command& chosen) {
   cl->add_option("IN", o->in, "input CSV (or one number per line)")->required();
   cl->add_option("--out", o->out, "output CSV")->required();
   cl->add_option("--column", o->column, "the number column: 1-based index or header name");
-  cl->add_option("--region", o->region, "region of national numbers (default: a region column, else policy.default_region)");
+  cl->add_option("--region", o->region, "region of national numbers (default: a region column, else policy.default_region)")
+      ->transform(country_region());
   cl->add_flag("--offline", o->offline, "do not read suppressions from the store");
   cl->add_option("--batch", o->batch, "rows per batch")->check(CLI::Range(1, 1'000'000));
   cl->callback([o, &chosen] {

@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "policy/hex.hpp"
+#include "tools/smsgwctl/cli_checks.hpp"
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
 #include "tools/smsgwctl/number_file.hpp"
@@ -530,9 +531,11 @@ void add_import_command(CLI::App& app, command& chosen) {
       ->required()
       ->check(CLI::IsMember({"suppressions", "dnc", "consents"}));
   im->add_option("FILE", o->file, "the file (CSV with or without a header, UTF-8, BOM and CRLF accepted)")->required();
-  im->add_option("--region", o->region, "region of national numbers (default: a region column, else policy.default_region)");
+  im->add_option("--region", o->region, "region of national numbers (default: a region column, else policy.default_region)")
+      ->transform(country_region());
   im->add_option("--column", o->column, "the number column: 1-based index or header name");
-  im->add_option("--sender", o->sender, "suppressions/consents for this sender only (default: a sender column, else global)");
+  im->add_option("--sender", o->sender, "suppressions/consents for this sender only (default: a sender column, else global)")
+      ->check(non_empty_sender());
   im->add_option("--reason", o->reason, "suppressions: reason (default: a reason column, else import)");
   im->add_option("--category", o->category, "consents: category (default: a category column)");
   im->add_option("--source", o->source, "consents: source (default: a source column, else import)");

@@ -10,6 +10,28 @@
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
 
+namespace {
+
+// The first word that is neither an option nor an option's value nor a command ("frobnicate"),
+// for the message when CLI11 only says that a subcommand is required; empty when none.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" || arg == "--now" || arg == "--actor") {
+      ++i;  // its value
+      continue;
+    }
+    if (arg.empty() || arg.front() == '-') continue;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->check_name(arg)) return {};
+    }
+    return arg;
+  }
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"smsgwctl: operator tool for smsgw (numbers, suppressions, consents, imports, retention)"};
   app.set_version_flag("--version", std::string("smsgwctl ") + smsgw::version);
@@ -35,6 +57,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (const auto word = unknown_command(app, argc, argv); !word.empty()) {
+      std::string names;
+      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      std::cerr << "smsgwctl: unknown command \"" << word << "\" (commands: " << names << ")\n";
+      return smsgwctl::exit_usage;
+    }
     std::cerr << "smsgwctl: " << e.what() << "\n(run smsgwctl --help)\n";
     return smsgwctl::exit_usage;
   }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "gateway/store_setup.hpp"
+#include "tools/smsgwctl/cli_checks.hpp"
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
 #include "tools/smsgwctl/number_file.hpp"
@@ -131,7 +132,8 @@ void add_maintenance_commands(CLI::App& app, command& chosen) {
 
   auto* er = app.add_subcommand("erase", "right to erasure: delete consents, message history and bodies of a number");
   er->add_option("NUMBER", o->number, "phone number (E.164, or national with --region)")->required();
-  er->add_option("--region", o->region, "region for a national number (default: policy.default_region)");
+  er->add_option("--region", o->region, "region for a national number (default: policy.default_region)")
+      ->transform(country_region());
   er->callback([o, &chosen] { chosen.run = [o](context& c) { return erase(c, *o); }; });
 
   auto* qu = app.add_subcommand("queue", "the outbound queue");

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "tools/smsgwctl/cli_checks.hpp"
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
 
@@ -201,7 +202,8 @@ int consent(context& ctx, const number_options& o, const std::string& action) {
 
 void number_arg(CLI::App* sub, number_options& o) {
   sub->add_option("NUMBER", o.number, "phone number (E.164, or national with --region)")->required();
-  sub->add_option("--region", o.region, "region for a national number (default: policy.default_region)");
+  sub->add_option("--region", o.region, "region for a national number (default: policy.default_region)")
+      ->transform(country_region());
 }
 
 }  // namespace
@@ -216,13 +218,15 @@ void add_number_commands(CLI::App& app, command& chosen) {
 
   auto* su = app.add_subcommand("suppress", "suppress a number (source cli:<actor>)");
   number_arg(su, *o);
-  su->add_option("--sender", o->sender, "only for this sender (default: global)");
+  su->add_option("--sender", o->sender, "only for this sender (default: global)")
+      ->check(non_empty_sender());
   su->add_option("--reason", o->reason, "reason recorded (default: cli)");
   su->callback([o, &chosen] { chosen.run = [o](context& c) { return suppress(c, *o); }; });
 
   auto* un = app.add_subcommand("unsuppress", "remove a suppression");
   number_arg(un, *o);
-  un->add_option("--sender", o->sender, "the sender's suppression (default: the global one)");
+  un->add_option("--sender", o->sender, "the sender's suppression (default: the global one)")
+      ->check(non_empty_sender());
   un->callback([o, &chosen] { chosen.run = [o](context& c) { return unsuppress(c, *o); }; });
 
   auto* co = app.add_subcommand("consent", "the consent ledger: grant, revoke, show");
@@ -231,7 +235,8 @@ void add_number_commands(CLI::App& app, command& chosen) {
     auto* a = co->add_subcommand(action, std::string(action) + " consent");
     number_arg(a, *o);
     a->add_option("--category", o->category, "consent category (required for grant and revoke)");
-    a->add_option("--sender", o->sender, "per-sender consent (default: every sender)");
+    a->add_option("--sender", o->sender, "per-sender consent (default: every sender)")
+        ->check(non_empty_sender());
     a->add_option("--source", o->source, "source recorded (default: cli:<actor>)");
     a->add_option("--evidence", o->evidence, "evidence recorded (form id, call recording, ...)");
     std::string act = action;

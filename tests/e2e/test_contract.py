@@ -1,0 +1,282 @@
+"""Contract details of the HTTP API (docs/api.md) that a careful client relies on: strict query
+strings, empty senders, unencoded '+' in a query, who may remove a global suppression, what a
+removal answers, malformed escapes, long texts, HEAD, and STOP then START.
+
+Runs with SQLite and with Redis, like test_outbound.py (whose fixture it uses)."""
+import os
+import socket
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from test_outbound import GatewayFixture  # noqa: E402
+
+AUTH = {"Authorization": "Bearer dev-key"}
+
+
+def quote(s):
+    return urllib.parse.quote(s, safe="")
+
+
+class ContractBase(GatewayFixture):
+    redis_db = 11
+
+    def api(self, method, path, body=None, key="dev-key"):
+        return harness.request(method, self.gw.api + path, body, {"Authorization": "Bearer " + key})
+
+    def facts(self, number):
+        code, body = self.api("GET", "/v1/numbers/" + quote(number))
+        self.assertEqual(code, 200, body)
+        return body
+
+    # --- query strings --------------------------------------------------------------------
+
+    def test_a_misspelt_query_parameter_is_refused_and_changes_nothing(self):
+        # `sendr` for `sender`: without the check this removed the GLOBAL suppression.
+        to = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200)
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sendr=12345" % quote(to)), 400, "bad_request",
+                          "sendr")
+        self.assertEqual(len(self.facts(to)["suppressions"]), 2)
+        self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&sendr=12345" % quote(to)),
+                          400, "bad_request", "sendr")
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sender=12345&sender=12345" % quote(to)), 400,
+                          "bad_request", "sender")
+        self.assert_error(self.api("GET", "/v1/numbers/%s?regoin=US" % quote(to)), 400, "bad_request", "regoin")
+        self.assert_error(self.api("POST", "/v1/messages?dry_run=1", {"to": to, "from": "+14155550100", "text": "x"}),
+                          400, "bad_request", "dry_run")
+        self.assert_error(self.api("POST", "/v1/messages/batch?x=1", {"messages": [{"to": to, "from": "12345",
+                                                                                 "text": "x"}]}),
+                          400, "bad_request", "x")
+
+    def test_an_empty_sender_is_refused_instead_of_meaning_every_sender(self):
+        to = self.unique_number()
+        self.assert_error(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": ""}), 400, "bad_request",
+                          "sender")
+        self.assertEqual(self.facts(to)["suppressions"], [])
+        self.assert_error(self.api("PUT", "/v1/consents", {"number": to, "category": "marketing", "sender": "",
+                                                          "source": "web-form"}),
+                          400, "bad_request", "sender")
+        self.assertEqual(self.facts(to)["consents"], [])
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sender=" % quote(to)), 400, "bad_request", "sender")
+        self.assertTrue(self.facts(to)["suppressed"])
+        self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&sender=" % quote(to)), 400,
+                          "bad_request", "sender")
+
+    def test_an_unencoded_plus_in_the_number_query_is_the_e164_plus(self):
+        # "?number=+447911123456" arrives as " 447911123456" (a '+' in a query is a space).
+        uk = "+447911123456"
+        code, body = self.api("PUT", "/v1/consents", {"number": uk, "category": "marketing", "source": "web-form"})
+        self.assertEqual(code, 200, body)
+        code, body = self.api("DELETE", "/v1/consents?number=%s&category=marketing" % uk)
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body["number"], uk)
+        self.assertTrue(body["revoked"])
+
+    def test_bytes_that_are_not_utf8_in_a_query_are_a_4xx_not_a_500(self):
+        # The answer quotes the sender or the parameter name; %FF decodes to a byte that is not
+        # UTF-8 (the JSON encoder threw on it: 500).
+        code, body = self.api("DELETE", "/v1/suppressions/%2B14155550123?sender=%FF")
+        self.assertEqual((code, body["error"]["code"]), (403, "sender_not_allowed"), body)
+        self.assertIn("\ufffd", body["error"]["message"])
+        code, body = self.api("GET", "/v1/numbers/%2B14155550123?%FE=1")
+        self.assertEqual((code, body["error"]["code"]), (400, "bad_request"), body)
+
+    def test_a_malformed_escape_in_the_path_is_400(self):
+        self.assert_error(self.api("GET", "/v1/numbers/%2G14155550123"), 400, "bad_request")
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%zz"), 400, "bad_request")
+
+    def test_an_unknown_region_is_400_naming_region(self):
+        # Not "invalid_number: no country code ... or give a region" while a region was given.
+        self.assert_error(self.gw.send({"to": "4155550123", "from": "12345", "text": "x", "region": "ZZ"}), 400,
+                          "bad_request", "region")
+        self.assert_error(self.api("GET", "/v1/numbers/07911123456?region=XX"), 400, "bad_request", "region")
+        self.assert_error(self.api("PUT", "/v1/consents", {"number": "07911123456", "region": "QQ",
+                                                          "category": "marketing", "source": "web-form"}),
+                          400, "bad_request", "region")
+        code, body = self.api("GET", "/v1/numbers/07911123456?region=gb")
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body["e164"], "+447911123456")
+        code, body = self.gw.send({"to": "(415) 555-0123", "from": "12345", "text": "x", "region": "us"})
+        self.assertEqual(code, 202, body)
+
+    # --- removing suppressions --------------------------------------------------------------
+
+    def test_a_global_opt_out_from_the_phone_cannot_be_removed_by_an_api_key(self):
+        to = self.unique_number()
+        self.sim.mo(to.lstrip("+"), "12345", "STOP ALL")
+        deadline = time.time() + 10
+        while not self.facts(to)["suppressed"] and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.facts(to)["suppressions"][0]["source"], "keyword")
+        self.assert_error(self.api("DELETE", "/v1/suppressions/" + quote(to)), 403, "sender_not_allowed", "sender")
+        self.assert_error(self.gw.send({"to": to, "from": "+14155550100", "text": "x"}), 422, "recipient_opted_out")
+        # One the application stored itself it may remove.
+        other = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(other), {"reason": "asked by phone"})[0], 200)
+        code, body = self.api("DELETE", "/v1/suppressions/" + quote(other))
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body, {"number": other, "sender": None, "removed": True, "suppressed": False})
+        self.assertEqual(self.gw.send({"to": other, "from": "12345", "text": "x"})[0], 202)
+
+    def test_removing_a_sender_suppression_says_when_a_global_one_still_refuses(self):
+        to = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200)
+        code, body = self.api("DELETE", "/v1/suppressions/%s?sender=12345" % quote(to))
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body, {"number": to, "sender": "12345", "removed": True, "suppressed": True})
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "x"}), 422, "recipient_opted_out")
+        code, body = self.api("DELETE", "/v1/suppressions/" + quote(to))
+        self.assertEqual(code, 200, body)
+        self.assertFalse(body["suppressed"])
+        self.assert_error(self.api("DELETE", "/v1/suppressions/" + quote(to)), 404, "not_found")
+
+    # --- bodies -----------------------------------------------------------------------------
+
+    def test_a_text_over_8_kib_is_message_too_long(self):
+        self.assert_error(self.gw.send({"to": self.unique_number(), "from": "12345", "text": "a" * 8193}), 422,
+                          "message_too_long", "text")
+
+    def test_a_send_at_after_2262_is_scheduled_not_sent_now(self):
+        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x",
+                                   "send_at": "2300-01-01T00:00:00Z"})
+        self.assertEqual(code, 202, body)
+        self.assertEqual(body["status"], "scheduled")
+        self.assertEqual(body["send_at"], "2300-01-01T00:00:00Z")
+        code, got = self.api("GET", "/v1/messages/" + body["id"])
+        self.assertEqual((code, got["status"], got["send_at"]), (200, "scheduled", "2300-01-01T00:00:00Z"))
+
+    def test_a_key_given_twice_is_refused(self):
+        to = self.unique_number()
+        raw = ('{"to": "%s", "from": "12345", "text": "x", "to": "+14155550199"}' % to).encode()
+        self.assert_error(harness.request("POST", self.gw.api + "/v1/messages", raw=raw, headers=AUTH), 400,
+                          "bad_request", "to")
+        raw = ('{"messages": [{"to": "%s", "from": "12345", "text": "x", "from": "+14155550100"}]}' % to).encode()
+        self.assert_error(harness.request("POST", self.gw.api + "/v1/messages/batch", raw=raw, headers=AUTH), 400,
+                          "bad_request", "from")
+        raw = ('{"sender": "12345", "sender": "+14155550100"}').encode()
+        self.assert_error(harness.request("PUT", self.gw.api + "/v1/suppressions/" + quote(to), raw=raw,
+                                          headers=AUTH), 400, "bad_request", "sender")
+        self.assertEqual(self.facts(to)["suppressions"], [])
+
+    def test_an_absolute_form_target_is_served(self):
+        # What an HTTP proxy sends (RFC 9112 3.2.2: a server must accept it).
+        host, port = self.gw.api[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"GET http://%s:%s/v1/numbers/%%2B14155550123 HTTP/1.1\r\nHost: x\r\n"
+                      b"Authorization: Bearer dev-key\r\nConnection: close\r\n\r\n" % (host.encode(), port.encode()))
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
+        self.assertIn(b'"e164":"+14155550123"', data)
+
+    def test_two_idempotency_keys_are_refused(self):
+        host, port = self.gw.api[len("http://"):].split(":")
+        body = ('{"to": "%s", "from": "12345", "text": "x"}' % self.unique_number()).encode()
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                      b"Idempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 400"), data)
+        self.assertIn(b'"field":"Idempotency-Key"', data)
+
+    def test_an_empty_category_is_refused_not_sent_as_transactional(self):
+        to = self.unique_number()
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "Sale!", "category": ""}), 400,
+                          "bad_request", "category")
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "x", "send_at": ""}), 400,
+                          "bad_request", "send_at")
+
+    def test_a_batch_without_messages_names_the_missing_field(self):
+        code, body = self.api("POST", "/v1/messages/batch", {})
+        self.assertEqual(code, 400, body)
+        self.assertEqual(body["error"]["field"], "messages")
+        self.assertIn("missing", body["error"]["message"])
+
+    def test_head_answers_headers_only_and_the_connection_stays_usable(self):
+        # Two requests on one connection: the bytes after the HEAD answer's headers must be the
+        # next answer, not a body.
+        host, port = self.gw.api[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"HEAD /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n\r\n"
+                      b"GET /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), data)
+        self.assertTrue(rest.startswith(b"HTTP/1.1 200"), data)
+        self.assertIn(b'"e164":"+14155550123"', rest)
+
+    def test_help_replies_do_not_use_up_the_stop_confirmation(self):
+        # policy.reply_rate_limit is 5 per hour by default: five HELP replies, then a STOP.
+        number = self.unique_number()
+        for _ in range(5):
+            self.assertEqual(self.sim.mo(number.lstrip("+"), "12345", "HELP")[0], 200)
+        self.assertEqual(self.sim.mo(number.lstrip("+"), "12345", "STOP")[0], 200)
+        deadline = time.time() + 10
+        confirmations = []
+        while time.time() < deadline and not confirmations:
+            texts = [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+            confirmations = [t for t in texts if "unsubscribed" in t]
+            time.sleep(0.05)
+        self.assertEqual(len(confirmations), 1, texts)
+        # The loop guard still holds per kind: five more STOPs (an auto-responder answering each
+        # confirmation with STOP) get four more confirmations, not five.
+        for _ in range(5):
+            self.assertEqual(self.sim.mo(number.lstrip("+"), "12345", "STOP")[0], 200)
+        deadline = time.time() + 10
+        while time.time() < deadline and len(confirmations) < 5:
+            texts = [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+            confirmations = [t for t in texts if "unsubscribed" in t]
+            time.sleep(0.05)
+        time.sleep(0.5)
+        texts = [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+        self.assertEqual(len([t for t in texts if "unsubscribed" in t]), 5, texts)
+        self.assertEqual(len([t for t in texts if "Msg&data" in t]), 5, texts)
+
+    # --- STOP, then START -------------------------------------------------------------------
+
+    def test_a_message_after_stop_then_start_is_sent(self):
+        to = self.unique_number()
+        self.sim.mo(to.lstrip("+"), "12345", "STOP")
+        self.sim.mo(to.lstrip("+"), "12345", "START")
+        deadline = time.time() + 10
+        while self.facts(to)["suppressed"] and time.time() < deadline:
+            time.sleep(0.05)
+        code, body = self.gw.send({"to": to, "from": "12345", "text": "welcome back"})
+        self.assertEqual(code, 202, body)
+        final = self.wait_status(body["id"], ("submitted", "delivered", "rejected"))
+        self.assertIn(final["status"], ("submitted", "delivered"), final)
+
+
+class ContractSqlite(ContractBase, unittest.TestCase):
+    store = "sqlite"
+
+
+class ContractRedis(ContractBase, unittest.TestCase):
+    store = "redis"
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,39 @@
+#pragma once
+
+// Checks of smsgwctl options shared by the commands (CLI11 validators: a failed check is a usage
+// error, exit 2, naming the option).
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "gateway/accept.hpp"
+
+namespace smsgwctl {
+
+// --sender given but empty: refused, because leaving --sender out is how a command means "every
+// sender" (global), and an empty shell variable must not turn `unsuppress --sender "$S"` into
+// removing the global suppression.
+inline CLI::Validator non_empty_sender() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return value.empty() ? "must not be empty; leave --sender out for every sender (global)" : "";
+      },
+      "SENDER");
+}
+
+// --region: a country the number library knows, in any case ("gb" -> "GB"); "ZZ" would otherwise
+// read every national number as having no country code.
+inline CLI::Validator country_region() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        for (char& c : value) {
+          if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        }
+        if (gateway::check_region(value)) return "\"" + value + "\" is not a country code (ISO 3166, such as US or GB)";
+        return "";
+      },
+      "REGION");
+}
+
+}  // namespace smsgwctl

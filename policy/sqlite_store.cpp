@@ -274,7 +274,7 @@ class sqlite_store::impl {
     }
     // Checkpoints run by the checkpoint thread instead of inside the writer's COMMIT: copies every
     // checkpoint_copy_pages WAL pages with a paced write-back, a WAL restart every
-    // checkpoint_pages (65,536 = 128 MiB with 2 KiB pages, instead of SQLite's 1,000), the writer
+    // checkpoint_pages (16,384 = 32 MiB with 2 KiB pages, instead of SQLite's 1,000), the writer
     // only copying what was committed since the last copy (sqlite_checkpointer.hpp). SQLite's own
     // automatic checkpoint (every checkpoint_pages) stays the fallback.
     if (wal_mode) {

@@ -37,12 +37,9 @@ struct sqlite_options {
   // checkpoint_copy_pages WAL pages committed, the new pages are copied into the database file
   // and written back to the disk in paced slices; once the WAL holds checkpoint_pages pages, the
   // writer copies what was committed since the last copy, between two transactions, and the WAL
-  // starts again from its beginning. The WAL file stays near checkpoint_pages pages (128 MiB with
-  // 2 KiB pages) plus what is committed during the last copies. Each final step holds the writer
-  // for about one sync of the database file (10-30 ms on this machine's disk): at 2,500
-  // messages/s that is once every 4-5 s with 65,536 pages (once a second with 16,384), so that it
-  // stays out of the 99th percentile of accept latency (docs/performance.md, session 9).
-  int checkpoint_pages = 65536;
+  // starts again from its beginning. The WAL file stays near checkpoint_pages pages (32 MiB with
+  // 2 KiB pages) plus what is committed during the last copies.
+  int checkpoint_pages = 16384;
   int checkpoint_copy_pages = 4096;
   // Page size of a new database file (PRAGMA page_size; 0 = SQLite's default, 4096). An existing
   // file keeps the size it was created with. Every row written at a random place of a B-tree

@@ -27,6 +27,19 @@ class ContractBase(GatewayFixture):
     def api(self, method, path, body=None, key="dev-key"):
         return harness.request(method, self.gw.api + path, body, {"Authorization": "Bearer " + key})
 
+    def raw(self, request):
+        """Sends raw bytes to the API and returns everything it answers until it closes."""
+        host, port = self.gw.api[len("http://"):].split(":")
+        data = b""
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(request)
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return data
+
     def facts(self, number):
         code, body = self.api("GET", "/v1/numbers/" + quote(number))
         self.assertEqual(code, 200, body)
@@ -168,31 +181,16 @@ class ContractBase(GatewayFixture):
     def test_an_absolute_form_target_is_served(self):
         # What an HTTP proxy sends (RFC 9112 3.2.2: a server must accept it).
         host, port = self.gw.api[len("http://"):].split(":")
-        with socket.create_connection((host, int(port)), timeout=10) as s:
-            s.sendall(b"GET http://%s:%s/v1/numbers/%%2B14155550123 HTTP/1.1\r\nHost: x\r\n"
-                      b"Authorization: Bearer dev-key\r\nConnection: close\r\n\r\n" % (host.encode(), port.encode()))
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = self.raw(b"GET http://%s:%s/v1/numbers/%%2B14155550123 HTTP/1.1\r\nHost: x\r\n"
+                        b"Authorization: Bearer dev-key\r\nConnection: close\r\n\r\n" % (host.encode(), port.encode()))
         self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
         self.assertIn(b'"e164":"+14155550123"', data)
 
     def test_two_idempotency_keys_are_refused(self):
-        host, port = self.gw.api[len("http://"):].split(":")
         body = ('{"to": "%s", "from": "12345", "text": "x"}' % self.unique_number()).encode()
-        with socket.create_connection((host, int(port)), timeout=10) as s:
-            s.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
-                      b"Idempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close\r\n"
-                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = self.raw(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                        b"Idempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         self.assertTrue(data.startswith(b"HTTP/1.1 400"), data)
         self.assertIn(b'"field":"Idempotency-Key"', data)
 
@@ -212,17 +210,9 @@ class ContractBase(GatewayFixture):
     def test_head_answers_headers_only_and_the_connection_stays_usable(self):
         # Two requests on one connection: the bytes after the HEAD answer's headers must be the
         # next answer, not a body.
-        host, port = self.gw.api[len("http://"):].split(":")
-        with socket.create_connection((host, int(port)), timeout=10) as s:
-            s.sendall(b"HEAD /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n\r\n"
-                      b"GET /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
-                      b"Connection: close\r\n\r\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = self.raw(b"HEAD /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n\r\n"
+                        b"GET /v1/numbers/%2B14155550123 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                        b"Connection: close\r\n\r\n")
         head, _, rest = data.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 200"), data)
         self.assertTrue(rest.startswith(b"HTTP/1.1 200"), data)

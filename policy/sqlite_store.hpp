@@ -25,7 +25,7 @@ struct sqlite_options {
   // Where completions run. Empty: on the store's sync thread (they must then be quick and must
   // not wait for another store operation). Otherwise each completion is handed to post().
   std::function<void(std::function<void()>)> post;
-  int max_batch = 1024;          // requests per transaction at most
+  int max_batch = 64;            // requests per transaction at most
   bool synchronous_full = true;  // the WAL is synced after every commit, before its completions;
                                  // false = NORMAL (WAL: survives a crash of the process, not a
                                  // power loss)

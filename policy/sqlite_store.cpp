@@ -234,10 +234,8 @@ class sqlite_store::impl {
       // page and job. In memory it is a memcpy; durability does not depend on it
       // (docs/stores.md, "SQLite").
       exec("PRAGMA temp_store=MEMORY");
-      // Admission touches two indexes keyed by the (random) number key on every insert: with
-      // SQLite's 2 MiB page cache most of those pages are read back from the file (pread) in
-      // every group. 64 MiB keeps the hot pages (docs/performance.md, "SQLite admission").
-      exec("PRAGMA cache_size=-65536");
+      // The page cache: see sqlite_options::cache_kib.
+      exec(("PRAGMA cache_size=-" + std::to_string(std::max(64, opts_.cache_kib))).c_str());
       // Pages of the database file are read through a memory map (writes still go through
       // pwrite and the WAL): a read-only page (the suppression and consent lookups of every
       // admission) is then no pread, no copy and no page-cache entry, and the page cache holds

@@ -33,6 +33,12 @@ struct sqlite_options {
   // Bytes of the database file read through a memory map (PRAGMA mmap_size; 0 = pread only).
   // Clean file pages, shared with the OS page cache: they count in RSS (RssFile) once touched.
   std::int64_t mmap_bytes = 512LL << 20;
+  // Page cache of the store's connection, in KiB (PRAGMA cache_size). It holds the pages written
+  // recently (reads come through the map). Kept small on purpose: at every commit in which a
+  // B-tree balance renumbered a page, SQLite scans the whole cache's hash table, whose size
+  // follows the most pages the cache ever held; at 64 MiB a long-running gateway's commits got
+  // slower as the cache filled (docs/performance.md, "SQLite page cache in long runs").
+  int cache_kib = 4096;
   // Checkpoints (docs/stores.md, "Checkpoints"), on a thread of their own: every
   // checkpoint_copy_pages WAL pages committed, the new pages are copied into the database file
   // and written back to the disk in paced slices; once the WAL holds checkpoint_pages pages, the

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "config/duration.hpp"
+#include "config/printable_text.hpp"
 
 namespace config::detail {
 
@@ -17,8 +18,10 @@ namespace {
 
 int one_based(int zero_based) { return zero_based < 0 ? 1 : zero_based + 1; }
 
-diagnostic make(const std::string& file, const YAML::Mark& at, std::string message) {
-  return {file, one_based(at.line), one_based(at.column), std::move(message)};
+// Keys and values from the file end up in messages: bytes that are not UTF-8 and control
+// characters are escaped there (printable), once for every message.
+diagnostic make(const std::string& file, const YAML::Mark& at, const std::string& message) {
+  return {file, one_based(at.line), one_based(at.column), printable(message)};
 }
 
 std::string quote(std::string_view s) {

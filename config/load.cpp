@@ -9,6 +9,8 @@
 
 #include "config/loader.hpp"
 
+#include <yaml-cpp/depthguard.h>
+
 namespace config {
 
 std::string to_string(const diagnostic& d) {
@@ -116,6 +118,58 @@ void sort_by_position(std::vector<diagnostic>& list) {
 
 namespace detail {
 
+YAML::Mark deep_nesting_mark(std::string_view text, const YAML::Mark& reported) {
+  // Flow nesting ([[[...): yaml-cpp's mark is where its scanner was (the end of the brackets, or
+  // 1:1), so the first bracket of the deepest level is found here, outside quotes and comments.
+  // Block nesting: its mark is the line where it got too deep.
+  YAML::Mark at = reported;
+  YAML::Mark here;
+  here.line = 0;
+  here.column = 0;
+  int depth = 0;
+  int deepest = 0;
+  char quote = 0;
+  bool escaped = false;
+  bool comment = false;
+  char previous = '\n';
+  for (const char c : text) {
+    if (c == '\n') {
+      comment = false;
+    } else if (comment) {
+      // up to the end of the line
+    } else if (quote != 0) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\' && quote == '"') {
+        escaped = true;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    } else if ((c == '"' || c == '\'') && std::string_view(" \t\n,[{:").find(previous) != std::string_view::npos) {
+      quote = c;
+    } else if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) {
+        deepest = depth;
+        at = here;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+    previous = c;
+    if (c == '\n') {
+      ++here.line;
+      here.column = 0;
+    } else {
+      ++here.column;
+    }
+  }
+  // A configuration nests a handful of levels: far deeper flow nesting is what yaml-cpp refused.
+  constexpr int deep_flow = 64;
+  return deepest >= deep_flow ? at : reported;
+}
+
 load_result load_traced(std::string_view text, const std::string& display_name, const std::string& base_dir,
                         std::set<std::string>* asked, std::set<std::string>* present) {
   load_result result;
@@ -130,6 +184,11 @@ load_result load_traced(std::string_view text, const std::string& display_name, 
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp says only "bad file", and for flow collections ([[[...) at line 1, column 1.
+    ctx.error(deep_nesting_mark(text, e.mark),
+              "the YAML nesting is too deep: lists and mappings nested " + std::to_string(e.depth()) +
+                  " levels deep (a configuration needs a handful)");
   } catch (const YAML::ParserException& e) {
     ctx.error(e.mark, "YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/ascii.hpp"
 #include "config/loader.hpp"
 
 namespace config::detail {
@@ -235,7 +236,7 @@ void loader::check_keyword_overlap(const field& at, const keyword_settings& k,
   for (auto [name, list] : {std::pair{"opt_out", &k.opt_out}, std::pair{"opt_in", &k.opt_in},
                             std::pair{"help", &k.help}}) {
     for (const auto& w : *list) {
-      std::string u = upper_ascii(w);
+      std::string u = common::upper_ascii(w);
       auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == u; });
       if (it != seen.end() && it->second != name) {
         auto given = std::find_if(positions.rbegin(), positions.rend(), [&](const auto& p) { return p.first == w; });

@@ -80,11 +80,4 @@ std::optional<sha256_digest> parse_hex_digest(std::string_view s) {
   return out;
 }
 
-std::string upper_ascii(std::string s) {
-  for (char& c : s) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return s;
-}
-
 }  // namespace config::detail

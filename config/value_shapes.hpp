@@ -29,6 +29,5 @@ bool valid_http_url(std::string_view s);
 sha256_digest sha256(std::string_view data);
 // 64 hex digits (either case).
 std::optional<sha256_digest> parse_hex_digest(std::string_view s);
-std::string upper_ascii(std::string s);
 
 }  // namespace config::detail

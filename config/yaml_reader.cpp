@@ -9,7 +9,9 @@
 #include <sstream>
 #include <system_error>
 
+#include "common/bounded_file.hpp"
 #include "config/duration.hpp"
+#include "config/printable_text.hpp"
 
 namespace config::detail {
 
@@ -17,8 +19,10 @@ namespace {
 
 int one_based(int zero_based) { return zero_based < 0 ? 1 : zero_based + 1; }
 
-diagnostic make(const std::string& file, const YAML::Mark& at, std::string message) {
-  return {file, one_based(at.line), one_based(at.column), std::move(message)};
+// Keys and values from the file end up in messages: bytes that are not UTF-8 and control
+// characters are escaped there (printable), once for every message.
+diagnostic make(const std::string& file, const YAML::Mark& at, const std::string& message) {
+  return {file, one_based(at.line), one_based(at.column), printable(message)};
 }
 
 std::string quote(std::string_view s) {
@@ -345,26 +349,22 @@ std::optional<std::string> read_secret_file(context& ctx, const field& f) {
   auto name = read_string(ctx, f);
   if (!name) return std::nullopt;
   std::string path = ctx.resolve(*name);
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  // A secret file holds one secret: reading stops after 64 KiB (a path such as /dev/zero or a
+  // large file by mistake must not read forever).
+  common::bounded_file file = common::read_bounded_file(path, 64 * 1024);
+  if (file.error == EISDIR) {
     ctx.error(f.key_mark, f.path + ": cannot read \"" + path + "\": it is a directory");
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ctx.error(f.key_mark, f.path + ": cannot read \"" + path + "\": " + std::strerror(errno));
+  if (file.error != 0) {
+    ctx.error(f.key_mark, f.path + ": cannot read \"" + path + "\": " + std::strerror(file.error));
     return std::nullopt;
   }
-  // A secret file holds one secret: reading stops after 64 KiB (a path such as /dev/zero or a
-  // large file by mistake must not read forever).
-  constexpr std::size_t max_bytes = 64 * 1024;
-  std::string secret(max_bytes + 1, '\0');
-  in.read(secret.data(), static_cast<std::streamsize>(secret.size()));
-  secret.resize(static_cast<std::size_t>(in.gcount()));
-  if (secret.size() > max_bytes) {
+  if (file.too_large) {
     ctx.error(f.key_mark, f.path + ": the file \"" + path + "\" is larger than 64 KiB; a secret file holds one secret");
     return std::nullopt;
   }
+  std::string secret = std::move(file.content);
   // A trailing newline is how editors and `echo` write files; it is not part of the secret.
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
     secret.pop_back();

@@ -111,6 +111,11 @@ void optional_key(map_reader& m, std::string_view key, T& out, Reader&& reader) 
   }
 }
 
+// Where to report yaml-cpp's "nesting too deep" (DeepRecursion): for flow nesting, which it
+// reports at 1:1 or at the end of the brackets, the first bracket of the deepest level of
+// `text`; otherwise (block nesting) its own mark.
+YAML::Mark deep_nesting_mark(std::string_view text, const YAML::Mark& reported);
+
 // load_config_from_string, recording the key paths asked for and present (see context).
 load_result load_traced(std::string_view text, const std::string& display_name, const std::string& base_dir,
                         std::set<std::string>* asked, std::set<std::string>* present);

@@ -10,9 +10,11 @@
 #include <utility>
 #include <nlohmann/json.hpp>
 
+#include "common/ascii.hpp"
 #include "gateway/accept.hpp"
 #include "gateway/message_id.hpp"
 #include "gateway/message_request.hpp"
+#include "gateway/number_visibility.hpp"
 #include "gateway/store_call.hpp"
 #include "gateway/url.hpp"
 
@@ -157,14 +159,6 @@ std::optional<api_error> no_empty_sender(const std::string* sender) {
   return std::nullopt;
 }
 
-// A region hint as libphonenumber wants it ("gb" -> "GB"), as POST /v1/messages reads it.
-std::string upper_region(std::string r) {
-  for (char& c : r) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return r;
-}
-
 // A number in a query string: an unencoded '+' arrives as a space ("?number=+4479..."); it is the
 // '+' of an E.164 number, not a separator.
 std::string query_number(const std::string& value) {
@@ -246,7 +240,7 @@ std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_se
   if (!sender.empty() && !ctx.key->may_send_from(sender)) {
     return api_error{403, "sender_not_allowed", "this API key may not manage sender '" + sender + "'", "sender"};
   }
-  const std::string hint = upper_region(region);
+  const std::string hint = common::upper_ascii(region);
   if (!hint.empty()) {
     if (auto e = check_region(hint)) return *e;
   }
@@ -255,75 +249,108 @@ std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_se
   return n;
 }
 
-asio::awaitable<http_response> api_service::handle(http_request request) {
-  request_context ctx;
-  ctx.cfg = current_settings();
-  const std::string_view raw_target(request.target().data(), request.target().size());
-  ctx.target = split_request_target(raw_target);
-  const std::string path(ctx.target.path);
-  const auto verb = request.method();
-  ctx.request = std::move(request);
+namespace {
 
-  // Route template first (metrics never carry ids or numbers).
-  enum class ep { send, batch, message, consents, number, suppression, none } endpoint = ep::none;
-  std::string param;
-  bool bad_path_escape = false;
+enum class endpoint_kind { send, batch, message, consents, number, suppression, none };
+
+struct route_match {
+  endpoint_kind endpoint = endpoint_kind::none;
+  std::string param;             // the id or number of the path, decoded
+  bool bad_path_escape = false;  // the endpoint exists; its parameter is malformed
+  std::string_view route = "other";  // route template for metrics (a literal)
+  std::size_t route_index = 6;
+};
+
+route_match match_route(const std::string& path) {
+  route_match m;
   auto tail_of = [&](std::string_view prefix) -> std::optional<std::string> {
     if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
     auto rest = std::string_view(path).substr(prefix.size());
     if (rest.find('/') != std::string_view::npos) return std::nullopt;
     auto decoded = url_decode(rest, false);
     if (!decoded) {
-      bad_path_escape = true;  // the endpoint exists; its parameter is malformed
+      m.bad_path_escape = true;
       return std::string();
     }
     return decoded;
   };
+  auto set = [&](endpoint_kind e, std::string_view route, std::size_t index) {
+    m.endpoint = e;
+    m.route = route;
+    m.route_index = index;
+  };
   if (path == "/v1/messages") {
-    endpoint = ep::send;
-    ctx.route = "/v1/messages";
-    ctx.route_index = 0;
+    set(endpoint_kind::send, "/v1/messages", 0);
   } else if (path == "/v1/messages/batch") {
-    endpoint = ep::batch;
-    ctx.route = "/v1/messages/batch";
-    ctx.route_index = 1;
+    set(endpoint_kind::batch, "/v1/messages/batch", 1);
   } else if (path == "/v1/consents") {
-    endpoint = ep::consents;
-    ctx.route = "/v1/consents";
-    ctx.route_index = 2;
+    set(endpoint_kind::consents, "/v1/consents", 2);
   } else if (auto id = tail_of("/v1/messages/")) {
-    endpoint = ep::message;
-    param = *id;
-    ctx.route = "/v1/messages/{id}";
-    ctx.route_index = 3;
+    set(endpoint_kind::message, "/v1/messages/{id}", 3);
+    m.param = std::move(*id);
   } else if (auto n = tail_of("/v1/numbers/")) {
-    endpoint = ep::number;
-    param = *n;
-    ctx.route = "/v1/numbers/{number}";
-    ctx.route_index = 4;
+    set(endpoint_kind::number, "/v1/numbers/{number}", 4);
+    m.param = std::move(*n);
   } else if (auto n2 = tail_of("/v1/suppressions/")) {
-    endpoint = ep::suppression;
-    param = *n2;
-    ctx.route = "/v1/suppressions/{number}";
-    ctx.route_index = 5;
-  } else {
-    ctx.route = "other";
-    ctx.route_index = 6;
+    set(endpoint_kind::suppression, "/v1/suppressions/{number}", 5);
+    m.param = std::move(*n2);
   }
+  return m;
+}
+
+// The answer the request line and headers decide alone (unknown path, malformed target, missing
+// or wrong key), or nullopt. Also what a request with "Expect: 100-continue" gets instead of 100.
+std::optional<http_response> refusal_before_body(const route_match& m, const split_target& target,
+                                                 const api_key* key) {
+  if (m.endpoint == endpoint_kind::none) return error_response({404, "not_found", "no such endpoint", ""});
+  if (m.bad_path_escape) return error_response(bad_request("malformed percent-encoding in the path"));
+  if (!target.ok) return error_response(bad_request("malformed percent-encoding in the query string"));
+  if (key == nullptr) {
+    auto response = error_response({401, "unauthorized", "missing or wrong API key (Authorization: Bearer <key>)", ""});
+    response.set(bhttp::field::www_authenticate, "Bearer");
+    return response;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<http_response> api_service::check_headers(const http_request& request) {
+  const auto cfg = current_settings();
+  const std::string_view raw_target(request.target().data(), request.target().size());
+  const split_target target = split_request_target(raw_target);
+  const route_match m = match_route(std::string(target.path));
+  auto refusal = refusal_before_body(m, target, cfg->api_keys.authenticate(header(request, bhttp::field::authorization)));
+  if (refusal && deps_.metrics_registry) count_request(m.route_index, m.route, refusal->result_int());
+  return refusal;
+}
+
+http_header_check api_service::header_check() {
+  return [this](const http_request& request) { return check_headers(request); };
+}
+
+asio::awaitable<http_response> api_service::handle(http_request request) {
+  request_context ctx;
+  ctx.cfg = current_settings();
+  const std::string_view raw_target(request.target().data(), request.target().size());
+  ctx.target = split_request_target(raw_target);
+  const auto verb = request.method();
+  ctx.request = std::move(request);
+
+  // Route template first (metrics never carry ids or numbers).
+  route_match matched = match_route(std::string(ctx.target.path));
+  using ep = endpoint_kind;
+  const ep endpoint = matched.endpoint;
+  std::string& param = matched.param;
+  ctx.route = matched.route;
+  ctx.route_index = matched.route_index;
+  ctx.key = ctx.cfg->api_keys.authenticate(header(ctx.request, bhttp::field::authorization));
 
   const std::string_view route = ctx.route;  // ctx is moved into the endpoint
   const std::size_t route_index = ctx.route_index;
   http_response response;
-  if (endpoint == ep::none) {
-    response = error_response({404, "not_found", "no such endpoint", ""});
-  } else if (bad_path_escape) {
-    response = error_response(bad_request("malformed percent-encoding in the path"));
-  } else if (!ctx.target.ok) {
-    response = error_response(bad_request("malformed percent-encoding in the query string"));
-  } else if ((ctx.key = ctx.cfg->api_keys.authenticate(header(ctx.request, bhttp::field::authorization))) ==
-             nullptr) {
-    response = error_response({401, "unauthorized", "missing or wrong API key (Authorization: Bearer <key>)", ""});
-    response.set(bhttp::field::www_authenticate, "Bearer");
+  if (auto refusal = refusal_before_body(matched, ctx.target, ctx.key)) {
+    response = std::move(*refusal);
   } else {
     const config::api_key* key_cfg = nullptr;
     for (const auto& k : ctx.cfg->source.api_keys) {
@@ -616,15 +643,15 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
 }
 
 // A key sees only the messages it sent: another key's message answers 404 like an unknown id, so
-// ids cannot be probed across keys. Records without a key (written before keys were recorded)
-// stay visible to every key.
+// ids cannot be probed across keys. A record without a key (written before keys were recorded)
+// is visible to the keys that may send from its sender (may_read_message).
 asio::awaitable<http_response> api_service::get_message(request_context ctx, std::string id) {
   if (auto e = only_query(ctx.target, {})) co_return error_response(*e);
   if (!looks_like_message_id(id)) co_return error_response({404, "not_found", "no such message", "id"});
   auto reply = co_await call_store<std::optional<policy::message_record>>(
       [this, &id](auto done) { deps_.store->get_message(id, std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
-  const bool visible = reply.value && (reply.value->api_key.empty() || (ctx.key && reply.value->api_key == ctx.key->name));
+  const bool visible = reply.value && may_read_message(*ctx.key, *reply.value);
   if (!visible) co_return error_response({404, "not_found", "no such message", "id"});
   co_return json_response(200, message_json(*reply.value).dump());
 }
@@ -698,7 +725,7 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
 asio::awaitable<http_response> api_service::get_number(request_context ctx, std::string number) {
   if (auto e = only_query(ctx.target, {"region"})) co_return error_response(*e);
   const std::string* region = ctx.target.find("region");
-  const std::string hint = region ? upper_region(*region) : std::string();
+  const std::string hint = region ? common::upper_ascii(*region) : std::string();
   if (region != nullptr) {
     if (auto e = check_region(hint)) co_return error_response(*e);
   }
@@ -718,21 +745,24 @@ asio::awaitable<http_response> api_service::get_number(request_context ctx, std:
   auto reply = co_await call_store<policy::number_facts>(
       [this, &n](auto done) { deps_.store->lookup_number(deps_.secrets->key(n->e164), std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
+  // Only global entries and those of the key's own senders are shown (other keys' senders are
+  // other tenants); `suppressed` says whether a send from one of the key's senders is refused.
+  const policy::number_facts facts = visible_facts(reply.value, *ctx.key);
   json suppressions = json::array();
-  for (const auto& s : reply.value.suppressions) {
+  for (const auto& s : facts.suppressions) {
     suppressions.push_back({{"sender", s.sender.empty() ? json(nullptr) : json(s.sender)},
                             {"reason", s.reason},
                             {"source", s.source},
                             {"at", iso(s.at_ms)}});
   }
   json consents = json::array();
-  for (const auto& c : reply.value.consents) {
+  for (const auto& c : facts.consents) {
     consents.push_back({{"category", c.category},
                         {"sender", c.sender.empty() ? json(nullptr) : json(c.sender)},
                         {"source", c.source},
                         {"at", iso(c.at_ms)}});
   }
-  out["suppressed"] = !reply.value.suppressions.empty();
+  out["suppressed"] = refuses_some_sender(reply.value.suppressions, *ctx.key, ctx.cfg->policy.scope);
   out["suppressions"] = std::move(suppressions);
   out["consents"] = std::move(consents);
   co_return json_response(200, out.dump());
@@ -800,13 +830,15 @@ asio::awaitable<http_response> api_service::delete_suppression(request_context c
       [this, &key, &sender_id](auto done) { deps_.store->unsuppress(key, sender_id, std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
   if (!reply.value) co_return error_response({404, "not_found", "no such suppression for this number and sender", "number"});
-  // Still refused: a global suppression remains, or (global scope, or the global one was removed)
-  // any other.
-  const bool any_sender = sender_id.empty() || ctx.cfg->policy.scope == policy::opt_out_scope::global;
-  bool still = false;
+  // Still refused from `sender` (a global suppression remains, or another one under global
+  // scope); for a global removal, from one of the key's senders (other keys' entries do not
+  // count unless the scope is global: the key does not see them).
+  std::vector<policy::suppression_record> remaining;
   for (auto it = stored.begin(); it != stored.end(); ++it) {
-    if (it != target && (it->sender.empty() || any_sender)) still = true;
+    if (it != target) remaining.push_back(*it);
   }
+  const bool still = sender_id.empty() ? refuses_some_sender(remaining, *ctx.key, ctx.cfg->policy.scope)
+                                       : refuses_sender(remaining, sender_id, ctx.cfg->policy.scope);
   json out{{"number", n->e164},
            {"sender", sender_id.empty() ? json(nullptr) : json(sender_id)},
            {"removed", true},

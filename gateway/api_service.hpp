@@ -67,6 +67,11 @@ class api_service {
   // Completion: the response. Runs on the caller's (connection's) strand.
   boost::asio::awaitable<http_response> handle(http_request request);
 
+  // The check for http_server before it answers 100 Continue: the final answer that the request
+  // line and headers decide alone (404, 400 for a malformed target, 401), or nullopt.
+  http_header_check header_check();
+  std::optional<http_response> check_headers(const http_request& request);
+
  private:
   struct request_context;
 

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -34,11 +35,13 @@ struct http_server::state {
   tcp::acceptor acceptor;
   http_limits limits;
   http_handler handler;
+  http_header_check check;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
 
-  state(asio::any_io_executor executor, const tcp::endpoint& endpoint, http_limits l, http_handler h)
-      : acceptor(executor), limits(l), handler(std::move(h)) {
+  state(asio::any_io_executor executor, const tcp::endpoint& endpoint, http_limits l, http_handler h,
+        http_header_check c)
+      : acceptor(executor), limits(l), handler(std::move(h)), check(std::move(c)) {
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
@@ -118,6 +121,18 @@ std::optional<http_response> answer_read_error(const boost::system::error_code& 
   }
   return std::nullopt;
 }
+
+// Whether the client waits for 100 Continue before sending the body (RFC 9110 10.1.1): an
+// HTTP/1.1 request with "Expect: 100-continue" (case-insensitive) and a body to come.
+bool expects_continue(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto& req = parser.get();
+  if (parser.is_done() || req.version() < 11) return false;
+  auto it = req.find(bhttp::field::expect);
+  if (it == req.end()) return false;
+  return beast::iequals(it->value(), "100-continue");
+}
+
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 struct connection_count {
   std::shared_ptr<http_server::state> s;
@@ -199,9 +214,43 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
     // The deadline covers the whole request, so a client trickling bytes is cut off.
     conn->expires_after(s->limits.read_timeout);
     boost::system::error_code ec;
-    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (auto answer = answer_read_error(ec)) {
+    // The headers first: a client sending "Expect: 100-continue" waits for our go-ahead before
+    // the body (the size limits were checked on the headers: Content-Length over the body limit
+    // is a body_limit error here already).
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    std::optional<http_response> refused;
+    if (!ec && expects_continue(parser)) {
+      if (s->check) refused = s->check(parser.get());
+      // Bytes of the body already buffered: the client did not wait; no 100 is needed (RFC 9110
+      // 10.1.1 lets the server omit it).
+      if (!refused && buffer.size() == 0) {
+        co_await asio::async_write(stream, asio::buffer(continue_line.data(), continue_line.size()),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    // A body that came with the headers (most requests) is parsed from the buffer here, without
+    // a second read operation (its completion would be posted: one more scheduler round trip).
+    if (!ec && !refused && !parser.is_done() && buffer.size() > 0) {
+      parser.eager(true);
+      while (!parser.is_done() && buffer.size() > 0) {
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == bhttp::error::need_more) ec = {};
+        if (ec || used == 0) break;
+      }
+    }
+    if (!ec && !refused && !parser.is_done()) {
+      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (refused) {
+      // The final answer instead of the body: the body may still come (a client that stopped
+      // waiting), so the connection is not reused.
+      refused->keep_alive(false);
+      if (!payload_prepared(*refused)) refused->prepare_payload();
+    }
+    if (ec || refused) {
+      std::optional<http_response> answer = refused ? std::move(refused) : answer_read_error(ec);
+      if (answer) {
         conn->expires_after(s->limits.write_timeout);
         co_await bhttp::async_write(stream, *answer, asio::redirect_error(asio::use_awaitable, ec));
         // Lingering close: the client may still be sending the body we refused. Closing now
@@ -269,8 +318,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<http_server::state> s) {
 }  // namespace
 
 http_server::http_server(asio::any_io_executor executor, const tcp::endpoint& endpoint,
-                         http_limits limits, http_handler handler)
-    : state_(std::make_shared<state>(std::move(executor), endpoint, limits, std::move(handler))) {}
+                         http_limits limits, http_handler handler, http_header_check check)
+    : state_(std::make_shared<state>(std::move(executor), endpoint, limits, std::move(handler), std::move(check))) {}
 
 http_server::~http_server() { stop(); }
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace gateway {
 
@@ -22,6 +23,12 @@ using http_response = boost::beast::http::response<boost::beast::http::string_bo
 // Produces the response to one request. Runs on the connection's strand; may suspend (store
 // calls). Exceptions escaping it are bugs: the connection answers 500 and closes.
 using http_handler = std::function<boost::asio::awaitable<http_response>(http_request)>;
+
+// For a request that asks `Expect: 100-continue`, called with its headers (empty body) before
+// the server answers 100 Continue: a final answer to send instead (the body is then not read and
+// the connection closes), or std::nullopt to ask for the body. Runs on the connection's strand;
+// must not block.
+using http_header_check = std::function<std::optional<http_response>(const http_request&)>;
 
 struct http_limits {
   std::size_t body_limit = 1024 * 1024;      // larger bodies: 413 payload_too_large
@@ -34,13 +41,16 @@ struct http_limits {
 
 // Accepts connections and serves HTTP/1.1 with keep-alive, one coroutine per connection on its
 // own strand. A client that trickles a request slower than `read_timeout` is cut off; a
-// malformed request gets a 4xx and the connection is closed, never a 5xx.
+// malformed request gets a 4xx and the connection is closed, never a 5xx. A request with
+// `Expect: 100-continue` (curl sends it for large bodies and then waits a second for it) gets
+// `100 Continue` once its headers are read and acceptable: within the limits and passing
+// `check`; otherwise its final answer at once.
 class http_server {
  public:
   // Binds and listens (port 0 picks a free port). Throws boost::system::system_error when the
-  // address cannot be bound.
+  // address cannot be bound. `check` may be null: every request within the limits may continue.
   http_server(boost::asio::any_io_executor executor, const boost::asio::ip::tcp::endpoint& endpoint,
-              http_limits limits, http_handler handler);
+              http_limits limits, http_handler handler, http_header_check check = nullptr);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/cli_usage.hpp"
 #include "config/load.hpp"
 #include "gateway/service.hpp"
 #include "smsgw/version.hpp"
@@ -36,11 +37,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; a usage mistake exits 2, like an invalid configuration (CLI11's
-    // own codes, 105 to 114, would look like a crash to a supervisor or a script).
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "smsgw: " << e.what() << "\n(run smsgw --help)\n";
-    return 2;
+    return common::usage_exit(app, e, "smsgw");
   }
 
   if (!check_file.empty()) return check_config(check_file);

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/ascii.hpp"
+
 namespace gateway {
 namespace {
 
@@ -77,11 +79,9 @@ message_request_result validate(const Get& get) {
   if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
   if (auto e = read_string(get("region"sv), "region", false, short_max, request.region)) return *e;
   if (!request.region.empty()) {
-    for (char& c : request.region) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      if (c < 'A' || c > 'Z') return bad_request("'region' must be a two-letter country code", "region");
-    }
-    if (request.region.size() != 2) {
+    request.region = common::upper_ascii(std::move(request.region));
+    if (request.region.size() != 2 ||
+        !std::all_of(request.region.begin(), request.region.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
       return bad_request("'region' must be a two-letter country code", "region");
     }
   }

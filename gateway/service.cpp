@@ -141,7 +141,8 @@ class running_service {
     for (const auto& c : settings_->source.carriers) start_worker(c.name);
 
     api_server_ = std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.http.listen),
-                                                to_limits(settings_->source.http), api_->handler());
+                                                to_limits(settings_->source.http), api_->handler(),
+                                                api_->header_check());
     admin_hooks hooks;
     hooks.not_ready_reason = [this] { return not_ready_reason(); };
     hooks.reload = [this] { return reload(); };

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "common/bounded_file.hpp"
 #include "policy/hex.hpp"
 #include "policy/random_pool.hpp"
 
@@ -211,22 +212,18 @@ number_secrets_load_result number_secrets::load(const std::filesystem::path& fil
                 " (development only: keep this file; numbers stored with a lost key cannot be "
                 "found again)";
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  // At most 4 KiB are read (the key is 32 bytes or more): a path such as /dev/zero by mistake
+  // must not read forever.
+  common::bounded_file read = common::read_bounded_file(file.string(), 4096);
+  if (read.error != 0) {
     r.error = "cannot read number key file " + file.string();
     return r;
   }
-  // At most 4 KiB are read (the key is 32 bytes or more): a path such as /dev/zero by mistake
-  // must not read forever.
-  constexpr std::size_t max_bytes = 4096;
-  std::string content(max_bytes + 1, '\0');
-  in.read(content.data(), static_cast<std::streamsize>(content.size()));
-  content.resize(static_cast<std::size_t>(in.gcount()));
-  if (content.size() > max_bytes) {
-    OPENSSL_cleanse(content.data(), content.size());
+  if (read.too_large) {
     r.error = "number key file " + file.string() + " is larger than 4 KiB; it holds one key";
     return r;
   }
+  std::string content = std::move(read.content);
   std::string secret = trim(content);
   OPENSSL_cleanse(content.data(), content.size());
   r.secrets = from_secret(secret);

@@ -3,6 +3,7 @@ strings, empty senders, unencoded '+' in a query, who may remove a global suppre
 removal answers, malformed escapes, long texts, HEAD, and STOP then START.
 
 Runs with SQLite and with Redis, like test_outbound.py (whose fixture it uses)."""
+import json
 import os
 import socket
 import sys
@@ -150,6 +151,60 @@ class ContractBase(GatewayFixture):
         self.assertFalse(body["suppressed"])
         self.assert_error(self.api("DELETE", "/v1/suppressions/" + quote(to)), 404, "not_found")
 
+    # --- who sees what (tenants share the store) ---------------------------------------------
+
+    def test_a_key_sees_only_global_entries_and_those_of_its_own_senders(self):
+        # dev-key sends from 12345 and +14155550100, other-key from 67890. Without the filter
+        # GET /v1/numbers showed each key the other's suppressions and consents.
+        to = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200)
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "67890"}, key="other-key")[0],
+                         200)
+        for key, sender in (("dev-key", "+14155550100"), ("other-key", "67890")):
+            code, body = self.api("PUT", "/v1/consents", {"number": to, "category": "marketing", "sender": sender,
+                                                          "source": "web-form"}, key=key)
+            self.assertEqual(code, 200, body)
+        code, body = self.api("PUT", "/v1/consents", {"number": to, "category": "marketing", "source": "web-form"})
+        self.assertEqual(code, 200, body)
+
+        seen = self.facts(to)
+        self.assertEqual([s["sender"] for s in seen["suppressions"]], [None, "12345"], seen)
+        self.assertEqual(sorted(str(c["sender"]) for c in seen["consents"]), ["+14155550100", "None"], seen)
+        code, seen = self.api("GET", "/v1/numbers/" + quote(to), key="other-key")
+        self.assertEqual(code, 200, seen)
+        self.assertEqual([s["sender"] for s in seen["suppressions"]], [None, "67890"], seen)
+        self.assertEqual(sorted(str(c["sender"]) for c in seen["consents"]), ["67890", "None"], seen)
+
+    def test_suppressed_says_whether_a_send_from_one_of_the_keys_senders_is_refused(self):
+        to = self.unique_number()
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "67890"}, key="other-key")[0],
+                         200)
+        seen = self.facts(to)
+        self.assertEqual((seen["suppressed"], seen["suppressions"]), (False, []), seen)
+        self.assertEqual(self.gw.send({"to": to, "from": "12345", "text": "x"})[0], 202)
+        code, seen = self.api("GET", "/v1/numbers/" + quote(to), key="other-key")
+        self.assertTrue(seen["suppressed"], seen)
+        # Removing dev's global suppression: another key's entry remains, but dev's sends are no
+        # longer refused, and that is what the answer says.
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+        self.assertTrue(self.facts(to)["suppressed"])
+        code, body = self.api("DELETE", "/v1/suppressions/" + quote(to))
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body, {"number": to, "sender": None, "removed": True, "suppressed": False})
+        # other-key may neither see nor remove dev's per-sender entries.
+        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200)
+        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sender=12345" % quote(to), key="other-key"), 403,
+                          "sender_not_allowed", "sender")
+        self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&sender=12345" % quote(to),
+                                   key="other-key"), 403, "sender_not_allowed", "sender")
+
+    def test_a_key_cannot_read_another_keys_message(self):
+        code, sent = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x"})
+        self.assertEqual(code, 202, sent)
+        self.assert_error(self.api("GET", "/v1/messages/" + sent["id"], key="other-key"), 404, "not_found", "id")
+        self.assertEqual(self.api("GET", "/v1/messages/" + sent["id"])[0], 200)
+
     # --- bodies -----------------------------------------------------------------------------
 
     def test_a_text_over_8_kib_is_message_too_long(self):
@@ -185,6 +240,42 @@ class ContractBase(GatewayFixture):
                         b"Authorization: Bearer dev-key\r\nConnection: close\r\n\r\n" % (host.encode(), port.encode()))
         self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
         self.assertIn(b'"e164":"+14155550123"', data)
+
+    def test_expect_100_continue_is_answered_before_the_body(self):
+        # curl sends "Expect: 100-continue" for large bodies (older versions: over 1 KiB) and waits a
+        # second for the go-ahead: `curl -H "Expect: 100-continue"` took 1.005 s without it, 0.006 s with.
+        items = [{"to": self.unique_number(), "from": "12345", "text": "x" * 200} for _ in range(8)]
+        body = json.dumps({"messages": items}).encode()
+        host, port = self.gw.api[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /v1/messages/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                      b"Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body))
+            s.settimeout(2)
+            started = time.time()
+            interim = b""
+            while not interim.endswith(b"\r\n\r\n"):
+                chunk = s.recv(1)  # no 100: times out (socket.timeout)
+                self.assertTrue(chunk, interim)
+                interim += chunk
+            self.assertEqual(interim, b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.assertLess(time.time() - started, 1)
+            s.settimeout(10)
+            s.sendall(body)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
+        results = json.loads(data.partition(b"\r\n\r\n")[2])["results"]
+        self.assertEqual([r.get("status") for r in results], ["queued"] * 8, results)
+        # A wrong key is answered at once with the final 401, not with 100 and then 401.
+        data = self.raw(b"POST /v1/messages/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n"
+                        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+        self.assertTrue(data.startswith(b"HTTP/1.1 401"), data)
+        self.assertIn(b'"code":"unauthorized"', data)
 
     def test_two_idempotency_keys_are_refused(self):
         body = ('{"to": "%s", "from": "12345", "text": "x"}' % self.unique_number()).encode()

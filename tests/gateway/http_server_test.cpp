@@ -8,7 +8,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -27,10 +29,10 @@ asio::awaitable<gateway::http_response> echo_handler(gateway::http_request reque
 
 class HttpServer : public ::testing::Test {
  protected:
-  void start(gateway::http_limits limits) {
+  void start(gateway::http_limits limits, gateway::http_header_check check = nullptr) {
     server_ = std::make_unique<gateway::http_server>(
         io_.get_executor(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), limits,
-        echo_handler);
+        echo_handler, std::move(check));
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -146,6 +148,93 @@ TEST_F(HttpServer, MalformedRequestIs400NeverA5xx) {
     EXPECT_NE(response.find("HTTP/1.1 400"), std::string::npos) << garbage << " -> " << response;
     EXPECT_NE(response.find("\"code\":\"bad_request\""), std::string::npos) << response;
   }
+}
+
+// curl sends "Expect: 100-continue" for large bodies and waits (1 s) for the go-ahead.
+TEST_F(HttpServer, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  gateway::http_limits limits;
+  limits.read_timeout = 2s;  // without the 100 the server cuts the connection off here
+  start(limits);
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\n"
+                                               "Content-Length: 3\r\n\r\n")));
+  const std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
+  std::string got(go_ahead.size(), '\0');
+  boost::system::error_code ec;
+  asio::read(socket, asio::buffer(got), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(got, go_ahead);
+  asio::write(socket, asio::buffer(std::string("abc")));
+  auto response = read_response(socket);
+  EXPECT_NE(response.find("HTTP/1.1 200 OK"), std::string::npos) << response;
+  EXPECT_NE(response.find("{\"target\":\"/b\",\"bytes\":3}"), std::string::npos) << response;
+  // The connection stays usable.
+  asio::write(socket, asio::buffer(std::string("GET /c HTTP/1.1\r\nHost: x\r\n\r\n")));
+  EXPECT_NE(read_response(socket).find("{\"target\":\"/c\",\"bytes\":0}"), std::string::npos);
+}
+
+TEST_F(HttpServer, ExpectContinueOverTheBodyLimitGetsTheFinalAnswerInstead) {
+  gateway::http_limits limits;
+  limits.body_limit = 100;
+  start(limits);
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                               "Content-Length: 200\r\n\r\n")));
+  auto response = read_all(socket);  // the server closes: no body is sent
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 413")) << response;
+  EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
+}
+
+TEST_F(HttpServer, ExpectContinueRefusedByTheCheckGetsItsAnswer) {
+  gateway::http_limits limits;
+  limits.read_timeout = 2s;
+  std::atomic<bool> checked_ok{false};
+  start(limits, [&](const gateway::http_request& r) -> std::optional<gateway::http_response> {
+    if (r.find("X-Key") != r.end()) {
+      checked_ok = true;
+      return std::nullopt;
+    }
+    return gateway::json_response(401, "{\"error\":{}}");
+  });
+  {
+    auto socket = connect();
+    asio::write(socket, asio::buffer(std::string("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                                 "Content-Length: 3\r\n\r\n")));
+    auto response = read_all(socket);
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 401")) << response;
+    EXPECT_NE(response.find("Connection: close"), std::string::npos) << response;
+  }
+  {
+    auto socket = connect();
+    asio::write(socket, asio::buffer(std::string("POST /b HTTP/1.1\r\nHost: x\r\nX-Key: 1\r\n"
+                                                 "Expect: 100-continue\r\nContent-Length: 3\r\n\r\n")));
+    std::string got(25, '\0');
+    asio::read(socket, asio::buffer(got));
+    EXPECT_EQ(got, "HTTP/1.1 100 Continue\r\n\r\n");
+    asio::write(socket, asio::buffer(std::string("abc")));
+    EXPECT_NE(read_response(socket).find("\"bytes\":3"), std::string::npos);
+    EXPECT_TRUE(checked_ok);
+  }
+}
+
+// A client that did not wait (the body came with the headers) gets no 100, only the answer; a
+// request without a body neither (the check is not called for it).
+TEST_F(HttpServer, NoContinueWhenTheBodyIsAlreadyThereOrThereIsNone) {
+  std::atomic<int> checks{0};
+  start({}, [&](const gateway::http_request&) -> std::optional<gateway::http_response> {
+    ++checks;
+    return std::nullopt;
+  });
+  auto socket = connect();
+  asio::write(socket, asio::buffer(std::string("POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                               "Content-Length: 3\r\n\r\nabc"
+                                               "GET /c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                               "Connection: close\r\n\r\n")));
+  auto both = read_all(socket);
+  EXPECT_TRUE(both.starts_with("HTTP/1.1 200")) << both;
+  EXPECT_EQ(both.find("100 Continue"), std::string::npos) << both;
+  EXPECT_NE(both.find("{\"target\":\"/c\",\"bytes\":0}"), std::string::npos) << both;
+  EXPECT_EQ(checks, 1);
 }
 
 TEST_F(HttpServer, TricklingClientIsCutOff) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/cli_usage.hpp"
 #include "tools/smsc_sim/control_http.hpp"
 #include "tools/smsc_sim/simulator.hpp"
 
@@ -72,9 +73,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help exits 0; a usage mistake exits 2 like a bad --smpp/--http (not CLI11's 105 to 114).
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return common::usage_exit(app, e, "smsc-sim");
   }
   opts.dlr_delay = std::chrono::milliseconds(dlr_delay_ms);
   opts.resp_delay = std::chrono::milliseconds(resp_delay_ms);

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <iostream>
 
+#include "common/cli_usage.hpp"
 #include "tools/smsgw_load/number_generator.hpp"
 
 namespace smsgw_load {
@@ -77,9 +78,7 @@ parse_result parse_options(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help exits 0; a usage mistake exits 2 like the checks below (not CLI11's 105 to 114).
-    const int code = app.exit(e);
-    return {std::nullopt, code == 0 ? 0 : 2};
+    return {std::nullopt, common::usage_exit(app, e, "smsgw-load")};
   }
   auto api = parse_http_url(o.url);
   if (!api) {

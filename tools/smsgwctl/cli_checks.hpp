@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <utility>
 
+#include "common/ascii.hpp"
 #include "gateway/accept.hpp"
 
 namespace smsgwctl {
@@ -27,9 +29,7 @@ inline CLI::Validator non_empty_sender() {
 inline CLI::Validator country_region() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
-        for (char& c : value) {
-          if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        }
+        value = common::upper_ascii(std::move(value));
         if (gateway::check_region(value)) return "\"" + value + "\" is not a country code (ISO 3166, such as US or GB)";
         return "";
       },

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/cli_usage.hpp"
 #include "smsgw/version.hpp"
 #include "tools/smsgwctl/commands.hpp"
 #include "tools/smsgwctl/context.hpp"
@@ -50,14 +51,11 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    if (const auto word = unknown_command(app, argc, argv); !word.empty()) {
+    // --help and --version (exit code 0) are printed by usage_exit; a word that is no command is
+    // answered with the list of commands.
+    const std::string word = e.get_exit_code() == 0 ? std::string() : unknown_command(app, argc, argv);
+    if (!word.empty()) {
       std::string names;
       for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
         names += (names.empty() ? "" : ", ") + sub->get_name();
@@ -65,8 +63,7 @@ int main(int argc, char** argv) {
       std::cerr << "smsgwctl: unknown command \"" << word << "\" (commands: " << names << ")\n";
       return smsgwctl::exit_usage;
     }
-    std::cerr << "smsgwctl: " << e.what() << "\n(run smsgwctl --help)\n";
-    return smsgwctl::exit_usage;
+    return common::usage_exit(app, e, "smsgwctl");
   }
   if (!chosen.run) {
     std::cerr << "smsgwctl: choose a command (run smsgwctl --help)\n";

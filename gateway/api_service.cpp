@@ -298,10 +298,38 @@ route_match match_route(const std::string& path) {
   return m;
 }
 
+// The methods an endpoint answers (its Allow header).
+const char* allowed_methods(endpoint_kind e) {
+  switch (e) {
+    case endpoint_kind::send:
+    case endpoint_kind::batch:
+      return "POST";
+    case endpoint_kind::consents:
+    case endpoint_kind::suppression:
+      return "PUT, DELETE";
+    default:
+      return "GET, HEAD";
+  }
+}
+
+bool method_allowed(endpoint_kind e, bhttp::verb v) {
+  switch (e) {
+    case endpoint_kind::send:
+    case endpoint_kind::batch:
+      return v == bhttp::verb::post;
+    case endpoint_kind::consents:
+    case endpoint_kind::suppression:
+      return v == bhttp::verb::put || v == bhttp::verb::delete_;
+    default:
+      return v == bhttp::verb::get || v == bhttp::verb::head;  // HEAD: GET without the body
+  }
+}
+
 // The answer the request line and headers decide alone (unknown path, malformed target, missing
-// or wrong key), or nullopt. Also what a request with "Expect: 100-continue" gets instead of 100.
+// or wrong key, a method the endpoint does not answer), or nullopt. Also what a request with
+// "Expect: 100-continue" gets instead of 100.
 std::optional<http_response> refusal_before_body(const route_match& m, const split_target& target,
-                                                 const api_key* key) {
+                                                 const api_key* key, bhttp::verb verb) {
   if (m.endpoint == endpoint_kind::none) return error_response({404, "not_found", "no such endpoint", ""});
   if (m.bad_path_escape) return error_response(bad_request("malformed percent-encoding in the path"));
   if (!target.ok) return error_response(bad_request("malformed percent-encoding in the query string"));
@@ -310,6 +338,7 @@ std::optional<http_response> refusal_before_body(const route_match& m, const spl
     response.set(bhttp::field::www_authenticate, "Bearer");
     return response;
   }
+  if (!method_allowed(m.endpoint, verb)) return method_not_allowed(allowed_methods(m.endpoint));
   return std::nullopt;
 }
 
@@ -320,7 +349,8 @@ std::optional<http_response> api_service::check_headers(const http_request& requ
   const std::string_view raw_target(request.target().data(), request.target().size());
   const split_target target = split_request_target(raw_target);
   const route_match m = match_route(std::string(target.path));
-  auto refusal = refusal_before_body(m, target, cfg->api_keys.authenticate(header(request, bhttp::field::authorization)));
+  auto refusal = refusal_before_body(m, target, cfg->api_keys.authenticate(header(request, bhttp::field::authorization)),
+                                     request.method());
   if (refusal && deps_.metrics_registry) count_request(m.route_index, m.route, refusal->result_int());
   return refusal;
 }
@@ -349,7 +379,7 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
   const std::string_view route = ctx.route;  // ctx is moved into the endpoint
   const std::size_t route_index = ctx.route_index;
   http_response response;
-  if (auto refusal = refusal_before_body(matched, ctx.target, ctx.key)) {
+  if (auto refusal = refusal_before_body(matched, ctx.target, ctx.key, verb)) {
     response = std::move(*refusal);
   } else {
     const config::api_key* key_cfg = nullptr;
@@ -362,34 +392,26 @@ asio::awaitable<http_response> api_service::handle(http_request request) {
       response = error_response({429, "rate_limited", "this API key is over its rate limit", ""});
       response.set(bhttp::field::retry_after, std::to_string(retry_after));
     } else {
-      // GCC 12 miscompiles co_await inside a conditional expression (a temporary is destroyed
-      // twice): every co_await below is a statement of its own.
-      const bool is_get = verb == bhttp::verb::get || verb == bhttp::verb::head;  // HEAD: GET without the body
-      const bool is_post = verb == bhttp::verb::post;
+      // The method is one the endpoint answers (refusal_before_body). GCC 12 miscompiles
+      // co_await inside a conditional expression (a temporary is destroyed twice): every
+      // co_await below is a statement of its own.
       const bool is_put = verb == bhttp::verb::put;
-      const bool is_delete = verb == bhttp::verb::delete_;
-      if (endpoint == ep::send && is_post) {
+      if (endpoint == ep::send) {
         response = co_await send_one(std::move(ctx));
-      } else if (endpoint == ep::batch && is_post) {
+      } else if (endpoint == ep::batch) {
         response = co_await send_batch(std::move(ctx));
-      } else if (endpoint == ep::message && is_get) {
+      } else if (endpoint == ep::message) {
         response = co_await get_message(std::move(ctx), param);
       } else if (endpoint == ep::consents && is_put) {
         response = co_await put_consent(std::move(ctx));
-      } else if (endpoint == ep::consents && is_delete) {
+      } else if (endpoint == ep::consents) {
         response = co_await delete_consent(std::move(ctx));
-      } else if (endpoint == ep::number && is_get) {
+      } else if (endpoint == ep::number) {
         response = co_await get_number(std::move(ctx), param);
       } else if (endpoint == ep::suppression && is_put) {
         response = co_await put_suppression(std::move(ctx), param);
-      } else if (endpoint == ep::suppression && is_delete) {
-        response = co_await delete_suppression(std::move(ctx), param);
-      } else if (endpoint == ep::consents || endpoint == ep::suppression) {
-        response = method_not_allowed("PUT, DELETE");
-      } else if (endpoint == ep::send || endpoint == ep::batch) {
-        response = method_not_allowed("POST");
       } else {
-        response = method_not_allowed("GET, HEAD");
+        response = co_await delete_suppression(std::move(ctx), param);
       }
     }
   }

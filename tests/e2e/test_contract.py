@@ -276,6 +276,12 @@ class ContractBase(GatewayFixture):
                         b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
         self.assertTrue(data.startswith(b"HTTP/1.1 401"), data)
         self.assertIn(b'"code":"unauthorized"', data)
+        # A method the path does not answer: the final 405 at once, with Allow.
+        data = self.raw(b"PUT /v1/messages/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+        self.assertTrue(data.startswith(b"HTTP/1.1 405"), data)
+        self.assertIn(b"Allow: POST", data)
+        self.assertIn(b'"code":"method_not_allowed"', data)
 
     def test_two_idempotency_keys_are_refused(self):
         body = ('{"to": "%s", "from": "12345", "text": "x"}' % self.unique_number()).encode()

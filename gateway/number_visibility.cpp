@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "policy/decision.hpp"
+
 namespace gateway {
 
 bool may_see_sender(const api_key& key, std::string_view sender) {
@@ -11,7 +13,7 @@ bool may_see_sender(const api_key& key, std::string_view sender) {
 bool refuses_sender(const std::vector<policy::suppression_record>& stored, std::string_view sender,
                     policy::opt_out_scope scope) {
   return std::any_of(stored.begin(), stored.end(), [&](const policy::suppression_record& s) {
-    return s.sender.empty() || s.sender == sender || scope == policy::opt_out_scope::global;
+    return policy::suppression_refuses(s.sender, sender, scope);
   });
 }
 

@@ -71,14 +71,18 @@ quiet_hours_outcome evaluate_quiet_hours(const phone_number_info& recipient,
   return out;
 }
 
+bool suppression_refuses(std::string_view entry_sender, std::string_view sender, opt_out_scope scope) {
+  return entry_sender.empty() || entry_sender == sender || scope == opt_out_scope::global;
+}
+
 decision evaluate(const message_request& request, const facts& known, sys_seconds now,
                   const policy_config& config) {
   const sys_seconds at = start_time(request, now);
   const category_policy* category = nullptr;
   if (const reason r = precheck(request, config, category); r != reason::none) return reject(r, at);
 
-  // Suppression: global entries always; sender entries for this sender, or for any sender when
-  // the scope is global.
+  // Suppression (suppression_refuses, over the facts): global entries always; sender entries
+  // for this sender, or for any sender when the scope is global.
   if (known.suppressed_global || known.suppressed_for_sender ||
       (config.scope == opt_out_scope::global && known.suppressed_other_sender)) {
     return reject(reason::recipient_opted_out, at);

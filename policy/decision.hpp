@@ -56,6 +56,11 @@ struct decision {
 decision evaluate(const message_request& request, const facts& known, sys_seconds now,
                   const policy_config& config);
 
+// Whether one stored suppression (`entry_sender` empty: a global one) refuses sends from
+// `sender` (design.md 5.5): a global entry always, a STOP to that sender, and under global scope
+// a STOP to any sender. evaluate() applies the same rule to the facts the store gathered.
+bool suppression_refuses(std::string_view entry_sender, std::string_view sender, opt_out_scope scope);
+
 // The quiet-hours step alone, as the atomic store operation receives it pre-computed.
 struct quiet_hours_outcome {
   enum class kind : std::uint8_t { allowed, defer_until, reject };

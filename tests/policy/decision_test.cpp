@@ -180,3 +180,16 @@ TEST_F(Decision, StorePlanCarriesTheSameInputs) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SuppressionRefuses, GlobalEntriesAlwaysSenderEntriesPerScope) {
+  using policy::opt_out_scope;
+  using policy::suppression_refuses;
+  EXPECT_TRUE(suppression_refuses("", "12345", opt_out_scope::sender));       // STOPALL, DNC
+  EXPECT_TRUE(suppression_refuses("12345", "12345", opt_out_scope::sender));  // STOP to this sender
+  EXPECT_FALSE(suppression_refuses("67890", "12345", opt_out_scope::sender)); // STOP to another one
+  EXPECT_TRUE(suppression_refuses("67890", "12345", opt_out_scope::global));  // ...under global scope
+}
+
+}  // namespace

@@ -21,6 +21,7 @@
 
 #include "policy/separated_fields.hpp"
 #include "policy/sqlite_checkpointer.hpp"
+#include "policy/sqlite_wal_vfs.hpp"
 
 namespace policy {
 namespace {
@@ -206,7 +207,7 @@ class sqlite_store::impl {
     std::filesystem::path p(opts_.path);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), fec);
     if (sqlite3_open_v2(opts_.path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+                        opts_.coalesce_wal_writes ? detail::coalescing_wal_vfs() : nullptr) != SQLITE_OK) {
       return "cannot open SQLite database " + opts_.path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
     }
     sqlite3_busy_timeout(db_, opts_.busy_timeout_ms);

@@ -53,6 +53,9 @@ struct sqlite_options {
   // bytes per message than 4096, as long as a message row stays under about 490 bytes (its text
   // under about 230); longer rows spill into overflow pages (docs/stores.md, "Page size").
   int page_size = 2048;
+  // Each WAL commit written with one system call instead of two per page (policy/sqlite_wal_vfs.hpp;
+  // docs/stores.md, "WAL writes"). false: SQLite's default VFS writes every frame itself.
+  bool coalesce_wal_writes = true;
 };
 
 class sqlite_store final : public store {

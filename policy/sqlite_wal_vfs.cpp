@@ -250,23 +250,30 @@ const char* coalescing_wal_vfs() {
   std::call_once(once, [] {
     real_vfs = sqlite3_vfs_find(nullptr);
     if (!real_vfs) return;
-    coalescing_vfs.iVersion = 2;
-    coalescing_vfs.szOsFile = static_cast<int>(real_offset) + real_vfs->szOsFile;
-    coalescing_vfs.mxPathname = real_vfs->mxPathname;
-    coalescing_vfs.zName = "smsgw-coalesced-wal";
-    coalescing_vfs.xOpen = vfs_open;
-    coalescing_vfs.xDelete = vfs_delete;
-    coalescing_vfs.xAccess = vfs_access;
-    coalescing_vfs.xFullPathname = vfs_full_pathname;
-    coalescing_vfs.xDlOpen = vfs_dl_open;
-    coalescing_vfs.xDlError = vfs_dl_error;
-    coalescing_vfs.xDlSym = vfs_dl_sym;
-    coalescing_vfs.xDlClose = vfs_dl_close;
-    coalescing_vfs.xRandomness = vfs_randomness;
-    coalescing_vfs.xSleep = vfs_sleep;
-    coalescing_vfs.xCurrentTime = vfs_current_time;
-    coalescing_vfs.xGetLastError = vfs_get_last_error;
-    coalescing_vfs.xCurrentTimeInt64 = vfs_current_time_int64;
+    coalescing_vfs = sqlite3_vfs{
+        .iVersion = 2,
+        .szOsFile = static_cast<int>(real_offset) + real_vfs->szOsFile,
+        .mxPathname = real_vfs->mxPathname,
+        .pNext = nullptr,
+        .zName = "smsgw-coalesced-wal",
+        .pAppData = nullptr,
+        .xOpen = vfs_open,
+        .xDelete = vfs_delete,
+        .xAccess = vfs_access,
+        .xFullPathname = vfs_full_pathname,
+        .xDlOpen = vfs_dl_open,
+        .xDlError = vfs_dl_error,
+        .xDlSym = vfs_dl_sym,
+        .xDlClose = vfs_dl_close,
+        .xRandomness = vfs_randomness,
+        .xSleep = vfs_sleep,
+        .xCurrentTime = vfs_current_time,
+        .xGetLastError = vfs_get_last_error,
+        .xCurrentTimeInt64 = vfs_current_time_int64,
+        .xSetSystemCall = nullptr,
+        .xGetSystemCall = nullptr,
+        .xNextSystemCall = nullptr,
+    };
     if (sqlite3_vfs_register(&coalescing_vfs, 0) == SQLITE_OK) name = coalescing_vfs.zName;
   });
   return name;

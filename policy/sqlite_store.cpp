@@ -1,869 +1,24 @@
-#include "policy/sqlite_store.hpp"
-
-#include <fcntl.h>
-#include <pthread.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
-#include <cerrno>
+// The SQLite store's operations: each queues a job for the writer thread (sqlite_writer.cpp).
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
+#include <cstdint>
+#include <functional>
+#include <iterator>
 #include <limits>
-#include <filesystem>
-#include <mutex>
-#include <random>
-#include <stdexcept>
-#include <thread>
-#include <unordered_map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "policy/separated_fields.hpp"
-#include "policy/sqlite_checkpointer.hpp"
+#include "policy/sqlite_store_state.hpp"
 
 namespace policy {
-namespace {
 
-// SQLite failures inside a job: converted to store_errc::io_error at the job boundary.
-struct sql_failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Schema migrations: index i brings the schema from version i to i + 1. Append only.
-constexpr const char* migrations[] = {
-    // v1
-    R"sql(
-CREATE TABLE suppressions(
-  number_key TEXT NOT NULL, sender TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
-  at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (number_key, sender)) WITHOUT ROWID;
-CREATE TABLE consents(
-  number_key TEXT NOT NULL, category TEXT NOT NULL, sender TEXT NOT NULL, source TEXT NOT NULL,
-  evidence TEXT NOT NULL, at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (number_key, category, sender)) WITHOUT ROWID;
-CREATE TABLE consent_ledger(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, number_key TEXT NOT NULL, category TEXT NOT NULL,
-  sender TEXT NOT NULL, granted INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL,
-  at_ms INTEGER NOT NULL, e164_sealed TEXT NOT NULL DEFAULT '');
-CREATE INDEX consent_ledger_by_number ON consent_ledger(number_key, seq);
-CREATE TABLE cap_events(
-  number_key TEXT NOT NULL, category TEXT NOT NULL, campaign TEXT NOT NULL, at_ms INTEGER NOT NULL,
-  message_id TEXT NOT NULL);
-CREATE INDEX cap_events_by_number ON cap_events(number_key, category, at_ms);
-CREATE TABLE messages(
-  id TEXT PRIMARY KEY, number_key TEXT NOT NULL, e164_sealed TEXT NOT NULL, carrier TEXT NOT NULL,
-  sender TEXT NOT NULL, text TEXT NOT NULL, category TEXT NOT NULL, campaign TEXT NOT NULL,
-  client_ref TEXT NOT NULL, segments INTEGER NOT NULL, encoding TEXT NOT NULL,
-  status TEXT NOT NULL, carrier_message_id TEXT NOT NULL, error TEXT NOT NULL,
-  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, send_at_ms INTEGER NOT NULL,
-  valid_until_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, scope TEXT NOT NULL)
-  WITHOUT ROWID;
-CREATE INDEX messages_by_number ON messages(number_key);
-CREATE INDEX messages_by_update ON messages(updated_ms);
-CREATE TABLE queue(
-  message_id TEXT NOT NULL UNIQUE, carrier TEXT NOT NULL, due_ms INTEGER NOT NULL,
-  lease_id TEXT NOT NULL DEFAULT '', deliveries INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX queue_by_due ON queue(carrier, due_ms);
-CREATE TABLE correlations(
-  carrier TEXT NOT NULL, carrier_message_id TEXT NOT NULL, message_id TEXT NOT NULL,
-  expires_ms INTEGER NOT NULL, PRIMARY KEY (carrier, carrier_message_id)) WITHOUT ROWID;
-CREATE TABLE idempotency(
-  key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, message_id TEXT NOT NULL,
-  response TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE webhook_outbox(
-  event_id TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, dead INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, lease_id TEXT NOT NULL DEFAULT '',
-  dead_ms INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX webhook_outbox_due ON webhook_outbox(dead, next_attempt_ms);
-)sql",
-    // v2: the API key that sent a message (its webhook URLs receive the status events)
-    R"sql(
-ALTER TABLE messages ADD COLUMN api_key TEXT NOT NULL DEFAULT '';
-)sql",
-    // v3: fewer B-tree writes per message (docs/performance.md, "SQLite CPU and WAL per message").
-    // cap_events keyed by what it is looked up and deleted by (one B-tree instead of a rowid table
-    // and an index); the index for purge holds final messages only (the admission, the claim and
-    // `submitted` no longer touch it). Every cap event is copied: a duplicate key would fail the
-    // migration (and leave the file at v2) rather than lose one.
-    R"sql(
-ALTER TABLE cap_events RENAME TO cap_events_v2;
-CREATE TABLE cap_events(
-  number_key TEXT NOT NULL, category TEXT NOT NULL, at_ms INTEGER NOT NULL, message_id TEXT NOT NULL,
-  campaign TEXT NOT NULL, PRIMARY KEY (number_key, category, at_ms, message_id)) WITHOUT ROWID;
-INSERT INTO cap_events(number_key, category, at_ms, message_id, campaign)
-  SELECT number_key, category, at_ms, message_id, campaign FROM cap_events_v2;
-DROP TABLE cap_events_v2;
-DROP INDEX messages_by_update;
-CREATE INDEX messages_final_by_update ON messages(updated_ms)
-  WHERE status='delivered' OR status='undeliverable' OR status='expired' OR status='rejected' OR status='failed';
-)sql",
-};
-static_assert(std::size(migrations) == sqlite_store::schema_version);
-
-#define SMSGW_MSG_COLS                                                                             \
-  "id, number_key, e164_sealed, carrier, sender, text, category, campaign, client_ref, segments, " \
-  "encoding, status, carrier_message_id, error, created_ms, updated_ms, send_at_ms, "            \
-  "valid_until_ms, attempts, scope, api_key"
-
-// A cached prepared statement in use: bound, stepped, reset on destruction.
-class query {
- public:
-  query(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  query(const query&) = delete;
-  query& operator=(const query&) = delete;
-  ~query() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  query& bind(int i, std::string_view v) {
-    // A null data pointer would bind SQL NULL: empty strings stay empty strings.
-    check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  // For values that outlive the step (the statement is reset before they change): no copy.
-  query& bind_static(int i, std::string_view v) {
-    check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC));
-    return *this;
-  }
-  query& bind(int i, std::int64_t v) {
-    check(sqlite3_bind_int64(s_, i, v));
-    return *this;
-  }
-  query& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
-  // true: a row is available; false: done.
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw sql_failure(sqlite3_errmsg(db_));
-  }
-  void run() {
-    while (step()) {
-    }
-  }
-  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
-  std::string str(int col) const {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
-  }
-  // Valid until the next step or reset.
-  std::string_view view(int col) const {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string_view();
-  }
-  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-  // Ready to be bound and stepped again (bulk loops reuse one statement).
-  void reset() { sqlite3_reset(s_); }
-
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) throw sql_failure(sqlite3_errmsg(db_));
-  }
-  sqlite3* db_;
-  sqlite3_stmt* s_;
-};
-
-std::string_view scope_name(opt_out_scope s) { return s == opt_out_scope::global ? "global" : "sender"; }
-
-}  // namespace
-
-// A request waiting for the writer thread.
-struct sqlite_job {
-  virtual ~sqlite_job() = default;
-  // Runs inside the group transaction; false = failed (its changes are undone: see run_group).
-  virtual bool execute(sqlite_store::impl& s) = 0;
-  // After the commit (or its failure): hand the completion to the completion executor.
-  virtual void complete(sqlite_store::impl& s, std::error_code commit_ec) = 0;
-};
-
-class sqlite_store::impl {
- public:
-  explicit impl(sqlite_options o) : opts_(std::move(o)) {
-    std::random_device rd;
-    instance_tag_ = std::to_string(rd()) + std::to_string(rd());
-  }
-
-  ~impl() {
-    {
-      std::lock_guard lk(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    // The writer stops once the queue is empty and the sync thread has completed everything
-    // (a completion may queue a new request); then the sync thread stops.
-    if (thread_.joinable()) thread_.join();
-    if (sync_thread_.joinable()) sync_thread_.join();
-    checkpointer_.reset();
-    if (wal_fd_ >= 0) ::close(wal_fd_);
-    for (auto& [_, st] : stmts_) sqlite3_finalize(st);
-    if (db_) sqlite3_close_v2(db_);
-  }
-
-  std::string open_db() {
-    std::error_code fec;
-    std::filesystem::path p(opts_.path);
-    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), fec);
-    if (sqlite3_open_v2(opts_.path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      return "cannot open SQLite database " + opts_.path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
-    }
-    sqlite3_busy_timeout(db_, opts_.busy_timeout_ms);
-    bool wal_mode = false;
-    try {
-      std::string mode;
-      {
-        // Only a file without tables takes it (before WAL mode is set); an existing file keeps its
-        // page size. Smaller pages: fewer WAL bytes per row written at a random place
-        // (docs/stores.md, "Page size").
-        if (opts_.page_size > 0) exec(("PRAGMA page_size=" + std::to_string(opts_.page_size)).c_str());
-        query q = prepare("PRAGMA journal_mode=WAL");
-        if (q.step()) mode = q.str(0);
-      }
-      // synchronous_full: the sync thread fdatasyncs the WAL after each commit and before the
-      // completions (see run()); SQLite itself then needs only NORMAL (it still syncs the WAL
-      // before a checkpoint, the database after it, and the WAL header when it restarts). Without
-      // a WAL file to sync (not in WAL mode), SQLite syncs at every commit itself (FULL).
-      wal_mode = mode == "wal";
-      own_sync_ = opts_.synchronous_full && wal_mode;
-      exec(opts_.synchronous_full && !own_sync_ ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-      exec("PRAGMA foreign_keys=OFF");
-      // A group redone with a SAVEPOINT per job (see run_group) copies every page a job changes
-      // into a sub-journal; on disk (the default once it passes 64 KiB) that is a pwrite per
-      // page and job. In memory it is a memcpy; durability does not depend on it
-      // (docs/stores.md, "SQLite").
-      exec("PRAGMA temp_store=MEMORY");
-      // The page cache: see sqlite_options::cache_kib.
-      exec(("PRAGMA cache_size=-" + std::to_string(std::max(64, opts_.cache_kib))).c_str());
-      // Pages of the database file are read through a memory map (writes still go through
-      // pwrite and the WAL): a read-only page (the suppression and consent lookups of every
-      // admission) is then no pread, no copy and no page-cache entry, and the page cache holds
-      // only the pages of recent writes. That cache is scanned whole at every commit that
-      // renumbered a page in a B-tree balance (SQLite's pager truncates it to the database size),
-      // so it must stay small (docs/performance.md, "SQLite end to end").
-      exec(("PRAGMA mmap_size=" + std::to_string(std::max<std::int64_t>(0, opts_.mmap_bytes))).c_str());
-      exec("BEGIN IMMEDIATE");
-      int version = user_version();
-      if (version > sqlite_store::schema_version) {
-        exec("ROLLBACK");
-        return "SQLite database " + opts_.path + " has schema version " + std::to_string(version) +
-               ", newer than this build (" + std::to_string(sqlite_store::schema_version) + ")";
-      }
-      for (int v = version; v < sqlite_store::schema_version; ++v) {
-        exec(migrations[v]);
-        exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
-      }
-      exec("COMMIT");
-      if (own_sync_) {
-        // The WAL exists once a transaction has run in WAL mode. Our own descriptor: fdatasync
-        // flushes the file's data whichever descriptor asks (Linux), and the file stays while
-        // this connection is open (only the last connection to close deletes it).
-        const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
-        wal_fd_ = wal ? ::open(wal, O_RDWR | O_CLOEXEC) : -1;
-        if (wal_fd_ < 0) {
-          own_sync_ = false;
-          exec("PRAGMA synchronous=FULL");
-        }
-      }
-    } catch (const sql_failure& e) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return "SQLite database " + opts_.path + ": " + e.what();
-    }
-    // Checkpoints run by the checkpoint thread instead of inside the writer's COMMIT: copies every
-    // checkpoint_copy_pages WAL pages with a paced write-back, a WAL restart every
-    // checkpoint_pages (16,384 = 32 MiB with 2 KiB pages, instead of SQLite's 1,000), the writer
-    // only copying what was committed since the last copy (sqlite_checkpointer.hpp). SQLite's own
-    // automatic checkpoint (every checkpoint_pages) stays the fallback.
-    if (wal_mode) {
-      auto cp = std::make_unique<detail::sqlite_checkpointer>();
-      if (cp->start(opts_.path, opts_.busy_timeout_ms, opts_.checkpoint_pages, opts_.checkpoint_copy_pages, [this] {
-            { std::lock_guard lk(mu_); }
-            cv_.notify_all();
-          }).empty()) {
-        checkpointer_ = std::move(cp);
-      }
-    }
-    if (checkpointer_) {
-      sqlite3_wal_hook(db_, &impl::on_wal_commit, this);
-    } else {
-      sqlite3_wal_autocheckpoint(db_, std::max(1, opts_.checkpoint_pages));
-    }
-    thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "sqlite-writer");
-      run();
-    });
-    sync_thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "sqlite-sync");
-      sync_run();
-    });
-    return {};
-  }
-
-  void submit(std::unique_ptr<sqlite_job> j) {
-    {
-      std::lock_guard lk(mu_);
-      queue_.push_back(std::move(j));
-    }
-    cv_.notify_one();
-  }
-
-  void deliver(std::function<void()> fn) {
-    if (opts_.post) {
-      opts_.post(std::move(fn));
-    } else {
-      fn();
-    }
-  }
-
-  // --- helpers used by the operations (writer thread only) ---
-
-  void exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      throw sql_failure(msg);
-    }
-  }
-
-  int user_version() {
-    query q = prepare("PRAGMA user_version");
-    return q.step() ? static_cast<int>(q.i64(0)) : 0;
-  }
-
-  // `sql` must be a string literal: its address keys the statement cache.
-  query prepare(const char* sql) {
-    auto it = stmts_.find(sql);
-    if (it == stmts_.end()) {
-      sqlite3_stmt* st = nullptr;
-      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
-        throw sql_failure(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
-      }
-      it = stmts_.emplace(sql, st).first;
-    }
-    return query(db_, it->second);
-  }
-
-  int changes() const { return sqlite3_changes(db_); }
-
-  // Bulk imports: a page cache of 256 MiB (instead of SQLite's 2 MiB) for this connection, so
-  // that a batch's B-tree pages are written once per transaction instead of being spilled.
-  void bulk_load_cache() {
-    if (bulk_cache_) return;
-    exec("PRAGMA cache_size=-262144");
-    bulk_cache_ = true;
-  }
-
-  std::string seal(const std::string& e164) const {
-    return e164.empty() || !opts_.secrets ? std::string() : opts_.secrets->seal(e164);
-  }
-  std::string unseal(const std::string& sealed) const { return unseal_with(opts_.secrets.get(), sealed); }
-  // A sealed E.164 opened; empty when there is none or no secret to open it with.
-  static std::string unseal_with(const number_secrets* secrets, const std::string& sealed) {
-    if (sealed.empty() || !secrets) return {};
-    return secrets->open(sealed).value_or(std::string());
-  }
-  const std::shared_ptr<const number_secrets>& secrets() const { return opts_.secrets; }
-  std::string new_lease_id() { return instance_tag_ + "-" + std::to_string(++lease_counter_); }
-
-  // `open_e164` false: m.e164 stays sealed (claim() opens it where its completion runs).
-  message_record read_message(const query& q, bool open_e164 = true) const {
-    message_record m;
-    m.id = q.str(0);
-    m.number_key = q.str(1);
-    m.e164 = open_e164 ? unseal(q.str(2)) : q.str(2);
-    m.carrier = q.str(3);
-    m.sender = q.str(4);
-    m.text = q.str(5);
-    m.category = q.str(6);
-    m.campaign = q.str(7);
-    m.client_ref = q.str(8);
-    m.segments = static_cast<int>(q.i64(9));
-    m.encoding = q.str(10);
-    auto st = parse_message_status(q.str(11));
-    if (!st) throw sql_failure("unknown message status " + q.str(11));
-    m.status = *st;
-    m.carrier_message_id = q.str(12);
-    m.error = q.str(13);
-    m.created_at_ms = q.i64(14);
-    m.updated_at_ms = q.i64(15);
-    m.send_at_ms = q.i64(16);
-    m.valid_until_ms = q.i64(17);
-    m.attempts = static_cast<int>(q.i64(18));
-    m.scope = q.str(19) == "global" ? opt_out_scope::global : opt_out_scope::sender;
-    m.api_key = q.str(20);
-    return m;
-  }
-
-  std::optional<message_record> load_message(const std::string& id) {
-    query q = prepare("SELECT " SMSGW_MSG_COLS " FROM messages WHERE id=?");
-    q.bind(1, id);
-    if (!q.step()) return std::nullopt;
-    return read_message(q);
-  }
-
-  // Forward-only status move; `submitted` with a carrier id records the correlation.
-  // `carrier_hint` (complete(): the carrier whose lease the caller holds, the message's carrier) saves
-  // reading the row first: one UPDATE guarded by the ranks (store.cpp's status_rank; unknown
-  // text ranks as queued), and the row is read only when it changed nothing.
-  status_result apply_status(const status_update& u, const std::string* carrier_hint = nullptr) {
-    status_result r;
-    if (carrier_hint) {
-      {
-        query q = prepare(
-            "UPDATE messages SET status=?1, carrier_message_id=CASE WHEN ?2='' THEN carrier_message_id ELSE ?2 END, "
-            "error=CASE WHEN ?3='' THEN error ELSE ?3 END, updated_ms=?4 WHERE id=?5 AND "
-            "CASE status WHEN 'scheduled' THEN 0 WHEN 'queued' THEN 1 WHEN 'submitted' THEN 2 "
-            "WHEN 'delivered' THEN 3 WHEN 'undeliverable' THEN 3 WHEN 'expired' THEN 3 WHEN 'rejected' THEN 3 "
-            "WHEN 'failed' THEN 3 ELSE 1 END<?6");
-        q.bind_static(1, to_string(u.status)).bind_static(2, u.carrier_message_id).bind_static(3, u.error);
-        q.bind(4, u.at_ms).bind_static(5, u.message_id).bind(6, status_rank(u.status));
-        q.run();
-      }
-      if (changes() == 0) {
-        query q = prepare("SELECT status FROM messages WHERE id=?");
-        q.bind_static(1, u.message_id);
-        if (q.step()) {
-          r.found = true;
-          r.current = parse_message_status(q.view(0)).value_or(message_status::queued);
-        }
-        return r;
-      }
-      r.found = r.applied = true;
-      r.current = u.status;
-      record_correlation(u, *carrier_hint);
-      return r;
-    }
-    std::string carrier;
-    {
-      query q = prepare("SELECT status, carrier FROM messages WHERE id=?");
-      q.bind(1, u.message_id);
-      if (!q.step()) return r;
-      r.found = true;
-      r.current = parse_message_status(q.str(0)).value_or(message_status::queued);
-      carrier = q.str(1);
-    }
-    if (status_rank(u.status) <= status_rank(r.current)) return r;
-    {
-      query q = prepare(
-          "UPDATE messages SET status=?, carrier_message_id=CASE WHEN ?='' THEN carrier_message_id ELSE ? END, "
-          "error=CASE WHEN ?='' THEN error ELSE ? END, updated_ms=? WHERE id=?");
-      q.bind(1, to_string(u.status)).bind(2, u.carrier_message_id).bind(3, u.carrier_message_id);
-      q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
-      q.run();
-    }
-    record_correlation(u, carrier);
-    r.applied = true;
-    r.current = u.status;
-    return r;
-  }
-
-  void record_correlation(const status_update& u, const std::string& carrier) {
-    if (u.status != message_status::submitted || u.carrier_message_id.empty()) return;
-    query q = prepare(
-        "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
-    std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
-    q.bind_static(1, carrier).bind_static(2, u.carrier_message_id).bind_static(3, u.message_id).bind(4, expires);
-    q.run();
-  }
-
-  // Outbox put, idempotent on event_id.
-  void put_event(const webhook_event& ev) {
-    query q = prepare(
-        "INSERT OR IGNORE INTO webhook_outbox(event_id, kind, target, body, attempts, next_attempt_ms, created_ms) "
-        "VALUES (?,?,?,?,0,?,?)");
-    q.bind(1, ev.event_id).bind(2, ev.kind).bind(3, ev.target).bind(4, ev.body).bind(5, ev.next_attempt_ms);
-    q.bind(6, ev.created_at_ms);
-    q.run();
-  }
-
-  bool suppressed(const std::string& number_key, const std::string& sender, opt_out_scope scope) {
-    if (scope == opt_out_scope::global) {
-      query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? LIMIT 1");
-      q.bind(1, number_key);
-      return q.step();
-    }
-    query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? AND sender IN ('', ?) LIMIT 1");
-    q.bind(1, number_key).bind(2, sender);
-    return q.step();
-  }
-
-  // One admission. `r.message.e164` is already sealed (admit() seals on the caller's thread).
-  // Statements: one lookup (idempotency key, suppressions, consents and the cap events of the
-  // number and category, decided here in rule order), then the inserts of an accepted message
-  // (cap event, message, queue entry, idempotency key); expired cap events are deleted only when
-  // the lookup saw some.
-  admit_result admit_one(const admit_request& r) {
-    admit_result res;
-    const auto& m = r.message;
-    std::int64_t longest = 0;  // the longest window of the rules that apply (0: no cap applies)
-    for (const auto& c : r.caps) {
-      if (c.per_campaign && r.campaign.empty()) continue;
-      longest = std::max(longest, c.window_seconds * 1000);
-    }
-    const bool caps_apply = longest > 0;  // the cap events are read, and one is recorded
-    // Cap events in the window of each applicable rule, counted from the rows of the lookup.
-    std::int64_t few[8] = {};
-    std::vector<std::int64_t> many;
-    if (r.caps.size() > std::size(few)) many.resize(r.caps.size());
-    std::int64_t* counts = many.empty() ? few : many.data();
-    bool duplicate = false, opted_out = false, consent_found = false, expired = false;
-    const bool per_campaign = !r.campaign.empty() && std::any_of(r.caps.begin(), r.caps.end(), [](const cap_rule& c) {
-      return c.per_campaign;
-    });
-#define SMSGW_ADMIT_LOOKUP(CAMPAIGN)                                                                     \
-  "SELECT 0, request_hash, message_id FROM idempotency WHERE ?1 AND key=?2 AND expires_ms>?3 "            \
-  "UNION ALL SELECT 1, NULL, NULL FROM suppressions WHERE number_key=?4 AND (?5 OR sender IN ('', ?6)) " \
-  "UNION ALL SELECT 2, NULL, NULL FROM consents WHERE ?7 AND number_key=?4 AND category=?8 "             \
-  "AND (?9=0 OR sender IN ('', ?6)) "                                                                     \
-  "UNION ALL SELECT 3, at_ms, " CAMPAIGN " FROM cap_events WHERE ?10 AND number_key=?4 AND category=?8"
-    {
-      // Without a per-campaign rule the cap events come from the index alone (no table row).
-      query q = prepare(per_campaign ? SMSGW_ADMIT_LOOKUP("campaign") : SMSGW_ADMIT_LOOKUP("NULL"));
-#undef SMSGW_ADMIT_LOOKUP
-      q.bind(1, r.idempotency_key.empty() ? 0 : 1).bind_static(2, r.idempotency_key).bind(3, r.now_ms);
-      q.bind_static(4, m.number_key).bind(5, r.scope == opt_out_scope::global ? 1 : 0).bind_static(6, r.sender);
-      q.bind(7, r.consent_required ? 1 : 0).bind_static(8, r.category).bind(9, r.consent_per_sender ? 1 : 0);
-      q.bind(10, caps_apply ? 1 : 0);
-      while (q.step()) {
-        switch (q.i64(0)) {
-          case 0:
-            duplicate = true;
-            res.existing_request_hash = q.str(1);
-            res.existing_message_id = q.str(2);
-            break;
-          case 1:
-            opted_out = true;
-            break;
-          case 2:
-            consent_found = true;
-            break;
-          default: {
-            const std::int64_t at = q.i64(1);
-            if (at <= r.now_ms - longest) expired = true;
-            std::string_view campaign;
-            bool campaign_read = false;
-            for (std::size_t i = 0; i < r.caps.size(); ++i) {
-              const auto& c = r.caps[i];
-              if (at <= r.now_ms - c.window_seconds * 1000) continue;
-              if (c.per_campaign) {
-                if (r.campaign.empty()) continue;
-                if (!campaign_read) {
-                  campaign = q.view(2);
-                  campaign_read = true;
-                }
-                if (campaign != r.campaign) continue;
-              }
-              ++counts[i];
-            }
-          }
-        }
-      }
-    }
-    // Idempotency first: a replay must not be decided again.
-    if (duplicate) {
-      res.duplicate = true;
-      return res;
-    }
-    if (opted_out) {
-      res.refused = reason::recipient_opted_out;
-      return res;
-    }
-    if (r.consent_required && !consent_found) {
-      res.refused = reason::no_consent;
-      return res;
-    }
-    for (std::size_t i = 0; i < r.caps.size(); ++i) {
-      const auto& c = r.caps[i];
-      if (c.per_campaign && r.campaign.empty()) continue;
-      if (counts[i] >= c.max) {
-        res.refused = reason::frequency_capped;
-        return res;
-      }
-    }
-    if (r.quiet.k == quiet_outcome::kind::reject) {
-      res.refused = reason::quiet_hours;
-      return res;
-    }
-    std::int64_t send_at = r.now_ms;
-    if (m.send_at_ms > send_at) send_at = m.send_at_ms;
-    if (r.quiet.k == quiet_outcome::kind::defer && r.quiet.defer_until_ms > send_at) send_at = r.quiet.defer_until_ms;
-    res.status = send_at > r.now_ms ? message_status::scheduled : message_status::queued;
-    res.send_at_ms = send_at;
-    res.admitted = true;
-
-    if (caps_apply) {
-      if (expired) {
-        query q = prepare("DELETE FROM cap_events WHERE number_key=? AND category=? AND at_ms<=?");
-        q.bind_static(1, m.number_key).bind_static(2, r.category).bind(3, r.now_ms - longest);
-        q.run();
-      }
-      query q = prepare("INSERT INTO cap_events(number_key, category, campaign, at_ms, message_id) VALUES (?,?,?,?,?)");
-      q.bind_static(1, m.number_key).bind_static(2, r.category).bind_static(3, r.campaign).bind(4, r.now_ms);
-      q.bind_static(5, m.id);
-      q.run();
-    }
-    {
-      query q = prepare("INSERT INTO messages(" SMSGW_MSG_COLS
-                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'','',?,?,?,?,0,?,?)");
-      q.bind_static(1, m.id).bind_static(2, m.number_key).bind_static(3, m.e164).bind_static(4, m.carrier);
-      q.bind_static(5, m.sender).bind_static(6, m.text).bind_static(7, r.category).bind_static(8, r.campaign);
-      q.bind_static(9, m.client_ref).bind(10, m.segments).bind_static(11, m.encoding);
-      q.bind_static(12, to_string(res.status));
-      q.bind(13, m.created_at_ms ? m.created_at_ms : r.now_ms).bind(14, r.now_ms).bind(15, send_at);
-      q.bind(16, m.valid_until_ms).bind_static(17, scope_name(r.scope)).bind_static(18, m.api_key);
-      q.run();
-    }
-    if (res.status == message_status::queued && r.lease_ms > 0) {
-      // Direct hand-off: leased to the caller at once, as a claim leaves an entry.
-      res.lease_id = new_lease_id();
-      query q = prepare("INSERT INTO queue(message_id, carrier, due_ms, lease_id, deliveries) VALUES (?,?,?,?,1)");
-      q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, r.now_ms + r.lease_ms).bind_static(4, res.lease_id);
-      q.run();
-    } else {
-      query q = prepare("INSERT INTO queue(message_id, carrier, due_ms) VALUES (?,?,?)");
-      q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, send_at);
-      q.run();
-    }
-    if (!r.idempotency_key.empty()) {
-      query q = prepare(
-          "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
-          "VALUES (?,?,?,'',?,?)");
-      q.bind_static(1, r.idempotency_key).bind_static(2, r.request_hash).bind_static(3, m.id).bind(4, r.now_ms);
-      q.bind(5, r.now_ms + r.idempotency_ttl_ms);
-      q.run();
-    }
-    return res;
-  }
-
-  std::string health_detail() {
-    query q = prepare("PRAGMA journal_mode");
-    std::string mode = q.step() ? q.str(0) : "?";
-    return "sqlite " + std::string(sqlite3_libversion()) + ", schema v" + std::to_string(user_version()) +
-           ", journal " + mode + (own_sync_ ? ", WAL synced before completions" : "") + ", " + opts_.path;
-  }
-
- private:
-  // The writer thread: runs the jobs in group transactions and hands each committed group to
-  // the sync thread, then goes on with the next group while the WAL is being synced.
-  void run() {
-    std::deque<std::unique_ptr<sqlite_job>> waiting;  // taken from queue_, not run yet
-    for (;;) {
-      if (checkpointer_) checkpointer_->finish_on_writer(db_);
-      if (waiting.empty()) {
-        std::unique_lock lk(mu_);
-        const auto drained = [&] { return stopping_ && pending_.empty() && !sync_busy_; };
-        cv_.wait(lk, [&] {
-          return !queue_.empty() || drained() || (checkpointer_ && checkpointer_->step_wanted());
-        });
-        if (queue_.empty()) {
-          if (drained()) break;  // stopping, drained and completed
-          continue;              // woken for the checkpoint's final step
-        }
-        take(waiting, max_batch());
-      }
-      sync_group g;
-      g.ec = run_group(waiting, g.jobs);
-      {
-        std::lock_guard lk(mu_);
-        pending_.push_back(std::move(g));
-      }
-      sync_cv_.notify_one();
-    }
-    {
-      std::lock_guard lk(mu_);
-      writer_done_ = true;
-    }
-    sync_cv_.notify_one();
-  }
-
-  // The sync thread: makes the committed groups durable (one fdatasync of the WAL for every group
-  // waiting), then completes their jobs in commit order. A completion therefore still means
-  // "durable", and a later group's completion never comes before an earlier group's.
-  void sync_run() {
-    for (;;) {
-      std::deque<sync_group> groups;
-      {
-        std::unique_lock lk(mu_);
-        sync_cv_.wait(lk, [&] { return writer_done_ || !pending_.empty(); });
-        if (pending_.empty()) return;
-        groups.swap(pending_);
-        sync_busy_ = true;
-      }
-      if (own_sync_ && !sync_failed_) {
-        // Every round, even for groups that only read: they may have read another connection's
-        // commit that is not synced yet (SQLite's FULL never shows unsynced commits).
-        int rc;
-        do {
-          rc = ::fdatasync(wal_fd_);
-        } while (rc != 0 && errno == EINTR);
-        // After a failed fsync the kernel may have dropped the dirty pages: nothing written
-        // since can be trusted, so every later group fails too (fail closed).
-        if (rc != 0) sync_failed_ = true;
-      }
-      const std::error_code sync_ec = sync_failed_ ? make_error_code(store_errc::io_error) : std::error_code();
-      for (auto& g : groups) {
-        for (auto& j : g.jobs) j->complete(*this, g.ec ? g.ec : sync_ec);
-      }
-      groups.clear();
-      {
-        std::lock_guard lk(mu_);
-        sync_busy_ = false;
-      }
-      cv_.notify_one();
-    }
-  }
-
-  // SQLite's WAL hook, on the writer thread after each commit.
-  static int on_wal_commit(void* self, sqlite3*, const char*, int wal_frames) {
-    static_cast<impl*>(self)->checkpointer_->committed(wal_frames);
-    return SQLITE_OK;
-  }
-
-  std::size_t max_batch() const { return static_cast<std::size_t>(std::max(1, opts_.max_batch)); }
-
-  // Moves up to `n` queued jobs into `out` (mu_ held).
-  void take(std::deque<std::unique_ptr<sqlite_job>>& out, std::size_t n) {
-    n = std::min(n, queue_.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      out.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-  }
-
-  // Runs jobs from `waiting` (refilled from the queue) in one transaction, moving each one into
-  // `done`, and commits. The group ends when nothing is waiting or at max_batch.
-  //
-  // The jobs run without savepoints (a SAVEPOINT per job costs a copy of every page it changes).
-  // A job that fails after changing rows cannot be undone alone then: the transaction is rolled
-  // back and the same jobs run again, each in its own SAVEPOINT, so that only the failing one is
-  // undone. Returns the group's error.
-  std::error_code run_group(std::deque<std::unique_ptr<sqlite_job>>& waiting,
-                            std::vector<std::unique_ptr<sqlite_job>>& done) {
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      // Another connection held the write lock beyond the busy timeout, or I/O failed.
-      for (auto& j : waiting) done.push_back(std::move(j));
-      waiting.clear();
-      return store_errc::unavailable;
-    }
-    bool redo = false;
-    while (!waiting.empty()) {
-      const auto before = sqlite3_total_changes64(db_);
-      const bool ok = waiting.front()->execute(*this);
-      done.push_back(std::move(waiting.front()));
-      waiting.pop_front();
-      // A failure that changed nothing (lease_lost, a refused update) needs no undo.
-      if (!ok && sqlite3_total_changes64(db_) != before) {
-        redo = true;
-        break;
-      }
-      if (sqlite3_get_autocommit(db_)) return store_errc::io_error;  // SQLite rolled back (I/O error)
-      if (done.size() >= max_batch()) break;
-      if (waiting.empty()) {
-        // Nothing queued: commit now, unless the sync thread is still syncing an earlier
-        // group. A commit made now would only wait for that sync to end; jobs arriving in the
-        // meantime join this transaction instead, and it commits when the sync thread is free
-        // (one commit per sync: fewer WAL frames and page-cache scans per job).
-        std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return !queue_.empty() || stopping_ || (pending_.empty() && !sync_busy_); });
-        take(waiting, max_batch() - done.size());
-      }
-    }
-    if (redo) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return store_errc::unavailable;
-      for (auto& j : done) {
-        bool ok = run_cached("SAVEPOINT job") && j->execute(*this);
-        if (!ok) run_cached("ROLLBACK TO job");
-        run_cached("RELEASE job");
-        if (sqlite3_get_autocommit(db_)) return store_errc::io_error;
-      }
-    }
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return store_errc::io_error;
-    }
-    return {};
-  }
-
-  bool run_cached(const char* sql) noexcept {
-    try {
-      prepare(sql).run();
-      return true;
-    } catch (const sql_failure&) {
-      return false;
-    }
-  }
-
-  sqlite_options opts_;
-  sqlite3* db_ = nullptr;
-  std::unordered_map<const void*, sqlite3_stmt*> stmts_;
-  std::string instance_tag_;
-  std::uint64_t lease_counter_ = 0;
-  bool bulk_cache_ = false;
-
-  // A committed transaction's jobs, waiting for the WAL sync before their completions.
-  struct sync_group {
-    std::vector<std::unique_ptr<sqlite_job>> jobs;
-    std::error_code ec;  // the transaction's own error (then no sync is awaited)
-  };
-
-  std::unique_ptr<detail::sqlite_checkpointer> checkpointer_;  // WAL mode only
-  bool own_sync_ = false;    // the sync thread fdatasyncs wal_fd_ (synchronous_full in WAL mode)
-  int wal_fd_ = -1;
-  bool sync_failed_ = false;  // sync thread only; sticky
-
-  std::mutex mu_;
-  std::condition_variable cv_;       // the writer waits for jobs (or for the end)
-  std::condition_variable sync_cv_;  // the sync thread waits for committed groups
-  std::deque<std::unique_ptr<sqlite_job>> queue_;
-  std::deque<sync_group> pending_;   // committed, waiting for the sync thread
-  bool sync_busy_ = false;           // the sync thread holds groups it has not completed yet
-  bool writer_done_ = false;
-  bool stopping_ = false;
-  std::thread thread_;
-  std::thread sync_thread_;
-};
-
-namespace {
-
-template <class R>
-class typed_job final : public sqlite_job {
- public:
-  using fn_t = std::function<R(sqlite_store::impl&, std::error_code&)>;
-  typed_job(fn_t fn, store_callback<R> cb) : fn_(std::move(fn)), cb_(std::move(cb)) {}
-
-  // May run twice (a group that is redone with savepoints): starts from a clean state.
-  bool execute(sqlite_store::impl& s) override {
-    ec_ = {};
-    try {
-      result_ = fn_(s, ec_);
-    } catch (const sql_failure&) {
-      ec_ = store_errc::io_error;
-    }
-    return !ec_;
-  }
-
-  void complete(sqlite_store::impl& s, std::error_code commit_ec) override {
-    std::error_code ec = commit_ec ? commit_ec : ec_;
-    R r = ec ? R{} : std::move(result_);
-    s.deliver([cb = std::move(cb_), ec, r = std::move(r)]() mutable { cb(ec, std::move(r)); });
-  }
-
- private:
-  fn_t fn_;
-  store_callback<R> cb_;
-  R result_{};
-  std::error_code ec_;
-};
-
-}  // namespace
-
-// Queues one job whose body runs on the writer thread inside the group transaction.
-#define SMSGW_SUBMIT(R, CB, ...) \
-  impl_->submit(std::make_unique<typed_job<R>>( \
-      [=](sqlite_store::impl& s, std::error_code& ec) mutable -> R __VA_ARGS__, std::move(CB)))
+using sqlite_detail::query;
+using sqlite_detail::sql_failure;
+using sqlite_detail::typed_job;
 
 sqlite_store::sqlite_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 sqlite_store::~sqlite_store() = default;
@@ -887,24 +42,15 @@ sqlite_store::open_result sqlite_store::open(sqlite_options opts) {
   return r;
 }
 
-void sqlite_store::admit(admit_request req, store_callback<admit_result> cb) {
-  // Sealing (AES-GCM) on the caller's thread: the writer thread only runs SQL.
-  req.message.e164 = impl_->seal(req.message.e164);
-  SMSGW_SUBMIT(admit_result, cb, {
-    (void)ec;
-    return s.admit_one(req);
-  });
-}
-
-void sqlite_store::admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) {
-  for (auto& r : reqs) r.message.e164 = impl_->seal(r.message.e164);
-  SMSGW_SUBMIT(std::vector<admit_result>, cb, {
-    (void)ec;
-    std::vector<admit_result> out;
-    out.reserve(reqs.size());
-    for (auto& r : reqs) out.push_back(s.admit_one(r));
-    return out;
-  });
+bool sqlite_store::impl::suppressed(const std::string& number_key, const std::string& sender, opt_out_scope scope) {
+  if (scope == opt_out_scope::global) {
+    query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? LIMIT 1");
+    q.bind(1, number_key);
+    return q.step();
+  }
+  query q = prepare("SELECT 1 FROM suppressions WHERE number_key=? AND sender IN ('', ?) LIMIT 1");
+  q.bind(1, number_key).bind(2, sender);
+  return q.step();
 }
 
 void sqlite_store::suppress(suppression_record rec, store_callback<done> cb) {
@@ -1011,6 +157,432 @@ void sqlite_store::lookup_number(std::string number_key, store_callback<number_f
     }
     return f;
   });
+}
+
+void sqlite_store::idempotency_get(std::string key, std::int64_t now_ms,
+                                   store_callback<std::optional<idempotency_record>> cb) {
+  SMSGW_SUBMIT(std::optional<idempotency_record>, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "SELECT request_hash, message_id, response, created_ms, expires_ms FROM idempotency WHERE key=? AND expires_ms>?");
+    q.bind(1, key).bind(2, now_ms);
+    if (!q.step()) return std::optional<idempotency_record>();
+    return std::optional<idempotency_record>(idempotency_record{key, q.str(0), q.str(1), q.str(2), q.i64(3), q.i64(4)});
+  });
+}
+
+void sqlite_store::idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) {
+  SMSGW_SUBMIT(idempotency_record, cb, {
+    (void)ec;
+    std::optional<idempotency_record> cur;
+    {
+      query q = s.prepare(
+          "SELECT request_hash, message_id, response, created_ms, expires_ms FROM idempotency WHERE key=? AND expires_ms>?");
+      q.bind(1, rec.key).bind(2, now_ms);
+      if (q.step()) cur = idempotency_record{rec.key, q.str(0), q.str(1), q.str(2), q.i64(3), q.i64(4)};
+    }
+    if (cur) {
+      if (cur->request_hash != rec.request_hash || !cur->response.empty() || rec.response.empty()) return *cur;
+      cur->response = rec.response;
+      if (cur->message_id.empty()) cur->message_id = rec.message_id;
+      query q = s.prepare("UPDATE idempotency SET response=?, message_id=? WHERE key=?");
+      q.bind(1, cur->response).bind(2, cur->message_id).bind(3, rec.key);
+      q.run();
+      return *cur;
+    }
+    if (rec.created_at_ms == 0) rec.created_at_ms = now_ms;
+    if (rec.expires_at_ms == 0) rec.expires_at_ms = now_ms + 24LL * 3600 * 1000;
+    query q = s.prepare(
+        "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
+        "VALUES (?,?,?,?,?,?)");
+    q.bind(1, rec.key).bind(2, rec.request_hash).bind(3, rec.message_id).bind(4, rec.response);
+    q.bind(5, rec.created_at_ms).bind(6, rec.expires_at_ms);
+    q.run();
+    return rec;
+  });
+}
+
+// Outbox put, idempotent on event_id.
+void sqlite_store::impl::put_event(const webhook_event& ev) {
+  query q = prepare(
+      "INSERT OR IGNORE INTO webhook_outbox(event_id, kind, target, body, attempts, next_attempt_ms, created_ms) "
+      "VALUES (?,?,?,?,0,?,?)");
+  q.bind(1, ev.event_id).bind(2, ev.kind).bind(3, ev.target).bind(4, ev.body).bind(5, ev.next_attempt_ms);
+  q.bind(6, ev.created_at_ms);
+  q.run();
+}
+
+namespace {
+
+#define SMSGW_WH_COLS "event_id, kind, target, body, attempts, next_attempt_ms, created_ms, last_error, lease_id"
+
+webhook_event read_event(const query& q) {
+  return {q.str(0), q.str(1), q.str(2), q.str(3), static_cast<int>(q.i64(4)), q.i64(5), q.i64(6), q.str(7), q.str(8)};
+}
+
+}  // namespace
+
+void sqlite_store::outbox_put(webhook_event ev, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    (void)ec;
+    s.put_event(ev);
+    return done{};
+  });
+}
+
+void sqlite_store::outbox_claim(int max, std::int64_t lease_ms, std::int64_t now_ms,
+                                store_callback<std::vector<webhook_event>> cb) {
+  SMSGW_SUBMIT(std::vector<webhook_event>, cb, {
+    (void)ec;
+    std::vector<webhook_event> out;
+    {
+      query q = s.prepare("SELECT " SMSGW_WH_COLS
+                          " FROM webhook_outbox WHERE dead=0 AND next_attempt_ms<=? ORDER BY next_attempt_ms, "
+                          "created_ms LIMIT ?");
+      q.bind(1, now_ms).bind(2, std::max(0, max));
+      while (q.step()) out.push_back(read_event(q));
+    }
+    for (auto& e : out) {
+      e.lease_id = s.new_lease_id();
+      query q = s.prepare("UPDATE webhook_outbox SET next_attempt_ms=?, lease_id=? WHERE event_id=?");
+      q.bind(1, now_ms + lease_ms).bind(2, e.lease_id).bind(3, e.event_id);
+      q.run();
+    }
+    return out;
+  });
+}
+
+void sqlite_store::outbox_ack(std::string event_id, std::string lease_id, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    query q = s.prepare("DELETE FROM webhook_outbox WHERE event_id=? AND lease_id=? AND dead=0");
+    q.bind(1, event_id).bind(2, lease_id);
+    q.run();
+    if (s.changes() == 0) ec = store_errc::lease_lost;
+    return done{};
+  });
+}
+
+void sqlite_store::outbox_retry(std::string event_id, std::string lease_id, std::int64_t next_attempt_ms,
+                                std::string error, bool dead, store_callback<done> cb) {
+  SMSGW_SUBMIT(done, cb, {
+    query q = s.prepare(
+        "UPDATE webhook_outbox SET attempts=attempts+1, last_error=?, next_attempt_ms=?, lease_id='', dead=?, "
+        "dead_ms=? WHERE event_id=? AND lease_id=? AND dead=0");
+    q.bind(1, error).bind(2, next_attempt_ms).bind(3, dead ? 1 : 0).bind(4, dead ? next_attempt_ms : 0);
+    q.bind(5, event_id).bind(6, lease_id);
+    q.run();
+    if (s.changes() == 0) ec = store_errc::lease_lost;
+    return done{};
+  });
+}
+
+void sqlite_store::dead_letters(int max, store_callback<std::vector<webhook_event>> cb) {
+  SMSGW_SUBMIT(std::vector<webhook_event>, cb, {
+    (void)ec;
+    std::vector<webhook_event> out;
+    query q = s.prepare("SELECT " SMSGW_WH_COLS " FROM webhook_outbox WHERE dead=1 ORDER BY dead_ms, created_ms LIMIT ?");
+    q.bind(1, std::max(0, max));
+    while (q.step()) out.push_back(read_event(q));
+    return out;
+  });
+}
+
+void sqlite_store::replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) {
+  SMSGW_SUBMIT(bool, cb, {
+    (void)ec;
+    query q = s.prepare(
+        "UPDATE webhook_outbox SET dead=0, dead_ms=0, attempts=0, next_attempt_ms=?, lease_id='' "
+        "WHERE event_id=? AND dead=1");
+    q.bind(1, now_ms).bind(2, event_id);
+    q.run();
+    return s.changes() > 0;
+  });
+}
+
+void sqlite_store::health(store_callback<health_info> cb) {
+  SMSGW_SUBMIT(health_info, cb, {
+    int v = s.user_version();
+    if (v != sqlite_store::schema_version) {
+      ec = store_errc::corrupt;
+      return health_info{};
+    }
+    return health_info{true, s.health_detail()};
+  });
+}
+
+namespace {
+
+std::string_view scope_name(opt_out_scope s) { return s == opt_out_scope::global ? "global" : "sender"; }
+
+}  // namespace
+
+// One admission. `r.message.e164` is already sealed (admit() seals on the caller's thread).
+// Statements: one lookup (idempotency key, suppressions, consents and the cap events of the
+// number and category, decided here in rule order), then the inserts of an accepted message
+// (cap event, message, queue entry, idempotency key); expired cap events are deleted only when
+// the lookup saw some.
+admit_result sqlite_store::impl::admit_one(const admit_request& r) {
+  admit_result res;
+  const auto& m = r.message;
+  std::int64_t longest = 0;  // the longest window of the rules that apply (0: no cap applies)
+  for (const auto& c : r.caps) {
+    if (c.per_campaign && r.campaign.empty()) continue;
+    longest = std::max(longest, c.window_seconds * 1000);
+  }
+  const bool caps_apply = longest > 0;  // the cap events are read, and one is recorded
+  // Cap events in the window of each applicable rule, counted from the rows of the lookup.
+  std::int64_t few[8] = {};
+  std::vector<std::int64_t> many;
+  if (r.caps.size() > std::size(few)) many.resize(r.caps.size());
+  std::int64_t* counts = many.empty() ? few : many.data();
+  bool duplicate = false, opted_out = false, consent_found = false, expired = false;
+  const bool per_campaign = !r.campaign.empty() && std::any_of(r.caps.begin(), r.caps.end(), [](const cap_rule& c) {
+    return c.per_campaign;
+  });
+#define SMSGW_ADMIT_LOOKUP(CAMPAIGN)                                                                     \
+  "SELECT 0, request_hash, message_id FROM idempotency WHERE ?1 AND key=?2 AND expires_ms>?3 "            \
+  "UNION ALL SELECT 1, NULL, NULL FROM suppressions WHERE number_key=?4 AND (?5 OR sender IN ('', ?6)) " \
+  "UNION ALL SELECT 2, NULL, NULL FROM consents WHERE ?7 AND number_key=?4 AND category=?8 "             \
+  "AND (?9=0 OR sender IN ('', ?6)) "                                                                     \
+  "UNION ALL SELECT 3, at_ms, " CAMPAIGN " FROM cap_events WHERE ?10 AND number_key=?4 AND category=?8"
+  {
+    // Without a per-campaign rule the cap events come from the index alone (no table row).
+    query q = prepare(per_campaign ? SMSGW_ADMIT_LOOKUP("campaign") : SMSGW_ADMIT_LOOKUP("NULL"));
+#undef SMSGW_ADMIT_LOOKUP
+    q.bind(1, r.idempotency_key.empty() ? 0 : 1).bind_static(2, r.idempotency_key).bind(3, r.now_ms);
+    q.bind_static(4, m.number_key).bind(5, r.scope == opt_out_scope::global ? 1 : 0).bind_static(6, r.sender);
+    q.bind(7, r.consent_required ? 1 : 0).bind_static(8, r.category).bind(9, r.consent_per_sender ? 1 : 0);
+    q.bind(10, caps_apply ? 1 : 0);
+    while (q.step()) {
+      switch (q.i64(0)) {
+        case 0:
+          duplicate = true;
+          res.existing_request_hash = q.str(1);
+          res.existing_message_id = q.str(2);
+          break;
+        case 1:
+          opted_out = true;
+          break;
+        case 2:
+          consent_found = true;
+          break;
+        default: {
+          const std::int64_t at = q.i64(1);
+          if (at <= r.now_ms - longest) expired = true;
+          std::string_view campaign;
+          bool campaign_read = false;
+          for (std::size_t i = 0; i < r.caps.size(); ++i) {
+            const auto& c = r.caps[i];
+            if (at <= r.now_ms - c.window_seconds * 1000) continue;
+            if (c.per_campaign) {
+              if (r.campaign.empty()) continue;
+              if (!campaign_read) {
+                campaign = q.view(2);
+                campaign_read = true;
+              }
+              if (campaign != r.campaign) continue;
+            }
+            ++counts[i];
+          }
+        }
+      }
+    }
+  }
+  // Idempotency first: a replay must not be decided again.
+  if (duplicate) {
+    res.duplicate = true;
+    return res;
+  }
+  if (opted_out) {
+    res.refused = reason::recipient_opted_out;
+    return res;
+  }
+  if (r.consent_required && !consent_found) {
+    res.refused = reason::no_consent;
+    return res;
+  }
+  for (std::size_t i = 0; i < r.caps.size(); ++i) {
+    const auto& c = r.caps[i];
+    if (c.per_campaign && r.campaign.empty()) continue;
+    if (counts[i] >= c.max) {
+      res.refused = reason::frequency_capped;
+      return res;
+    }
+  }
+  if (r.quiet.k == quiet_outcome::kind::reject) {
+    res.refused = reason::quiet_hours;
+    return res;
+  }
+  std::int64_t send_at = r.now_ms;
+  if (m.send_at_ms > send_at) send_at = m.send_at_ms;
+  if (r.quiet.k == quiet_outcome::kind::defer && r.quiet.defer_until_ms > send_at) send_at = r.quiet.defer_until_ms;
+  res.status = send_at > r.now_ms ? message_status::scheduled : message_status::queued;
+  res.send_at_ms = send_at;
+  res.admitted = true;
+
+  if (caps_apply) {
+    if (expired) {
+      query q = prepare("DELETE FROM cap_events WHERE number_key=? AND category=? AND at_ms<=?");
+      q.bind_static(1, m.number_key).bind_static(2, r.category).bind(3, r.now_ms - longest);
+      q.run();
+    }
+    query q = prepare("INSERT INTO cap_events(number_key, category, campaign, at_ms, message_id) VALUES (?,?,?,?,?)");
+    q.bind_static(1, m.number_key).bind_static(2, r.category).bind_static(3, r.campaign).bind(4, r.now_ms);
+    q.bind_static(5, m.id);
+    q.run();
+  }
+  {
+    query q = prepare("INSERT INTO messages(" SMSGW_MSG_COLS
+                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'','',?,?,?,?,0,?,?)");
+    q.bind_static(1, m.id).bind_static(2, m.number_key).bind_static(3, m.e164).bind_static(4, m.carrier);
+    q.bind_static(5, m.sender).bind_static(6, m.text).bind_static(7, r.category).bind_static(8, r.campaign);
+    q.bind_static(9, m.client_ref).bind(10, m.segments).bind_static(11, m.encoding);
+    q.bind_static(12, to_string(res.status));
+    q.bind(13, m.created_at_ms ? m.created_at_ms : r.now_ms).bind(14, r.now_ms).bind(15, send_at);
+    q.bind(16, m.valid_until_ms).bind_static(17, scope_name(r.scope)).bind_static(18, m.api_key);
+    q.run();
+  }
+  if (res.status == message_status::queued && r.lease_ms > 0) {
+    // Direct hand-off: leased to the caller at once, as a claim leaves an entry.
+    res.lease_id = new_lease_id();
+    query q = prepare("INSERT INTO queue(message_id, carrier, due_ms, lease_id, deliveries) VALUES (?,?,?,?,1)");
+    q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, r.now_ms + r.lease_ms).bind_static(4, res.lease_id);
+    q.run();
+  } else {
+    query q = prepare("INSERT INTO queue(message_id, carrier, due_ms) VALUES (?,?,?)");
+    q.bind_static(1, m.id).bind_static(2, m.carrier).bind(3, send_at);
+    q.run();
+  }
+  if (!r.idempotency_key.empty()) {
+    query q = prepare(
+        "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
+        "VALUES (?,?,?,'',?,?)");
+    q.bind_static(1, r.idempotency_key).bind_static(2, r.request_hash).bind_static(3, m.id).bind(4, r.now_ms);
+    q.bind(5, r.now_ms + r.idempotency_ttl_ms);
+    q.run();
+  }
+  return res;
+}
+
+void sqlite_store::admit(admit_request req, store_callback<admit_result> cb) {
+  // Sealing (AES-GCM) on the caller's thread: the writer thread only runs SQL.
+  req.message.e164 = impl_->seal(req.message.e164);
+  SMSGW_SUBMIT(admit_result, cb, {
+    (void)ec;
+    return s.admit_one(req);
+  });
+}
+
+void sqlite_store::admit_batch(std::vector<admit_request> reqs, store_callback<std::vector<admit_result>> cb) {
+  for (auto& r : reqs) r.message.e164 = impl_->seal(r.message.e164);
+  SMSGW_SUBMIT(std::vector<admit_result>, cb, {
+    (void)ec;
+    std::vector<admit_result> out;
+    out.reserve(reqs.size());
+    for (auto& r : reqs) out.push_back(s.admit_one(r));
+    return out;
+  });
+}
+
+// `open_e164` false: m.e164 stays sealed (claim() opens it where its completion runs).
+message_record sqlite_store::impl::read_message(const query& q, bool open_e164) const {
+  message_record m;
+  m.id = q.str(0);
+  m.number_key = q.str(1);
+  m.e164 = open_e164 ? unseal(q.str(2)) : q.str(2);
+  m.carrier = q.str(3);
+  m.sender = q.str(4);
+  m.text = q.str(5);
+  m.category = q.str(6);
+  m.campaign = q.str(7);
+  m.client_ref = q.str(8);
+  m.segments = static_cast<int>(q.i64(9));
+  m.encoding = q.str(10);
+  auto st = parse_message_status(q.str(11));
+  if (!st) throw sql_failure("unknown message status " + q.str(11));
+  m.status = *st;
+  m.carrier_message_id = q.str(12);
+  m.error = q.str(13);
+  m.created_at_ms = q.i64(14);
+  m.updated_at_ms = q.i64(15);
+  m.send_at_ms = q.i64(16);
+  m.valid_until_ms = q.i64(17);
+  m.attempts = static_cast<int>(q.i64(18));
+  m.scope = q.str(19) == "global" ? opt_out_scope::global : opt_out_scope::sender;
+  m.api_key = q.str(20);
+  return m;
+}
+
+std::optional<message_record> sqlite_store::impl::load_message(const std::string& id) {
+  query q = prepare("SELECT " SMSGW_MSG_COLS " FROM messages WHERE id=?");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_message(q);
+}
+
+// Forward-only status move; `submitted` with a carrier id records the correlation.
+// `carrier_hint` (complete(): the carrier whose lease the caller holds, the message's carrier) saves
+// reading the row first: one UPDATE guarded by the ranks (store.cpp's status_rank; unknown
+// text ranks as queued), and the row is read only when it changed nothing.
+status_result sqlite_store::impl::apply_status(const status_update& u, const std::string* carrier_hint) {
+  status_result r;
+  if (carrier_hint) {
+    {
+      query q = prepare(
+          "UPDATE messages SET status=?1, carrier_message_id=CASE WHEN ?2='' THEN carrier_message_id ELSE ?2 END, "
+          "error=CASE WHEN ?3='' THEN error ELSE ?3 END, updated_ms=?4 WHERE id=?5 AND "
+          "CASE status WHEN 'scheduled' THEN 0 WHEN 'queued' THEN 1 WHEN 'submitted' THEN 2 "
+          "WHEN 'delivered' THEN 3 WHEN 'undeliverable' THEN 3 WHEN 'expired' THEN 3 WHEN 'rejected' THEN 3 "
+          "WHEN 'failed' THEN 3 ELSE 1 END<?6");
+      q.bind_static(1, to_string(u.status)).bind_static(2, u.carrier_message_id).bind_static(3, u.error);
+      q.bind(4, u.at_ms).bind_static(5, u.message_id).bind(6, status_rank(u.status));
+      q.run();
+    }
+    if (changes() == 0) {
+      query q = prepare("SELECT status FROM messages WHERE id=?");
+      q.bind_static(1, u.message_id);
+      if (q.step()) {
+        r.found = true;
+        r.current = parse_message_status(q.view(0)).value_or(message_status::queued);
+      }
+      return r;
+    }
+    r.found = r.applied = true;
+    r.current = u.status;
+    record_correlation(u, *carrier_hint);
+    return r;
+  }
+  std::string carrier;
+  {
+    query q = prepare("SELECT status, carrier FROM messages WHERE id=?");
+    q.bind(1, u.message_id);
+    if (!q.step()) return r;
+    r.found = true;
+    r.current = parse_message_status(q.str(0)).value_or(message_status::queued);
+    carrier = q.str(1);
+  }
+  if (status_rank(u.status) <= status_rank(r.current)) return r;
+  {
+    query q = prepare(
+        "UPDATE messages SET status=?, carrier_message_id=CASE WHEN ?='' THEN carrier_message_id ELSE ? END, "
+        "error=CASE WHEN ?='' THEN error ELSE ? END, updated_ms=? WHERE id=?");
+    q.bind(1, to_string(u.status)).bind(2, u.carrier_message_id).bind(3, u.carrier_message_id);
+    q.bind(4, u.error).bind(5, u.error).bind(6, u.at_ms).bind(7, u.message_id);
+    q.run();
+  }
+  record_correlation(u, carrier);
+  r.applied = true;
+  r.current = u.status;
+  return r;
+}
+
+void sqlite_store::impl::record_correlation(const status_update& u, const std::string& carrier) {
+  if (u.status != message_status::submitted || u.carrier_message_id.empty()) return;
+  query q = prepare(
+      "INSERT OR REPLACE INTO correlations(carrier, carrier_message_id, message_id, expires_ms) VALUES (?,?,?,?)");
+  std::int64_t expires = u.correlation_expires_at_ms ? u.correlation_expires_at_ms : u.at_ms + 7LL * 86400 * 1000;
+  q.bind_static(1, carrier).bind_static(2, u.carrier_message_id).bind_static(3, u.message_id).bind(4, expires);
+  q.run();
 }
 
 void sqlite_store::get_message(std::string id, store_callback<std::optional<message_record>> cb) {
@@ -1177,49 +749,6 @@ void sqlite_store::reschedule(std::string carrier, std::string message_id, std::
   });
 }
 
-void sqlite_store::idempotency_get(std::string key, std::int64_t now_ms,
-                                   store_callback<std::optional<idempotency_record>> cb) {
-  SMSGW_SUBMIT(std::optional<idempotency_record>, cb, {
-    (void)ec;
-    query q = s.prepare(
-        "SELECT request_hash, message_id, response, created_ms, expires_ms FROM idempotency WHERE key=? AND expires_ms>?");
-    q.bind(1, key).bind(2, now_ms);
-    if (!q.step()) return std::optional<idempotency_record>();
-    return std::optional<idempotency_record>(idempotency_record{key, q.str(0), q.str(1), q.str(2), q.i64(3), q.i64(4)});
-  });
-}
-
-void sqlite_store::idempotency_put(idempotency_record rec, std::int64_t now_ms, store_callback<idempotency_record> cb) {
-  SMSGW_SUBMIT(idempotency_record, cb, {
-    (void)ec;
-    std::optional<idempotency_record> cur;
-    {
-      query q = s.prepare(
-          "SELECT request_hash, message_id, response, created_ms, expires_ms FROM idempotency WHERE key=? AND expires_ms>?");
-      q.bind(1, rec.key).bind(2, now_ms);
-      if (q.step()) cur = idempotency_record{rec.key, q.str(0), q.str(1), q.str(2), q.i64(3), q.i64(4)};
-    }
-    if (cur) {
-      if (cur->request_hash != rec.request_hash || !cur->response.empty() || rec.response.empty()) return *cur;
-      cur->response = rec.response;
-      if (cur->message_id.empty()) cur->message_id = rec.message_id;
-      query q = s.prepare("UPDATE idempotency SET response=?, message_id=? WHERE key=?");
-      q.bind(1, cur->response).bind(2, cur->message_id).bind(3, rec.key);
-      q.run();
-      return *cur;
-    }
-    if (rec.created_at_ms == 0) rec.created_at_ms = now_ms;
-    if (rec.expires_at_ms == 0) rec.expires_at_ms = now_ms + 24LL * 3600 * 1000;
-    query q = s.prepare(
-        "INSERT OR REPLACE INTO idempotency(key, request_hash, message_id, response, created_ms, expires_ms) "
-        "VALUES (?,?,?,?,?,?)");
-    q.bind(1, rec.key).bind(2, rec.request_hash).bind(3, rec.message_id).bind(4, rec.response);
-    q.bind(5, rec.created_at_ms).bind(6, rec.expires_at_ms);
-    q.run();
-    return rec;
-  });
-}
-
 void sqlite_store::stats(std::string carrier, std::int64_t now_ms, store_callback<queue_stats> cb) {
   SMSGW_SUBMIT(queue_stats, cb, {
     (void)ec;
@@ -1238,105 +767,6 @@ void sqlite_store::stats(std::string carrier, std::int64_t now_ms, store_callbac
     return st;
   });
 }
-
-namespace {
-
-#define SMSGW_WH_COLS "event_id, kind, target, body, attempts, next_attempt_ms, created_ms, last_error, lease_id"
-
-webhook_event read_event(const query& q) {
-  return {q.str(0), q.str(1), q.str(2), q.str(3), static_cast<int>(q.i64(4)), q.i64(5), q.i64(6), q.str(7), q.str(8)};
-}
-
-}  // namespace
-
-void sqlite_store::outbox_put(webhook_event ev, store_callback<done> cb) {
-  SMSGW_SUBMIT(done, cb, {
-    (void)ec;
-    s.put_event(ev);
-    return done{};
-  });
-}
-
-void sqlite_store::outbox_claim(int max, std::int64_t lease_ms, std::int64_t now_ms,
-                                store_callback<std::vector<webhook_event>> cb) {
-  SMSGW_SUBMIT(std::vector<webhook_event>, cb, {
-    (void)ec;
-    std::vector<webhook_event> out;
-    {
-      query q = s.prepare("SELECT " SMSGW_WH_COLS
-                          " FROM webhook_outbox WHERE dead=0 AND next_attempt_ms<=? ORDER BY next_attempt_ms, "
-                          "created_ms LIMIT ?");
-      q.bind(1, now_ms).bind(2, std::max(0, max));
-      while (q.step()) out.push_back(read_event(q));
-    }
-    for (auto& e : out) {
-      e.lease_id = s.new_lease_id();
-      query q = s.prepare("UPDATE webhook_outbox SET next_attempt_ms=?, lease_id=? WHERE event_id=?");
-      q.bind(1, now_ms + lease_ms).bind(2, e.lease_id).bind(3, e.event_id);
-      q.run();
-    }
-    return out;
-  });
-}
-
-void sqlite_store::outbox_ack(std::string event_id, std::string lease_id, store_callback<done> cb) {
-  SMSGW_SUBMIT(done, cb, {
-    query q = s.prepare("DELETE FROM webhook_outbox WHERE event_id=? AND lease_id=? AND dead=0");
-    q.bind(1, event_id).bind(2, lease_id);
-    q.run();
-    if (s.changes() == 0) ec = store_errc::lease_lost;
-    return done{};
-  });
-}
-
-void sqlite_store::outbox_retry(std::string event_id, std::string lease_id, std::int64_t next_attempt_ms,
-                                std::string error, bool dead, store_callback<done> cb) {
-  SMSGW_SUBMIT(done, cb, {
-    query q = s.prepare(
-        "UPDATE webhook_outbox SET attempts=attempts+1, last_error=?, next_attempt_ms=?, lease_id='', dead=?, "
-        "dead_ms=? WHERE event_id=? AND lease_id=? AND dead=0");
-    q.bind(1, error).bind(2, next_attempt_ms).bind(3, dead ? 1 : 0).bind(4, dead ? next_attempt_ms : 0);
-    q.bind(5, event_id).bind(6, lease_id);
-    q.run();
-    if (s.changes() == 0) ec = store_errc::lease_lost;
-    return done{};
-  });
-}
-
-void sqlite_store::dead_letters(int max, store_callback<std::vector<webhook_event>> cb) {
-  SMSGW_SUBMIT(std::vector<webhook_event>, cb, {
-    (void)ec;
-    std::vector<webhook_event> out;
-    query q = s.prepare("SELECT " SMSGW_WH_COLS " FROM webhook_outbox WHERE dead=1 ORDER BY dead_ms, created_ms LIMIT ?");
-    q.bind(1, std::max(0, max));
-    while (q.step()) out.push_back(read_event(q));
-    return out;
-  });
-}
-
-void sqlite_store::replay_dead_letter(std::string event_id, std::int64_t now_ms, store_callback<bool> cb) {
-  SMSGW_SUBMIT(bool, cb, {
-    (void)ec;
-    query q = s.prepare(
-        "UPDATE webhook_outbox SET dead=0, dead_ms=0, attempts=0, next_attempt_ms=?, lease_id='' "
-        "WHERE event_id=? AND dead=1");
-    q.bind(1, now_ms).bind(2, event_id);
-    q.run();
-    return s.changes() > 0;
-  });
-}
-
-void sqlite_store::health(store_callback<health_info> cb) {
-  SMSGW_SUBMIT(health_info, cb, {
-    int v = s.user_version();
-    if (v != sqlite_store::schema_version) {
-      ec = store_errc::corrupt;
-      return health_info{};
-    }
-    return health_info{true, s.health_detail()};
-  });
-}
-
 
 // ---------------------------------------------------------------------------------------------
 // Operator tooling (issue 7)
@@ -1604,7 +1034,5 @@ void sqlite_store::purge(purge_request req, store_callback<purge_result> cb) {
   };
   (*step)();
 }
-
-#undef SMSGW_SUBMIT
 
 }  // namespace policy

@@ -387,7 +387,7 @@ TEST(SqliteStore, TheWalStaysBoundedAndEveryAdmissionSurvivesAReopen) {
 // by the previous version opens, keeps its page size, and every rule and retention step gives
 // what it gave before the upgrade.
 
-// The v2 file format, frozen: the v1 and v2 migrations of policy/sqlite_store.cpp as shipped.
+// The v2 file format, frozen: the v1 and v2 migrations of policy/sqlite_schema.hpp as shipped.
 constexpr const char* schema_v2_sql = R"sql(
 PRAGMA journal_mode=WAL;
 CREATE TABLE suppressions(

@@ -386,7 +386,7 @@ class SqliteMixin:
         return sqlite3.connect(os.path.join(self.dir, "store.db"))
 
     def insert_messages(self, msgs):
-        # The gateway's schema (policy/sqlite_store.cpp); created by the first smsgwctl run.
+        # The gateway's schema (policy/sqlite_schema.hpp); created by the first smsgwctl run.
         self.assertEqual(self.ctl("queue", "stats")[0], 0)
         with self.db() as c:
             for mid, updated, status in msgs:

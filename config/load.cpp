@@ -1,4 +1,5 @@
 #include "config/load.hpp"
+#include "config/yaml_documents.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <tuple>
 
 #include "config/loader.hpp"
+#include "config/printable_text.hpp"
 
 #include <yaml-cpp/depthguard.h>
 
@@ -181,9 +183,9 @@ load_result load_traced(std::string_view text, const std::string& display_name, 
   result.config.source_file = display_name;
   result.config.base_dir = ctx.base_dir.string();
 
-  std::vector<YAML::Node> documents;
+  yaml_documents documents;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    documents = read_yaml_documents(std::string(text));
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp says only "bad file", and for flow collections ([[[...) at line 1, column 1.
     ctx.error(deep_nesting_mark(text, e.mark),
@@ -195,12 +197,17 @@ load_result load_traced(std::string_view text, const std::string& display_name, 
     ctx.error(e.mark, std::string("YAML error: ") + e.what());
   }
   if (ctx.errors.empty()) {
-    if (documents.empty() || documents.front().IsNull()) {
+    if (documents.stuck) {
+      const auto at = static_cast<std::size_t>(documents.stuck->pos);
+      const std::string what = at < text.size() ? "'" + printable(text.substr(at, 1)) + "'" : "text";
+      ctx.error(*documents.stuck, "YAML syntax error: unexpected " + what +
+                                      " where a key, a value or a list item was expected");
+    } else if (!documents.first || documents.first->IsNull()) {
       ctx.error(YAML::Mark(), "the configuration is empty");
     } else {
-      if (documents.size() > 1) ctx.error(documents[1].Mark(), "only one YAML document is allowed per file");
+      if (documents.second) ctx.error(*documents.second, "only one YAML document is allowed per file");
       try {
-        loader(ctx).load(root_field(documents.front(), ""), result.config);
+        loader(ctx).load(root_field(*documents.first, ""), result.config);
       } catch (const YAML::Exception& e) {
         // yaml-cpp throws on conversions we do not use; keep a bug here from crashing the caller.
         ctx.error(e.mark, std::string("YAML error: ") + e.what());

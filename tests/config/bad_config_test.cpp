@@ -145,6 +145,9 @@ const bad_case cases[] = {
     {"only comments", "# nothing yet\n", "t.yaml:1:1: the configuration is empty"},
     {"not a mapping", "- http\n", "t.yaml:1:1: the file: must be a mapping (key: value), got a list"},
     {"two documents", "logging: {}\n---\nlogging: {}\n", "t.yaml:3:1: only one YAML document is allowed per file"},
+    // yaml-cpp 0.7's LoadAll never returned on these (it reported empty documents forever).
+    {"stray comma", ",carriers:\n", "t.yaml:1:1: YAML syntax error: unexpected ',' where a key, a value or a list item was expected"},
+    {"stray comma in a mapping", "logging: {}\n,\n", "t.yaml:2:1: YAML syntax error: end of map not found"},
 };
 
 class BadConfig : public testing::TestWithParam<bad_case> {};

@@ -162,8 +162,18 @@ void sqlite_checkpointer::copy_rounds() {
   // The quick rounds' pages (a few hundred) to the disk at once, then a last copy of what was
   // committed meanwhile: the final step then finds a few dozen frames to copy and few pages to
   // sync.
-  if (!own_copies_off_) write_back(false);
-  if (!own_copies_off_ && copy() < 0) return;
+  if (!own_copies_off_) {
+    write_back(false);
+    // Then copies until one finds few new frames: the writer's final step copies (and syncs)
+    // what was committed during the last of them. One copy after a write-back of hundreds of
+    // pages found hundreds of frames again (at 2,500 messages/s: 550 frames, a 40-55 ms final
+    // step on this machine's disk).
+    for (int round = 0; round < max_rounds; ++round) {
+      const int fresh = copy();
+      if (fresh < 0) return;
+      if (fresh <= writer_step_frames) break;
+    }
+  }
   // Even when everything was copied, the writer has probably committed since: only a checkpoint
   // between two of its transactions leaves the WAL fully copied when the next one starts.
   writer_step_ = true;

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -211,6 +212,7 @@ class sqlite_store::impl {
   std::deque<std::unique_ptr<sqlite_job>> queue_;
   std::deque<sync_group> pending_;   // committed, waiting for the sync thread
   bool sync_busy_ = false;           // the sync thread holds groups it has not completed yet
+  std::chrono::steady_clock::time_point next_sync_;  // the writer commits no earlier (min_sync_interval_us)
   bool writer_done_ = false;
   bool stopping_ = false;
   std::thread thread_;

@@ -214,6 +214,7 @@ void sqlite_store::impl::sync_run() {
       if (pending_.empty()) return;
       groups.swap(pending_);
       sync_busy_ = true;
+      next_sync_ = std::chrono::steady_clock::now() + std::chrono::microseconds(opts_.min_sync_interval_us);
     }
     if (own_sync_ && !sync_failed_) {
       // Every round, even for groups that only read: they may have read another connection's
@@ -286,9 +287,13 @@ std::error_code sqlite_store::impl::run_group(std::deque<std::unique_ptr<sqlite_
       // Nothing queued: commit now, unless the sync thread is still syncing an earlier
       // group. A commit made now would only wait for that sync to end; jobs arriving in the
       // meantime join this transaction instead, and it commits when the sync thread is free
-      // (one commit per sync: fewer WAL frames and page-cache scans per job).
+      // (one commit per sync: fewer WAL frames and page-cache scans per job), and not before
+      // min_sync_interval_us since the last sync began (the sync follows the commit at once).
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] { return !queue_.empty() || stopping_ || (pending_.empty() && !sync_busy_); });
+      if (queue_.empty() && !stopping_ && own_sync_) {
+        cv_.wait_until(lk, next_sync_, [&] { return !queue_.empty() || stopping_; });
+      }
       take(waiting, max_batch() - done.size());
     }
   }

@@ -245,6 +245,39 @@ TEST(SqliteStore, CompletesInRequestOrderAndSyncsTheWalItself) {
   EXPECT_EQ(h2.detail.find("WAL synced"), std::string::npos) << h2.detail;
 }
 
+// min_sync_interval_us: a request after a quiet spell is synced at once; one that follows a sync
+// closer than the interval waits for the rest of it, and the requests that arrive during that wait
+// share the next sync. Only lower bounds on times are asserted (a slow machine makes them longer),
+// except for the first request, which must not wait the 1.5 s interval.
+TEST(SqliteStore, SyncsAtMostOncePerIntervalAndNeverDelaysAnIsolatedRequest) {
+  sqlite_backend b;
+  auto s = open_with(b, [](sqlite_options& o) { o.min_sync_interval_us = 1'500'000; });
+  ASSERT_TRUE(s);
+  using clock = std::chrono::steady_clock;
+  const auto admit_one = [&](int i) {
+    auto r = admission("iv" + std::to_string(i), "+1415555" + std::to_string(2000 + i), 1000);
+    auto [e, res] = call<admit_result>([&](auto cb) { s->admit(std::move(r), cb); });
+    EXPECT_FALSE(e);
+    EXPECT_TRUE(res.accepted());
+  };
+  auto start = clock::now();
+  admit_one(0);
+  const auto first = clock::now() - start;
+  EXPECT_LT(first, std::chrono::milliseconds(1000)) << "an isolated request waited for the interval";
+
+  // Right after that sync: the next one waits until the interval has passed since it began.
+  start = clock::now();
+  std::vector<std::future<void>> waits;
+  for (int i = 1; i <= 20; ++i) waits.push_back(std::async(std::launch::async, [&, i] { admit_one(i); }));
+  for (auto& w : waits) w.get();
+  const auto second = clock::now() - start;
+  EXPECT_GE(second + first, std::chrono::milliseconds(1400));
+  EXPECT_LT(second, std::chrono::milliseconds(2 * 1500)) << "the 20 requests needed more than one more sync";
+  for (int i = 0; i <= 20; ++i) {
+    EXPECT_TRUE(call<std::optional<message_record>>([&](auto cb) { s->get_message("iv" + std::to_string(i), cb); }).second);
+  }
+}
+
 }  // namespace
 
 #include "policy/store_factory.hpp"

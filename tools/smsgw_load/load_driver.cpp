@@ -25,6 +25,7 @@ void driver_result::merge(const driver_result& o) {
   connects += o.connects;
   if (first_error.empty()) first_error = o.first_error;
   if (o.last_response > last_response) last_response = o.last_response;
+  samples.insert(samples.end(), o.samples.begin(), o.samples.end());
 }
 
 namespace {
@@ -119,8 +120,14 @@ class driver {
       } else {
         ++result_.responses;
         result_.last_response = now;
-        result_.latency.record(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(now - sl.intended).count()));
+        const auto latency_ns =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sl.intended).count());
+        result_.latency.record(latency_ns);
+        if (s_.keep_samples) {
+          result_.samples.push_back(
+              {static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(sl.intended - s_.start).count()),
+               latency_ns});
+        }
         if (s_.plan.batch == 0) {
           classify_single(resp.status, resp.body, result_.outcomes);
         } else {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tools/smsgw_load/histogram.hpp"
 #include "tools/smsgw_load/load_plan.hpp"
@@ -34,6 +35,13 @@ struct driver_settings {
   unsigned thread_count = 1;
   std::chrono::steady_clock::time_point start;     // common to every thread
   std::chrono::steady_clock::time_point deadline;  // everything still in flight then is an error
+  bool keep_samples = false;                       // fill driver_result::samples (--latency-log)
+};
+
+// One answered request: when it was (meant to be) sent, from the start of the run, and its latency.
+struct latency_sample {
+  std::uint64_t sent_ns = 0;
+  std::uint64_t latency_ns = 0;
 };
 
 struct driver_result {
@@ -46,6 +54,8 @@ struct driver_result {
   std::uint64_t connects = 0;
   std::string first_error;
   std::chrono::steady_clock::time_point last_response;
+  std::vector<latency_sample> samples;  // only with driver_settings::keep_samples
+
 
   void merge(const driver_result& o);
 };

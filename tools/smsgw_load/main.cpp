@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -25,6 +28,25 @@ namespace {
 
 double seconds_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// --latency-log: "SENT_MS LATENCY_MS" per answered request, in the order they were sent.
+bool write_latency_log(const std::string& path, std::vector<latency_sample> samples) {
+  std::sort(samples.begin(), samples.end(),
+            [](const latency_sample& a, const latency_sample& b) { return a.sent_ns < b.sent_ns; });
+  std::ofstream out(path);
+  char line[64];
+  for (const auto& s : samples) {
+    const int n = std::snprintf(line, sizeof line, "%.3f %.3f\n", static_cast<double>(s.sent_ns) / 1e6,
+                                static_cast<double>(s.latency_ns) / 1e6);
+    out.write(line, n);
+  }
+  out.close();
+  if (!out) {
+    std::cerr << "smsgw-load: cannot write the latency log " << path << "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -87,6 +109,7 @@ int main(int argc, char** argv) {
   base.first_index = o.first_index;
   base.thread_count = threads;
   base.start = start;
+  base.keep_samples = !o.latency_log.empty();
   base.deadline = start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(o.max_seconds));
 
   std::vector<driver_result> results(threads);
@@ -125,6 +148,7 @@ int main(int argc, char** argv) {
     e2e = e;
   }
 
+  if (!o.latency_log.empty() && !write_latency_log(o.latency_log, total.samples)) return 2;
   std::cout << make_summary(o, total, seconds, e2e).dump(2) << std::endl;
   if (total.responses == 0) return 1;
   return 0;

@@ -74,6 +74,9 @@ parse_result parse_options(int argc, char** argv) {
   app.add_option("--wait-timeout", o.wait_timeout_s, "seconds to wait for smsc-sim")->check(CLI::NonNegativeNumber);
   app.add_option("--max-seconds", o.max_seconds, "hard bound of the load phase (in-flight requests are then counted as errors)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--latency-log", o.latency_log,
+                 "write one line per answered request to this file: its (intended) send time and its latency, in "
+                 "ms from the start of the run, ordered by send time");
   app.add_flag("--print-numbers", o.print_numbers, "print the recipients of this run, one a line, and exit");
   try {
     app.parse(argc, argv);

@@ -35,6 +35,7 @@ struct options {
   double wait_timeout_s = 60;
   double max_seconds = 600;        // hard bound of the load phase
   bool print_numbers = false;      // print the numbers the run would use, one a line, and exit
+  std::string latency_log;         // file: one line per answered request (send offset, latency)
 };
 
 struct parse_result {

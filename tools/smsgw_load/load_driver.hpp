@@ -56,7 +56,6 @@ struct driver_result {
   std::chrono::steady_clock::time_point last_response;
   std::vector<latency_sample> samples;  // only with driver_settings::keep_samples
 
-
   void merge(const driver_result& o);
 };
 

@@ -13,7 +13,7 @@
 namespace policy::detail {
 namespace {
 
-// Background rounds before a WAL restart at most: each copies the frames committed during the
+// Quick copies in a row at most (copy_until_few): each copies the frames committed during the
 // previous one, so they shrink quickly while the writer is slower than the copy.
 constexpr int max_rounds = 4;
 // The restart is left to the writer once a round copied at most this many frames.
@@ -142,40 +142,38 @@ void sqlite_checkpointer::run() {
 }
 
 void sqlite_checkpointer::copy_rounds() {
-  bool restart = false;
-  for (int round = 0; round < max_rounds; ++round) {
-    const int fresh = copy();
-    if (fresh < 0) return;
-    // The first round's pages (up to copy_pages frames) go to the disk now, paced. The later
-    // rounds of a restart only shrink what the writer's final step will copy: each copies what
-    // was committed during the previous one, quickly.
-    if (round == 0) write_back(true);
-    if (own_copies_off_) break;
-    if (!restart_wanted_) break;  // the WAL goes on: this copy only keeps the file close behind
-    restart = true;
-    if (fresh <= writer_step_frames) break;
-  }
-  if (!restart && !(own_copies_off_ && restart_wanted_)) {
+  const int fresh = copy();
+  if (fresh < 0) return;
+  // This round's pages (up to copy_pages frames) go to the disk now, paced.
+  write_back(true);
+  if (!restart_wanted_) {  // the WAL goes on: this copy only keeps the file close behind
     busy_ = false;
     return;
   }
-  // The quick rounds' pages (a few hundred) to the disk at once, then copies of what was
-  // committed meanwhile until one finds few new frames: the writer's final step copies (and
-  // syncs) only what was committed during the last of them. A single copy after the write-back
-  // found hundreds of frames (at 2,500 messages/s: about 550, a final step of 27-55 ms with every
-  // request waiting; about 100 and 2-3 ms with the repeated copies).
+  // A WAL restart: quick copies until few frames are left, their pages (a few hundred) to the
+  // disk at once, quick copies again, then the writer's final step, which copies (and syncs) only
+  // what was committed during the last copy. With a single copy after that write-back, the step
+  // found hundreds of frames (at 2,500 messages/s: about 550, 27-55 ms with every request
+  // waiting; about 100 and 2-3 ms with the copies repeated). After a write error on this thread's
+  // descriptor the final step does it all (write_failed).
   if (!own_copies_off_) {
+    if (fresh > writer_step_frames && !copy_until_few()) return;
     write_back(false);
-    for (int round = 0; round < max_rounds; ++round) {
-      const int fresh = copy();
-      if (fresh < 0) return;
-      if (fresh <= writer_step_frames) break;
-    }
+    if (!copy_until_few()) return;
   }
   // Even when everything was copied, the writer has probably committed since: only a checkpoint
   // between two of its transactions leaves the WAL fully copied when the next one starts.
   writer_step_ = true;
   if (wake_writer_) wake_writer_();
+}
+
+bool sqlite_checkpointer::copy_until_few() {
+  for (int round = 0; round < max_rounds; ++round) {
+    const int fresh = copy();
+    if (fresh < 0) return false;
+    if (fresh <= writer_step_frames) break;
+  }
+  return true;
 }
 
 int sqlite_checkpointer::copy() {

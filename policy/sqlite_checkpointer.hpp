@@ -10,7 +10,7 @@
 //   pages it copied (slices of the database file, one at a time, with pauses), so that the group
 //   commits' WAL syncs never queue behind megabytes of database pages;
 // - once the WAL holds `restart_pages` frames, quick rounds without write-back until one copies
-//   only a few frames, one write-back of their pages, one last copy, then the writer's short
+//   only a few frames, one write-back of their pages, quick rounds again, then the writer's short
 //   final step between two of its transactions: the frames committed since. After it the WAL is
 //   fully copied and the database file synced (SQLite's own checkpoint rules), and the writer's
 //   next transaction starts the WAL again from its beginning, so the file stays bounded. When a
@@ -61,6 +61,9 @@ class sqlite_checkpointer {
   void copy_rounds();
   // One PASSIVE checkpoint: the frames it copied (-1: it failed, and the round is over).
   int copy();
+  // Copies without write-back until one copies at most writer_step_frames (max_rounds at most);
+  // false when a copy failed.
+  bool copy_until_few();
   // The pages of the last copies, from the page cache to the disk; `paced`: with pauses.
   void write_back(bool paced);
   void write_failed(int err);  // a write-back error (errno): see the .cpp

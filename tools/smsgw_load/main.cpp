@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     e2e = e;
   }
 
-  if (!o.latency_log.empty() && !write_latency_log(o.latency_log, total.samples)) return 2;
+  if (!o.latency_log.empty() && !write_latency_log(o.latency_log, std::move(total.samples))) return 2;
   std::cout << make_summary(o, total, seconds, e2e).dump(2) << std::endl;
   if (total.responses == 0) return 1;
   return 0;

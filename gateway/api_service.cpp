@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "common/ascii.hpp"
@@ -738,9 +740,30 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
   rec.sender = sender ? *sender : std::string();
   rec.source = source && !source->empty() ? *source : std::string("api");
   rec.at_ms = now_ms();
-  auto reply = co_await call_store<bool>([this, &rec](auto done) { deps_.store->revoke_consent(rec, std::move(done)); });
-  if (reply.ec) co_return unavailable(reply.ec.message());
-  json out{{"number", n->e164}, {"category", *category}, {"revoked", reply.value}};
+  // Which stored consents to revoke. Per sender: the one of the request's sender (or the one
+  // without a sender). Otherwise consent is per number x category and any stored one lets every
+  // sender send, so the sender of the request does not decide: all of them are revoked (else a
+  // consent given through sender 12345 survived a revocation without a sender and marketing kept
+  // going out).
+  std::vector<std::string> senders{rec.sender};
+  const auto policy_of = ctx.cfg->policy.categories.find(*category);
+  if (policy_of->second.consent != policy::consent_mode::required_per_sender) {
+    auto facts = co_await call_store<policy::number_facts>(
+        [this, &rec](auto done) { deps_.store->lookup_number(rec.number_key, std::move(done)); });
+    if (facts.ec) co_return unavailable(facts.ec.message());
+    for (const auto& c : facts.value.consents) {
+      if (c.category == *category && c.sender != rec.sender) senders.push_back(c.sender);
+    }
+  }
+  bool revoked = false;
+  for (const std::string& one : senders) {
+    rec.sender = one;
+    auto reply =
+        co_await call_store<bool>([this, &rec](auto done) { deps_.store->revoke_consent(rec, std::move(done)); });
+    if (reply.ec) co_return unavailable(reply.ec.message());
+    revoked = revoked || reply.value;
+  }
+  json out{{"number", n->e164}, {"category", *category}, {"revoked", revoked}};
   co_return json_response(200, out.dump());
 }
 

@@ -205,6 +205,31 @@ class ContractBase(GatewayFixture):
         self.assert_error(self.api("GET", "/v1/messages/" + sent["id"], key="other-key"), 404, "not_found", "id")
         self.assertEqual(self.api("GET", "/v1/messages/" + sent["id"])[0], 200)
 
+    # --- consent ------------------------------------------------------------------------------
+
+    def test_a_revocation_ends_consent_whichever_sender_it_was_given_through(self):
+        # `marketing` is not consent_per_sender: a consent given through 12345 lets every sender
+        # send, so a revocation without a sender (or with another one) must end it too.
+        for given, revoked_with in (("12345", None), (None, "+14155550100")):
+            to = self.unique_number()
+            grant = {"number": to, "category": "marketing", "source": "web-form"}
+            if given:
+                grant["sender"] = given
+            self.assertEqual(self.api("PUT", "/v1/consents", grant)[0], 200)
+            code, body = self.gw.send({"to": to, "from": "+14155550100", "text": "sale", "category": "marketing"})
+            self.assertEqual(code, 202, body)
+            query = "number=%s&category=marketing" % quote(to)
+            if revoked_with:
+                query += "&sender=" + quote(revoked_with)
+            code, body = self.api("DELETE", "/v1/consents?" + query)
+            self.assertEqual((code, body["revoked"]), (200, True), body)
+            for sender in ("12345", "+14155550100"):
+                self.assert_error(self.gw.send({"to": to, "from": sender, "text": "sale", "category": "marketing"}),
+                                  422, "no_consent", "to")
+            self.assertEqual(self.facts(to)["consents"], [])
+            code, body = self.api("DELETE", "/v1/consents?" + query)
+            self.assertEqual((code, body["revoked"]), (200, False), body)
+
     # --- bodies -----------------------------------------------------------------------------
 
     def test_a_text_over_8_kib_is_message_too_long(self):

@@ -247,7 +247,11 @@ std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_se
     if (auto e = check_region(hint)) return *e;
   }
   auto n = numbers_.normalize(number, hint.empty() ? ctx.cfg->default_region : hint);
-  if (!n->valid) return api_error{422, "invalid_number", "'number' is not a valid phone number", "number"};
+  if (!n->valid) {
+    std::string message = "'number' is not a valid phone number";
+    if (!n->error_message.empty()) message += ": " + n->error_message;  // why, as for 'to'
+    return api_error{422, "invalid_number", std::move(message), "number"};
+  }
   return n;
 }
 
@@ -776,7 +780,9 @@ asio::awaitable<http_response> api_service::get_number(request_context ctx, std:
   }
   auto n = numbers_.normalize(number, region ? hint : ctx.cfg->default_region);
   json out;
-  out["e164"] = n->e164.empty() ? json(nullptr) : json(n->e164);
+  // An invalid number has no E.164 form: the library's best guess ("+1123" for "123") is not one
+  // and must not be taken for it.
+  out["e164"] = n->valid && !n->e164.empty() ? json(n->e164) : json(nullptr);
   out["valid"] = n->valid;
   if (!n->valid) {
     out["error"] = n->error_message;

@@ -80,6 +80,9 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
   if (auto why = policy::check_number(*number, s.policy.sms_types); why != policy::reason::none) {
     auto error = refusal_error(why);
     if (!number->error_message.empty()) error.message += ": " + number->error_message;
+    if (why == policy::reason::not_mobile) {
+      error.message += " (" + std::string(policy::to_string(number->type)) + ")";  // which type
+    }
     return error;
   }
 

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "common/ascii.hpp"
@@ -245,7 +247,11 @@ std::variant<std::shared_ptr<const policy::phone_number_info>, api_error> api_se
     if (auto e = check_region(hint)) return *e;
   }
   auto n = numbers_.normalize(number, hint.empty() ? ctx.cfg->default_region : hint);
-  if (!n->valid) return api_error{422, "invalid_number", "'number' is not a valid phone number", "number"};
+  if (!n->valid) {
+    std::string message = "'number' is not a valid phone number";
+    if (!n->error_message.empty()) message += ": " + n->error_message;  // why, as for 'to'
+    return api_error{422, "invalid_number", std::move(message), "number"};
+  }
   return n;
 }
 
@@ -738,9 +744,30 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
   rec.sender = sender ? *sender : std::string();
   rec.source = source && !source->empty() ? *source : std::string("api");
   rec.at_ms = now_ms();
-  auto reply = co_await call_store<bool>([this, &rec](auto done) { deps_.store->revoke_consent(rec, std::move(done)); });
-  if (reply.ec) co_return unavailable(reply.ec.message());
-  json out{{"number", n->e164}, {"category", *category}, {"revoked", reply.value}};
+  // Which stored consents to revoke. Per sender: the one of the request's sender (or the one
+  // without a sender). Otherwise consent is per number x category and any stored one lets every
+  // sender send, so the sender of the request does not decide: all of them are revoked (else a
+  // consent given through sender 12345 survived a revocation without a sender and marketing kept
+  // going out).
+  std::vector<std::string> senders{rec.sender};
+  const auto policy_of = ctx.cfg->policy.categories.find(*category);
+  if (policy_of->second.consent != policy::consent_mode::required_per_sender) {
+    auto facts = co_await call_store<policy::number_facts>(
+        [this, &rec](auto done) { deps_.store->lookup_number(rec.number_key, std::move(done)); });
+    if (facts.ec) co_return unavailable(facts.ec.message());
+    for (const auto& c : facts.value.consents) {
+      if (c.category == *category && c.sender != rec.sender) senders.push_back(c.sender);
+    }
+  }
+  bool revoked = false;
+  for (const std::string& one : senders) {
+    rec.sender = one;
+    auto reply =
+        co_await call_store<bool>([this, &rec](auto done) { deps_.store->revoke_consent(rec, std::move(done)); });
+    if (reply.ec) co_return unavailable(reply.ec.message());
+    revoked = revoked || reply.value;
+  }
+  json out{{"number", n->e164}, {"category", *category}, {"revoked", revoked}};
   co_return json_response(200, out.dump());
 }
 
@@ -753,7 +780,9 @@ asio::awaitable<http_response> api_service::get_number(request_context ctx, std:
   }
   auto n = numbers_.normalize(number, region ? hint : ctx.cfg->default_region);
   json out;
-  out["e164"] = n->e164.empty() ? json(nullptr) : json(n->e164);
+  // An invalid number has no E.164 form: the library's best guess ("+1123" for "123") is not one
+  // and must not be taken for it.
+  out["e164"] = n->valid && !n->e164.empty() ? json(n->e164) : json(nullptr);
   out["valid"] = n->valid;
   if (!n->valid) {
     out["error"] = n->error_message;

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <charconv>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "gateway/api_error.hpp"
@@ -107,14 +108,16 @@ bool payload_prepared(const http_response& res) {
 
 // The answer to a request that could not be read; std::nullopt when the connection should just
 // close (peer gone, timeout before anything arrived).
-std::optional<http_response> answer_read_error(const boost::system::error_code& ec) {
+std::optional<http_response> answer_read_error(const boost::system::error_code& ec, const http_limits& limits) {
   if (ec == bhttp::error::body_limit) {
-    return json_response(413, to_json({413, "payload_too_large", "the request body is over the limit", ""}),
-                         false);
+    const std::string message =
+        "the request body is over the limit of " + std::to_string(limits.body_limit) + " bytes";
+    return json_response(413, to_json({413, "payload_too_large", message, ""}), false);
   }
   if (ec == bhttp::error::header_limit) {
-    return json_response(431, to_json({431, "headers_too_large", "the request headers are over the limit", ""}),
-                         false);
+    const std::string message =
+        "the request headers are over the limit of " + std::to_string(limits.header_limit) + " bytes";
+    return json_response(431, to_json({431, "headers_too_large", message, ""}), false);
   }
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
     return json_response(400, to_json(bad_request("malformed HTTP request: " + ec.message())), false);
@@ -249,7 +252,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<http_server::state> s, tc
       if (!payload_prepared(*refused)) refused->prepare_payload();
     }
     if (ec || refused) {
-      std::optional<http_response> answer = refused ? std::move(refused) : answer_read_error(ec);
+      std::optional<http_response> answer = refused ? std::move(refused) : answer_read_error(ec, s->limits);
       if (answer) {
         conn->expires_after(s->limits.write_timeout);
         co_await bhttp::async_write(stream, *answer, asio::redirect_error(asio::use_awaitable, ec));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/ascii.hpp"
+#include "gateway/json_syntax_error.hpp"
 
 namespace gateway {
 namespace {
@@ -300,7 +301,7 @@ std::variant<nlohmann::json, api_error> parse_json_body(std::string_view body) {
         return true;
       },
       /*allow_exceptions=*/false);
-  if (json.is_discarded()) return bad_request("the body is not valid JSON");
+  if (json.is_discarded()) return bad_request(describe_json_syntax_error(body));
   if (repeated) return bad_request("'" + *repeated + "' is given twice in one object", *repeated);
   return json;
 }
@@ -334,6 +335,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
   // Require the date-time form with a 'T' and an explicit offset: no locale-dependent forms.
   if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
   std::string input(text);
+  input[10] = 'T';  // RFC 3339 5.6 allows "t" and "z"; the format below wants them upper case
   if (input.back() == 'z') input.back() = 'Z';
   // In seconds: system_clock's nanoseconds end in 2262, and a later send_at wrapped into the past
   // (sent at once instead of scheduled).

@@ -205,11 +205,77 @@ class ContractBase(GatewayFixture):
         self.assert_error(self.api("GET", "/v1/messages/" + sent["id"], key="other-key"), 404, "not_found", "id")
         self.assertEqual(self.api("GET", "/v1/messages/" + sent["id"])[0], 200)
 
+    # --- consent ------------------------------------------------------------------------------
+
+    def test_a_revocation_ends_consent_whichever_sender_it_was_given_through(self):
+        # `marketing` is not consent_per_sender: a consent given through 12345 lets every sender
+        # send, so a revocation without a sender (or with another one) must end it too.
+        for given, revoked_with in (("12345", None), (None, "+14155550100")):
+            to = self.unique_number()
+            grant = {"number": to, "category": "marketing", "source": "web-form"}
+            if given:
+                grant["sender"] = given
+            self.assertEqual(self.api("PUT", "/v1/consents", grant)[0], 200)
+            code, body = self.gw.send({"to": to, "from": "+14155550100", "text": "sale", "category": "marketing"})
+            self.assertEqual(code, 202, body)
+            query = "number=%s&category=marketing" % quote(to)
+            if revoked_with:
+                query += "&sender=" + quote(revoked_with)
+            code, body = self.api("DELETE", "/v1/consents?" + query)
+            self.assertEqual((code, body["revoked"]), (200, True), body)
+            for sender in ("12345", "+14155550100"):
+                self.assert_error(self.gw.send({"to": to, "from": sender, "text": "sale", "category": "marketing"}),
+                                  422, "no_consent", "to")
+            self.assertEqual(self.facts(to)["consents"], [])
+            code, body = self.api("DELETE", "/v1/consents?" + query)
+            self.assertEqual((code, body["revoked"]), (200, False), body)
+
     # --- bodies -----------------------------------------------------------------------------
 
     def test_a_text_over_8_kib_is_message_too_long(self):
         self.assert_error(self.gw.send({"to": self.unique_number(), "from": "12345", "text": "a" * 8193}), 422,
                           "message_too_long", "text")
+
+    def test_a_body_that_is_not_json_says_what_is_wrong_and_where(self):
+        # Not only "the body is not valid JSON": a client with a text that is not UTF-8 (Latin-1
+        # from a database, say) learns which byte is wrong and why.
+        raw = b'{"to": "+14155550123", "from": "12345", "text": "caf\xe9"}'
+        code, body = harness.request("POST", self.gw.api + "/v1/messages", raw=raw, headers=AUTH)
+        self.assert_error((code, body), 400, "bad_request")
+        self.assertIn("UTF-8", body["error"]["message"])
+        self.assertIn("at byte 54", body["error"]["message"])  # the quote after the lone 0xE9
+        code, body = harness.request("POST", self.gw.api + "/v1/messages/batch", raw=b'{"messages": [}',
+                                     headers=AUTH)
+        self.assert_error((code, body), 400, "bad_request")
+        self.assertIn("at byte 15", body["error"]["message"])
+        code, body = harness.request("POST", self.gw.api + "/v1/messages", raw=b"", headers=AUTH)
+        self.assert_error((code, body), 400, "bad_request")
+        self.assertIn("empty", body["error"]["message"])
+
+    def test_a_body_over_the_limit_is_413_naming_the_limit(self):
+        data = self.raw(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n"
+                        b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                        b"Content-Length: 2000000\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 413 "), data)
+        error = json.loads(data[data.index(b"\r\n\r\n") + 4:])["error"]
+        self.assertEqual(error["code"], "payload_too_large")
+        self.assertIn("1048576 bytes", error["message"])  # http.max_body_bytes, 1 MiB by default
+
+    def test_an_invalid_number_has_no_e164_and_its_refusal_says_why(self):
+        # "123" is read as a US national number; its "+1123" is not an E.164 number.
+        for number in ("123", "hello", "+1415555"):
+            code, body = self.api("GET", "/v1/numbers/" + quote(number))
+            self.assertEqual(code, 200, body)
+            self.assertEqual((body["valid"], body["e164"]), (False, None), body)
+            self.assertTrue(body["error"])
+            self.assertNotIn("region", body)
+        # Where an invalid number is refused, the message says why, as for `to`.
+        code, body = self.api("PUT", "/v1/suppressions/123", {})
+        self.assert_error((code, body), 422, "invalid_number", "number")
+        self.assertIn("too short", body["error"]["message"])
+        code, body = self.api("PUT", "/v1/consents", {"number": "hello", "category": "marketing", "source": "web"})
+        self.assert_error((code, body), 422, "invalid_number", "number")
+        self.assertIn("not a phone number", body["error"]["message"])
 
     def test_a_send_at_after_2262_is_scheduled_not_sent_now(self):
         code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x",

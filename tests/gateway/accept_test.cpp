@@ -107,6 +107,7 @@ TEST_F(Accept, EachRefusalHasItsCodeAndField) {
 
   e = error_of(msg("+442079460958", "12345", "hi"));  // London landline
   EXPECT_EQ(e.code, "not_mobile");
+  EXPECT_NE(e.message.find("(fixed_line)"), std::string::npos) << e.message;  // which type
 
   e = error_of(msg("+14155550123", "12345", std::string(1600, 'a')));
   EXPECT_EQ(e.code, "message_too_long");

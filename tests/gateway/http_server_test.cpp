@@ -126,6 +126,7 @@ TEST_F(HttpServer, BodyOverTheLimitIs413) {
   auto response = read_all(socket);
   EXPECT_NE(response.find("HTTP/1.1 413"), std::string::npos) << response;
   EXPECT_NE(response.find("\"code\":\"payload_too_large\""), std::string::npos) << response;
+  EXPECT_NE(response.find("over the limit of 100 bytes"), std::string::npos) << response;  // which limit
 }
 
 TEST_F(HttpServer, HeadersOverTheLimitAre431) {
@@ -136,6 +137,7 @@ TEST_F(HttpServer, HeadersOverTheLimitAre431) {
   asio::write(socket, asio::buffer("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n"));
   auto response = read_all(socket);
   EXPECT_NE(response.find("HTTP/1.1 431"), std::string::npos) << response;
+  EXPECT_NE(response.find("over the limit of 512 bytes"), std::string::npos) << response;
 }
 
 TEST_F(HttpServer, MalformedRequestIs400NeverA5xx) {

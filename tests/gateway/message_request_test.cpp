@@ -70,6 +70,9 @@ TEST(MessageRequest, SendAtMustBeRfc3339WithOffset) {
   EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T10:00:00-05:00"), 1796137200);
   EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T15:00:00.250Z"), 1796137200);
   EXPECT_EQ(gateway::parse_rfc3339("2026-12-01T15:00:00"), std::nullopt);
+  // RFC 3339 5.6: "T" and "Z" may be written in lower case.
+  EXPECT_EQ(gateway::parse_rfc3339("2026-12-01t15:00:00z"), 1796137200);
+  EXPECT_EQ(gateway::parse_rfc3339("2026-12-01t10:00:00-05:00"), 1796137200);
   EXPECT_EQ(gateway::format_rfc3339(1796137200), "2026-12-01T15:00:00Z");
   // After 2262 (where system_clock's nanoseconds end) a time stays in the future: it wrapped into
   // the past before, and such a send_at was sent at once.

@@ -75,6 +75,7 @@ keyword_settings default_keywords() {
       "You are subscribed again. Msg&data rates may apply. Reply HELP for help, STOP to unsubscribe.";
   k.replies.help_text =
       "Msg&data rates may apply. Msg frequency varies. Reply STOP to unsubscribe, START to resubscribe.";
+  k.replies.clarification = "Reply STOP to unsubscribe.";
   return k;
 }
 

@@ -244,6 +244,8 @@ struct keyword_replies {
   std::string opt_out_confirmation;
   std::string opt_in_confirmation;
   std::string help_text;
+  // Sent for a probable revocation ("please stop texting me") under `revocation: clarify`.
+  std::string clarification;
   bool operator==(const keyword_replies&) const = default;
 };
 

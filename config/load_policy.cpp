@@ -216,7 +216,8 @@ void loader::read_keyword_set(map_reader& m, keyword_settings& out, std::vector<
     map_reader rm(ctx_, *r);
     for (auto [key, target] : {std::pair{"opt_out_confirmation", &out.replies.opt_out_confirmation},
                                std::pair{"opt_in_confirmation", &out.replies.opt_in_confirmation},
-                               std::pair{"help_text", &out.replies.help_text}}) {
+                               std::pair{"help_text", &out.replies.help_text},
+                               std::pair{"clarification", &out.replies.clarification}}) {
       if (auto t = rm.take(key)) {
         auto s = detail::read_string(ctx_, *t);
         if (s && s->size() > 1000) {

@@ -288,12 +288,13 @@ asio::awaitable<void> inbound_processor::process(std::shared_ptr<inbound_process
   } else {
     text = std::move(prepared.text.text);
   }
-  const std::uint32_t status = co_await on_reply(self, carrier, f.source, f.source_ton, f.destination,
-                                                 f.destination_ton, std::move(text));
-  responder.respond(status);
+  auto outcome = co_await on_reply(self, carrier, f.source, f.source_ton, f.destination, f.destination_ton,
+                                   std::move(text));
+  responder.respond(outcome.status);
+  if (outcome.reply) outcome.reply();  // acknowledged first, then the one automatic reply
 }
 
-asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
+asio::awaitable<inbound_processor::reply_outcome> inbound_processor::on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
                                                            std::string source, std::uint8_t source_ton,
                                                            std::string destination, std::uint8_t destination_ton,
                                                            std::string text) {
@@ -301,7 +302,7 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
   auto number = policy::normalize_address(source, source_ton, profile ? profile->default_region : self->settings_->default_region);
   if (!number.valid) {
     log::warn("reply_from_invalid_number", {{"carrier", carrier}, {"error", std::string(policy::to_string(number.error))}});
-    co_return status_ok;
+    co_return reply_outcome{status_ok, {}};
   }
   const std::string sender = sender_id(destination, destination_ton);
   const auto match = self->keywords_->match(text, sender);
@@ -311,6 +312,7 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
 
   // 1. The keyword's effect on the store (before anything is acknowledged).
   std::string keyword;
+  std::string reply_kind;  // the reply's rate-limit scope: the keyword, or "clarify"
   std::string confirmation;
   switch (match.action) {
     case policy::keyword_action::opt_out: {
@@ -326,7 +328,7 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
       auto stored = co_await call_store<policy::done>([&](auto done) { self->store_.suppress(rec, std::move(done)); });
       if (stored.ec) {
         log::error("opt_out_not_stored", {log::number("from", number.e164), {"sender", sender}, {"error", stored.ec.message()}});
-        co_return status_retry;
+        co_return reply_outcome{status_retry, {}};
       }
       // Messages the workers claimed before the suppression was stored must not go out after the
       // STOP is acknowledged (docs/inbound.md, "The STOP race").
@@ -344,11 +346,11 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
     }
     case policy::keyword_action::opt_in: {
       auto removed = co_await call_store<bool>([&](auto done) { self->store_.unsuppress(key, sender, std::move(done)); });
-      if (removed.ec) co_return status_retry;
+      if (removed.ec) co_return reply_outcome{status_retry, {}};
       if (self->settings_->policy.scope == policy::opt_out_scope::global) {
         auto removed_global =
             co_await call_store<bool>([&](auto done) { self->store_.unsuppress(key, std::string(), std::move(done)); });
-        if (removed_global.ec) co_return status_retry;
+        if (removed_global.ec) co_return reply_outcome{status_retry, {}};
       }
       // The opt-in goes to the consent ledger with source "keyword", in a category that needs no
       // consent (the default category when it needs none): START re-enables sending from this
@@ -363,7 +365,7 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
         c.evidence = "reply \"" + text.substr(0, 40) + "\" to " + sender;
         c.at_ms = now;
         auto granted = co_await call_store<policy::done>([&](auto done) { self->store_.grant_consent(c, std::move(done)); });
-        if (granted.ec) co_return status_retry;
+        if (granted.ec) co_return reply_outcome{status_retry, {}};
       }
       log::info("opt_in_stored", {log::number("from", number.e164), {"sender", sender}});
       keyword = "opt_in";
@@ -373,6 +375,13 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
     case policy::keyword_action::help:
       keyword = "help";
       confirmation = words.replies.help_text;
+      break;
+    case policy::keyword_action::clarify:
+      // A probable revocation under `revocation: clarify`: nothing is stored, the phone is asked
+      // to reply STOP; the webhook event carries no keyword.
+      log::info("reply_received", {log::number("from", number.e164), {"sender", sender}, {"rule", match.matched}});
+      reply_kind = "clarify";
+      confirmation = words.replies.clarification;
       break;
     default:
       log::info("reply_received", {log::number("from", number.e164), {"sender", sender}});
@@ -397,7 +406,7 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
     auto ec = co_await store_events(self, make_inbound_events(self->settings_->source, f, occurrence));
     if (ec) {
       log::error("inbound_event_not_stored", {log::number("from", number.e164), {"sender", sender}, {"error", ec.message()}});
-      co_return status_retry;
+      co_return reply_outcome{status_retry, {}};
     }
   }
   auto& seen = self->reply_occurrences_[occurrence_key];
@@ -406,11 +415,15 @@ asio::awaitable<std::uint32_t> inbound_processor::on_reply(std::shared_ptr<inbou
 
   // 3. One automatic reply, rate-limited per number, sender and kind: a loop of two
   // auto-responders is cut off, and HELP replies do not use up the budget of a STOP's
-  // confirmation.
-  if (!confirmation.empty() && self->may_reply(key, sender + '\0' + keyword) && self->replies_) {
-    self->replies_(carrier, sender, number.e164, confirmation);
+  // confirmation. The caller sends it after the deliver_sm_resp.
+  if (reply_kind.empty()) reply_kind = keyword;
+  reply_outcome out{status_ok, {}};
+  if (!confirmation.empty() && self->may_reply(key, sender + '\0' + reply_kind) && self->replies_) {
+    out.reply = [self, carrier, sender, e164 = number.e164, confirmation] {
+      self->replies_(carrier, sender, e164, confirmation);
+    };
   }
-  co_return status_ok;
+  co_return out;
 }
 
 asio::awaitable<std::error_code> inbound_processor::store_events(std::shared_ptr<inbound_processor> self,

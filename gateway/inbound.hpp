@@ -61,10 +61,16 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   static boost::asio::awaitable<void> process(std::shared_ptr<inbound_processor> self, std::string carrier,
                                               smpp::net::inbound_message message,
                                               smpp::net::inbound_responder responder);
-  static boost::asio::awaitable<std::uint32_t> on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
-                                                        std::string source, std::uint8_t source_ton,
-                                                        std::string destination, std::uint8_t destination_ton,
-                                                        std::string text);
+  // What a reply (MO) comes to: the deliver_sm_resp status, and the automatic reply to send once
+  // it is acknowledged (empty: none).
+  struct reply_outcome {
+    std::uint32_t status;
+    std::function<void()> reply;
+  };
+  static boost::asio::awaitable<reply_outcome> on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
+                                                         std::string source, std::uint8_t source_ton,
+                                                         std::string destination, std::uint8_t destination_ton,
+                                                         std::string text);
   static boost::asio::awaitable<void> expiry_loop(std::shared_ptr<inbound_processor> self);
   // Stores the events (all, in order); the first error stops and is returned.
   static boost::asio::awaitable<std::error_code> store_events(std::shared_ptr<inbound_processor> self,

@@ -231,7 +231,8 @@ TEST(Load, KeywordOverridesReplaceOnlyWhatTheyName) {
       "    help: [HELP, SOS]\n"
       "    replies: {help_text: \"Global help\"}\n"
       "    senders:\n"
-      "      \"12345\": {opt_in: [GO], revocation: clarify, replies: {opt_in_confirmation: \"Back on\"}}\n");
+      "      \"12345\": {opt_in: [GO], revocation: clarify, replies: {opt_in_confirmation: \"Back on\"}}\n"
+      "      \"67891\": {revocation: clarify, replies: {clarification: \"Reply STOP to confirm\"}}\n");
   ASSERT_TRUE(r.ok()) << lines(r.errors)[0];
   const config::policy_settings& p = r.config.policy;
   EXPECT_EQ(p.keywords.help, (std::vector<std::string>{"HELP", "SOS"}));
@@ -242,6 +243,8 @@ TEST(Load, KeywordOverridesReplaceOnlyWhatTheyName) {
   EXPECT_EQ(k.revocation, config::revocation_action::clarify);
   EXPECT_EQ(k.replies.opt_in_confirmation, "Back on");
   EXPECT_EQ(k.replies.help_text, "Global help");
+  EXPECT_EQ(k.replies.clarification, "Reply STOP to unsubscribe.");  // the default
+  EXPECT_EQ(p.keywords_for("67891").replies.clarification, "Reply STOP to confirm");
   EXPECT_EQ(&p.keywords_for("67890"), &p.keywords);
 }
 

@@ -153,18 +153,19 @@ policy:
     jurisdictions:
       US-FL: {{from: "08:00", to: "20:00"}}
       US-OK: {{from: "08:00", to: "20:00"}}
-logging: {{level: info, format: json}}
+{policy_extra}logging: {{level: info, format: json}}
 """
 
 
 class Gateway(Process):
-    def __init__(self, workdir, sim, store="sqlite", scope="sender", redis_url=None, extra="", long_code_tps=1000):
+    def __init__(self, workdir, sim, store="sqlite", scope="sender", redis_url=None, extra="", long_code_tps=1000,
+                 policy_extra=""):
         if store == "sqlite":
             store_yaml = '{kind: sqlite, path: "var/smsgw.db"}'
         else:
             store_yaml = '{kind: redis, url: "%s"}' % redis_url
         text = BASE_CONFIG.format(store=store_yaml, smpp_port=sim.smpp_port, scope=scope,
-                                  long_code_tps=long_code_tps) + extra
+                                  long_code_tps=long_code_tps, policy_extra=policy_extra) + extra
         self.config_path = os.path.join(workdir, "smsgw.yaml")
         with open(self.config_path, "w") as f:
             f.write(text)

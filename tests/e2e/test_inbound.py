@@ -71,6 +71,19 @@ class InboundBase(GatewayFixture):
                 self.assertEqual(code, 200, body)
                 self.wait_refused(number, "12345")
 
+    def test_arret_sent_without_ucs2_opts_out(self):
+        # A phone sends "ARRÊT" as UCS-2 by itself (GSM-7 has no Ê): so does the simulator when
+        # asked for gsm7 or for nothing, instead of refusing the text.
+        for text, encoding in [("ARRÊT", "gsm7"), ("Arrêt.", None)]:
+            with self.subTest(text=text, encoding=encoding):
+                number = self.unique_number()
+                body = {"from": number, "to": "12345", "text": text}
+                if encoding:
+                    body["encoding"] = encoding
+                code, sent = harness.request("POST", self.sim.http + "/mo", body)
+                self.assertEqual((code, sent), (200, {"parts": 1}))
+                self.wait_refused(number, "12345")
+
     def test_stop_all_is_global(self):
         number = self.unique_number()
         self.assertEqual(self.sim.mo(number, "12345", "STOPALL")[0], 200)
@@ -124,6 +137,33 @@ class InboundRedis(InboundBase, unittest.TestCase):
 
 
 OPT_OUT_REPLY = OPT_OUT_CONFIRMATION
+
+
+class RevocationSettings(GatewayFixture, unittest.TestCase):
+    """policy.keywords.revocation: clarify: a longer reply that asks to stop ("please stop texting
+    me") stores nothing and is answered once with replies.clarification."""
+    policy_extra = (
+        "  keywords:\n"
+        "    revocation: clarify\n"
+        "    replies: {clarification: \"Did you mean to unsubscribe? Reply STOP to confirm.\"}\n")
+
+    def texts_to(self, number):
+        return [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+
+    def test_clarify_asks_once_and_stores_nothing(self):
+        number = self.unique_number()
+        clarification = "Did you mean to unsubscribe? Reply STOP to confirm."
+        self.assertEqual(self.sim.mo(number, "12345", "please stop texting me")[0], 200)
+        deadline = time.time() + 10
+        while time.time() < deadline and clarification not in self.texts_to(number):
+            time.sleep(0.05)
+        time.sleep(0.3)
+        self.assertEqual(self.texts_to(number), [clarification])
+        code, body = self.gw.send({"to": number, "from": "12345", "text": "still subscribed"})
+        self.assertEqual(code, 202, body)
+        # The keyword itself still opts out.
+        self.assertEqual(self.sim.mo(number, "12345", "STOP")[0], 200)
+        InboundBase.wait_refused(self, number, "12345")
 
 
 class StopRaceBase:

@@ -62,6 +62,8 @@ class GatewayFixture:
     redis_db = 7
     # Extra YAML for the gateway (e.g. its runtime section).
     extra = ""
+    # Extra YAML inside its policy section, indented by two spaces (e.g. keywords).
+    policy_extra = ""
 
     @classmethod
     def setUpClass(cls):
@@ -81,7 +83,8 @@ class GatewayFixture:
             with socket.create_connection((host, int(port)), timeout=5) as s:
                 s.sendall(b"SELECT %d\r\nFLUSHDB\r\n" % cls.redis_db)
                 s.recv(100)
-        cls.gw = harness.Gateway(cls.workdir.path, cls.sim, store=cls.store, redis_url=redis_url, extra=cls.extra)
+        cls.gw = harness.Gateway(cls.workdir.path, cls.sim, store=cls.store, redis_url=redis_url, extra=cls.extra,
+                                 policy_extra=cls.policy_extra)
         cls.gw.wait_ready()
 
     @classmethod

@@ -422,8 +422,8 @@ void simulator::on_closed(session& s, std::error_code) {
 mo_result simulator::send_mo(const mo_request& req) {
   mo_result r;
   smpp::segmentation_options so;
-  if (req.encoding == "gsm7") {
-    so.encoding = smpp::text_encoding::gsm7;
+  if (req.encoding.empty() || req.encoding == "gsm7") {
+    // Left to smpp::choose_encoding: GSM-7 when the text fits, else UCS-2 ("ARRÊT").
   } else if (req.encoding == "ucs2") {
     so.encoding = smpp::text_encoding::ucs2;
   } else {

@@ -66,7 +66,9 @@ struct mo_request {
   std::string from;
   std::string to;
   std::string text;
-  std::string encoding = "gsm7";  // "gsm7" or "ucs2"
+  // "gsm7" (or empty): GSM-7 when every character has one, else UCS-2, as a phone does (so
+  // "ARRÊT" goes as UCS-2); "ucs2": always UCS-2.
+  std::string encoding = "gsm7";
 };
 
 struct mo_result {

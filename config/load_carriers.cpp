@@ -97,6 +97,10 @@ void loader::read_region(const field& f, std::string& out) {
     ctx_.error(f.mark, f.path + ": must be a two-letter ISO 3166 region code such as US or GB, got \"" + *s + "\"");
     return;
   }
+  if (!known_region(*s)) {
+    ctx_.error(f.mark, f.path + ": \"" + *s + "\" is not a region the number library knows (ISO 3166, such as US or GB)");
+    return;
+  }
   out = *s;
 }
 

@@ -109,6 +109,10 @@ void loader::read_quiet_hours(const field& f, quiet_hours_settings& out) {
                                                     "subdivision (US-FL), in capitals");
         continue;
       }
+      if (const std::string why = jurisdiction_problem(e.key); !why.empty()) {
+        ctx_.error(e.value.key_mark, e.value.path + ": " + why + ": a window for it would never apply");
+        continue;
+      }
       if (auto w = read_window(e.value)) out.jurisdictions.push_back({e.key, *w});
     }
   }

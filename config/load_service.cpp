@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
+#include "common/bounded_file.hpp"
 #include "config/loader.hpp"
 
 namespace config::detail {
@@ -115,10 +117,44 @@ void loader::read_secrets(const std::optional<field>& f, secrets_settings& out) 
   out.number_key_file = ctx_.resolve("var/number.key");
   if (!f) return;
   map_reader m(ctx_, *f);
-  // Not read here: the store reads it at start-up (and may generate it in development).
-  optional_key(m, "number_key_file", out.number_key_file, path_reader);
+  // The store reads the key at start-up (and may generate it in development); a file named here
+  // is checked now, so that --check-config and a reload report it at its line.
+  std::optional<field> file = m.take("number_key_file");
+  if (file) {
+    if (auto p = path_reader(ctx_, *file)) {
+      out.number_key_file = *p;
+    } else {
+      file.reset();
+    }
+  }
   optional_key(m, "generate_number_key", out.generate_number_key, bool_reader);
   m.finish();
+  if (file) check_number_key_file(*file, out);
+}
+
+void loader::check_number_key_file(const field& f, const secrets_settings& s) {
+  const std::string& path = s.number_key_file;
+  std::error_code ec;
+  if (s.generate_number_key && !std::filesystem::exists(path, ec) && !ec) return;  // created at start
+  // The limits of policy::number_secrets::load: 32 bytes to 4 KiB, surrounding white space aside.
+  common::bounded_file key = common::read_bounded_file(path, 4096);
+  if (key.error == EISDIR) {
+    ctx_.error(f.key_mark, f.path + ": cannot read \"" + path + "\": it is a directory");
+  } else if (key.error != 0) {
+    ctx_.error(f.key_mark, f.path + ": cannot read \"" + path + "\": " + std::strerror(key.error) +
+                           (s.generate_number_key ? "" : " (generate_number_key is false)"));
+  } else if (key.too_large) {
+    ctx_.error(f.key_mark, f.path + ": the file \"" + path + "\" is larger than 4 KiB; it holds one key");
+  } else {
+    const auto first = key.content.find_first_not_of(" \t\r\n");
+    const auto last = key.content.find_last_not_of(" \t\r\n");
+    const std::size_t size = first == std::string::npos ? 0 : last - first + 1;
+    if (size < 32) {
+      ctx_.error(f.key_mark, f.path + ": the file \"" + path + "\" holds " + std::to_string(size) +
+                             " bytes; a number key has at least 32");
+    }
+  }
+  common::wipe(key.content);
 }
 
 void loader::read_webhook_targets(map_reader& m, webhook_targets& out, bool inherit_secret) {

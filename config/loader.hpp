@@ -105,6 +105,7 @@ class loader {
   // redis://[[user]:password@]host[:port][/db]
   void read_redis_url(const field& f, const std::string& url, store_settings& out);
   void read_secrets(const std::optional<field>& f, secrets_settings& out);
+  void check_number_key_file(const field& f, const secrets_settings& s);
 
   // ------------------------------------------------------------ webhooks, api keys (load_service.cpp)
 

@@ -35,10 +35,61 @@ bool valid_name(std::string_view s) {
 
 bool valid_region(std::string_view s) { return s.size() == 2 && is_upper(s[0]) && is_upper(s[1]); }
 
+namespace {
+
+// `list`: two-letter codes separated by one space.
+bool in_code_list(std::string_view list, std::string_view code) {
+  if (code.size() != 2) return false;
+  for (std::size_t at = list.find(code); at != std::string_view::npos; at = list.find(code, at + 1)) {
+    if (at % 3 == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool known_region(std::string_view s) {
+  // The regions of libphonenumber's metadata (Debian 12): a national number can be read with
+  // any of these, and a number's region is always one of them.
+  static constexpr std::string_view regions =
+      "AC AD AE AF AG AI AL AM AO AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BW "
+      "BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET "
+      "FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GT GU GW GY HK HN HR HT HU ID IE IL IM IN "
+      "IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD "
+      "ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA "
+      "PE PF PG PH PK PL PM PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS "
+      "ST SV SX SY SZ TA TC TD TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG US UY UZ VA VC VE VG VI VN VU WF "
+      "WS XK YE YT ZA ZM ZW";
+  return valid_region(s) && in_code_list(regions, s);
+}
+
 bool valid_jurisdiction(std::string_view s) {
   if (s.size() == 2) return valid_region(s);
   if (s.size() < 4 || s.size() > 6 || s[2] != '-' || !valid_region(s.substr(0, 2))) return false;
   return std::all_of(s.begin() + 3, s.end(), [](char c) { return is_upper(c) || (c >= '0' && c <= '9'); });
+}
+
+std::string jurisdiction_problem(std::string_view s) {
+  const std::string_view country = s.substr(0, 2);
+  if (!known_region(country)) return "\"" + std::string(country) + "\" is not a region the number library knows";
+  if (s.size() == 2) return {};
+  // The states and provinces the gateway finds for a number (policy/jurisdiction.cpp): a
+  // window for any other subdivision would never apply.
+  static constexpr std::string_view us =
+      "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+      "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY";
+  static constexpr std::string_view ca = "AB BC MB NB NL NS PE ON QC SK NT NU YT";
+  const std::string_view sub = s.substr(3);
+  if (country != "US" && country != "CA") {
+    return "subdivisions are known for US and CA only (US-FL, CA-QC); write the country \"" + std::string(country) +
+           "\"";
+  }
+  const std::string_view known = country == "US" ? us : ca;
+  if (!in_code_list(known, sub)) {
+    return "\"" + std::string(sub) + "\" is not a " + (country == "US" ? "US state" : "Canadian province") +
+           " code";
+  }
+  return {};
 }
 
 bool valid_prefix(std::string_view s) {

@@ -20,8 +20,13 @@ bool valid_sender_id(std::string_view s);
 bool valid_name(std::string_view s);
 // Two upper-case letters (ISO 3166-1 alpha-2).
 bool valid_region(std::string_view s);
+// A region of libphonenumber's metadata ("US", "GB"; not "XX").
+bool known_region(std::string_view s);
 // "GB", "US-FL", "CA-QC": ISO 3166-1 alpha-2, optionally "-" and an ISO 3166-2 subdivision.
 bool valid_jurisdiction(std::string_view s);
+// For a valid_jurisdiction: "" when smsgw can find numbers in it (a known region; a subdivision
+// only of US or CA, one the geocoder names), else why not.
+std::string jurisdiction_problem(std::string_view s);
 // "+" and up to 15 digits.
 bool valid_prefix(std::string_view s);
 // http:// or https:// and a host.

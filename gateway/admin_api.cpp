@@ -4,6 +4,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -49,8 +50,16 @@ http_response answer(const admin_hooks& hooks, const http_request& request) {
     if (request.method() != bhttp::verb::post) return method_not_allowed("POST");
     std::string errors = hooks.reload ? hooks.reload() : std::string("reload is not available");
     if (errors.empty()) return json_response(200, R"({"status":"reloaded"})");
+    // One FILE:LINE:COL line per error: in `message` as --check-config prints them, and as a list.
+    nlohmann::json lines = nlohmann::json::array();
+    for (std::size_t from = 0; from < errors.size();) {
+      const std::size_t end = std::min(errors.find('\n', from), errors.size());
+      if (end > from) lines.push_back(errors.substr(from, end - from));
+      from = end + 1;
+    }
+    while (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return json_response(
-        422, nlohmann::json{{"error", {{"code", "invalid_config"}, {"message", errors}}}}.dump());
+        422, nlohmann::json{{"error", {{"code", "invalid_config"}, {"message", errors}, {"errors", lines}}}}.dump());
   }
   return json_response(404, to_json({404, "not_found", "no such endpoint", ""}));
 }

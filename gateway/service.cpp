@@ -10,6 +10,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -42,6 +43,15 @@ log::level to_level(config::log_level l) {
     case config::log_level::info: return log::level::info;
     case config::log_level::warn: return log::level::warn;
     default: return log::level::error;
+  }
+}
+
+// The warnings of a valid configuration (a plain-text API key, ...), in the log's format: one
+// config_warning event each, its detail as --check-config prints it.
+void log_config_warnings(const config::load_result& loaded) {
+  for (const auto& w : loaded.warnings) {
+    log::warn("config_warning", {{"detail", w.file + ":" + std::to_string(w.line) + ":" + std::to_string(w.column) +
+                                                ": warning: " + w.message}});
   }
 }
 
@@ -140,17 +150,30 @@ class running_service {
 
     for (const auto& c : settings_->source.carriers) start_worker(c.name);
 
-    api_server_ = std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.http.listen),
-                                                to_limits(settings_->source.http), api_->handler(),
-                                                api_->header_check());
+    // A listener that cannot bind (a port in use) names its setting and address.
+    const auto listening = [](const char* setting, const config::endpoint& at, const auto& make) {
+      try {
+        return make();
+      } catch (const boost::system::system_error& e) {
+        const bool v6 = at.host.find(':') != std::string::npos;
+        throw std::runtime_error(std::string(setting) + " " + (v6 ? "[" + at.host + "]" : at.host) + ":" +
+                                 std::to_string(at.port) + ": cannot listen: " + e.code().message());
+      }
+    };
+    api_server_ = listening("http.listen", settings_->source.http.listen, [&] {
+      return std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.http.listen),
+                                           to_limits(settings_->source.http), api_->handler(), api_->header_check());
+    });
     admin_hooks hooks;
     hooks.not_ready_reason = [this] { return not_ready_reason(); };
     hooks.reload = [this] { return reload(); };
     hooks.metrics_registry = &metrics_;
     hooks.store = store_.get();
     hooks.on_replayed = [w = webhooks_] { w->notify(); };
-    admin_server_ = std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.admin.listen),
-                                                  http_limits{}, make_admin_handler(std::move(hooks)));
+    admin_server_ = listening("admin.listen", settings_->source.admin.listen, [&] {
+      return std::make_unique<http_server>(io_.get_executor(), to_endpoint(settings_->source.admin.listen),
+                                           http_limits{}, make_admin_handler(std::move(hooks)));
+    });
     api_server_->start();
     admin_server_->start();
     check_health();
@@ -203,14 +226,23 @@ class running_service {
       return errors;
     }
     const auto& old_cfg = settings_->source;
-    if (!(loaded.config.store == old_cfg.store) || !(loaded.config.http.listen == old_cfg.http.listen) ||
-        !(loaded.config.admin.listen == old_cfg.admin.listen) || !(loaded.config.secrets == old_cfg.secrets) ||
-        !(loaded.config.runtime == old_cfg.runtime)) {
-      const std::string why = "store, secrets, listen addresses and runtime cannot change on reload: restart smsgw";
+    std::string changed;  // the settings that need a restart, as written in the file
+    for (auto [name, same] : {std::pair{"store", loaded.config.store == old_cfg.store},
+                              std::pair{"secrets", loaded.config.secrets == old_cfg.secrets},
+                              std::pair{"http.listen", loaded.config.http.listen == old_cfg.http.listen},
+                              std::pair{"admin.listen", loaded.config.admin.listen == old_cfg.admin.listen},
+                              std::pair{"runtime", loaded.config.runtime == old_cfg.runtime}}) {
+      if (!same) changed += (changed.empty() ? "" : ", ") + std::string(name);
+    }
+    if (!changed.empty()) {
+      const std::string why = config_path_ + ": " + changed +
+                              " changed; store, secrets, listen addresses and runtime cannot change on reload: "
+                              "restart smsgw (the running configuration stays)";
       log::error("config_reload_failed", {{"error", why}});
       metrics_.count_reload(false);
       return why;
     }
+    log_config_warnings(loaded);
     auto next = make_settings(std::move(loaded.config));
     std::vector<std::string> restart, stop, add, keep, retune;
     for (const auto& c : next->source.carriers) {
@@ -388,13 +420,14 @@ class running_service {
 
 int run_service(const std::string& config_path) {
   auto loaded = config::load_config(config_path);
-  for (const auto& w : loaded.warnings) std::cerr << config::to_string(w) << "\n";
   if (!loaded.ok()) {
+    // As --check-config: the errors only, one FILE:LINE:COL line each.
     for (const auto& e : loaded.errors) std::cerr << config::to_string(e) << "\n";
     return 2;
   }
   log::init(to_level(loaded.config.logging.level),
             loaded.config.logging.format == config::log_format::json ? log::format::json : log::format::text);
+  log_config_warnings(loaded);
 
   // With one thread Asio is told so (no wake-ups of other threads); the store's own threads
   // still post into it, which stays safe.

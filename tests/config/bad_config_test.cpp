@@ -141,6 +141,31 @@ const bad_case cases[] = {
      "t.yaml:3:47: policy.categories.transactional.caps[0].max: must be an integer from 1 to 1000000, got \"0\""},
     {"region", "policy: {default_region: usa}\n",
      "t.yaml:1:26: policy.default_region: must be a two-letter ISO 3166 region code such as US or GB, got \"usa\""},
+    {"region unknown to the number library", "policy: {default_region: XX}\n",
+     "t.yaml:1:26: policy.default_region: \"XX\" is not a region the number library knows (ISO 3166, such as US or "
+     "GB)"},
+    {"carrier region unknown", "carriers:\n  - {name: sim, host: h, system_id: s, default_region: UK}\n",
+     "t.yaml:2:56: carriers[0].default_region: \"UK\" is not a region the number library knows (ISO 3166, such as "
+     "US or GB)"},
+    {"jurisdiction in an unknown country", "policy:\n  quiet_hours:\n    jurisdictions: {ZZ: {from: \"08:00\", to: \"20:00\"}}\n",
+     "t.yaml:3:21: policy.quiet_hours.jurisdictions.ZZ: \"ZZ\" is not a region the number library knows: a window "
+     "for it would never apply"},
+    {"unknown US state", "policy:\n  quiet_hours:\n    jurisdictions: {US-XX: {from: \"08:00\", to: \"20:00\"}}\n",
+     "t.yaml:3:21: policy.quiet_hours.jurisdictions.US-XX: \"XX\" is not a US state code: a window for it would "
+     "never apply"},
+    {"unknown Canadian province", "policy:\n  quiet_hours:\n    jurisdictions: {CA-QUE: {from: \"08:00\", to: \"20:00\"}}\n",
+     "t.yaml:3:21: policy.quiet_hours.jurisdictions.CA-QUE: \"QUE\" is not a Canadian province code: a window for "
+     "it would never apply"},
+    {"subdivision outside US and CA", "policy:\n  quiet_hours:\n    jurisdictions: {DE-BY: {from: \"08:00\", to: \"20:00\"}}\n",
+     "t.yaml:3:21: policy.quiet_hours.jurisdictions.DE-BY: subdivisions are known for US and CA only (US-FL, CA-QC); "
+     "write the country \"DE\": a window for it would never apply"},
+    {"number key file missing", "secrets: {number_key_file: no-such.key}\n",
+     "t.yaml:1:11: secrets.number_key_file: cannot read \"@DIR@/no-such.key\": No such file or directory "
+     "(generate_number_key is false)"},
+    {"number key file too short", "secrets: {number_key_file: k, generate_number_key: true}\n",
+     "t.yaml:1:11: secrets.number_key_file: the file \"@DIR@/k\" holds 7 bytes; a number key has at least 32"},
+    {"number key file a directory", "secrets: {number_key_file: /}\n",
+     "t.yaml:1:11: secrets.number_key_file: cannot read \"/\": it is a directory"},
     {"empty file", "", "t.yaml:1:1: the configuration is empty"},
     {"only comments", "# nothing yet\n", "t.yaml:1:1: the configuration is empty"},
     {"not a mapping", "- http\n", "t.yaml:1:1: the file: must be a mapping (key: value), got a list"},

@@ -17,6 +17,7 @@ if [ "$mode" = with-secrets ]; then
   printf 'marketing-app-key\n' > "$work/secrets/marketing-app.key"
   printf 'global-webhook-secret\n' > "$work/secrets/webhook.secret"
   printf 'pw-a\n' > "$work/secrets/carrier-a.password"
+  printf '%064d\n' 0 > "$work/secrets/number.key"
   for f in carrier-a-ca.pem client.pem client.key webhook-ca.pem; do printf 'placeholder\n' > "$work/tls/$f"; done
   cp "$config" "$work/smsgw.yaml"
   config="$work/smsgw.yaml"

@@ -115,6 +115,7 @@ TEST(Load, ParsesListenersDurationsAndSizes) {
 TEST(Load, ResolvesRelativePathsAgainstTheConfigDirectory) {
   temp_dir dir;
   dir.write("tls/ca.pem", "x");
+  dir.write("keys/number.key", std::string(64, 'a') + "\n");
   const std::string file = dir.write(
       "etc/smsgw.yaml",
       "store: {path: \"data/smsgw.db\"}\n"

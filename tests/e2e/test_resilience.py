@@ -1,7 +1,9 @@
 """Failures as an operator meets them: the store goes away, the gateway is killed, the
 configuration is reloaded. Each test starts its own redis-server / smsc-sim / smsgw on loopback."""
 import concurrent.futures
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -229,6 +231,10 @@ class Reload(unittest.TestCase):
             code, body = harness.request("POST", gw.admin + "/admin/reload")
             self.assertEqual(code, 422, body)
             self.assertIn("smsgw.yaml:", body["error"]["message"])
+            # Every error also as one item of a list, each a FILE:LINE:COL line.
+            self.assertEqual(len(body["error"]["errors"]), 1, body)
+            self.assertRegex(body["error"]["errors"][0], r"smsgw\.yaml:\d+:\d+: carriers\[0\]: unknown key \"tsp\"")
+            self.assertEqual(body["error"]["message"], body["error"]["errors"][0])
             code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "still serving"})
             self.assertEqual(code, 202, body)
 
@@ -238,6 +244,13 @@ class Reload(unittest.TestCase):
             code, body = harness.request("POST", gw.admin + "/admin/reload")
             self.assertEqual(code, 422, body)
             self.assertIn("restart smsgw", body["error"]["message"])
+            # ... naming what changed.
+            self.assertIn("smsgw.yaml: runtime changed", body["error"]["message"])
+            with open(gw.config_path, "w") as f:
+                f.write(original.replace('admin: {listen: "127.0.0.1:0"}', 'admin: {listen: "127.0.0.1:1"}'))
+            code, body = harness.request("POST", gw.admin + "/admin/reload")
+            self.assertEqual(code, 422, body)
+            self.assertIn("smsgw.yaml: admin.listen changed", body["error"]["message"])
 
             # A new carrier TPS and a new sender TPS apply without dropping the carrier's bind.
             with open(gw.config_path, "w") as f:
@@ -249,11 +262,90 @@ class Reload(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(sim.stats()["binds"], binds_before, "a reload without carrier changes rebound")
             code, text = harness.request("GET", gw.admin + "/metrics")
-            self.assertIn('smsgw_config_reloads_total{result="failed"} 2', text)
+            self.assertIn('smsgw_config_reloads_total{result="failed"} 3', text)
             self.assertIn('smsgw_config_reloads_total{result="ok"} 2', text)
         finally:
             gw.stop()
             sim.stop()
+            workdir.remove()
+
+
+class StartUp(unittest.TestCase):
+    """What `smsgw --config FILE` prints before it serves: the log lines of a valid file, the
+    --check-config lines of an invalid one."""
+
+    def config(self, workdir, **replace):
+        text = harness.BASE_CONFIG.format(store='{kind: sqlite, path: "var/smsgw.db"}', smpp_port=1, scope="sender",
+                                          long_code_tps=1000)
+        for old, new in replace.items():
+            self.assertIn(old, text)
+            text = text.replace(old, new)
+        path = os.path.join(workdir, "smsgw.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_the_warnings_of_a_valid_config_are_log_events_in_the_log_format(self):
+        workdir = harness.Workdir()
+        try:
+            path = self.config(workdir.path)
+            proc = subprocess.Popen([harness.SMSGW, "--config", path], stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            lines = []
+            try:
+                deadline = time.time() + 20
+                while time.time() < deadline:
+                    line = proc.stdout.readline()
+                    if not line or '"smsgw_started"' in line:
+                        break
+                    lines.append(line)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+                proc.stdout.close()
+            # JSON logs: every line is one JSON object, the plain-text key warning included.
+            events = [json.loads(line) for line in lines]
+            warnings = [e for e in events if e["event"] == "config_warning"]
+            self.assertEqual(len(warnings), 3, lines)
+            self.assertEqual(warnings[0]["level"], "warn")
+            self.assertRegex(warnings[0]["detail"], r"smsgw\.yaml:\d+:\d+: warning: api_keys\[0\]\.key: plain-text")
+        finally:
+            workdir.remove()
+
+    def test_an_invalid_config_prints_its_errors_only_as_check_config_does(self):
+        workdir = harness.Workdir()
+        try:
+            path = self.config(workdir.path, **{"tps: 1000, default_region": "tps: -1, default_region",
+                                                "US-OK:": "US-XX:"})
+            start = subprocess.run([harness.SMSGW, "--config", path], capture_output=True, text=True, timeout=20)
+            check = subprocess.run([harness.SMSGW, "--check-config", path], capture_output=True, text=True,
+                                   timeout=20)
+            self.assertEqual(start.returncode, 2, start.stderr)
+            self.assertEqual(check.returncode, 2, check.stderr)
+            lines = start.stderr.splitlines()
+            self.assertEqual(len(lines), 2, start.stderr)
+            self.assertRegex(lines[0], r"^%s:12:55: carriers\[0\]\.tps: must be a number greater than 0" % re.escape(path))
+            self.assertRegex(lines[1], r"^%s:33:7: policy\.quiet_hours\.jurisdictions\.US-XX: " % re.escape(path))
+            self.assertEqual(start.stderr, check.stderr)
+            self.assertEqual(start.stdout + check.stdout, "")
+        finally:
+            workdir.remove()
+
+    def test_a_port_in_use_names_the_listener(self):
+        workdir = harness.Workdir()
+        busy = socket.socket()
+        try:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            path = self.config(workdir.path, **{'http: {listen: "127.0.0.1:0"': 'http: {listen: "127.0.0.1:%d"' % port})
+            start = subprocess.run([harness.SMSGW, "--config", path], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(start.returncode, 0)
+            failed = [json.loads(line) for line in start.stderr.splitlines() if '"start_failed"' in line]
+            self.assertEqual(len(failed), 1, start.stderr)
+            self.assertTrue(failed[0]["error"].startswith("http.listen 127.0.0.1:%d: cannot listen: " % port), failed)
+        finally:
+            busy.close()
             workdir.remove()
 
 

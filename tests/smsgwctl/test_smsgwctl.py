@@ -260,6 +260,38 @@ policy:
         second = {(j["e164"], j["sender"], j["reason"]) for j in map(json.loads, again.splitlines())}
         self.assertEqual(second, expected)
 
+    def test_export_then_import_keeps_times_sources_and_evidence(self):
+        # Recorded on different days, by different means: the copy in another store is the same,
+        # not re-dated to the day of the import nor re-sourced as "import".
+        self.assertEqual(self.ctl("suppress", GOOD[0], "--sender", "12345", now="2026-03-01T10:00:00Z")[0], 0)
+        self.assertEqual(self.ctl("import", "dnc", self.write("dnc.csv", GOOD[1] + "\n"),
+                                  now="2026-04-02T11:00:00Z")[0], 0)
+        self.assertEqual(self.ctl("consent", "grant", GOOD[2], "--category", "marketing", "--evidence", "form 7, \"x\"",
+                                  now="2026-05-03T12:00:00Z")[0], 0)
+        other = self.write_config("other.yaml", self.prefix + "other:", "other.db")
+        for kind in ("suppressions", "consents"):
+            code, exported, err = self.ctl("export", kind)
+            self.assertEqual(code, 0, err)
+            code, out, err = self.ctl("import", kind, self.write(kind + ".csv", exported), config=other)
+            self.assertEqual(code, 0, out + err)
+            code, again, err = self.ctl("export", kind, config=other)
+            self.assertEqual(sorted(again.splitlines()), sorted(exported.splitlines()))
+        rows = {r["e164"]: r for r in csv.DictReader(io.StringIO(self.ctl("export", "suppressions", config=other)[1]))}
+        self.assertEqual(rows[GOOD[0]]["at"], "2026-03-01T10:00:00Z")
+        self.assertEqual(rows[GOOD[0]]["source"], "cli:tester")
+        self.assertEqual(rows[GOOD[1]]["at"], "2026-04-02T11:00:00Z")
+        ledger = self.lookup(GOOD[2], config=other)["consent_ledger"]
+        self.assertEqual([(e["at"], e["source"]) for e in ledger], [("2026-05-03T12:00:00Z", "cli:tester")])
+        # A time that is not RFC 3339, or later than now, is a rejected row naming its line.
+        path = self.write("times.csv", "number,at\n%s,2026-01-01T00:00:00Z\n%s,yesterday\n%s,2099-01-01T00:00:00Z\n"
+                          % (GOOD[3], GOOD[4], GOOD[5]))
+        code, out, err = self.ctl("import", "suppressions", path)
+        self.assertEqual(code, 1, out + err)
+        self.assertEqual([(r["line"], r["value"]) for r in self.rejects(path)],
+                         [("3", "yesterday"), ("4", "2099-01-01T00:00:00Z")])
+        self.assertTrue(self.lookup(GOOD[3])["suppressed"])
+        self.assertEqual(self.lookup(GOOD[3])["suppressions"][0]["at"], "2026-01-01T00:00:00Z")
+
     def test_clean_report(self):
         sup = GOOD[60]
         self.assertEqual(self.ctl("suppress", sup)[0], 0)
@@ -333,6 +365,16 @@ policy:
         code, out, err = self.ctl("frobnicate")
         self.assertEqual(code, 2)
         self.assertIn('unknown command "frobnicate"', err)
+        # The same for the commands of a command, and a missing one is named as such.
+        code, out, err = self.ctl("consent", "frob", GOOD[0])
+        self.assertEqual(code, 2)
+        self.assertIn('unknown consent command "frob" (consent commands: grant, revoke, show)', err)
+        code, out, err = self.ctl("dead-letters", "lsit")
+        self.assertEqual(code, 2)
+        self.assertIn('unknown dead-letters command "lsit" (dead-letters commands: list, replay)', err)
+        code, out, err = self.ctl("queue")
+        self.assertEqual(code, 2)
+        self.assertIn("queue needs a command: stats", err)
         # An empty --sender (an empty shell variable) is not "every sender": the global
         # suppression stays.
         self.assertEqual(self.ctl("suppress", GOOD[297])[0], 0)

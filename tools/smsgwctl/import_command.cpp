@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -52,6 +53,7 @@ struct row {
   std::string category;
   std::string source;
   std::string evidence;
+  std::string at;  // milliseconds since the epoch in decimal (the `at` column); empty: now
 };
 
 struct totals {
@@ -83,11 +85,11 @@ class rejects_file {
 // key into temporary files, so that the store receives them in key order: each store batch
 // then covers a narrow key range (SQLite writes each B-tree page about once instead of once per
 // row; Redis gets many records of the same bucket in one command). Each partition is read back,
-// sorted in memory and removed. A record: 32 key bytes, then 5 strings, each a 1-byte length
+// sorted in memory and removed. A record: 32 key bytes, then 6 strings, each a 1-byte length
 // (255: a 4-byte length follows) and its bytes.
 class spill_files {
  public:
-  static constexpr std::size_t fields = 5;
+  static constexpr std::size_t fields = 6;
   struct record {
     std::array<unsigned char, 32> key;
     std::array<std::string_view, fields> f;
@@ -321,8 +323,8 @@ int run_import(context& ctx, const import_options& o) {
         ++t.duplicates;
         continue;
       }
-      const bool ok = consents ? spill.add(b.keys[i], {n.e164, r.category, r.sender, r.source, r.evidence})
-                               : spill.add(b.keys[i], {n.e164, r.sender, r.reason, r.source, {}});
+      const bool ok = consents ? spill.add(b.keys[i], {n.e164, r.category, r.sender, r.source, r.evidence, r.at})
+                               : spill.add(b.keys[i], {n.e164, r.sender, r.reason, r.source, {}, r.at});
       if (!ok) spill_failed = true;
     }
     b.rows.clear();
@@ -391,6 +393,18 @@ int run_import(context& ctx, const import_options& o) {
     r.region = o.region.empty() ? field_or_empty(rec, cols.region) : o.region;
     if (r.region.empty()) r.region = ctx.default_region();
     r.sender = dnc ? std::string() : (o.sender.empty() ? field_or_empty(rec, cols.sender) : o.sender);
+    // The time of the record (an export's `at` column): kept, so that an export imports as it was.
+    if (const std::string& at = field_or_empty(rec, cols.at); !at.empty()) {
+      const auto ms = parse_time(at);
+      if (!ms || *ms > ctx.now_ms()) {
+        ++t.rejected;
+        rejects.add(rec.line, ms ? "time in column at is in the future" : "invalid time in column at (RFC 3339 such as "
+                                                                           "2026-11-29T19:20:00Z)",
+                    at);
+        continue;
+      }
+      r.at = std::to_string(*ms);
+    }
     if (consents) {
       r.category = o.category.empty() ? field_or_empty(rec, cols.category) : o.category;
       if (!ctx.config().policy.find_category(r.category)) {
@@ -405,7 +419,8 @@ int run_import(context& ctx, const import_options& o) {
     } else {
       r.reason = dnc ? "dnc" : (o.reason.empty() ? field_or_empty(rec, cols.reason) : o.reason);
       if (r.reason.empty()) r.reason = "import";
-      r.source = "import";
+      r.source = o.source.empty() ? field_or_empty(rec, cols.source) : o.source;
+      if (r.source.empty()) r.source = "import";
     }
     blocks[reading].rows.push_back(std::move(r));
     if (blocks[reading].rows.size() >= read_batch) {
@@ -467,13 +482,15 @@ int run_import(context& ctx, const import_options& o) {
         break;
       }
       for (const auto& r : part) {
+        std::int64_t at_ms = ctx.now_ms();
+        if (!r.f[5].empty()) std::from_chars(r.f[5].data(), r.f[5].data() + r.f[5].size(), at_ms);
         if (consents) {
           cons.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
-                          std::string(r.f[3]), std::string(r.f[4]), ctx.now_ms()});
+                          std::string(r.f[3]), std::string(r.f[4]), at_ms});
           if (cons.size() >= o.batch) send();
         } else {
           sups.push_back({key_hex(r.key), std::string(r.f[0]), std::string(r.f[1]), std::string(r.f[2]),
-                          std::string(r.f[3]), ctx.now_ms()});
+                          std::string(r.f[3]), at_ms});
           if (sups.size() >= o.batch) send();
         }
       }
@@ -538,7 +555,7 @@ void add_import_command(CLI::App& app, command& chosen) {
       ->check(non_empty_sender());
   im->add_option("--reason", o->reason, "suppressions: reason (default: a reason column, else import)");
   im->add_option("--category", o->category, "consents: category (default: a category column)");
-  im->add_option("--source", o->source, "consents: source (default: a source column, else import)");
+  im->add_option("--source", o->source, "source of the records (default: a source column, else import)");
   im->add_option("--evidence", o->evidence, "consents: evidence (default: an evidence column, else the file and line)");
   im->add_option("--batch", o->batch, "records per store batch (default 50,000)")->check(CLI::Range(1, 1'000'000));
   im->add_option("--temp-dir", o->temp_dir,

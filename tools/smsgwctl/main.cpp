@@ -13,21 +13,44 @@
 
 namespace {
 
-// The first word that is neither an option nor an option's value nor a command ("frobnicate"),
-// for the message when CLI11 only says that a subcommand is required; empty when none.
-std::string unknown_command(CLI::App& app, int argc, char** argv) {
+// A command word that CLI11 only reports as "a subcommand is required": the first word that is
+// neither an option nor an option's value nor a command of the level it is at ("frobnicate",
+// "consent frob"), or none at a level that needs a command ("queue"). Empty `group` is the top.
+struct missing_command {
+  bool found = false;
+  std::string group;  // "", "consent", "queue", "dead-letters"
+  std::string word;   // the unknown word; empty when the command is missing
+  std::string names;  // the commands of that level, comma-separated
+};
+
+std::string command_names(const CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  return names;
+}
+
+missing_command find_missing_command(CLI::App& app, int argc, char** argv) {
+  CLI::App* level = &app;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--config" || arg == "--now" || arg == "--actor") {
+    if (level == &app && (arg == "--config" || arg == "--now" || arg == "--actor")) {
       ++i;  // its value
       continue;
     }
     if (arg.empty() || arg.front() == '-') continue;
-    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-      if (sub->check_name(arg)) return {};
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : level->get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->check_name(arg)) next = sub;
     }
-    return arg;
+    if (next == nullptr) {
+      return {true, level == &app ? std::string() : level->get_name(), arg, command_names(*level)};
+    }
+    level = next;
+    if (level->get_subcommands([](CLI::App*) { return true; }).empty()) return {};  // a command with arguments
   }
+  if (level != &app) return {true, level->get_name(), {}, command_names(*level)};
   return {};
 }
 
@@ -54,13 +77,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version (exit code 0) are printed by usage_exit; a word that is no command is
     // answered with the list of commands.
-    const std::string word = e.get_exit_code() == 0 ? std::string() : unknown_command(app, argc, argv);
-    if (!word.empty()) {
-      std::string names;
-      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-        names += (names.empty() ? "" : ", ") + sub->get_name();
-      }
-      std::cerr << "smsgwctl: unknown command \"" << word << "\" (commands: " << names << ")\n";
+    const missing_command m = e.get_exit_code() == 0 ? missing_command{} : find_missing_command(app, argc, argv);
+    if (m.found && !m.word.empty()) {
+      std::cerr << "smsgwctl: unknown " << (m.group.empty() ? "" : m.group + " ") << "command \"" << m.word
+                << "\" (" << (m.group.empty() ? "" : m.group + " ") << "commands: " << m.names << ")\n";
+      return smsgwctl::exit_usage;
+    }
+    if (m.found) {
+      std::cerr << "smsgwctl: " << m.group << " needs a command: " << m.names << "\n(run smsgwctl " << m.group
+                << " --help)\n";
       return smsgwctl::exit_usage;
     }
     return common::usage_exit(app, e, "smsgwctl");

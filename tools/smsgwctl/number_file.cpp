@@ -31,7 +31,7 @@ bool is_number_name(const std::string& n) {
 
 bool is_known_name(const std::string& n) {
   return is_number_name(n) || n == "region" || n == "country" || n == "sender" || n == "reason" ||
-         n == "category" || n == "source" || n == "evidence";
+         n == "category" || n == "source" || n == "evidence" || n == "at";
 }
 
 std::uint64_t mix(std::uint64_t x) {
@@ -72,6 +72,8 @@ bool map_columns(const csv_record& first, const std::string& column, column_map&
         out.source = idx;
       } else if (n == "evidence") {
         out.evidence = idx;
+      } else if (n == "at") {
+        out.at = idx;
       }
     }
   }
@@ -106,7 +108,8 @@ bool map_columns(const csv_record& first, const std::string& column, column_map&
       return true;
     }
     error = "line " + std::to_string(first.line) +
-            ": the header names no number column (number, phone, e164, msisdn, mobile, tel, to); choose one "
+            ": the header names no number column (number, phone, phone_number, e164, msisdn, mobile, tel, to); "
+            "choose one "
             "with --column";
     return false;
   }

@@ -25,13 +25,14 @@ struct column_map {
   int category = -1;
   int source = -1;
   int evidence = -1;
+  int at = -1;  // RFC 3339 time of the record (an export's `at` column)
   std::vector<std::string> names;  // header names (or column1, column2, ... without a header)
 };
 
 // The first record is a header when none of its fields holds a digit or when one of them is a
 // known name (any case):
 // number|phone|phone_number|e164|msisdn|mobile|tel|to, region|country, sender, reason, category,
-// source, evidence. `column` (--column) is a 1-based index or a header name and picks the number
+// source, evidence, at. `column` (--column) is a 1-based index or a header name and picks the number
 // column. false with `error` when the column cannot be found.
 bool map_columns(const csv_record& first, const std::string& column, column_map& out, std::string& error);
 

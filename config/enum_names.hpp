@@ -39,8 +39,9 @@ inline constexpr name_table<consent_mode, 2> consent_mode_names{{
     {"none", consent_mode::none}, {"required", consent_mode::required}}};
 inline constexpr name_table<quiet_hours_action, 2> quiet_hours_action_names{{
     {"defer", quiet_hours_action::defer}, {"reject", quiet_hours_action::reject}}};
-inline constexpr name_table<no_common_window_action, 2> no_common_window_names{{
-    {"reject", no_common_window_action::reject}, {"defer", no_common_window_action::defer}}};
+inline constexpr name_table<no_common_window_action, 3> no_common_window_names{{
+    {"reject", no_common_window_action::reject}, {"defer", no_common_window_action::defer},
+    {"allow", no_common_window_action::allow}}};
 inline constexpr name_table<revocation_action, 3> revocation_action_names{{
     {"opt_out", revocation_action::opt_out}, {"clarify", revocation_action::clarify},
     {"ignore", revocation_action::ignore}}};

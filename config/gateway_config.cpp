@@ -89,6 +89,11 @@ std::vector<jurisdiction_window> default_jurisdictions() {
   return {{"US-FL", {8 * 60, 20 * 60}}, {"US-OK", {8 * 60, 20 * 60}}};
 }
 
+std::vector<primary_zone> default_primary_zones() {
+  return {{"AU", "Australia/Sydney"}, {"BR", "America/Sao_Paulo"}, {"CA", "America/Toronto"},
+          {"MX", "America/Mexico_City"}, {"RU", "Europe/Moscow"},  {"US", "America/New_York"}};
+}
+
 std::vector<category> default_categories() {
   category transactional;
   transactional.name = "transactional";

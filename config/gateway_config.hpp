@@ -187,7 +187,7 @@ struct sender_class_settings {
 enum class opt_out_scope { sender, global };
 enum class consent_mode { none, required };
 enum class quiet_hours_action { defer, reject };
-enum class no_common_window_action { reject, defer };
+enum class no_common_window_action { reject, defer, allow };
 enum class revocation_action { opt_out, clarify, ignore };
 enum class incomplete_action { deliver, drop };
 enum class number_type {
@@ -232,11 +232,20 @@ struct named_window {
   bool operator==(const named_window&) const = default;
 };
 
+// The zone a number of a multi-zone region is deferred to when its zones share no window
+// (no_common_window: defer).
+struct primary_zone {
+  std::string region;  // "US"
+  std::string zone;    // IANA name, "America/New_York"
+  bool operator==(const primary_zone&) const = default;
+};
+
 struct quiet_hours_settings {
   time_window default_window;  // 08:00-21:00
   std::vector<jurisdiction_window> jurisdictions;  // default: US-FL and US-OK 08:00-20:00
   std::vector<named_window> profiles;              // used by categories: quiet_hours: <name>
   no_common_window_action no_common_window = no_common_window_action::reject;
+  std::vector<primary_zone> primary_zones;         // default: default_primary_zones()
   bool operator==(const quiet_hours_settings&) const = default;
 };
 
@@ -373,6 +382,7 @@ sender_class classify_sender(std::string_view id) noexcept;
 keyword_settings default_keywords();
 std::vector<number_type> default_allowed_number_types();
 std::vector<jurisdiction_window> default_jurisdictions();
+std::vector<primary_zone> default_primary_zones();
 std::vector<category> default_categories();
 
 // Config spellings of the enums ("transceiver", "udh16", ...), for logs and messages.

@@ -2,15 +2,35 @@
 // categories, keywords.
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 
 #include "common/ascii.hpp"
 #include "config/loader.hpp"
 
 namespace config::detail {
+namespace {
+
+// An IANA zone name the gateway's time-zone library will find: a file of the system zoneinfo
+// ($TZDIR or /usr/share/zoneinfo, as cctz reads it).
+bool known_time_zone(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) return false;
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+' || c == '/';
+  });
+  if (!plain) return false;
+  const char* dir = std::getenv("TZDIR");
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path(dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo") / name, ec);
+}
+
+}  // namespace
 
 void loader::read_policy(const std::optional<field>& f, policy_settings& out) {
   out.allowed_number_types = default_allowed_number_types();
   out.quiet_hours.jurisdictions = default_jurisdictions();
+  out.quiet_hours.primary_zones = default_primary_zones();
   out.keywords = default_keywords();
   if (!f) {
     out.categories = default_categories();
@@ -129,6 +149,26 @@ void loader::read_quiet_hours(const field& f, quiet_hours_settings& out) {
     }
   }
   optional_key(m, "no_common_window", out.no_common_window, enum_reader(detail::no_common_window_names));
+  if (auto z = m.take("primary_zones")) {
+    out.primary_zones.clear();
+    map_reader zm(ctx_, *z);
+    for (auto& e : zm.entries()) {
+      e.used = true;
+      if (!valid_region(e.key)) {
+        ctx_.error(e.value.key_mark, e.value.path + ": a primary zone is keyed by a two-letter ISO 3166 region "
+                                                    "code such as US or RU");
+        continue;
+      }
+      auto zone = detail::read_string(ctx_, e.value);
+      if (!zone) continue;
+      if (!known_time_zone(*zone)) {
+        ctx_.error(e.value.mark, e.value.path + ": \"" + *zone + "\" is not a time zone of the system's "
+                                                "zoneinfo (an IANA name such as America/New_York)");
+        continue;
+      }
+      out.primary_zones.push_back({e.key, *zone});
+    }
+  }
   m.finish();
 }
 

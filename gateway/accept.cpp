@@ -24,7 +24,8 @@ api_error refusal_error(policy::reason r) {
     case policy::reason::not_mobile:
       return unprocessable("not_mobile", "'to' is a number type that cannot receive SMS", "to");
     case policy::reason::recipient_opted_out:
-      return unprocessable("recipient_opted_out", "the recipient opted out of messages from this sender", "to");
+      return unprocessable("recipient_opted_out",
+                           "the recipient opted out of messages from this sender or from every sender", "to");
     case policy::reason::no_consent:
       return unprocessable("no_consent", "the category requires consent and none is on record for this number",
                            "to");
@@ -37,6 +38,16 @@ api_error refusal_error(policy::reason r) {
     case policy::reason::none: break;
   }
   return unprocessable("rejected", "refused by policy");
+}
+
+api_error refusal_error(policy::reason r, const prepared_message& m) {
+  if (r == policy::reason::quiet_hours && m.no_common_window) {
+    return unprocessable("quiet_hours",
+                         "the number's possible time zones share no allowed sending time, or none is known "
+                         "(policy.quiet_hours.no_common_window)",
+                         "to");
+  }
+  return refusal_error(r);
 }
 
 std::optional<api_error> check_region(std::string_view region, const char* field) {
@@ -81,7 +92,8 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
     auto error = refusal_error(why);
     if (!number->error_message.empty()) error.message += ": " + number->error_message;
     if (why == policy::reason::not_mobile) {
-      error.message += " (" + std::string(policy::to_string(number->type)) + ")";  // which type
+      error.message = "'to' is a " + std::string(policy::to_string(number->type)) +
+                      " number, a type that cannot receive SMS (policy.allowed_number_types)";
     }
     return error;
   }
@@ -128,6 +140,7 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
       break;
     case policy::quiet_hours_outcome::kind::reject: a.quiet.k = policy::quiet_outcome::kind::reject; break;
   }
+  out.no_common_window = plan.quiet.no_common_window;
   a.idempotency_key = in.idempotency_key;
   a.request_hash = in.request_hash;
   a.idempotency_ttl_ms = s.source.retention.idempotency.count() * 1000;

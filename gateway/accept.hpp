@@ -33,6 +33,7 @@ struct prepared_message {
   policy::admit_request admit;
   std::size_t segments = 1;
   std::string encoding;  // "gsm7", "ucs2"
+  bool no_common_window = false;  // quiet hours refuse because the number's zones share no window
 };
 
 using prepare_result = std::variant<prepared_message, api_error>;
@@ -55,6 +56,9 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
 
 // The 422 answer for a policy refusal.
 api_error refusal_error(policy::reason r);
+// The same for a refusal of the store, which may say more about the prepared message (quiet
+// hours that can never be met).
+api_error refusal_error(policy::reason r, const prepared_message& m);
 
 // A `region` given by a client (two upper-case letters): nullopt when the number library knows the
 // country, else 400 naming `field` ("ZZ" would otherwise read a national number as having no

@@ -77,9 +77,18 @@ policy::policy_config make_policy_config(const config::policy_settings& p) {
   base.default_window = to_window(p.quiet_hours.default_window);
   base.jurisdictions.clear();
   for (const auto& j : p.quiet_hours.jurisdictions) base.jurisdictions[j.jurisdiction] = to_window(j.window);
-  base.when_no_common_window = p.quiet_hours.no_common_window == config::no_common_window_action::defer
-                                   ? policy::no_common_window_action::defer_to_primary_zone
-                                   : policy::no_common_window_action::reject;
+  switch (p.quiet_hours.no_common_window) {
+    case config::no_common_window_action::reject:
+      base.when_no_common_window = policy::no_common_window_action::reject;
+      break;
+    case config::no_common_window_action::defer:
+      base.when_no_common_window = policy::no_common_window_action::defer_to_primary_zone;
+      break;
+    case config::no_common_window_action::allow:
+      base.when_no_common_window = policy::no_common_window_action::allow;
+      break;
+  }
+  for (const auto& z : p.quiet_hours.primary_zones) base.primary_zones[z.region] = z.zone;
   out.quiet_hours_profiles.clear();
   out.quiet_hours_profiles["default"] = base;
   for (const auto& named : p.quiet_hours.profiles) {

@@ -55,6 +55,17 @@ const bad_case cases[] = {
     {"bad jurisdiction", "policy:\n  quiet_hours:\n    jurisdictions: {USA: {from: \"08:00\", to: \"20:00\"}}\n",
      "t.yaml:3:21: policy.quiet_hours.jurisdictions.USA: a jurisdiction must be a country (GB) or a country and "
      "subdivision (US-FL), in capitals"},
+    {"unknown primary zone", "policy:\n  quiet_hours:\n    primary_zones: {US: America/Gotham}\n",
+     "t.yaml:3:25: policy.quiet_hours.primary_zones.US: \"America/Gotham\" is not a time zone of the system's "
+     "zoneinfo (an IANA name such as America/New_York)"},
+    {"primary zone path", "policy:\n  quiet_hours:\n    primary_zones: {US: ../../etc/passwd}\n",
+     "t.yaml:3:25: policy.quiet_hours.primary_zones.US: \"../../etc/passwd\" is not a time zone of the system's "
+     "zoneinfo (an IANA name such as America/New_York)"},
+    {"primary zone region", "policy:\n  quiet_hours:\n    primary_zones: {USA: America/New_York}\n",
+     "t.yaml:3:21: policy.quiet_hours.primary_zones.USA: a primary zone is keyed by a two-letter ISO 3166 region "
+     "code such as US or RU"},
+    {"no common window action", "policy:\n  quiet_hours:\n    no_common_window: primary\n",
+     "t.yaml:3:23: policy.quiet_hours.no_common_window: must be reject, defer or allow, got \"primary\""},
     {"unknown carrier in route",
      "carriers:\n  - {name: sim, host: h, system_id: s}\nroutes:\n  - {prefix: \"+\", carrier: smpp1}\n",
      "t.yaml:4:28: routes[0].carrier: unknown carrier \"smpp1\""},

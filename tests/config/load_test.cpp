@@ -1,4 +1,6 @@
 // Loader behaviour beyond single mistakes: all errors at once, defaults, paths, secrets, warnings.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <openssl/evp.h>
@@ -265,7 +267,28 @@ TEST(Load, QuietHoursProfilesAndJurisdictions) {
                                                                         {"CA-QC", {9 * 60, 24 * 60}}}));
   EXPECT_EQ(q.profiles, (std::vector<config::named_window>{{"night", {22 * 60, 6 * 60}}, {"always", {0, 24 * 60}}}));
   EXPECT_EQ(q.no_common_window, config::no_common_window_action::defer);
+  EXPECT_EQ(q.primary_zones, config::default_primary_zones());
   EXPECT_EQ(r.config.policy.find_category("alerts")->action, config::quiet_hours_action::reject);
+}
+
+// Where a number whose zones share no window is deferred to: the built-in primary zones of the
+// multi-zone countries, or the operator's list, which replaces them.
+TEST(Load, PrimaryZonesDefaultAndReplace) {
+  config::load_result d = load("policy: {quiet_hours: {no_common_window: allow}}\n");
+  ASSERT_TRUE(d.ok()) << lines(d.errors)[0];
+  EXPECT_EQ(d.config.policy.quiet_hours.no_common_window, config::no_common_window_action::allow);
+  const auto& zones = d.config.policy.quiet_hours.primary_zones;
+  ASSERT_FALSE(zones.empty());
+  EXPECT_NE(std::find(zones.begin(), zones.end(), config::primary_zone{"US", "America/New_York"}), zones.end());
+
+  config::load_result r = load(
+      "policy:\n"
+      "  quiet_hours:\n"
+      "    no_common_window: defer\n"
+      "    primary_zones: {US: America/Chicago, AU: Australia/Perth}\n");
+  ASSERT_TRUE(r.ok()) << lines(r.errors)[0];
+  EXPECT_EQ(r.config.policy.quiet_hours.primary_zones,
+            (std::vector<config::primary_zone>{{"US", "America/Chicago"}, {"AU", "Australia/Perth"}}));
 }
 
 // A reload compares the old and the new config: only the carrier that changed differs.

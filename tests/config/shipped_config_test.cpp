@@ -170,7 +170,7 @@ TEST(ShippedConfig, ProductionExampleHasEveryKey) {
   auto normalise = [](const std::set<std::string>& paths) {
     static const std::regex index(R"(\[[0-9]+\])");
     static const std::regex named(
-        R"(^(policy\.(categories|quiet_hours\.jurisdictions|quiet_hours\.profiles|keywords\.senders))\.[^.]+)");
+        R"(^(policy\.(categories|quiet_hours\.jurisdictions|quiet_hours\.profiles|quiet_hours\.primary_zones|keywords\.senders))\.[^.]+)");
     std::set<std::string> out;
     for (const auto& p : paths) out.insert(std::regex_replace(std::regex_replace(p, index, "[]"), named, "$1.*"));
     return out;

@@ -159,13 +159,15 @@ policy:
 
 class Gateway(Process):
     def __init__(self, workdir, sim, store="sqlite", scope="sender", redis_url=None, extra="", long_code_tps=1000,
-                 policy_extra=""):
+                 policy_extra="", edit=None):
         if store == "sqlite":
             store_yaml = '{kind: sqlite, path: "var/smsgw.db"}'
         else:
             store_yaml = '{kind: redis, url: "%s"}' % redis_url
         text = BASE_CONFIG.format(store=store_yaml, smpp_port=sim.smpp_port, scope=scope,
                                   long_code_tps=long_code_tps, policy_extra=policy_extra) + extra
+        if edit is not None:
+            text = edit(text)  # e.g. change one policy setting of BASE_CONFIG
         self.config_path = os.path.join(workdir, "smsgw.yaml")
         with open(self.config_path, "w") as f:
             f.write(text)

@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "config/load.hpp"
 #include "gateway/accept.hpp"
 
@@ -107,7 +110,8 @@ TEST_F(Accept, EachRefusalHasItsCodeAndField) {
 
   e = error_of(msg("+442079460958", "12345", "hi"));  // London landline
   EXPECT_EQ(e.code, "not_mobile");
-  EXPECT_NE(e.message.find("(fixed_line)"), std::string::npos) << e.message;  // which type
+  EXPECT_EQ(e.field, "to");
+  EXPECT_EQ(e.message, "'to' is a fixed_line number, a type that cannot receive SMS (policy.allowed_number_types)");
 
   e = error_of(msg("+14155550123", "12345", std::string(1600, 'a')));
   EXPECT_EQ(e.code, "message_too_long");
@@ -137,6 +141,71 @@ TEST_F(Accept, ScheduledBodyCarriesSendAtAndReason) {
   EXPECT_EQ(gateway::accepted_body(std::get<prepared_message>(result), scheduled),
             R"({"id":"msg_test","status":"scheduled","to":"+14155550123","segments":1,"encoding":"gsm7",)"
             R"("send_at":"2026-12-01T15:00:00Z","reason":"send_at"})");
+}
+
+// policy.quiet_hours.no_common_window on a +1 800 number (zones from Guam to Pago Pago): a
+// 09:00-17:00 window is never open in all of them at once.
+class NoCommonWindow : public ::testing::Test {
+ protected:
+  prepared_message prepared_with(const std::string& quiet_hours_extra) {
+    std::ifstream in(std::string(SMSGW_SOURCE_DIR) + "/config/smsgw.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const std::string window = "default: {from: \"08:00\", to: \"21:00\"}";
+    const auto at = yaml.find(window);
+    EXPECT_NE(at, std::string::npos);
+    yaml.replace(at, window.size(), "default: {from: \"09:00\", to: \"17:00\"}\n" + quiet_hours_extra);
+    auto loaded = config::load_config_from_string(yaml, "smsgw.yaml", std::string(SMSGW_SOURCE_DIR) + "/config");
+    EXPECT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : config::to_string(loaded.errors[0]));
+    auto settings = gateway::make_settings(loaded.config);
+    auto secrets = policy::number_secrets::from_secret(std::string(64, 'a'));
+    const gateway::api_key* key = settings->api_keys.authenticate("Bearer dev-key");
+    gateway::message_request request = msg("+18005550199", "12345", "Sale!", "marketing");
+    // 2026-12-01T03:00:00Z: 22:00 in New York the evening before.
+    gateway::accept_input input{&request, key, 1'796'094'000'000, "msg_test", "", ""};
+    auto result = gateway::prepare_message(input, *settings, numbers_, *secrets, [](std::string_view) { return true; });
+    EXPECT_TRUE(std::holds_alternative<prepared_message>(result));
+    if (!std::holds_alternative<prepared_message>(result)) return {};
+    return std::get<prepared_message>(result);
+  }
+  policy::quiet_outcome quiet_with(const std::string& quiet_hours_extra) {
+    return prepared_with(quiet_hours_extra).admit.quiet;
+  }
+  policy::number_cache numbers_{100};
+};
+
+TEST_F(NoCommonWindow, RejectIsTheDefaultAndSaysWhy) {
+  auto m = prepared_with("");
+  EXPECT_EQ(m.admit.quiet.k, policy::quiet_outcome::kind::reject);
+  EXPECT_TRUE(m.no_common_window);
+  const api_error e = gateway::refusal_error(policy::reason::quiet_hours, m);
+  EXPECT_EQ(e.code, "quiet_hours");
+  EXPECT_EQ(e.field, "to");
+  EXPECT_NE(e.message.find("time zones share no allowed sending time"), std::string::npos) << e.message;
+  // An ordinary night is still an ordinary quiet-hours refusal.
+  m.no_common_window = false;
+  EXPECT_EQ(gateway::refusal_error(policy::reason::quiet_hours, m).message,
+            gateway::refusal_error(policy::reason::quiet_hours).message);
+}
+
+TEST_F(NoCommonWindow, DeferGoesToTheFirstMinuteOfThePrimaryZone) {
+  // The built-in primary zone of US is New York: 09:00 EST is 14:00 UTC.
+  auto q = quiet_with("    no_common_window: defer\n");
+  EXPECT_EQ(q.k, policy::quiet_outcome::kind::defer);
+  EXPECT_EQ(gateway::format_rfc3339(q.defer_until_ms / 1000), "2026-12-01T14:00:00Z");
+
+  q = quiet_with("    no_common_window: defer\n    primary_zones: {US: America/Los_Angeles}\n");
+  EXPECT_EQ(q.k, policy::quiet_outcome::kind::defer);
+  EXPECT_EQ(gateway::format_rfc3339(q.defer_until_ms / 1000), "2026-12-01T17:00:00Z");
+
+  // A region without a primary zone is refused as before.
+  q = quiet_with("    no_common_window: defer\n    primary_zones: {CA: America/Toronto}\n");
+  EXPECT_EQ(q.k, policy::quiet_outcome::kind::reject);
+}
+
+TEST_F(NoCommonWindow, AllowSendsNow) {
+  EXPECT_EQ(quiet_with("    no_common_window: allow\n").k, policy::quiet_outcome::kind::allowed);
 }
 
 TEST(BodyHash, IsHexSha256) {

@@ -119,7 +119,10 @@ policy::policy_config make_policy_config(const config::policy_settings& p) {
   out.keywords.on_revocation = to_revocation(p.keywords.revocation);
   out.keywords.detect_revocation = true;
   for (const auto& s : p.sender_overrides) {
-    out.keywords.per_sender[s.sender] = policy::sender_keywords{to_lists(s.keywords), true};
+    // s.keywords starts as a copy of the global block: its revocation is the global one unless
+    // the sender's block sets its own.
+    out.keywords.per_sender[s.sender] =
+        policy::sender_keywords{to_lists(s.keywords), true, to_revocation(s.keywords.revocation)};
   }
   return out;
 }

@@ -348,7 +348,8 @@ keyword_matcher::keyword_matcher(const keyword_config& config)
       detect_revocation_(config.detect_revocation),
       on_revocation_(config.on_revocation) {
   for (const auto& [sender, entry] : config.per_sender) {
-    senders_.push_back(sender_entry{sender, compile(entry.lists), entry.replace_defaults});
+    senders_.push_back(sender_entry{sender, compile(entry.lists), entry.replace_defaults,
+                                    entry.on_revocation.value_or(config.on_revocation)});
   }
 }
 
@@ -388,7 +389,7 @@ keyword_match keyword_matcher::match(std::string_view text_utf8, std::string_vie
   if (pattern.empty()) return out;
   out.rule = keyword_rule::revocation;
   out.matched = std::string(pattern);
-  switch (on_revocation_) {
+  switch (own != nullptr ? own->on_revocation : on_revocation_) {
     case revocation_action::opt_out: out.action = keyword_action::opt_out; break;
     case revocation_action::clarify: out.action = keyword_action::clarify; break;
     case revocation_action::ignore: out.action = keyword_action::none; break;

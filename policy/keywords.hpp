@@ -62,6 +62,7 @@ class keyword_matcher {
     std::string sender;
     compiled_lists lists;
     bool replace_defaults = false;
+    revocation_action on_revocation;
   };
   static compiled_lists compile(const keyword_lists& lists);
   static bool match_lists(const compiled_lists& lists, std::string_view text, keyword_rule rule,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,8 @@ struct keyword_lists {
 struct sender_keywords {
   keyword_lists lists;
   bool replace_defaults = false;  // false: these lists extend the defaults
+  // What a probable revocation to this sender does; unset: keyword_config::on_revocation.
+  std::optional<revocation_action> on_revocation;
   bool operator==(const sender_keywords&) const = default;
 };
 

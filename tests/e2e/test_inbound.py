@@ -145,7 +145,9 @@ class RevocationSettings(GatewayFixture, unittest.TestCase):
     policy_extra = (
         "  keywords:\n"
         "    revocation: clarify\n"
-        "    replies: {clarification: \"Did you mean to unsubscribe? Reply STOP to confirm.\"}\n")
+        "    replies: {clarification: \"Did you mean to unsubscribe? Reply STOP to confirm.\"}\n"
+        "    senders:\n"
+        "      \"+14155550100\": {revocation: ignore}\n")
 
     def texts_to(self, number):
         return [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
@@ -164,6 +166,15 @@ class RevocationSettings(GatewayFixture, unittest.TestCase):
         # The keyword itself still opts out.
         self.assertEqual(self.sim.mo(number, "12345", "STOP")[0], 200)
         InboundBase.wait_refused(self, number, "12345")
+
+    def test_a_sender_can_override_the_revocation_action(self):
+        # +14155550100 says `revocation: ignore`: the same reply to it is neither answered nor stored.
+        number = self.unique_number()
+        self.assertEqual(self.sim.mo(number, "+14155550100", "please stop texting me")[0], 200)
+        time.sleep(1.5)
+        self.assertEqual(self.texts_to(number), [])
+        code, body = self.gw.send({"to": number, "from": "+14155550100", "text": "still subscribed"})
+        self.assertEqual(code, 202, body)
 
 
 class StopRaceBase:

@@ -276,7 +276,7 @@ class StartUp(unittest.TestCase):
 
     def config(self, workdir, **replace):
         text = harness.BASE_CONFIG.format(store='{kind: sqlite, path: "var/smsgw.db"}', smpp_port=1, scope="sender",
-                                          long_code_tps=1000)
+                                          long_code_tps=1000, policy_extra="")
         for old, new in replace.items():
             self.assertIn(old, text)
             text = text.replace(old, new)

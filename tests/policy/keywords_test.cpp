@@ -207,6 +207,20 @@ TEST(Keywords, RevocationActionIsConfigurable) {
             keyword_rule::none);
 }
 
+TEST(Keywords, RevocationActionCanBeSetPerSender) {
+  policy::keyword_config config;
+  config.on_revocation = policy::revocation_action::clarify;
+  config.per_sender["12345"] = policy::sender_keywords{{}, false, policy::revocation_action::ignore};
+  config.per_sender["777"] = policy::sender_keywords{{{"HALT"}, {}, {}, {}}, false, std::nullopt};
+  const policy::keyword_matcher matcher(config);
+  EXPECT_EQ(matcher.match("please stop texting me", "12345").action, keyword_action::none);
+  // A sender without its own action, and any other sender, use the global one.
+  EXPECT_EQ(matcher.match("please stop texting me", "777").action, keyword_action::clarify);
+  EXPECT_EQ(matcher.match("please stop texting me", "999").action, keyword_action::clarify);
+  // The sender's keywords are unaffected.
+  EXPECT_EQ(matcher.match("STOP", "12345").action, keyword_action::opt_out);
+}
+
 TEST(Keywords, LongMessagesAreHandled) {
   const policy::keyword_matcher matcher{};
   std::string text;

@@ -22,8 +22,8 @@ namespace {
 const policy::keyword_matcher& matcher() {
   static const policy::keyword_matcher m([] {
     policy::keyword_config c;
-    c.per_sender["12345"] = policy::sender_keywords{{{"HALT", "Ça suffit"}, {}, {"GO"}, {"SOS"}}, false};
-    c.per_sender["+14155550100"] = policy::sender_keywords{{{"ENOUGH"}, {"STOP EVERYTHING"}, {}, {}}, true};
+    c.per_sender["12345"] = policy::sender_keywords{{{"HALT", "Ça suffit"}, {}, {"GO"}, {"SOS"}}, false, std::nullopt};
+    c.per_sender["+14155550100"] = policy::sender_keywords{{{"ENOUGH"}, {"STOP EVERYTHING"}, {}, {}}, true, std::nullopt};
     return c;
   }());
   return m;

@@ -90,10 +90,11 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
   auto number = numbers.normalize(req.to, req.region.empty() ? s.default_region : req.region);
   if (auto why = policy::check_number(*number, s.policy.sms_types); why != policy::reason::none) {
     auto error = refusal_error(why);
-    if (!number->error_message.empty()) error.message += ": " + number->error_message;
-    if (why == policy::reason::not_mobile) {
+    if (why == policy::reason::not_mobile) {  // which type, and where the allowed ones are set
       error.message = "'to' is a " + std::string(policy::to_string(number->type)) +
                       " number, a type that cannot receive SMS (policy.allowed_number_types)";
+    } else if (!number->error_message.empty()) {
+      error.message += ": " + number->error_message;
     }
     return error;
   }

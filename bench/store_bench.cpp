@@ -315,7 +315,7 @@ void BM_RedisAdmit(benchmark::State& state) {
   std::thread t([&] { io.run(); });
   redis_options o;
   o.url = url;
-  o.key_prefix = "smsgw-bench:" + std::to_string(::getpid()) + ":";
+  o.key_prefix = "b" + std::to_string(::getpid()) + ":";
   o.secrets = secrets();
   auto r = redis_store::create(io.get_executor(), o);
   bool ready = false;

@@ -111,7 +111,7 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
     bool fields = false;            // write the message hash with HSET (RESTORE was refused for it)
     redis_detail::sup_location loc;  // the number's suppression bucket (set by flush_admits)
   };
-  static constexpr std::size_t max_admits_per_call = 64;
+  static constexpr std::size_t max_admits_per_call = 128;
   // An admit_request is about 25 strings (each move of one costs about 1,000 instructions): the
   // queue keeps its capacity between flushes (admit_spare), and a flush groups the requests by
   // index instead of moving them into one vector per kind.

@@ -31,6 +31,8 @@
 -- 4 quiet hours | 5 RESTORE refused, the key exists | 6 RESTORE refused otherwise (5, 6: nothing
 -- of the request was written; the client sends it again with 'h') | {hash, message id} duplicate
 -- of an earlier idempotent request. Out of memory (or a read-only server) fails the whole call.
+-- Locals: a global (KEYS, ARGV, redis, type) costs a lookup in the globals table per use.
+local KEYS, ARGV, redis, type, tonumber = KEYS, ARGV, redis, type, tonumber
 local W = 13
 local senders = ARGV[2]
 local sender_ids = {}

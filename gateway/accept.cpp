@@ -50,6 +50,36 @@ api_error refusal_error(policy::reason r, const prepared_message& m) {
   return refusal_error(r);
 }
 
+namespace {
+
+// "24 hours", "7 days", "1 hour", "90 minutes": a cap window in words.
+std::string window_words(std::int64_t seconds) {
+  auto words = [](std::int64_t n, const char* unit) {
+    return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+  };
+  if (seconds >= 2 * 86'400 && seconds % 86'400 == 0) return words(seconds / 86'400, "day");
+  if (seconds >= 3'600 && seconds % 3'600 == 0) return words(seconds / 3'600, "hour");
+  if (seconds >= 60 && seconds % 60 == 0) return words(seconds / 60, "minute");
+  return words(seconds, "second");
+}
+
+}  // namespace
+
+api_error refusal_error(const policy::admit_result& res, const prepared_message& m) {
+  if (res.refused != policy::reason::frequency_capped || !res.cap) return refusal_error(res.refused, m);
+  const auto& [rule, free_at_ms] = *res.cap;
+  std::string message = "the number reached its frequency cap of " + std::to_string(rule.max) + " message" +
+                        (rule.max == 1 ? "" : "s") + " per " + window_words(rule.window_seconds) + " in this " +
+                        (rule.per_campaign ? "campaign" : "category");
+  if (free_at_ms == 0) {
+    message += ", which allows none";
+  } else {
+    // Rounded up to the second: the cap allows the next message from that instant on.
+    message += "; the next message is allowed from " + format_rfc3339((free_at_ms + 999) / 1000);
+  }
+  return unprocessable("frequency_capped", std::move(message), "to");
+}
+
 std::optional<api_error> check_region(std::string_view region, const char* field) {
   static const std::set<std::string, std::less<>> known = [] {
     std::set<std::string> regions;

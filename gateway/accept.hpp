@@ -59,6 +59,9 @@ api_error refusal_error(policy::reason r);
 // The same for a refusal of the store, which may say more about the prepared message (quiet
 // hours that can never be met).
 api_error refusal_error(policy::reason r, const prepared_message& m);
+// The same from the store's answer: a frequency cap names its rule and when it allows the next
+// message.
+api_error refusal_error(const policy::admit_result& res, const prepared_message& m);
 
 // A `region` given by a client (two upper-case letters): nullopt when the number library knows the
 // country, else 400 naming `field` ("ZZ" would otherwise read a national number as having no

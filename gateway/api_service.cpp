@@ -545,7 +545,7 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   }
   if (!result.accepted()) {
     if (deps_.metrics_registry) deps_.metrics_registry->count_rejected(policy::to_string(result.refused));
-    co_return error_response(refusal_error(result.refused, message));
+    co_return error_response(refusal_error(result, message));
   }
   std::string body = accepted_body(message, result);
   if (deps_.on_enqueued && result.status == policy::message_status::queued && result.lease_id.empty()) {
@@ -652,7 +652,7 @@ asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
         if (deps_.on_enqueued && r.lease_id.empty()) deps_.on_enqueued(prepared[k].admit.message.carrier);
         if (deps_.metrics_registry) count_accepted(prepared[k].admit.category);
       } else {
-        results[positions[k]] = to_json(refusal_error(r.refused, prepared[k]));
+        results[positions[k]] = to_json(refusal_error(r, prepared[k]));
         if (deps_.metrics_registry) deps_.metrics_registry->count_rejected(policy::to_string(r.refused));
       }
     }

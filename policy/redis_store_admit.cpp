@@ -123,8 +123,34 @@ void append_zset_bounds(const admit_request& r, bool per_campaign, std::vector<s
   }
 }
 
-std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const redis_store::state::admit_plan& p) {
+// The rule `rule` (1-based) of the request's cap key `key` (1-based, as append_admit sends them:
+// the category key when the request has category rules, then the campaign key).
+std::optional<cap_rule> cap_rule_of(const admit_request& r, long long key, long long rule) {
+  const bool category_caps = has_caps(r, false);
+  const bool per_campaign = !(key == 1 && category_caps);
+  long long n = 0;
+  for (const auto& c : r.caps) {
+    if (c.per_campaign == per_campaign && ++n == rule) return c;
+  }
+  return std::nullopt;
+}
+
+std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const admit_request& r,
+                                                     const redis_store::state::admit_plan& p) {
   admit_result res;
+  if (v.k == redis_value::kind::array && !v.elements.empty() && v.elements[0].k == redis_value::kind::integer) {
+    // Capped: {cap key number, rule number, free at ms}.
+    const auto& e = v.elements;
+    if (e.size() != 4 || e[0].integer != 3 || e[1].k != redis_value::kind::integer ||
+        e[2].k != redis_value::kind::integer || e[3].k != redis_value::kind::integer) {
+      return {store_errc::io_error, {}};
+    }
+    auto rule = cap_rule_of(r, e[1].integer, e[2].integer);
+    if (!rule) return {store_errc::io_error, {}};
+    res.refused = reason::frequency_capped;
+    res.cap = admit_result::cap_reached{*rule, e[3].integer};
+    return {{}, std::move(res)};
+  }
   if (v.k == redis_value::kind::array) {
     if (v.elements.size() < 2) return {store_errc::io_error, {}};
     res.duplicate = true;
@@ -142,7 +168,6 @@ std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const
       break;
     case 1: res.refused = reason::recipient_opted_out; break;
     case 2: res.refused = reason::no_consent; break;
-    case 3: res.refused = reason::frequency_capped; break;
     case 4: res.refused = reason::quiet_hours; break;
     default: return {store_errc::io_error, {}};
   }
@@ -246,7 +271,7 @@ void redis_store::state::send_admits(std::vector<pending_admit>& all, const std:
                self->admit_on_strand(std::move(w.p.req), std::move(w.p.cb), true);
                continue;
              }
-             auto [ec_i, res] = parse_admit(e, w.plan);
+             auto [ec_i, res] = parse_admit(e, w.p.req, w.plan);
              w.p.cb(ec_i, std::move(res));
            }
          });

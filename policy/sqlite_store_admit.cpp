@@ -20,6 +20,21 @@ std::string_view scope_name(opt_out_scope s) { return s == opt_out_scope::global
 
 }  // namespace
 
+// When a reached cap rule allows the next message: its max-th newest admission within the window
+// leaves the window (0: never, max 0). Read only for a refusal.
+std::int64_t sqlite_store::impl::cap_free_at(const admit_request& r, const cap_rule& c) {
+  if (c.max == 0) return 0;
+  const std::int64_t window = c.window_seconds * 1000;
+  query q = prepare(c.per_campaign ? "SELECT at_ms FROM cap_events WHERE number_key=? AND category=? AND at_ms>? "
+                                     "AND campaign=? ORDER BY at_ms DESC LIMIT 1 OFFSET ?"
+                                   : "SELECT at_ms FROM cap_events WHERE number_key=? AND category=? AND at_ms>? "
+                                     "ORDER BY at_ms DESC LIMIT 1 OFFSET ?");
+  q.bind_static(1, r.message.number_key).bind_static(2, r.category).bind(3, r.now_ms - window);
+  if (c.per_campaign) q.bind_static(4, r.campaign);
+  q.bind(c.per_campaign ? 5 : 4, static_cast<std::int64_t>(c.max) - 1);
+  return q.step() ? q.i64(0) + window : r.now_ms;
+}
+
 // One admission. `r.message.e164` is already sealed (admit() seals on the caller's thread).
 // Statements: one lookup (idempotency key, suppressions, consents and the cap events of the
 // number and category, decided here in rule order), then the inserts of an accepted message
@@ -110,9 +125,13 @@ admit_result sqlite_store::impl::admit_one(const admit_request& r) {
     if (c.per_campaign && r.campaign.empty()) continue;
     if (counts[i] >= c.max) {
       res.refused = reason::frequency_capped;
-      return res;
+      const std::int64_t free_at = cap_free_at(r, c);
+      if (!res.cap || (res.cap->free_at_ms != 0 && (free_at == 0 || free_at > res.cap->free_at_ms))) {
+        res.cap = admit_result::cap_reached{c, free_at};
+      }
     }
   }
+  if (res.cap) return res;
   if (r.quiet.k == quiet_outcome::kind::reject) {
     res.refused = reason::quiet_hours;
     return res;

@@ -174,6 +174,7 @@ class sqlite_store::impl {
                   opt_out_scope scope);  // sqlite_store.cpp
 
   admit_result admit_one(const admit_request& r);  // sqlite_store_admit.cpp
+  std::int64_t cap_free_at(const admit_request& r, const cap_rule& c);  // sqlite_store_admit.cpp
 
   std::string health_detail();  // sqlite_writer.cpp
 

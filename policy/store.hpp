@@ -136,6 +136,14 @@ struct admit_result {
   bool duplicate = false;
   std::string existing_message_id;
   std::string existing_request_hash;
+  // Refused as frequency_capped: the rule reached that holds the number back longest, and from
+  // when (unix ms) that rule allows the next message (0: never, a rule with max 0). Until then
+  // the number gets nothing of this category (or campaign, for a per-campaign rule).
+  struct cap_reached {
+    cap_rule rule;
+    std::int64_t free_at_ms = 0;
+  };
+  std::optional<cap_reached> cap;
 
   bool accepted() const noexcept { return admitted; }
 };

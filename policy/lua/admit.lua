@@ -27,10 +27,12 @@
 -- A cap key in mode 's' is a string of 13-digit admission times, ascending; in mode 'z' a zset
 -- of message ids scored by admission time. The client picks the mode from the largest max of the
 -- key's rules; a key found in the other representation is converted (exact, no double count).
--- Returns one entry per request: 0 accepted | 1 opted out | 2 no consent | 3 capped |
--- 4 quiet hours | 5 RESTORE refused, the key exists | 6 RESTORE refused otherwise (5, 6: nothing
--- of the request was written; the client sends it again with 'h') | {hash, message id} duplicate
--- of an earlier idempotent request. Out of memory (or a read-only server) fails the whole call.
+-- Returns one entry per request: 0 accepted | 1 opted out | 2 no consent | {3, cap number, rule
+-- number, free at ms} capped: the reached rule that holds the number back longest and the unix
+-- ms from which it allows the next message (0: never, a max of 0) | 4 quiet hours | 5 RESTORE
+-- refused, the key exists | 6 RESTORE refused otherwise (5, 6: nothing of the request was
+-- written; the client sends it again with 'h') | {hash, message id} duplicate of an earlier
+-- idempotent request. Out of memory (or a read-only server) fails the whole call.
 -- Locals: a global (KEYS, ARGV, redis, type) costs a lookup in the globals table per use.
 local KEYS, ARGV, redis, type, tonumber = KEYS, ARGV, redis, type, tonumber
 local W = 13
@@ -151,6 +153,13 @@ local function zset_count(key, from, expiry)
   return redis.call('ZCOUNT', key, from, '+inf')
 end
 
+-- A refusal by caps names the reached rule that holds the number back longest: `capped` (the
+-- earlier reached rule, nil for none) or this one ({3, cap number, rule number, free at ms}).
+local function longer(capped, c, r, free)
+  if not capped or (capped[4] ~= 0 and (free == 0 or free > capped[4])) then return {3, c, r, free} end
+  return capped
+end
+
 local values = {}  -- the new value of each string cap key of the request being decided
 local ready, ready_n = {}, {}  -- queue key -> {id, ...}
 local sched, sched_n = {}, {}  -- scheduled zset key -> {send_at, id, ...}
@@ -213,7 +222,9 @@ for i = 1, tonumber(ARGV[1]) do
     result = 2
   end
   -- Caps: every rule of every cap key; the new value of each string key is kept for the write.
-  local recorded
+  -- A refusal still reads every rule: it names the reached rule that holds the number back
+  -- longest (cap number, rule number, the ms from which it allows the next message; 0: never).
+  local recorded, capped
   if not result and #caps > 0 then
     for c = 1, #caps do
       local cap, key = caps[c], KEYS[cap_ki + c - 1]
@@ -239,42 +250,50 @@ for i = 1, tonumber(ARGV[1]) do
         elseif v == '' then
           -- No admission yet (or all expired): capped only by a rule with max 0.
           if cap[5] == 0 then
-            result = 3
-            break
+            for r = 1, #rules do
+              if rules[r][2] == 0 then capped, result = longer(capped, c, r, 0), 3 break end
+            end
           end
           values[c] = now
         else
           local n = #v / W
           local t = tonumber(now)
+          local capped_here = false
           for r = 1, #rules do
-            -- Count the admissions within the rule's window, newest first, up to its max.
+            -- Count the admissions within the rule's window, newest first, up to its max; when
+            -- reached, the max-th newest leaves the window at its time + the window.
             local from, max = t - rules[r][1] + 1, rules[r][2]
             local seen, j = 0, n
             while seen < max and j > 0 and at(v, j) >= from do seen, j = seen + 1, j - 1 end
             if seen >= max then
-              result = 3
-              break
+              capped, result = longer(capped, c, r, max == 0 and 0 or at(v, j + 1) + rules[r][1]), 3
+              capped_here = true
             end
           end
-          if result then break end
-          -- Keep the admissions from the longest window on; insert now in order.
-          local oldest, keep, pos = t - cap[3] + 1, 0, n
-          while keep < n and at(v, keep + 1) < oldest do keep = keep + 1 end
-          while pos > keep and at(v, pos) > t do pos = pos - 1 end
-          if keep == 0 and pos == n then
-            values[c] = v .. now
-          else
-            values[c] = string.sub(v, keep * W + 1, pos * W) .. now .. string.sub(v, pos * W + 1)
+          if not capped_here and not result then
+            -- Keep the admissions from the longest window on; insert now in order.
+            local oldest, keep, pos = t - cap[3] + 1, 0, n
+            while keep < n and at(v, keep + 1) < oldest do keep = keep + 1 end
+            while pos > keep and at(v, pos) > t do pos = pos - 1 end
+            if keep == 0 and pos == n then
+              values[c] = v .. now
+            else
+              values[c] = string.sub(v, keep * W + 1, pos * W) .. now .. string.sub(v, pos * W + 1)
+            end
           end
         end
       else
         for r = 1, #rules do
-          if zset_count(key, ARGV[zai + r], cap[2]) >= rules[r][2] then
-            result = 3
-            break
+          local max = rules[r][2]
+          if zset_count(key, ARGV[zai + r], cap[2]) >= max then
+            local free = 0
+            if max > 0 then
+              local s = redis.call('ZREVRANGEBYSCORE', key, '+inf', ARGV[zai + r], 'WITHSCORES', 'LIMIT', max - 1, 1)
+              free = tonumber(s[2]) + rules[r][1]
+            end
+            capped, result = longer(capped, c, r, free), 3
           end
         end
-        if result then break end
         values[c] = ARGV[zai]
         zai = zai + 1 + #rules
       end
@@ -341,7 +360,7 @@ for i = 1, tonumber(ARGV[1]) do
     end
     result = 0
   end
-  out[i] = result
+  out[i] = result == 3 and capped or result
 end
 -- Enqueue in admission order (nothing above reads the queues).
 for _, key in ipairs(ready_n) do redis.call('RPUSH', key, unpack(ready[key])) end

@@ -3,6 +3,7 @@
 Runs once with the embedded SQLite store and once with Redis (SMSGW_TEST_REDIS_URL)."""
 import concurrent.futures
 import datetime
+import math
 import os
 import sys
 import re
@@ -234,11 +235,23 @@ class OutboundBase(GatewayFixture):
 
     def test_consent_then_cap_of_three(self):
         to = self.unique_number()
+        first = time.time()
         for i in range(3):
             code, body = self.gw.send({"to": to, "from": "12345", "text": "x%d" % i, "category": "capped"})
             self.assertEqual(code, 202, body)
-        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "x", "category": "capped"}), 422,
-                          "frequency_capped")
+        last = time.time()
+        refused = self.gw.send({"to": to, "from": "12345", "text": "x", "category": "capped"})
+        self.assert_error(refused, 422, "frequency_capped", "to")
+        # The refusal names the rule and when the number may get the next message: 24 hours after
+        # the first of the three (rounded up to the second).
+        message = refused[1]["error"]["message"]
+        self.assertIn("3 messages per 24 hours in this category", message)
+        match = re.search(r"allowed from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)", message)
+        self.assertTrue(match, message)
+        free_at = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        self.assertGreaterEqual(free_at, math.floor(first) + 24 * 3600, message)
+        self.assertLessEqual(free_at, math.ceil(last) + 24 * 3600, message)
 
     def test_consent_recorded_through_the_api_allows_marketing(self):
         to = "+12125550142"

@@ -39,6 +39,10 @@ struct redis_store::state::admit_call {
   std::vector<std::string> keys;
   std::vector<std::string> args;
   std::vector<std::size_t> profile_refs;  // where in args each request names its profile
+  // Scratch of append_admit, kept across the call's requests (their capacity is reused): the
+  // profile's arguments and their concatenation, the key of `profiles`.
+  std::vector<std::string> prof;
+  std::string prof_key;
 };
 
 namespace {
@@ -176,7 +180,8 @@ std::pair<std::error_code, admit_result> parse_admit(const redis_value& v, const
 
 }  // namespace
 
-void redis_store::state::admit_on_strand(admit_request&& r, std::function<void(std::error_code, admit_result)>&& cb,
+void redis_store::state::admit_on_strand(std::unique_ptr<admit_request> r,
+                                         std::function<void(std::error_code, admit_result)>&& cb,
                                          bool fields) {
   if (admit_queue.capacity() == 0) admit_queue.reserve(max_admits_per_call);
   admit_queue.push_back({std::move(r), std::move(cb), fields, {}});
@@ -195,8 +200,8 @@ void redis_store::state::flush_admits() {
     auto& p = queued[i];
     // The number key must be an HMAC (it names the suppression bucket) and now must fit the
     // 13-digit admission times of the cap keys.
-    auto loc = locate(p.req.message.number_key);
-    if (loc && p.req.now_ms >= 0 && p.req.now_ms <= max_admit_now_ms) {
+    auto loc = locate(p.req->message.number_key);
+    if (loc && p.req->now_ms >= 0 && p.req->now_ms <= max_admit_now_ms) {
       p.loc = std::move(*loc);
       (p.fields || !admit_restore ? by_fields : by_restore).push_back(i);
     } else {
@@ -225,8 +230,8 @@ void redis_store::state::send_admits(std::vector<pending_admit>& all, const std:
     ws->reserve(n);
     for (std::size_t k = first; k < first + n; ++k) {
       auto& one = all[which[k]];
-      auto p = plan(one.req);
-      append_admit(one.req, one.loc, p, call);
+      auto p = plan(*one.req);
+      append_admit(*one.req, one.loc, p, call);
       ws->push_back({std::move(one), p});
     }
     std::vector<std::string> keys = std::move(call.profile_keys);
@@ -271,7 +276,7 @@ void redis_store::state::send_admits(std::vector<pending_admit>& all, const std:
                self->admit_on_strand(std::move(w.p.req), std::move(w.p.cb), true);
                continue;
              }
-             auto [ec_i, res] = parse_admit(e, w.p.req, w.plan);
+             auto [ec_i, res] = parse_admit(e, *w.p.req, w.plan);
              w.p.cb(ec_i, std::move(res));
            }
          });
@@ -286,8 +291,8 @@ void redis_store::state::append_admit(const admit_request& r, const sup_location
   const bool scheduled = p.outcome[0] == 's';
   const bool leased = p.outcome[0] == 'l';
   // The profile: everything the script needs that does not depend on the message or now.
-  std::vector<std::string> prof;
-  prof.reserve(16);
+  auto& prof = call.prof;
+  prof.clear();
   prof.push_back(r.sender);
   const char* scope = r.scope == opt_out_scope::global ? "global" : "sender";
   prof.push_back(scope);
@@ -299,16 +304,17 @@ void redis_store::state::append_admit(const admit_request& r, const sup_location
   prof.push_back(num(int{category_caps} + int{campaign_caps}));
   if (category_caps) append_cap_profile(r, false, prof);
   if (campaign_caps) append_cap_profile(r, true, prof);
-  std::string id_key;
+  auto& id_key = call.prof_key;
+  id_key.clear();
   for (const auto& a : prof) {
     id_key += a;
     id_key += '\0';
   }
-  auto [it, inserted] = call.profiles.try_emplace(std::move(id_key));
-  if (inserted) {
-    it->second = std::to_string(++call.profile_keys_count);
+  auto it = call.profiles.find(id_key);
+  if (it == call.profiles.end()) {
+    it = call.profiles.emplace(id_key, std::to_string(++call.profile_keys_count)).first;
     call.profile_keys.push_back(queue_key(m.carrier, scheduled ? "sched" : leased ? "lease" : "ready"));
-    std::move(prof.begin(), prof.end(), std::back_inserter(call.profile_args));
+    call.profile_args.insert(call.profile_args.end(), prof.begin(), prof.end());
   }
   call.keys.push_back(sup_bucket(loc));
   if (r.consent_required) call.keys.push_back(num_key(m.number_key, "con"));
@@ -377,7 +383,7 @@ void redis_store::state::append_admit(const admit_request& r, const sup_location
 }
 
 void redis_store::admit(admit_request req, store_callback<admit_result> cb) {
-  on_strand(s_, [s = s_, req = std::move(req), cb = std::move(cb)]() mutable {
+  on_strand(s_, [s = s_, req = std::make_unique<admit_request>(std::move(req)), cb = std::move(cb)]() mutable {
     s->admit_on_strand(std::move(req), std::move(cb));
   });
 }
@@ -397,7 +403,7 @@ void redis_store::admit_batch(std::vector<admit_request> reqs, store_callback<st
     auto a = std::make_shared<agg>(agg{std::vector<admit_result>(reqs.size()), reqs.size(), {}, std::move(cb)});
     // Coalesced into admit.lua calls of up to max_admits_per_call requests, in order.
     for (std::size_t i = 0; i < reqs.size(); ++i) {
-      s->admit_on_strand(std::move(reqs[i]), [a, i](std::error_code ec, admit_result r) {
+      s->admit_on_strand(std::make_unique<admit_request>(std::move(reqs[i])), [a, i](std::error_code ec, admit_result r) {
         if (ec && !a->ec) a->ec = ec;
         a->results[i] = std::move(r);
         if (--a->remaining == 0) {

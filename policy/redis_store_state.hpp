@@ -106,15 +106,16 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   // Admissions issued in the same strand turn are coalesced into one EVALSHA of admit.lua
   // (at most max_admits_per_call requests each): one script call instead of N.
   struct pending_admit {
-    admit_request req;
+    // On the heap: an admit_request is about 25 strings (each move of one costs about 825
+    // instructions), and a pending admission moves several times between admit() and its reply.
+    std::unique_ptr<admit_request> req;
     std::function<void(std::error_code, admit_result)> cb;
     bool fields = false;            // write the message hash with HSET (RESTORE was refused for it)
     redis_detail::sup_location loc;  // the number's suppression bucket (set by flush_admits)
   };
   static constexpr std::size_t max_admits_per_call = 128;
-  // An admit_request is about 25 strings (each move of one costs about 1,000 instructions): the
-  // queue keeps its capacity between flushes (admit_spare), and a flush groups the requests by
-  // index instead of moving them into one vector per kind.
+  // The queue keeps its capacity between flushes (admit_spare), and a flush groups the requests
+  // by index instead of moving them into one vector per kind.
   std::vector<pending_admit> admit_queue;
   std::vector<pending_admit> admit_spare;
   bool admit_flush_posted = false;
@@ -131,7 +132,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   struct admit_plan;  // what the client decides alone: the outcome when accepted, the send time
   struct admit_call;  // one admit.lua call being built
 
-  void admit_on_strand(admit_request&& r, std::function<void(std::error_code, admit_result)>&& cb, bool fields = false);
+  void admit_on_strand(std::unique_ptr<admit_request> r, std::function<void(std::error_code, admit_result)>&& cb,
+                       bool fields = false);
   void flush_admits();
   // The requests all[which[...]] (moved out of `all`), in calls of up to max_admits_per_call.
   void send_admits(std::vector<pending_admit>& all, const std::vector<std::size_t>& which, bool restore);

@@ -42,6 +42,14 @@ class AdmitCaps : public store_fixture<B> {
     EXPECT_FALSE(ec) << ec.message();
     return res;
   }
+  // A refusal by caps: the rule it names and when that rule allows the next message.
+  admit_result::cap_reached refusal(const std::string& id, std::int64_t now, std::vector<cap_rule> caps,
+                                    const std::string& campaign = "") {
+    auto r = admit(request(id, now, std::move(caps), campaign));
+    EXPECT_EQ(r.refused, reason::frequency_capped) << id;
+    EXPECT_TRUE(r.cap) << id;
+    return r.cap.value_or(admit_result::cap_reached{{0, 99, false}, -1});
+  }
   bool accepted(const std::string& id, std::int64_t now, std::vector<cap_rule> caps, const std::string& campaign = "") {
     auto r = admit(request(id, now, std::move(caps), campaign));
     EXPECT_TRUE(r.accepted() || r.refused == reason::frequency_capped) << id << ": " << static_cast<int>(r.refused);
@@ -114,21 +122,14 @@ TYPED_TEST(AdmitCaps, MaxZeroRefusesAndPerCampaignRulesCountPerCampaign) {
 // A refusal by caps names the reached rule that holds the number back longest and when that rule
 // allows the next message (the max-th newest admission in its window leaves it; 0: never).
 TYPED_TEST(AdmitCaps, RefusalNamesTheRuleThatHoldsLongestAndWhenItAllowsTheNext) {
-  auto refusal = [&](const std::string& id, std::int64_t now, std::vector<cap_rule> caps,
-                     const std::string& campaign = "") {
-    auto r = this->admit(request(id, now, std::move(caps), campaign));
-    EXPECT_EQ(r.refused, reason::frequency_capped) << id;
-    EXPECT_TRUE(r.cap) << id;
-    return r.cap.value_or(admit_result::cap_reached{{0, 99, false}, -1});
-  };
   const std::vector<cap_rule> rules = {{3600, 2, false}, {24 * 3600, 3, false}};
   EXPECT_TRUE(this->accepted("m1", t0, rules));
   EXPECT_TRUE(this->accepted("m2", t0 + 1, rules));
-  auto c = refusal("m3", t0 + hour - 1, rules);  // the hour rule only: m1 leaves it at t0 + 1 h
+  auto c = this->refusal("m3", t0 + hour - 1, rules);  // the hour rule only: m1 leaves it at t0 + 1 h
   EXPECT_EQ(c.rule, (cap_rule{3600, 2, false}));
   EXPECT_EQ(c.free_at_ms, t0 + hour);
   EXPECT_TRUE(this->accepted("m4", t0 + hour, rules));
-  c = refusal("m5", t0 + hour + 1, rules);  // the day rule: m1, m2, m4; m1 leaves the day at t0 + 1 d
+  c = this->refusal("m5", t0 + hour + 1, rules);  // the day rule: m1, m2, m4; m1 leaves the day at t0 + 1 d
   EXPECT_EQ(c.rule, (cap_rule{24 * 3600, 3, false}));
   EXPECT_EQ(c.free_at_ms, t0 + day);
 
@@ -138,41 +139,34 @@ TYPED_TEST(AdmitCaps, RefusalNamesTheRuleThatHoldsLongestAndWhenItAllowsTheNext)
   const std::vector<cap_rule> both_reversed = {{24 * 3600, 2, false}, {3600, 1, false}};
   EXPECT_TRUE(this->accepted("b1", t0 + 10 * day, both));
   EXPECT_TRUE(this->accepted("b2", t0 + 10 * day + hour, both));
-  c = refusal("b3", t0 + 10 * day + hour + 5, both);
+  c = this->refusal("b3", t0 + 10 * day + hour + 5, both);
   EXPECT_EQ(c.rule, (cap_rule{24 * 3600, 2, false}));
   EXPECT_EQ(c.free_at_ms, t0 + 11 * day);
-  c = refusal("b4", t0 + 10 * day + hour + 6, both_reversed);
+  c = this->refusal("b4", t0 + 10 * day + hour + 6, both_reversed);
   EXPECT_EQ(c.rule, (cap_rule{24 * 3600, 2, false}));
   EXPECT_EQ(c.free_at_ms, t0 + 11 * day);
 
   // A max of 0 never allows one, whatever else is reached.
-  c = refusal("z1", t0 + 10 * day + hour + 7, {{3600, 1, false}, {3600, 0, false}});
+  c = this->refusal("z1", t0 + 10 * day + hour + 7, {{3600, 1, false}, {3600, 0, false}});
   EXPECT_EQ(c.rule, (cap_rule{3600, 0, false}));
   EXPECT_EQ(c.free_at_ms, 0);
 }
 
 TYPED_TEST(AdmitCaps, RefusalNamesPerCampaignAndLargeRules) {
-  auto refusal = [&](const std::string& id, std::int64_t now, std::vector<cap_rule> caps,
-                     const std::string& campaign = "") {
-    auto r = this->admit(request(id, now, std::move(caps), campaign));
-    EXPECT_EQ(r.refused, reason::frequency_capped) << id;
-    EXPECT_TRUE(r.cap) << id;
-    return r.cap.value_or(admit_result::cap_reached{{0, 99, false}, -1});
-  };
   // A per-campaign rule, listed after or before the category's rule.
   const std::vector<cap_rule> after = {{24 * 3600, 5, false}, {3600, 1, true}};
   const std::vector<cap_rule> before = {{3600, 1, true}, {24 * 3600, 5, false}};
   EXPECT_TRUE(this->accepted("s1", t0, after, "spring"));
-  auto c = refusal("s2", t0 + 1, after, "spring");
+  auto c = this->refusal("s2", t0 + 1, after, "spring");
   EXPECT_EQ(c.rule, (cap_rule{3600, 1, true}));
   EXPECT_EQ(c.free_at_ms, t0 + hour);
-  c = refusal("s3", t0 + 2, before, "spring");
+  c = this->refusal("s3", t0 + 2, before, "spring");
   EXPECT_EQ(c.rule, (cap_rule{3600, 1, true}));
   EXPECT_EQ(c.free_at_ms, t0 + hour);
   // Over the Redis string threshold (a zset there): the 40th newest admission leaves the hour.
   const std::vector<cap_rule> large = {{3600, 40, false}};
   for (int i = 0; i < 40; ++i) EXPECT_TRUE(this->accepted("l" + std::to_string(i), t0 + day + 3 * i, large)) << i;
-  c = refusal("l40", t0 + day + 200, large);
+  c = this->refusal("l40", t0 + day + 200, large);
   EXPECT_EQ(c.rule, (cap_rule{3600, 40, false}));
   EXPECT_EQ(c.free_at_ms, t0 + day + hour);
 }

@@ -33,7 +33,7 @@
 -- refused, the key exists | 6 RESTORE refused otherwise (5, 6: nothing of the request was
 -- written; the client sends it again with 'h') | {hash, message id} duplicate of an earlier
 -- idempotent request. Out of memory (or a read-only server) fails the whole call.
--- Locals: a global (KEYS, ARGV, redis, type) costs a lookup in the globals table per use.
+-- Locals: each use of a global costs a lookup in the globals table.
 local KEYS, ARGV, redis, type, tonumber = KEYS, ARGV, redis, type, tonumber
 local W = 13
 local senders = ARGV[2]
@@ -258,7 +258,6 @@ for i = 1, tonumber(ARGV[1]) do
         else
           local n = #v / W
           local t = tonumber(now)
-          local capped_here = false
           for r = 1, #rules do
             -- Count the admissions within the rule's window, newest first, up to its max; when
             -- reached, the max-th newest leaves the window at its time + the window.
@@ -267,10 +266,9 @@ for i = 1, tonumber(ARGV[1]) do
             while seen < max and j > 0 and at(v, j) >= from do seen, j = seen + 1, j - 1 end
             if seen >= max then
               capped, result = longer(capped, c, r, max == 0 and 0 or at(v, j + 1) + rules[r][1]), 3
-              capped_here = true
             end
           end
-          if not capped_here and not result then
+          if not result then
             -- Keep the admissions from the longest window on; insert now in order.
             local oldest, keep, pos = t - cap[3] + 1, 0, n
             while keep < n and at(v, keep + 1) < oldest do keep = keep + 1 end

@@ -28,6 +28,16 @@ void loader::read_http(const field& f, http_settings& out) {
   optional_key(m, "read_timeout", out.read_timeout, duration_ms_reader);
   optional_key(m, "idle_timeout", out.idle_timeout, duration_ms_reader);
   optional_key(m, "max_connections", out.max_connections, unsigned_reader<std::uint32_t>(1, 1'000'000));
+  if (auto a = m.take("max_send_at_ahead")) {
+    if (auto v = detail::read_duration(ctx_, *a)) {
+      constexpr std::chrono::seconds most{3650 * 86'400};
+      if (*v > most) {
+        ctx_.error(a->mark, a->path + ": must be at most 3650d (ten years), got " + describe(a->node));
+      } else {
+        out.max_send_at_ahead = *v;
+      }
+    }
+  }
   m.finish();
 }
 

@@ -3,6 +3,8 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <set>
+#include <string>
+#include <utility>
 
 #include "policy/decision.hpp"
 
@@ -15,7 +17,25 @@ api_error unprocessable(std::string code, std::string message, std::string field
 
 std::int64_t to_ms(policy::sys_seconds t) { return static_cast<std::int64_t>(t.time_since_epoch().count()) * 1000; }
 
+// "35 days", "36 hours", "90 minutes", "1 second": the largest unit that divides it.
+std::string describe_duration(std::chrono::seconds d) {
+  const std::int64_t s = d.count();
+  for (auto [unit, name] : {std::pair<std::int64_t, const char*>{86'400, "day"}, {3'600, "hour"}, {60, "minute"}}) {
+    if (s % unit == 0) return std::to_string(s / unit) + " " + name + (s == unit ? "" : "s");
+  }
+  return std::to_string(s) + (s == 1 ? " second" : " seconds");
+}
+
 }  // namespace
+
+std::optional<api_error> check_send_at_horizon(std::optional<std::int64_t> send_at, std::int64_t now_s,
+                                               std::chrono::seconds horizon) {
+  if (!send_at || *send_at - now_s <= horizon.count()) return std::nullopt;
+  return bad_request("'send_at' is more than " + describe_duration(horizon) +
+                         " ahead (http.max_send_at_ahead): at most " + format_rfc3339(now_s + horizon.count()) +
+                         " now",
+                     "send_at");
+}
 
 api_error refusal_error(policy::reason r) {
   switch (r) {
@@ -106,6 +126,7 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
                                               const std::function<bool(std::string_view)>& is_bound,
                                               prepared_message& out) {
   const message_request& req = *in.request;
+  if (auto e = check_send_at_horizon(req.send_at, in.now_ms / 1000, s.source.http.max_send_at_ahead)) return e;
   if (!in.key->may_send_from(req.from)) {
     return api_error{403, "sender_not_allowed", "this API key may not send from '" + req.from + "'", "from"};
   }

@@ -3,6 +3,7 @@
 // Turning a validated POST /v1/messages body into the atomic store admission, and the store's
 // answer into the HTTP answer. Pure: no I/O; time, ids and the number cache are passed in.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -53,6 +54,12 @@ std::optional<api_error> prepare_message_into(const accept_input& in, const sett
                                               policy::number_cache& numbers, const policy::number_secrets& secrets,
                                               const std::function<bool(std::string_view)>& is_bound,
                                               prepared_message& out);
+
+// A `send_at` (unix seconds) further ahead of `now_s` than `horizon` (http.max_send_at_ahead):
+// the 400 naming send_at, the limit and the latest time allowed now; nullopt otherwise (also
+// without a send_at).
+std::optional<api_error> check_send_at_horizon(std::optional<std::int64_t> send_at, std::int64_t now_s,
+                                               std::chrono::seconds horizon);
 
 // The 422 answer for a policy refusal.
 api_error refusal_error(policy::reason r);

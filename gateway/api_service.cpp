@@ -63,6 +63,29 @@ std::string header(const http_request& r, std::string_view name) {
   return it == r.end() ? std::string() : std::string(it->value());
 }
 
+constexpr const char* idempotency_header = "Idempotency-Key";
+constexpr std::size_t max_idempotency_key = 255;
+
+// The Idempotency-Key header of a single send into `out` (empty when absent), or a 400 naming
+// it: given twice, longer than 255 characters, or present but empty (or only spaces), which would
+// otherwise be taken for no header and silently drop the client's protection against duplicates.
+std::optional<api_error> read_idempotency_key(const http_request& r, std::string& out) {
+  const std::size_t count = r.count(idempotency_header);
+  if (count == 0) return std::nullopt;
+  if (count > 1) return bad_request("Idempotency-Key is given twice", idempotency_header);
+  out = header(r, idempotency_header);
+  if (out.find_first_not_of(" \t") == std::string::npos) {
+    out.clear();
+    return bad_request("Idempotency-Key must not be empty; leave the header out to send without one",
+                       idempotency_header);
+  }
+  if (out.size() > max_idempotency_key) {
+    return bad_request("Idempotency-Key is longer than " + std::to_string(max_idempotency_key) + " characters",
+                       idempotency_header);
+  }
+  return std::nullopt;
+}
+
 std::string iso(std::int64_t ms) { return ms > 0 ? format_rfc3339(ms / 1000) : std::string(); }
 
 json message_json(const policy::message_record& m) {
@@ -502,11 +525,8 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
   in.key = ctx.key;
   in.now_ms = now_ms();
   in.message_id = new_message_id(in.now_ms);
-  const std::string idem = header(ctx.request, "Idempotency-Key");
-  if (idem.size() > 255) co_return error_response(bad_request("Idempotency-Key is longer than 255 characters", "Idempotency-Key"));
-  if (!idem.empty() && ctx.request.count("Idempotency-Key") > 1) {
-    co_return error_response(bad_request("Idempotency-Key is given twice", "Idempotency-Key"));
-  }
+  std::string idem;
+  if (auto e = read_idempotency_key(ctx.request, idem)) co_return error_response(*e);
   if (!idem.empty()) {
     in.idempotency_key = ctx.key->name + ":" + idem;
     in.request_hash = body_hash(ctx.request.body());
@@ -573,7 +593,9 @@ asio::awaitable<http_response> api_service::send_one(request_context ctx) {
 asio::awaitable<http_response> api_service::send_batch(request_context ctx) {
   if (!accepting_) co_return unavailable("the gateway is shutting down");
   if (!ctx.target.query.empty()) co_return error_response(*only_query(ctx.target, {}));
-  if (!header(ctx.request, "Idempotency-Key").empty()) {
+  // Refused whatever its value (also empty): a client that sends one expects protection a batch
+  // does not give.
+  if (ctx.request.count(idempotency_header) > 0) {
     co_return error_response(bad_request(
         "Idempotency-Key is not supported on batches; send items one by one or use client_ref", "Idempotency-Key"));
   }

@@ -76,9 +76,18 @@ message_request_result validate(const Get& get) {
     // (transactional: no consent, no quiet hours).
     return bad_request("'category' must not be empty; leave it out (or null) for the default category", "category");
   }
-  if (auto e = read_string(get("campaign"sv), "campaign", false, short_max, request.campaign)) return *e;
+  const member campaign = get("campaign"sv);
+  if (auto e = read_string(campaign, "campaign", false, short_max, request.campaign)) return *e;
+  if (campaign.k == member::kind::string && request.campaign.empty()) {
+    // An empty campaign is no campaign: the per-campaign caps would silently not count it.
+    return bad_request("'campaign' must not be empty; omit the field (or null) for no campaign", "campaign");
+  }
   if (auto e = read_string(get("client_ref"sv), "client_ref", false, short_max, request.client_ref)) return *e;
-  if (auto e = read_string(get("region"sv), "region", false, short_max, request.region)) return *e;
+  const member region = get("region"sv);
+  if (auto e = read_string(region, "region", false, short_max, request.region)) return *e;
+  if (region.k == member::kind::string && request.region.empty()) {
+    return bad_request("'region' must not be empty; omit the field (or null) for the default region", "region");
+  }
   if (!request.region.empty()) {
     request.region = common::upper_ascii(std::move(request.region));
     if (request.region.size() != 2 ||

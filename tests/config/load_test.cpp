@@ -62,6 +62,7 @@ TEST(Load, FillsDefaultsForEverythingLeftOut) {
   EXPECT_EQ(c.http.listen, (config::endpoint{"127.0.0.1", 8080}));
   EXPECT_EQ(c.http.max_body_bytes, 1024u * 1024u);
   EXPECT_EQ(c.http.read_timeout, 10s);
+  EXPECT_EQ(c.http.max_send_at_ahead, 35 * 24h);
   EXPECT_EQ(c.admin.listen, (config::endpoint{"127.0.0.1", 9090}));
   EXPECT_EQ(c.store.kind, config::store_kind::sqlite);
   EXPECT_EQ(c.store.path, "/srv/smsgw/var/smsgw.db");
@@ -105,13 +106,14 @@ TEST(Load, AnEmptyValueMeansTheDefault) {
 TEST(Load, ParsesListenersDurationsAndSizes) {
   config::load_result r = load(
       "http: {listen: \"[::1]:0\", max_body_bytes: 64KiB, max_header_bytes: 4096, read_timeout: 500ms,"
-      " idle_timeout: 2m}\n");
+      " idle_timeout: 2m, max_send_at_ahead: 90d}\n");
   ASSERT_TRUE(r.ok()) << lines(r.errors)[0];
   EXPECT_EQ(r.config.http.listen, (config::endpoint{"::1", 0}));  // port 0: the OS picks (tests)
   EXPECT_EQ(r.config.http.max_body_bytes, 64u * 1024u);
   EXPECT_EQ(r.config.http.max_header_bytes, 4096u);
   EXPECT_EQ(r.config.http.read_timeout, 500ms);
   EXPECT_EQ(r.config.http.idle_timeout, 120s);
+  EXPECT_EQ(r.config.http.max_send_at_ahead, 90 * 24h);
 }
 
 TEST(Load, ResolvesRelativePathsAgainstTheConfigDirectory) {

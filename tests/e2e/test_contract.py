@@ -277,14 +277,22 @@ class ContractBase(GatewayFixture):
         self.assert_error((code, body), 422, "invalid_number", "number")
         self.assertIn("not a phone number", body["error"]["message"])
 
-    def test_a_send_at_after_2262_is_scheduled_not_sent_now(self):
-        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x",
-                                   "send_at": "2300-01-01T00:00:00Z"})
-        self.assertEqual(code, 202, body)
-        self.assertEqual(body["status"], "scheduled")
-        self.assertEqual(body["send_at"], "2300-01-01T00:00:00Z")
-        code, got = self.api("GET", "/v1/messages/" + body["id"])
-        self.assertEqual((code, got["status"], got["send_at"]), (200, "scheduled", "2300-01-01T00:00:00Z"))
+    def test_a_send_at_beyond_the_scheduling_horizon_is_refused_naming_the_limit(self):
+        # Year 9999 (and 2300, past the end of system_clock's nanoseconds in 2262) was scheduled
+        # and waited in the queue for ever: http.max_send_at_ahead, 35 days by default.
+        for send_at in ("9999-12-31T23:59:59Z", "2300-01-01T00:00:00Z",
+                        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 36 * 86400))):
+            code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x", "send_at": send_at})
+            self.assert_error((code, body), 400, "bad_request", "send_at")
+            self.assertIn("more than 35 days ahead (http.max_send_at_ahead)", body["error"]["message"])
+        code, body = self.api("POST", "/v1/messages/batch", {"messages": [
+            {"to": self.unique_number(), "from": "12345", "text": "x", "send_at": "9999-12-31T23:59:59Z"}]})
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body["results"][0]["error"]["field"], "send_at", body)
+        # Within the horizon it is scheduled as before.
+        send_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 34 * 86400))
+        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x", "send_at": send_at})
+        self.assertEqual((code, body.get("status"), body.get("send_at")), (202, "scheduled", send_at), body)
 
     def test_a_key_given_twice_is_refused(self):
         to = self.unique_number()
@@ -356,6 +364,62 @@ class ContractBase(GatewayFixture):
                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         self.assertTrue(data.startswith(b"HTTP/1.1 400"), data)
         self.assertIn(b'"field":"Idempotency-Key"', data)
+
+    def idempotency_raw(self, path, body, *values):
+        """Sends `body` with one Idempotency-Key header per value (exactly as given) and returns
+        the status line and the JSON answer."""
+        headers = b"".join(b"Idempotency-Key:" + v + b"\r\n" for v in values)
+        data = self.raw(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-key\r\n" + headers +
+                        b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        head, _, rest = data.partition(b"\r\n\r\n")
+        return head.split(b"\r\n")[0], json.loads(rest)
+
+    def test_an_empty_idempotency_key_is_refused_not_taken_for_none(self):
+        to = self.unique_number()
+        body = ('{"to": "%s", "from": "12345", "text": "x"}' % to).encode()
+        # Empty, only spaces or a tab, and an empty one before a real one: each silently sent
+        # without duplicate protection before.
+        for values in ([b""], [b"   "], [b" \t "], [b"", b" abc"]):
+            status, answer = self.idempotency_raw(b"/v1/messages", body, *values)
+            self.assertEqual(status, b"HTTP/1.1 400 Bad Request", (values, answer))
+            self.assertEqual(answer["error"]["code"], "bad_request", answer)
+            self.assertEqual(answer["error"]["field"], "Idempotency-Key", answer)
+            if len(values) == 1:
+                self.assertIn("must not be empty", answer["error"]["message"])
+            else:
+                self.assertIn("given twice", answer["error"]["message"])
+        # Over 255 characters is refused naming the limit; 255 is fine.
+        status, answer = self.idempotency_raw(b"/v1/messages", body, b" " + b"k" * 256)
+        self.assertEqual(status, b"HTTP/1.1 400 Bad Request", answer)
+        self.assertIn("longer than 255 characters", answer["error"]["message"])
+        status, answer = self.idempotency_raw(b"/v1/messages", body, b" " + b"k" * 255)
+        self.assertEqual(status, b"HTTP/1.1 202 Accepted", answer)
+        # A batch refuses the header whatever its value, also empty.
+        batch = ('{"messages": [%s]}' % body.decode()).encode()
+        for value in (b"", b" key-1"):
+            status, answer = self.idempotency_raw(b"/v1/messages/batch", batch, value)
+            self.assertEqual(status, b"HTTP/1.1 400 Bad Request", answer)
+            self.assertEqual(answer["error"]["field"], "Idempotency-Key", answer)
+            self.assertIn("not supported on batches", answer["error"]["message"])
+
+    def test_an_empty_region_or_campaign_is_refused_an_empty_client_ref_is_not(self):
+        to = self.unique_number()
+        self.assert_error(self.gw.send({"to": to, "from": "12345", "text": "x", "region": ""}), 400,
+                          "bad_request", "region")
+        code, body = self.gw.send({"to": to, "from": "12345", "text": "x", "campaign": ""})
+        self.assert_error((code, body), 400, "bad_request", "campaign")
+        self.assertIn("omit the field", body["error"]["message"])
+        code, body = self.api("POST", "/v1/messages/batch", {"messages": [
+            {"to": to, "from": "12345", "text": "x", "region": ""},
+            {"to": to, "from": "12345", "text": "x", "campaign": ""},
+            {"to": to, "from": "12345", "text": "x", "client_ref": ""}]})
+        self.assertEqual(code, 200, body)
+        results = body["results"]
+        self.assertEqual([r.get("error", {}).get("field") for r in results], ["region", "campaign", None], results)
+        self.assertEqual([r.get("error", {}).get("code") for r in results], ["bad_request", "bad_request", None])
+        self.assertEqual(results[2]["status"], "queued", results)
+        code, body = self.gw.send({"to": to, "from": "12345", "text": "x", "client_ref": ""})
+        self.assertEqual((code, body.get("status")), (202, "queued"), body)
 
     def test_an_empty_category_is_refused_not_sent_as_transactional(self):
         to = self.unique_number()

@@ -123,6 +123,34 @@ TEST_F(Accept, EachRefusalHasItsCodeAndField) {
   EXPECT_EQ(e.field, "text");
 }
 
+// send_at at most http.max_send_at_ahead (35 days by default) ahead: year 9999 was scheduled.
+TEST_F(Accept, SendAtBeyondTheSchedulingHorizonIsRefusedNamingTheLimit) {
+  const std::int64_t now_s = 1'796'137'200;  // 2026-12-01T15:00:00Z
+  auto at = [&](std::int64_t send_at) {
+    auto r = msg("+14155550123", "12345", "hi");
+    r.send_at = send_at;
+    return r;
+  };
+  EXPECT_TRUE(std::holds_alternative<prepared_message>(prepare(at(now_s + 35 * 86'400))));
+  for (std::int64_t send_at : {now_s + 35 * 86'400 + 1, std::int64_t{253'402'300'799}}) {  // and 9999-12-31
+    const auto e = error_of(at(send_at));
+    EXPECT_EQ(e.status, 400);
+    EXPECT_EQ(e.code, "bad_request");
+    EXPECT_EQ(e.field, "send_at");
+    EXPECT_EQ(e.message,
+              "'send_at' is more than 35 days ahead (http.max_send_at_ahead): at most 2027-01-05T15:00:00Z now");
+  }
+  // A past send_at sends now, however far back.
+  EXPECT_TRUE(std::holds_alternative<prepared_message>(prepare(at(0))));
+  EXPECT_FALSE(gateway::check_send_at_horizon(std::nullopt, now_s, std::chrono::seconds{1}).has_value());
+  const auto hours = gateway::check_send_at_horizon(now_s + 7'201, now_s, std::chrono::hours{2});
+  ASSERT_TRUE(hours.has_value());
+  EXPECT_NE(hours->message.find("more than 2 hours ahead"), std::string::npos) << hours->message;
+  const auto odd = gateway::check_send_at_horizon(now_s + 91, now_s, std::chrono::seconds{90});
+  ASSERT_TRUE(odd.has_value());
+  EXPECT_NE(odd->message.find("more than 90 seconds ahead"), std::string::npos) << odd->message;
+}
+
 TEST_F(Accept, AcceptedBodyFollowsTheContract) {
   auto result = prepare(msg("+14155550123", "12345", "hi"));
   ASSERT_TRUE(std::holds_alternative<prepared_message>(result));

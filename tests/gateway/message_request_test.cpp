@@ -49,6 +49,44 @@ TEST(MessageRequest, IllTypedFieldsAreNamed) {
   EXPECT_EQ(error_of(R"({"to": "+1", "from": "1", "text": "hi", "region": "1A"})").field, "region");
 }
 
+// An empty region hint means nothing, and an empty campaign would silently skip per-campaign caps:
+// both are refused (omitted or null is the way to say "none"). client_ref is free text.
+TEST(MessageRequest, EmptyRegionAndCampaignAreRefusedEmptyClientRefIsNot) {
+  for (const char* body : {R"({"to": "+14155550123", "from": "12345", "text": "hi", "region": ""})",
+                           R"({"to": "+14155550123", "from": "12345", "text": "a\nb", "region": ""})"}) {
+    const auto e = error_of(body);
+    EXPECT_EQ(e.status, 400) << body;
+    EXPECT_EQ(e.code, "bad_request") << body;
+    EXPECT_EQ(e.field, "region") << body;
+    EXPECT_NE(e.message.find("must not be empty"), std::string::npos) << e.message;
+  }
+  for (const char* body : {R"({"to": "+14155550123", "from": "12345", "text": "hi", "campaign": ""})",
+                           R"({"to": "+14155550123", "from": "12345", "text": "a\nb", "campaign": ""})"}) {
+    const auto e = error_of(body);
+    EXPECT_EQ(e.status, 400) << body;
+    EXPECT_EQ(e.field, "campaign") << body;
+    EXPECT_EQ(e.message, "'campaign' must not be empty; omit the field (or null) for no campaign");
+  }
+  for (const char* body : {R"({"to": "+14155550123", "from": "12345", "text": "hi", "campaign": null, "region": null})",
+                           R"({"to": "+14155550123", "from": "12345", "text": "hi", "client_ref": ""})"}) {
+    EXPECT_TRUE(std::holds_alternative<message_request>(gateway::parse_message_request_body(body))) << body;
+  }
+  // The same in a batch item, on both the flat and the document path.
+  for (const char* body : {R"({"messages": [{"to": "+1", "from": "1", "text": "x", "region": ""}]})",
+                           R"({"messages": [{"to": "+1", "from": "1", "text": "x\n", "region": ""}]})"}) {
+    auto items = gateway::parse_batch_items_flat(body);
+    if (!items) {
+      auto doc = gateway::parse_json_body(body);
+      ASSERT_TRUE(std::holds_alternative<nlohmann::json>(doc));
+      items.emplace();
+      for (const auto& item : std::get<nlohmann::json>(doc)["messages"]) items->push_back(gateway::parse_message_request(item));
+    }
+    ASSERT_EQ(items->size(), 1U);
+    ASSERT_TRUE(std::holds_alternative<api_error>(items->front())) << body;
+    EXPECT_EQ(std::get<api_error>(items->front()).field, "region");
+  }
+}
+
 TEST(MessageRequest, UnknownFieldsAreRefused) {
   auto e = error_of(R"({"to": "+14155550123", "from": "12345", "txt": "hi", "text": "x"})");
   EXPECT_EQ(e.field, "txt");

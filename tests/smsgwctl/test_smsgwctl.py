@@ -400,6 +400,37 @@ policy:
         self.assertEqual(code, 2)
         self.assertIn("line 1", err)
 
+    def test_options_a_command_does_not_use_are_refused_and_nothing_is_stored(self):
+        # `import dnc --sender X` stored global entries while the operator meant one sender's
+        # list: DNC entries are always global, so the option is refused, not ignored.
+        path = self.write("dnc.csv", "%s\n%s\n" % (GOOD[290], GOOD[291]))
+        cases = [
+            (["import", "dnc", path, "--sender", "12345"], "--sender", "DNC entries are always global"),
+            (["import", "dnc", path, "--reason", "complaint"], "--reason", "reason dnc"),
+            (["import", "dnc", path, "--category", "marketing"], "--category", "only applies to import consents"),
+            (["import", "suppressions", path, "--evidence", "form"], "--evidence", "only applies to import consents"),
+            (["import", "consents", path, "--category", "marketing", "--reason", "x"], "--reason",
+             "only applies to import suppressions"),
+        ]
+        for args, option, why in cases:
+            code, out, err = self.ctl(*args)
+            self.assertEqual(code, 2, (args, out, err))
+            self.assertIn(option + ": ", err, args)
+            self.assertIn(why, err, args)
+            self.assertNotIn("rows read", out, args)
+        for n in (GOOD[290], GOOD[291]):
+            facts = self.lookup(n)
+            self.assertEqual((facts["suppressions"], facts["consents"]), ([], []), n)
+        code, out, err = self.ctl("consent", "show", GOOD[290], "--source", "web")
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("--source: only applies to consent grant and revoke", err)
+        code, out, err = self.ctl("dead-letters", "replay", "--id", "evt_x", "--max", "5")
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("--max: only applies without --id", err)
+        # The options each kind does use still work.
+        self.assertEqual(self.ctl("import", "dnc", path, "--source", "national-dnc")[0], 0)
+        self.assertEqual(self.lookup(GOOD[290])["suppressions"][0]["source"], "national-dnc")
+
     def test_queue_stats_and_dead_letters(self):
         code, out, err = self.ctl("queue", "stats")
         self.assertEqual(code, 0, err)

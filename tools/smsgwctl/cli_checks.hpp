@@ -36,4 +36,10 @@ inline CLI::Validator country_region() {
       "REGION");
 }
 
+// Refuses an option the chosen command would silently ignore: a usage error (exit 2) naming the
+// option and why, thrown from the command's CLI11 callback, before the store is opened.
+inline void refuse_if_given(const CLI::App& command, const std::string& option, const std::string& why) {
+  if (command.count(option) > 0) throw CLI::ValidationError(option, why);
+}
+
 }  // namespace smsgwctl

@@ -539,6 +539,27 @@ int run_import(context& ctx, const import_options& o) {
   return t.rejected > 0 ? exit_partial : exit_ok;
 }
 
+// The options a kind does not use are refused rather than ignored: `import dnc --sender 12345`
+// stored global entries (design.md 5.5: DNC entries are always global) while the operator meant
+// one sender's list.
+void refuse_ignored_options(const CLI::App& im, const std::string& kind) {
+  if (kind == "dnc") {
+    refuse_if_given(im, "--sender",
+                    "does not apply to import dnc: DNC entries are always global (they stop every sender); leave "
+                    "--sender out, or use import suppressions --sender for one sender's list");
+    refuse_if_given(im, "--reason",
+                    "does not apply to import dnc: DNC entries are recorded with the reason dnc; leave --reason "
+                    "out, or use import suppressions --reason");
+  }
+  if (kind != "consents") {
+    for (const char* option : {"--category", "--evidence"}) {
+      refuse_if_given(im, option, "only applies to import consents, not import " + kind);
+    }
+  } else {
+    refuse_if_given(im, "--reason", "only applies to import suppressions, not import consents (a consent has no reason)");
+  }
+}
+
 }  // namespace
 
 void add_import_command(CLI::App& app, command& chosen) {
@@ -560,7 +581,10 @@ void add_import_command(CLI::App& app, command& chosen) {
   im->add_option("--batch", o->batch, "records per store batch (default 50,000)")->check(CLI::Range(1, 1'000'000));
   im->add_option("--temp-dir", o->temp_dir,
                  "where the accepted records wait, sorted, before the store (about 60 bytes each; default $TMPDIR or /tmp)");
-  im->callback([o, &chosen] { chosen.run = [o](context& c) { return run_import(c, *o); }; });
+  im->callback([o, im, &chosen] {
+    refuse_ignored_options(*im, o->kind);
+    chosen.run = [o](context& c) { return run_import(c, *o); };
+  });
 }
 
 }  // namespace smsgwctl

@@ -149,7 +149,10 @@ void add_maintenance_commands(CLI::App& app, command& chosen) {
   auto* re = dl->add_subcommand("replay", "send dead letters again (one with --id, else all listed)");
   re->add_option("--id", o->id, "the event id to replay");
   re->add_option("--max", o->max, "without --id: at most this many")->check(CLI::Range(1, 100000));
-  re->callback([o, &chosen] { chosen.run = [o](context& c) { return dead_letters_replay(c, *o); }; });
+  re->callback([o, re, &chosen] {
+    if (re->count("--id") > 0) refuse_if_given(*re, "--max", "only applies without --id (--id replays that one event)");
+    chosen.run = [o](context& c) { return dead_letters_replay(c, *o); };
+  });
 }
 
 }  // namespace smsgwctl

@@ -240,7 +240,14 @@ void add_number_commands(CLI::App& app, command& chosen) {
     a->add_option("--source", o->source, "source recorded (default: cli:<actor>)");
     a->add_option("--evidence", o->evidence, "evidence recorded (form id, call recording, ...)");
     std::string act = action;
-    a->callback([o, act, &chosen] { chosen.run = [o, act](context& c) { return consent(c, *o, act); }; });
+    a->callback([o, a, act, &chosen] {
+      if (act == "show") {  // show records nothing: a --source or --evidence would be lost
+        for (const char* option : {"--source", "--evidence"}) {
+          refuse_if_given(*a, option, "only applies to consent grant and revoke (consent show records nothing)");
+        }
+      }
+      chosen.run = [o, act](context& c) { return consent(c, *o, act); };
+    });
   }
 }
 

@@ -39,9 +39,9 @@ struct http_settings {
   std::chrono::milliseconds read_timeout{10'000};  // whole request (headers + body)
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection without a request
   std::uint32_t max_connections = 10'000;
-  // How far ahead a request's send_at may be (400 beyond): a year-9999 typo must not sit in the
-  // queue forever. 35 days, as large SMS APIs allow.
-  std::chrono::seconds max_send_at_ahead{35 * 86'400};
+  // How far ahead a request's send_at may be (400 beyond), so that a year-9999 typo does not sit
+  // in the queue forever; 0 (the default): no limit, as the API contract sets none.
+  std::chrono::seconds max_send_at_ahead{0};
   bool operator==(const http_settings&) const = default;
 };
 

@@ -30,7 +30,7 @@ std::string describe_duration(std::chrono::seconds d) {
 
 std::optional<api_error> check_send_at_horizon(std::optional<std::int64_t> send_at, std::int64_t now_s,
                                                std::chrono::seconds horizon) {
-  if (!send_at || *send_at - now_s <= horizon.count()) return std::nullopt;
+  if (!send_at || horizon.count() == 0 || *send_at - now_s <= horizon.count()) return std::nullopt;
   return bad_request("'send_at' is more than " + describe_duration(horizon) +
                          " ahead (http.max_send_at_ahead): at most " + format_rfc3339(now_s + horizon.count()) +
                          " now",

@@ -62,7 +62,7 @@ TEST(Load, FillsDefaultsForEverythingLeftOut) {
   EXPECT_EQ(c.http.listen, (config::endpoint{"127.0.0.1", 8080}));
   EXPECT_EQ(c.http.max_body_bytes, 1024u * 1024u);
   EXPECT_EQ(c.http.read_timeout, 10s);
-  EXPECT_EQ(c.http.max_send_at_ahead, 35 * 24h);
+  EXPECT_EQ(c.http.max_send_at_ahead, 0s);  // no limit unless configured
   EXPECT_EQ(c.admin.listen, (config::endpoint{"127.0.0.1", 9090}));
   EXPECT_EQ(c.store.kind, config::store_kind::sqlite);
   EXPECT_EQ(c.store.path, "/srv/smsgw/var/smsgw.db");

@@ -277,22 +277,40 @@ class ContractBase(GatewayFixture):
         self.assert_error((code, body), 422, "invalid_number", "number")
         self.assertIn("not a phone number", body["error"]["message"])
 
+    def test_a_send_at_after_2262_is_scheduled_not_sent_now(self):
+        # No scheduling limit by default (http.max_send_at_ahead is not set).
+        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x",
+                                   "send_at": "2300-01-01T00:00:00Z"})
+        self.assertEqual(code, 202, body)
+        self.assertEqual(body["status"], "scheduled")
+        self.assertEqual(body["send_at"], "2300-01-01T00:00:00Z")
+        code, got = self.api("GET", "/v1/messages/" + body["id"])
+        self.assertEqual((code, got["status"], got["send_at"]), (200, "scheduled", "2300-01-01T00:00:00Z"))
+
     def test_a_send_at_beyond_the_scheduling_horizon_is_refused_naming_the_limit(self):
-        # Year 9999 (and 2300, past the end of system_clock's nanoseconds in 2262) was scheduled
-        # and waited in the queue for ever: http.max_send_at_ahead, 35 days by default.
-        for send_at in ("9999-12-31T23:59:59Z", "2300-01-01T00:00:00Z",
-                        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 36 * 86400))):
-            code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x", "send_at": send_at})
-            self.assert_error((code, body), 400, "bad_request", "send_at")
-            self.assertIn("more than 35 days ahead (http.max_send_at_ahead)", body["error"]["message"])
-        code, body = self.api("POST", "/v1/messages/batch", {"messages": [
-            {"to": self.unique_number(), "from": "12345", "text": "x", "send_at": "9999-12-31T23:59:59Z"}]})
-        self.assertEqual(code, 200, body)
-        self.assertEqual(body["results"][0]["error"]["field"], "send_at", body)
-        # Within the horizon it is scheduled as before.
-        send_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 34 * 86400))
-        code, body = self.gw.send({"to": self.unique_number(), "from": "12345", "text": "x", "send_at": send_at})
-        self.assertEqual((code, body.get("status"), body.get("send_at")), (202, "scheduled", send_at), body)
+        # With http.max_send_at_ahead set (35d, as config/production.example.yaml), year 9999 and
+        # 36 days ahead are refused; 34 days ahead is scheduled as before.
+        workdir = os.path.join(self.workdir.path, "horizon-%s" % self.store)
+        os.makedirs(workdir, exist_ok=True)
+        gw = harness.Gateway(workdir, self.sim, edit=lambda t: t.replace(
+            'read_timeout: 2s}', 'read_timeout: 2s, max_send_at_ahead: 35d}', 1))
+        try:
+            gw.wait_ready()
+            for send_at in ("9999-12-31T23:59:59Z", "2300-01-01T00:00:00Z",
+                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 36 * 86400))):
+                code, body = gw.send({"to": self.unique_number(), "from": "12345", "text": "x", "send_at": send_at})
+                self.assert_error((code, body), 400, "bad_request", "send_at")
+                self.assertIn("more than 35 days ahead (http.max_send_at_ahead)", body["error"]["message"])
+            code, body = harness.request("POST", gw.api + "/v1/messages/batch", {"messages": [
+                {"to": self.unique_number(), "from": "12345", "text": "x", "send_at": "9999-12-31T23:59:59Z"}]},
+                AUTH)
+            self.assertEqual(code, 200, body)
+            self.assertEqual(body["results"][0]["error"]["field"], "send_at", body)
+            send_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 34 * 86400))
+            code, body = gw.send({"to": self.unique_number(), "from": "12345", "text": "x", "send_at": send_at})
+            self.assertEqual((code, body.get("status"), body.get("send_at")), (202, "scheduled", send_at), body)
+        finally:
+            self.assertEqual(gw.stop(), 0)
 
     def test_a_key_given_twice_is_refused(self):
         to = self.unique_number()

@@ -123,7 +123,7 @@ TEST_F(Accept, EachRefusalHasItsCodeAndField) {
   EXPECT_EQ(e.field, "text");
 }
 
-// send_at at most http.max_send_at_ahead (35 days by default) ahead: year 9999 was scheduled.
+// send_at at most http.max_send_at_ahead ahead when it is set (no limit by default).
 TEST_F(Accept, SendAtBeyondTheSchedulingHorizonIsRefusedNamingTheLimit) {
   const std::int64_t now_s = 1'796'137'200;  // 2026-12-01T15:00:00Z
   auto at = [&](std::int64_t send_at) {
@@ -131,6 +131,12 @@ TEST_F(Accept, SendAtBeyondTheSchedulingHorizonIsRefusedNamingTheLimit) {
     r.send_at = send_at;
     return r;
   };
+  // The default: any send_at is scheduled, year 9999 too.
+  EXPECT_TRUE(std::holds_alternative<prepared_message>(prepare(at(253'402'300'799))));
+  auto loaded = config::load_config(std::string(SMSGW_SOURCE_DIR) + "/config/smsgw.yaml");
+  loaded.config.http.max_send_at_ahead = std::chrono::seconds{35 * 86'400};
+  settings_ = gateway::make_settings(loaded.config);
+  key_ = settings_->api_keys.authenticate("Bearer dev-key");  // the key of the new settings
   EXPECT_TRUE(std::holds_alternative<prepared_message>(prepare(at(now_s + 35 * 86'400))));
   for (std::int64_t send_at : {now_s + 35 * 86'400 + 1, std::int64_t{253'402'300'799}}) {  // and 9999-12-31
     const auto e = error_of(at(send_at));

@@ -486,13 +486,14 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
   }
 
   void pump() {
-    if (stopping || queue.empty()) return;
+    if (stopping) return;
     const auto now = clock_type::now();
     if (governor.paused(now)) {
-      arm_pump(governor.resume_at());
+      if (!queue.empty()) arm_pump(governor.resume_at());
       return;
     }
-    apply_rate(now);
+    apply_rate(now);  // also with nothing to send: stats().allowed_tps follows the probe
+    if (queue.empty()) return;
     const bool limited = governor.limited(now, cfg.tps);
     // Below the configured rate the window shrinks in proportion (at least 1), so that fewer
     // submits are in flight when the carrier says no.

@@ -336,11 +336,12 @@ TEST_F(CarrierLinkSim, FindsACarrierLimitFarBelowTheConfiguredRate) {
               outcomes.size(), n, total_s, submits, throttled);
   ASSERT_EQ(outcomes.size(), n);
   for (auto& out : outcomes) EXPECT_TRUE(out.accepted()) << out.cookie;
-  // The second half is sent at the rate found: at least 2.5/s (the limit is 5; the old governor
-  // managed 1/s). Loose enough for a loaded machine, where a late response costs a decrease.
+  // The second half is sent at the rate found: at least 2/s (the limit is 5, about 4.3/s here on
+  // an idle machine; the old governor managed 1/s). Loose enough for a loaded machine, where a
+  // stalled process makes two submits arrive too close together and costs a decrease.
   const double second_half_s = std::chrono::duration<double>(t_end - *t_half).count();
   std::printf("second half: %.2f messages/s\n", static_cast<double>(n - n / 2) / second_half_s);
-  EXPECT_GE(static_cast<double>(n - n / 2) / second_half_s, 2.5);
+  EXPECT_GE(static_cast<double>(n - n / 2) / second_half_s, 2.0);
   // Once the rate is found, throttled answers are a small share of the submits (the old governor:
   // over 90 %). The first window (64 submits at once, one accepted) is throttled whatever the
   // governor does, so the whole run is only bounded by it.

@@ -348,6 +348,9 @@ TEST_F(CarrierLinkSim, FindsACarrierLimitFarBelowTheConfiguredRate) {
   std::printf("second half: %.0f submits, %.0f throttled\n", submits - submits_half, throttled - throttled_half);
   EXPECT_LE(throttled - throttled_half, 0.25 * (submits - submits_half));
   EXPECT_LE(throttled, 64 + 30.0);
+  // The link reports the rate it found.
+  EXPECT_GE(link->stats().allowed_tps, 1.0);
+  EXPECT_LE(link->stats().allowed_tps, 6.0);
 }
 
 TEST_F(CarrierLinkSim, TokenBucketLimitsSegmentsPerSecond) {

@@ -154,7 +154,7 @@ struct carrier {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds reconnect_min{1'000};
   std::chrono::milliseconds reconnect_max{60'000};
-  std::chrono::milliseconds throttle_pause{1'000};  // after ESME_RTHROTTLED / ESME_RMSGQFUL
+  std::chrono::milliseconds throttle_pause{0};  // extra pause when a throttle lowers the rate
   std::optional<std::chrono::seconds> validity;     // validity_period sent in submit_sm
   bool registered_delivery = true;                  // ask for delivery receipts
   tls_settings tls;

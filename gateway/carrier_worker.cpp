@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 
 #include "gateway/io_strand.hpp"
@@ -343,6 +344,13 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
       break;
     case kind::throttled:
       if (metrics_) metrics_->throttle_events(carrier_).Increment();
+      if (e.lowered) {
+        // Once per overload, not per throttled submit (docs/smpp.md, "Throttling").
+        log::info("carrier_rate_lowered", {{"carrier", carrier_},
+                                           {"status", std::string(smpp::to_string(static_cast<smpp::command_status>(e.command_status)))},
+                                           {"allowed_tps", std::round(e.allowed_tps * 100) / 100}});
+        if (metrics_) metrics_->allowed_tps(carrier_).Set(e.allowed_tps);
+      }
       break;
     case kind::connecting: break;
   }

@@ -47,6 +47,8 @@ metrics::metrics(std::string_view version)
       binds_up_(family<prometheus::Gauge>(*registry_, "smsgw_smpp_binds_up", "Bound SMPP sessions per carrier")),
       throttle_events_(family<prometheus::Counter>(*registry_, "smsgw_smpp_throttle_events_total",
                                                    "ESME_RTHROTTLED / ESME_RMSGQFUL answers per carrier")),
+      allowed_tps_(family<prometheus::Gauge>(*registry_, "smsgw_smpp_allowed_tps",
+                                             "Segments per second the carrier link sends at now (tps, or lower after throttles)")),
       resent_(family<prometheus::Counter>(*registry_, "smsgw_messages_resent_after_crash_total",
                                           "Messages that were in flight at a crash and were sent again")),
       handed_off_(family<prometheus::Counter>(*registry_, "smsgw_messages_handed_off_total",
@@ -91,6 +93,8 @@ prometheus::Gauge& metrics::queue_oldest_age_seconds(std::string_view c) {
 }
 prometheus::Gauge& metrics::window_in_use(std::string_view c) { return window_in_use_.Add({{"carrier", s(c)}}); }
 prometheus::Gauge& metrics::binds_up(std::string_view c) { return binds_up_.Add({{"carrier", s(c)}}); }
+prometheus::Gauge& metrics::allowed_tps(std::string_view c) { return allowed_tps_.Add({{"carrier", s(c)}}); }
+
 prometheus::Counter& metrics::throttle_events(std::string_view c) {
   return throttle_events_.Add({{"carrier", s(c)}});
 }

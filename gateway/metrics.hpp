@@ -35,6 +35,8 @@ class metrics {
   prometheus::Gauge& window_in_use(std::string_view carrier);
   prometheus::Gauge& binds_up(std::string_view carrier);
   prometheus::Counter& throttle_events(std::string_view carrier);
+  // The rate the carrier link sends at now: its tps, or lower after ESME_RTHROTTLED (polled).
+  prometheus::Gauge& allowed_tps(std::string_view carrier);
   prometheus::Counter& resent_after_crash(std::string_view carrier);
   prometheus::Counter& handed_off(std::string_view carrier);
   // The direct hand-off buffer (docs/architecture.md): messages held beyond the window, and
@@ -65,6 +67,7 @@ class metrics {
   prometheus::Family<prometheus::Gauge>& window_in_use_;
   prometheus::Family<prometheus::Gauge>& binds_up_;
   prometheus::Family<prometheus::Counter>& throttle_events_;
+  prometheus::Family<prometheus::Gauge>& allowed_tps_;
   prometheus::Family<prometheus::Counter>& resent_;
   prometheus::Family<prometheus::Counter>& handed_off_;
   prometheus::Family<prometheus::Gauge>& hand_off_held_;

@@ -359,6 +359,10 @@ class running_service {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
+    {
+      std::lock_guard lock(workers_mutex_);
+      for (auto& [name, w] : workers_) metrics_.allowed_tps(name).Set(w->link_stats().allowed_tps);
+    }
     for (const auto& c : settings_->source.carriers) {
       store_->stats(c.name, now, [this, name = c.name, now](std::error_code ec, policy::store::queue_stats s) {
         if (ec) return;

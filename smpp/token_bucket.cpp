@@ -1,7 +1,6 @@
 #include "smpp/token_bucket.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace smpp {
 
@@ -48,27 +47,15 @@ void token_bucket::set_rate(double rate, clock::time_point now) noexcept {
   rate_ = std::max(rate, 0.0);
 }
 
-void throttle_governor::throttled(clock::time_point now) noexcept {
-  ++count_;
-  throttled_ = true;
-  resume_at_ = now + settings_.pause;
+void token_bucket::set_burst(double burst, clock::time_point now) noexcept {
+  refill(now);
+  burst_ = std::max(burst, 1.0);
+  tokens_ = std::min(tokens_, burst_);
 }
 
-double throttle_governor::factor(clock::time_point now) const noexcept {
-  if (!throttled_) return 1.0;
-  if (now < resume_at_) return 0.0;
-  auto steps = (now - resume_at_) / std::max(settings_.ramp_step, std::chrono::milliseconds(1));
-  double f = settings_.ramp_start * std::pow(2.0, static_cast<double>(steps));
-  return std::min(f, 1.0);
-}
-
-throttle_governor::clock::time_point throttle_governor::next_change(
-    clock::time_point now) const noexcept {
-  if (!throttled_ || factor(now) >= 1.0) return clock::time_point::max();
-  if (now < resume_at_) return resume_at_;
-  auto step = std::max(settings_.ramp_step, std::chrono::milliseconds(1));
-  auto steps = (now - resume_at_) / step;
-  return resume_at_ + (steps + 1) * step;
+void token_bucket::drain(clock::time_point now) noexcept {
+  refill(now);
+  tokens_ = std::min(tokens_, 0.0);
 }
 
 }  // namespace smpp

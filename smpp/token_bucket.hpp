@@ -2,9 +2,8 @@
 
 // Pure rate limiting for carrier links (no clocks: time is passed in).
 //
-// token_bucket: the throughput limit in segments per second with a burst capacity.
-// throttle_governor: what a link does when the carrier answers ESME_RTHROTTLED or
-// ESME_RMSGQFUL: pause, then ramp the rate back up step by step.
+// token_bucket: the throughput limit in segments per second with a burst capacity. What a link
+// does when the carrier answers ESME_RTHROTTLED is in throttle_governor.hpp.
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +27,10 @@ class token_bucket {
 
   // Changes the rate, keeping the tokens earned so far at the old rate.
   void set_rate(double rate, clock::time_point now) noexcept;
+  // Changes the capacity (at least 1); tokens above it are dropped.
+  void set_burst(double burst, clock::time_point now) noexcept;
+  // Drops every banked token: the next one comes 1 / rate from `now`.
+  void drain(clock::time_point now) noexcept;
 
   double rate() const noexcept { return rate_; }
   double burst() const noexcept { return burst_; }
@@ -40,42 +43,6 @@ class token_bucket {
   double burst_;
   double tokens_;
   clock::time_point last_;
-};
-
-// Link-wide reaction to carrier throttling. `throttled(now)` pauses sending for `pause`; after
-// the pause the allowed fraction of the configured rate starts at `ramp_start` and doubles every
-// `ramp_step` until it is back to 1. Another throttle during the ramp restarts the pause.
-class throttle_governor {
- public:
-  using clock = std::chrono::steady_clock;
-
-  struct settings {
-    std::chrono::milliseconds pause{1000};
-    std::chrono::milliseconds ramp_step{1000};
-    double ramp_start = 0.125;
-  };
-
-  explicit throttle_governor(settings s) noexcept : settings_(s) {}
-
-  void throttled(clock::time_point now) noexcept;
-
-  // True while sending is paused.
-  bool paused(clock::time_point now) const noexcept { return throttled_ && now < resume_at_; }
-  clock::time_point resume_at() const noexcept { return resume_at_; }
-
-  // Fraction of the configured rate allowed at `now` (0 while paused, 1 when not throttled).
-  double factor(clock::time_point now) const noexcept;
-
-  // When factor() changes next (for re-arming a timer); nullopt-like `max()` when it will not.
-  clock::time_point next_change(clock::time_point now) const noexcept;
-
-  std::uint64_t throttle_count() const noexcept { return count_; }
-
- private:
-  settings settings_;
-  bool throttled_ = false;
-  clock::time_point resume_at_{};
-  std::uint64_t count_ = 0;
 };
 
 }  // namespace smpp

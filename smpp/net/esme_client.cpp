@@ -115,6 +115,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
   struct queued {
     std::uint64_t order;
     outbound_message msg;
+    clock_type::time_point sent_at{};  // in flight: when it was written (for the governor)
   };
 
   class slot_handler final : public session_handler {
@@ -149,7 +150,9 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
         bucket(cfg.tps, cfg.burst > 0 ? cfg.burst : std::max(1.0, cfg.tps / 10), clock_type::now()),
         governor(cfg.throttle),
         pump_timer(strand),
-        rng(std::random_device{}()) {}
+        rng(std::random_device{}()) {
+    allowed_tps = cfg.tps;
+  }
 
   asio::strand<asio::any_io_executor> strand;
   carrier_link_config cfg;
@@ -173,6 +176,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
       n_failed{0}, n_inbound{0}, n_connects{0};
   std::atomic<std::size_t> n_queued{0}, n_in_flight{0};
   std::atomic<unsigned> n_bound{0};
+  std::atomic<double> allowed_tps{0};
 
   void emit(link_event e) {
     if (handler.on_event) handler.on_event(e);
@@ -210,7 +214,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     if (stopping) return;
     const std::uint64_t gen = ++s.generation;
     s.connecting = true;
-    emit({link_event_kind::connecting, i, {}, 0, {}});
+    emit({link_event_kind::connecting, i, {}, 0, {}, false, 0});
     s.resolver = std::make_shared<tcp::resolver>(strand);
     auto self = shared_from_this();
     s.resolver->async_resolve(
@@ -308,7 +312,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
                           std::uint32_t status) {
     auto& s = *slots[i];
     auto delay = reconnect_delay(s);
-    emit({why, i, ec, status, delay});
+    emit({why, i, ec, status, delay, false, 0});
     s.timer.expires_after(delay);
     auto self = shared_from_this();
     s.timer.async_wait([self, i](boost::system::error_code e) {
@@ -324,7 +328,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     s.bound_since = clock_type::now();
     ++n_bound;
     ++n_connects;
-    emit({link_event_kind::bound, i, {}, 0, {}});
+    emit({link_event_kind::bound, i, {}, 0, {}, false, 0});
     if (stopping && unbinding) {
       s.sess->unbind();
       return;
@@ -361,8 +365,13 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     const std::uint32_t status = h.command_status;
     if (status == rthrottled || status == rmsgqful) {
       ++n_throttled;
-      governor.throttled(clock_type::now());
-      emit({link_event_kind::throttled, i, {}, status, cfg.throttle.pause});
+      const auto now = clock_type::now();
+      const bool lowered = governor.throttled(entry.sent_at, now, cfg.tps);
+      if (lowered) {
+        apply_rate(now);
+        bucket.drain(now);  // the next submit waits one token at the new rate
+      }
+      emit({link_event_kind::throttled, i, {}, status, cfg.throttle.pause, lowered, allowed_tps.load()});
       requeue(std::move(entry));
       after_completion();
       return;
@@ -374,6 +383,7 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     if (status == rok && h.command_id != static_cast<std::uint32_t>(command_id::generic_nack)) {
       o.message_id = read_message_id(body);
       ++n_accepted;
+      governor.accepted(entry.msg.segments, clock_type::now());
     } else {
       if (status == rok) {  // a generic_nack with status 0 is still a refusal
         o.command_status = static_cast<std::uint32_t>(command_status::esme_rinvcmdid);
@@ -461,19 +471,36 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     return nullptr;
   }
 
+  // The token bucket follows the governor: its rate, and a burst scaled down with it (a burst of
+  // tps / 10 at a tenth of the rate would let a storm through).
+  void apply_rate(clock_type::time_point now) {
+    const double rate = governor.rate(now, cfg.tps);
+    const double full_burst = cfg.burst > 0 ? cfg.burst : std::max(1.0, cfg.tps / 10);
+    double burst = full_burst;
+    if (governor.limited(now, cfg.tps)) {
+      burst = cfg.tps > 0 ? std::max(1.0, full_burst * rate / cfg.tps) : std::max(1.0, rate / 10);
+    }
+    if (rate != bucket.rate()) bucket.set_rate(rate, now);
+    if (burst != bucket.burst()) bucket.set_burst(burst, now);
+    allowed_tps = rate;
+  }
+
   void pump() {
-    if (stopping || queue.empty()) return;
+    if (stopping) return;
     const auto now = clock_type::now();
-    const double f = governor.factor(now);
-    if (f <= 0) {
-      arm_pump(governor.resume_at());
+    if (governor.paused(now)) {
+      if (!queue.empty()) arm_pump(governor.resume_at());
       return;
     }
-    const double rate = cfg.tps > 0 ? cfg.tps * f : 0;
-    if (rate != bucket.rate()) bucket.set_rate(rate, now);
-    const auto window = f >= 1 ? cfg.window
-                               : std::max<std::uint32_t>(
-                                     1, static_cast<std::uint32_t>(std::ceil(cfg.window * f)));
+    apply_rate(now);  // also with nothing to send: stats().allowed_tps follows the probe
+    if (queue.empty()) return;
+    const bool limited = governor.limited(now, cfg.tps);
+    // Below the configured rate the window shrinks in proportion (at least 1), so that fewer
+    // submits are in flight when the carrier says no.
+    const auto window = limited && cfg.tps > 0
+                            ? std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::ceil(
+                                                             cfg.window * bucket.rate() / cfg.tps)))
+                            : cfg.window;
     while (!queue.empty()) {
       auto& q = queue.front();
       slot* target = pick(q.msg.id, window);
@@ -487,11 +514,13 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
       ++n_submitted;
       ++n_in_flight;
       --n_queued;
+      governor.sent(now);
+      q.sent_at = now;
       std::uint64_t order = q.order;
       in_flight.emplace(order, std::move(q));
       queue.pop_front();
     }
-    if (f < 1 && !queue.empty()) arm_pump(governor.next_change(now));
+    if (limited && !queue.empty()) arm_pump(governor.next_change(now, cfg.tps));
   }
 
   void arm_pump(clock_type::time_point t) {
@@ -636,6 +665,7 @@ link_stats carrier_link::stats() const {
   s.queued = impl_->n_queued;
   s.in_flight = impl_->n_in_flight;
   s.bound_sessions = impl_->n_bound;
+  s.allowed_tps = impl_->allowed_tps;
   return s;
 }
 

@@ -4,8 +4,8 @@
 //
 // N sessions (each one transceiver, or a transmitter + receiver pair), reconnect with exponential
 // back-off and jitter, a link-wide token bucket in segments per second, the per-session window,
-// link-wide handling of ESME_RTHROTTLED / ESME_RMSGQFUL (pause, ramp back up, order kept, the
-// message is retried and not failed), carrier statuses classified temporary/permanent, graceful
+// link-wide handling of ESME_RTHROTTLED / ESME_RMSGQFUL (the rate adapts to what the carrier
+// accepts, order kept, the message is retried and not failed), carrier statuses classified temporary/permanent, graceful
 // unbind on shutdown, optional TLS.
 //
 // Executor: the link makes a strand from the executor it is given; its sessions and timers run
@@ -28,6 +28,7 @@
 #include "smpp/command_status.hpp"
 #include "smpp/net/transport.hpp"
 #include "smpp/pdu_header.hpp"
+#include "smpp/throttle_governor.hpp"
 #include "smpp/token_bucket.hpp"
 
 namespace smpp::net {
@@ -74,7 +75,7 @@ struct carrier_link_config {
   std::chrono::milliseconds reconnect_max{60'000};
   std::chrono::milliseconds reconnect_stable{60'000};
   double reconnect_jitter = 0.5;
-  // ESME_RTHROTTLED / ESME_RMSGQFUL: pause, then ramp from ramp_start of the rate (and window).
+  // ESME_RTHROTTLED / ESME_RMSGQFUL: the rate (and window) adapt to what the carrier accepts.
   throttle_governor::settings throttle{};
   std::uint32_t max_command_length = 64 * 1024;
   tls_client_settings tls;
@@ -140,6 +141,10 @@ struct link_event {
   std::error_code error;          // disconnected: why; bind_failed: bind_rejected/timeout
   std::uint32_t command_status = 0;  // bind_failed / throttled: the carrier's status
   std::chrono::milliseconds retry_in{0};  // disconnected / bind_failed: next attempt
+  // throttled: whether this throttle lowered the link's rate (docs/smpp.md, "Throttling"), and
+  // the rate the link sends at after it (segments per second; 0 = unlimited).
+  bool lowered = false;
+  double allowed_tps = 0;
 };
 
 struct carrier_link_handler {
@@ -159,6 +164,7 @@ struct link_stats {
   std::size_t queued = 0;        // waiting now
   std::size_t in_flight = 0;     // sent, awaiting the response now
   unsigned bound_sessions = 0;
+  double allowed_tps = 0;        // the rate sent at now: tps, or lower after throttles (0 = unlimited)
 };
 
 class carrier_link : public std::enable_shared_from_this<carrier_link> {

@@ -216,6 +216,57 @@ class Pacing(unittest.TestCase):
             workdir.remove()
 
 
+class CarrierThrottle(unittest.TestCase):
+    """A carrier whose real limit (5/s) is far below the configured tps (1000): the link finds it
+    and sends just under it (docs/smpp.md, "Throttling"). Before the adaptive governor it paused
+    1 s and restarted at 125/s after every throttle: about 1 message/s and 12 ESME_RTHROTTLED per
+    accepted submit."""
+
+    def test_the_link_finds_the_carrier_limit_and_stays_just_under_it(self):
+        workdir = harness.Workdir()
+        sim = harness.Simulator("--throttle-tps", "5")
+        gw = harness.Gateway(workdir.path, sim, store="sqlite")
+        try:
+            gw.wait_ready()
+            n = 40
+            for _ in range(n):
+                code, body = gw.send({"to": harness.unique_number(), "from": "12345", "text": "throttled"})
+                self.assertEqual(code, 202, body)
+            half = None
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                stats = sim.stats()
+                if half is None and stats["submit_sm_ok"] >= n // 2:
+                    half = (time.time(), stats)
+                if stats["submit_sm_ok"] >= n:
+                    break
+                time.sleep(0.05)
+            end = (time.time(), sim.stats())
+            self.assertEqual(end[1]["submit_sm_ok"], n, end[1])
+            self.assertEqual(end[1]["stored_messages"], n, "a message was sent twice")
+            # The second half goes out at the rate found (at least 2/s; the limit is 5/s, the old
+            # governor managed 1/s), and few of its submits are throttled (the old one: over 90 %).
+            rate = (n - half[1]["submit_sm_ok"]) / (end[0] - half[0])
+            submits = end[1]["submit_sm"] - half[1]["submit_sm"]
+            throttled = end[1]["throttled"] - half[1]["throttled"]
+            self.assertGreaterEqual(rate, 2.0, (half, end))
+            self.assertLessEqual(throttled, 0.25 * submits, (half, end))
+            # The rate the link found is in /metrics, and each decrease was logged once.
+            time.sleep(1.2)  # the gauge is polled every second
+            code, text = harness.request("GET", gw.admin + "/metrics")
+            m = re.search(r'smsgw_smpp_allowed_tps\{carrier="sim"\} ([\d.e+]+)', text)
+            self.assertIsNotNone(m, text)
+            self.assertTrue(1 <= float(m.group(1)) <= 6, m.group(0))
+            lowered = [json.loads(line) for line in list(gw.output) if '"event":"carrier_rate_lowered"' in line]
+            self.assertGreaterEqual(len(lowered), 1)
+            self.assertLessEqual(len(lowered), end[1]["throttled"])
+            self.assertTrue(all(1 <= e["allowed_tps"] < 1000 for e in lowered), lowered)
+        finally:
+            gw.stop()
+            sim.stop()
+            workdir.remove()
+
+
 class Reload(unittest.TestCase):
     def test_broken_config_keeps_the_old_one_and_a_new_tps_keeps_the_bind(self):
         workdir = harness.Workdir()

@@ -1,4 +1,4 @@
-// Token bucket and throttle governor (pure; time passed in).
+// Token bucket (pure; time passed in).
 #include <gtest/gtest.h>
 
 #include "smpp/token_bucket.hpp"
@@ -47,23 +47,14 @@ TEST(TokenBucket, SetRateKeepsEarnedTokens) {
   EXPECT_NEAR(b.tokens(t0 + 1500ms), 6.0, 1e-6);
 }
 
-TEST(ThrottleGovernor, PausesThenRampsBackUp) {
-  smpp::throttle_governor g({.pause = 1000ms, .ramp_step = 500ms, .ramp_start = 0.25});
-  EXPECT_DOUBLE_EQ(g.factor(t0), 1.0);
-  EXPECT_EQ(g.next_change(t0), smpp::throttle_governor::clock::time_point::max());
-  g.throttled(t0);
-  EXPECT_TRUE(g.paused(t0 + 999ms));
-  EXPECT_DOUBLE_EQ(g.factor(t0 + 999ms), 0.0);
-  EXPECT_EQ(g.next_change(t0), t0 + 1000ms);
-  EXPECT_FALSE(g.paused(t0 + 1000ms));
-  EXPECT_DOUBLE_EQ(g.factor(t0 + 1000ms), 0.25);
-  EXPECT_EQ(g.next_change(t0 + 1000ms), t0 + 1500ms);
-  EXPECT_DOUBLE_EQ(g.factor(t0 + 1500ms), 0.5);
-  EXPECT_DOUBLE_EQ(g.factor(t0 + 2000ms), 1.0);
-  EXPECT_EQ(g.next_change(t0 + 2000ms), smpp::throttle_governor::clock::time_point::max());
-  g.throttled(t0 + 1600ms);  // throttled again during the ramp: pause restarts
-  EXPECT_DOUBLE_EQ(g.factor(t0 + 2000ms), 0.0);
-  EXPECT_EQ(g.throttle_count(), 2U);
+TEST(TokenBucket, SetBurstDropsTokensAboveItAndDrainEmptiesIt) {
+  smpp::token_bucket b(100, 100, t0);
+  b.set_burst(2, t0);
+  EXPECT_DOUBLE_EQ(b.tokens(t0), 2.0);
+  EXPECT_DOUBLE_EQ(b.tokens(t0 + 1s), 2.0);
+  b.drain(t0 + 1s);
+  EXPECT_FALSE(b.try_take(1, t0 + 1s));
+  EXPECT_EQ(b.available_at(1, t0 + 1s), t0 + 1010ms + std::chrono::nanoseconds(1));
 }
 
 }  // namespace

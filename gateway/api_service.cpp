@@ -167,21 +167,33 @@ std::optional<api_error> only_query(const split_target& t, std::initializer_list
   return std::nullopt;
 }
 
-// A sender given but empty ("sender": "" or `?sender=`) is refused: leaving it out is how a
-// request means "every sender" (global), and an empty variable in a client must not mean that.
-std::optional<api_error> no_empty_sender(const nlohmann::json& body) {
-  auto it = body.find("sender");
+// A field given but empty ("sender": "" or `?sender=`) is refused: leaving it out is how a
+// request means `absent` (every sender, the default region), and an empty variable in a client
+// must not mean that.
+std::optional<api_error> no_empty(const nlohmann::json& body, const char* name, const char* absent) {
+  auto it = body.find(name);
   if (it != body.end() && it->is_string() && it->get_ref<const std::string&>().empty()) {
-    return bad_request("'sender' must not be empty; leave it out (or null) for every sender", "sender");
+    return bad_request(std::string("'") + name + "' must not be empty; leave it out (or null) for " + absent, name);
   }
   return std::nullopt;
 }
 
-std::optional<api_error> no_empty_sender(const std::string* sender) {
-  if (sender != nullptr && sender->empty()) {
-    return bad_request("query parameter 'sender' must not be empty; leave it out for every sender", "sender");
+std::optional<api_error> no_empty(const std::string* value, const char* name, const char* absent) {
+  if (value != nullptr && value->empty()) {
+    return bad_request(std::string("query parameter '") + name + "' must not be empty; leave it out for " + absent,
+                       name);
   }
   return std::nullopt;
+}
+
+std::optional<api_error> no_empty_sender_or_region(const nlohmann::json& body) {
+  if (auto e = no_empty(body, "sender", "every sender")) return e;
+  return no_empty(body, "region", "the default region");
+}
+
+std::optional<api_error> no_empty_sender_or_region(const std::string* sender, const std::string* region) {
+  if (auto e = no_empty(sender, "sender", "every sender")) return e;
+  return no_empty(region, "region", "the default region");
 }
 
 // A number in a query string: an unencoded '+' arrives as a space ("?number=+4479..."); it is the
@@ -718,7 +730,7 @@ asio::awaitable<http_response> api_service::put_consent(request_context ctx) {
   if (auto e = optional_string(body, "number", number, true)) co_return error_response(*e);
   if (auto e = optional_string(body, "category", category, true)) co_return error_response(*e);
   if (auto e = optional_string(body, "sender", sender)) co_return error_response(*e);
-  if (auto e = no_empty_sender(body)) co_return error_response(*e);
+  if (auto e = no_empty_sender_or_region(body)) co_return error_response(*e);
   if (auto e = optional_string(body, "source", source, true)) co_return error_response(*e);
   if (auto e = optional_string(body, "evidence", evidence)) co_return error_response(*e);
   if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
@@ -754,7 +766,7 @@ asio::awaitable<http_response> api_service::delete_consent(request_context ctx) 
     co_return error_response(bad_request("missing query parameter 'category'", "category"));
   }
   if (!ctx.cfg->policy.categories.contains(*category)) co_return error_response(refusal_error(policy::reason::unknown_category));
-  if (auto e = no_empty_sender(sender)) co_return error_response(*e);
+  if (auto e = no_empty_sender_or_region(sender, region)) co_return error_response(*e);
   auto managed =
       managed_number(ctx, query_number(*number), sender ? *sender : std::string(), region ? *region : std::string());
   if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);
@@ -850,7 +862,7 @@ asio::awaitable<http_response> api_service::put_suppression(request_context ctx,
     const auto& body = std::get<nlohmann::json>(parsed);
     if (auto e = only_fields(body, {"sender", "reason", "region"})) co_return error_response(*e);
     if (auto e = optional_string(body, "sender", sender)) co_return error_response(*e);
-    if (auto e = no_empty_sender(body)) co_return error_response(*e);
+    if (auto e = no_empty_sender_or_region(body)) co_return error_response(*e);
     if (auto e = optional_string(body, "reason", reason_text)) co_return error_response(*e);
     if (auto e = optional_string(body, "region", region)) co_return error_response(*e);
   }
@@ -877,8 +889,8 @@ asio::awaitable<http_response> api_service::put_suppression(request_context ctx,
 asio::awaitable<http_response> api_service::delete_suppression(request_context ctx, std::string number) {
   if (auto e = only_query(ctx.target, {"sender", "region"})) co_return error_response(*e);
   const std::string* sender = ctx.target.find("sender");
-  if (auto e = no_empty_sender(sender)) co_return error_response(*e);
   const std::string* region = ctx.target.find("region");
+  if (auto e = no_empty_sender_or_region(sender, region)) co_return error_response(*e);
   const std::string sender_id = sender ? *sender : std::string();
   auto managed = managed_number(ctx, number, sender_id, region ? *region : std::string());
   if (auto* e = std::get_if<api_error>(&managed)) co_return error_response(*e);

@@ -67,20 +67,25 @@ class ContractBase(GatewayFixture):
                                                                                  "text": "x"}]}),
                           400, "bad_request", "x")
 
-    def test_an_empty_sender_is_refused_instead_of_meaning_every_sender(self):
-        to = self.unique_number()
-        self.assert_error(self.api("PUT", "/v1/suppressions/" + quote(to), {"sender": ""}), 400, "bad_request",
-                          "sender")
-        self.assertEqual(self.facts(to)["suppressions"], [])
-        self.assert_error(self.api("PUT", "/v1/consents", {"number": to, "category": "marketing", "sender": "",
-                                                          "source": "web-form"}),
-                          400, "bad_request", "sender")
-        self.assertEqual(self.facts(to)["consents"], [])
-        self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
-        self.assert_error(self.api("DELETE", "/v1/suppressions/%s?sender=" % quote(to)), 400, "bad_request", "sender")
-        self.assertTrue(self.facts(to)["suppressed"])
-        self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&sender=" % quote(to)), 400,
-                          "bad_request", "sender")
+    def test_an_empty_sender_or_region_is_refused_instead_of_meaning_every_sender_or_the_default(self):
+        for name in ("sender", "region"):
+            to = self.unique_number()
+            self.assert_error(self.api("PUT", "/v1/suppressions/" + quote(to), {name: ""}), 400, "bad_request", name)
+            self.assertEqual(self.facts(to)["suppressions"], [])
+            self.assert_error(self.api("PUT", "/v1/consents", {"number": to, "category": "marketing", name: "",
+                                                              "source": "web-form"}),
+                              400, "bad_request", name)
+            self.assertEqual(self.facts(to)["consents"], [])
+            self.assertEqual(self.api("PUT", "/v1/suppressions/" + quote(to), {})[0], 200)
+            self.assert_error(self.api("DELETE", "/v1/suppressions/%s?%s=" % (quote(to), name)), 400, "bad_request",
+                              name)
+            self.assertTrue(self.facts(to)["suppressed"])
+            self.assert_error(self.api("DELETE", "/v1/consents?number=%s&category=marketing&%s=" % (quote(to), name)),
+                              400, "bad_request", name)
+        # Left out, the default region applies (a national number, policy.default_region US).
+        code, body = self.api("PUT", "/v1/consents", {"number": self.unique_number()[2:], "category": "marketing",
+                                                      "source": "web"})
+        self.assertEqual(code, 200, body)
 
     def test_an_unencoded_plus_in_the_number_query_is_the_e164_plus(self):
         # "?number=+447911123456" arrives as " 447911123456" (a '+' in a query is a space).

@@ -17,11 +17,14 @@ api_error unprocessable(std::string code, std::string message, std::string field
 
 std::int64_t to_ms(policy::sys_seconds t) { return static_cast<std::int64_t>(t.time_since_epoch().count()) * 1000; }
 
-// "35 days", "36 hours", "90 minutes", "1 second": the largest unit that divides it.
+// "35 days", "24 hours", "90 minutes", "1 second": the largest unit that divides it (days from
+// two days on: a day reads better as 24 hours).
 std::string describe_duration(std::chrono::seconds d) {
   const std::int64_t s = d.count();
   for (auto [unit, name] : {std::pair<std::int64_t, const char*>{86'400, "day"}, {3'600, "hour"}, {60, "minute"}}) {
-    if (s % unit == 0) return std::to_string(s / unit) + " " + name + (s == unit ? "" : "s");
+    if (s >= (unit == 86'400 ? 2 * unit : unit) && s % unit == 0) {
+      return std::to_string(s / unit) + " " + name + (s == unit ? "" : "s");
+    }
   }
   return std::to_string(s) + (s == 1 ? " second" : " seconds");
 }
@@ -70,26 +73,12 @@ api_error refusal_error(policy::reason r, const prepared_message& m) {
   return refusal_error(r);
 }
 
-namespace {
-
-// "24 hours", "7 days", "1 hour", "90 minutes": a cap window in words.
-std::string window_words(std::int64_t seconds) {
-  auto words = [](std::int64_t n, const char* unit) {
-    return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
-  };
-  if (seconds >= 2 * 86'400 && seconds % 86'400 == 0) return words(seconds / 86'400, "day");
-  if (seconds >= 3'600 && seconds % 3'600 == 0) return words(seconds / 3'600, "hour");
-  if (seconds >= 60 && seconds % 60 == 0) return words(seconds / 60, "minute");
-  return words(seconds, "second");
-}
-
-}  // namespace
-
 api_error refusal_error(const policy::admit_result& res, const prepared_message& m) {
   if (res.refused != policy::reason::frequency_capped || !res.cap) return refusal_error(res.refused, m);
   const auto& [rule, free_at_ms] = *res.cap;
   std::string message = "the number reached its frequency cap of " + std::to_string(rule.max) + " message" +
-                        (rule.max == 1 ? "" : "s") + " per " + window_words(rule.window_seconds) + " in this " +
+                        (rule.max == 1 ? "" : "s") + " per " +
+                        describe_duration(std::chrono::seconds{rule.window_seconds}) + " in this " +
                         (rule.per_campaign ? "campaign" : "category");
   if (free_at_ms == 0) {
     message += ", which allows none";

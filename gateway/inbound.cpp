@@ -30,6 +30,8 @@ constexpr std::chrono::milliseconds receipt_retry_delays[] = {std::chrono::milli
                                                              std::chrono::milliseconds(300), std::chrono::milliseconds(600),
                                                              std::chrono::milliseconds(1000)};
 constexpr std::size_t receipt_hold_limit = 256;
+// Incomplete replies the store refused, kept (in memory) for the next try: at most this many.
+constexpr std::size_t incomplete_retry_limit = 10'000;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -274,10 +276,20 @@ asio::awaitable<void> inbound_processor::process(std::shared_ptr<inbound_process
   auto prepared = smpp::prepare_inbound(rsm, reassembly_of(*self->settings_).text);
   std::string text;
   if (prepared.part) {
+    const auto key = prepared.part->key;
     auto added = self->reassembler_.add(std::move(*prepared.part), std::chrono::steady_clock::now());
+    if (added.status == smpp::part_status::stored) {
+      self->held_origins_.try_emplace(key, held_origin{carrier, f.source_ton, f.destination_ton});
+    }
     std::optional<std::string> complete;
     for (auto& e : added.events) {
-      if (e.reason == smpp::reassembly_reason::complete) complete = std::move(e.message.text);
+      if (e.reason == smpp::reassembly_reason::complete) {
+        self->held_origins_.erase(e.message.key);
+        complete = std::move(e.message.text);
+      } else {
+        // Another reply made room (memory bound): handled as incomplete, after this part's answer.
+        asio::co_spawn(self->strand_, on_incomplete(self, std::move(e)), asio::detached);
+      }
     }
     if (!complete) {
       // A part held for reassembly (or a duplicate): the message is handled with its last part.
@@ -297,7 +309,7 @@ asio::awaitable<void> inbound_processor::process(std::shared_ptr<inbound_process
 asio::awaitable<inbound_processor::reply_outcome> inbound_processor::on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
                                                            std::string source, std::uint8_t source_ton,
                                                            std::string destination, std::uint8_t destination_ton,
-                                                           std::string text) {
+                                                           std::string text, bool incomplete) {
   const carrier_profile* profile = self->settings_->carrier(carrier);
   auto number = policy::normalize_address(source, source_ton, profile ? profile->default_region : self->settings_->default_region);
   if (!number.valid) {
@@ -305,7 +317,11 @@ asio::awaitable<inbound_processor::reply_outcome> inbound_processor::on_reply(st
     co_return reply_outcome{status_ok, {}};
   }
   const std::string sender = sender_id(destination, destination_ton);
-  const auto match = self->keywords_->match(text, sender);
+  auto match = self->keywords_->match(text, sender);
+  if (incomplete && (match.action == policy::keyword_action::opt_in || match.action == policy::keyword_action::help)) {
+    // Part of a longer text: a START or HELP found in it is not what the phone sent.
+    match = policy::keyword_match{};
+  }
   const std::string key = self->secrets_->key(number.e164);
   const auto& words = self->settings_->source.policy.keywords_for(sender);
   const std::int64_t now = wall_ms();
@@ -398,6 +414,7 @@ asio::awaitable<inbound_processor::reply_outcome> inbound_processor::on_reply(st
     f.carrier = carrier;
     f.keyword = keyword;
     f.received_at_ms = now;
+    f.incomplete = incomplete;
     unsigned occurrence = 0;
     if (auto it = self->reply_occurrences_.find(occurrence_key);
         it != self->reply_occurrences_.end() && it->second.first == now / 60'000) {
@@ -458,13 +475,43 @@ asio::awaitable<void> inbound_processor::expiry_loop(std::shared_ptr<inbound_pro
     boost::system::error_code ec;
     co_await self->expiry_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (self->stopped_) break;
+    // Those the store refused before first (oldest first), then the newly expired ones.
+    for (std::size_t n = self->incomplete_retry_.size(); n > 0 && !self->stopped_; --n) {
+      auto r = std::move(self->incomplete_retry_.front());
+      self->incomplete_retry_.pop_front();
+      if (!co_await handle_incomplete(self, r)) self->incomplete_retry_.push_back(std::move(r));
+    }
     for (auto& e : self->reassembler_.expire(std::chrono::steady_clock::now())) {
-      log::warn("reassembly_incomplete", {{"reason", std::string(smpp::to_string(e.reason))}, {"delivered", e.delivered}});
-      // The parts were acknowledged when they were held; an incomplete message is logged and
-      // counted, and its text is not run through the keyword engine (docs/inbound.md).
-      if (self->metrics_) self->metrics_->count_rejected("reassembly_incomplete");
+      co_await on_incomplete(self, std::move(e));
     }
   }
+}
+
+asio::awaitable<void> inbound_processor::on_incomplete(std::shared_ptr<inbound_processor> self, smpp::reassembly_event e) {
+  log::warn("reassembly_incomplete", {{"reason", std::string(smpp::to_string(e.reason))}, {"delivered", e.delivered}});
+  if (self->metrics_) self->metrics_->count_rejected("reassembly_incomplete");
+  auto origin = self->held_origins_.find(e.message.key);
+  if (origin == self->held_origins_.end()) co_return;  // not one of ours (cannot happen)
+  incomplete_reply r{std::move(origin->second.carrier), e.message.key.source, origin->second.source_ton,
+                     e.message.key.destination, origin->second.destination_ton, std::move(e.message.text)};
+  self->held_origins_.erase(origin);
+  // `drop`, or nothing readable arrived: logged and counted only.
+  if (!e.delivered || r.text.empty() || e.message.binary || e.message.decode_error) co_return;
+  if (co_await handle_incomplete(self, r)) co_return;
+  if (self->incomplete_retry_.size() >= incomplete_retry_limit) {
+    log::error("incomplete_reply_lost", {{"carrier", self->incomplete_retry_.front().carrier},
+                                         {"error", "the store refused it and too many wait"}});
+    self->incomplete_retry_.pop_front();
+  }
+  self->incomplete_retry_.push_back(std::move(r));
+}
+
+asio::awaitable<bool> inbound_processor::handle_incomplete(std::shared_ptr<inbound_processor> self, incomplete_reply r) {
+  auto outcome = co_await on_reply(self, r.carrier, r.source, r.source_ton, r.destination, r.destination_ton,
+                                   r.text, true);
+  if (outcome.status == status_retry) co_return false;
+  if (outcome.reply) outcome.reply();
+  co_return true;
 }
 
 }  // namespace gateway

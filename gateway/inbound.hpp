@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,10 +68,27 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
     std::uint32_t status;
     std::function<void()> reply;
   };
+  // `incomplete`: the parts of a concatenated reply that arrived, the others never did: only an
+  // opt-out (keyword or probable revocation) acts on it, and its event says "incomplete".
   static boost::asio::awaitable<reply_outcome> on_reply(std::shared_ptr<inbound_processor> self, std::string carrier,
                                                          std::string source, std::uint8_t source_ton,
                                                          std::string destination, std::uint8_t destination_ton,
-                                                         std::string text);
+                                                         std::string text, bool incomplete = false);
+  // A concatenated reply that never completed (policy.reassembly.timeout passed, or it made room
+  // under the memory bound): logged and counted; with `incomplete: deliver` (the default) the
+  // text that arrived goes through on_reply. Its parts were acknowledged when they arrived, so a
+  // store that cannot take it now is tried again every second (docs/inbound.md).
+  struct incomplete_reply {
+    std::string carrier;
+    std::string source;
+    std::uint8_t source_ton = 0;
+    std::string destination;
+    std::uint8_t destination_ton = 0;
+    std::string text;
+  };
+  static boost::asio::awaitable<void> on_incomplete(std::shared_ptr<inbound_processor> self, smpp::reassembly_event e);
+  // Handles one; false when the store refused it (kept for the next try).
+  static boost::asio::awaitable<bool> handle_incomplete(std::shared_ptr<inbound_processor> self, incomplete_reply r);
   static boost::asio::awaitable<void> expiry_loop(std::shared_ptr<inbound_processor> self);
   // Stores the events (all, in order); the first error stops and is returned.
   static boost::asio::awaitable<std::error_code> store_events(std::shared_ptr<inbound_processor> self,
@@ -96,6 +114,15 @@ class inbound_processor : public std::enable_shared_from_this<inbound_processor>
   // repeat (webhook_event.hpp). Strand only; bounded.
   std::map<std::string, std::pair<std::int64_t, unsigned>> reply_occurrences_;
   smpp::reassembler reassembler_;
+  // Where the held parts of each pending concatenated reply came from (the reassembler keeps only
+  // the addresses): the carrier and the TONs an incomplete one is handled with. Strand only.
+  struct held_origin {
+    std::string carrier;
+    std::uint8_t source_ton = 0;
+    std::uint8_t destination_ton = 0;
+  };
+  std::map<smpp::reassembly_key, held_origin> held_origins_;
+  std::deque<incomplete_reply> incomplete_retry_;  // strand only; bounded
   boost::asio::steady_timer expiry_timer_;
   std::map<std::string, std::vector<std::int64_t>> reply_times_;  // strand only
   std::size_t held_receipts_ = 0;  // receipts waiting for their correlation (strand only)

@@ -99,6 +99,7 @@ std::string inbound_event_body(std::string_view event_id, const inbound_event_fi
   data["text"] = f.text;
   data["keyword"] = nullable(f.keyword);
   data["carrier"] = f.carrier;
+  if (f.incomplete) data["incomplete"] = true;
   nlohmann::ordered_json j;
   j["event_id"] = std::string(event_id);
   j["type"] = "inbound";

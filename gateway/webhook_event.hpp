@@ -23,6 +23,10 @@ struct inbound_event_fields {
   std::string carrier;  // carrier name in the configuration
   std::string keyword;  // "opt_out", "opt_in", "help" or empty (no keyword)
   std::int64_t received_at_ms = 0;
+  // A concatenated reply whose other parts never arrived within policy.reassembly.timeout (or
+  // that made room under its memory bound): `text` is what arrived, in order. The body then
+  // carries "incomplete": true (absent otherwise).
+  bool incomplete = false;
 };
 
 // Stable ids: the same input gives the same id, so that a receipt or a reply the carrier

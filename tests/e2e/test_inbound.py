@@ -139,6 +139,81 @@ class InboundRedis(InboundBase, unittest.TestCase):
 OPT_OUT_REPLY = OPT_OUT_CONFIRMATION
 
 
+class IncompleteReplies(GatewayFixture, unittest.TestCase):
+    """A concatenated reply with parts the network lost (smsc-sim `skip_parts`): once
+    policy.reassembly.timeout (1 s here) has passed, the parts that arrived are handled: an opt-out
+    in them is stored and confirmed, a START in them is not acted on, and the inbound event says
+    "incomplete": true (docs/inbound.md, "Incomplete replies")."""
+    policy_extra = "  reassembly: {timeout: 1s}\n"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.receiver = harness.WebhookReceiver()
+        cls.extra = 'webhooks:\n  inbound_url: "%s/inbound"\n  secret: "incomplete-replies-secret-0123456789"\n' % (
+            cls.receiver.url)
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.receiver.stop()
+
+    def reply_with_parts_lost(self, number, text, skip):
+        code, body = harness.request("POST", self.sim.http + "/mo",
+                                     {"from": number, "to": "12345", "text": text, "skip_parts": skip})
+        self.assertEqual(code, 200, body)
+        return body["parts"]
+
+    def inbound_event(self, number):
+        return self.receiver.wait_for(lambda j: j["type"] == "inbound" and j["data"]["from"] == number, timeout=15)[2]
+
+    def texts_to(self, number):
+        return [m["text"] for m in self.sim.messages(to=number.lstrip("+")).get("messages", [])]
+
+    def test_an_incomplete_reply_that_asks_to_stop_opts_out(self):
+        number = self.unique_number()
+        text = "Please stop texting me. " + "I never signed up for any of this and I want no more of it. " * 4
+        self.assertEqual(self.reply_with_parts_lost(number, text, [2]), 2)  # the second of two parts is lost
+        event = self.inbound_event(number)
+        self.assertEqual(event["data"]["text"], text[:153])
+        self.assertEqual(event["data"]["keyword"], "opt_out")
+        self.assertIs(event["data"]["incomplete"], True)
+        InboundBase.wait_refused(self, number, "12345")
+        deadline = time.time() + 10
+        while time.time() < deadline and OPT_OUT_CONFIRMATION not in self.texts_to(number):
+            time.sleep(0.05)
+        self.assertEqual(self.texts_to(number), [OPT_OUT_CONFIRMATION])
+
+    def test_a_start_in_an_incomplete_reply_does_not_opt_in(self):
+        number = self.unique_number()
+        self.assertEqual(self.sim.mo(number, "12345", "STOP")[0], 200)
+        InboundBase.wait_refused(self, number, "12345")
+        # Three parts of 153, 153 and 5 characters; only the last one, "START", arrives.
+        self.assertEqual(self.reply_with_parts_lost(number, "a" * 306 + "START", [1, 2]), 3)
+        event = self.receiver.wait_for(
+            lambda j: j["type"] == "inbound" and j["data"]["from"] == number and j["data"]["text"] == "START",
+            timeout=15)[2]
+        self.assertEqual(event["data"]["keyword"], None)
+        self.assertIs(event["data"]["incomplete"], True)
+        time.sleep(0.5)
+        code, body = self.gw.send({"to": number, "from": "12345", "text": "still opted out?"})
+        self.assertEqual((code, body["error"]["code"]), (422, "recipient_opted_out"), body)
+        self.assertEqual(self.texts_to(number), [OPT_OUT_CONFIRMATION])  # no opt-in confirmation
+
+    def test_a_complete_reply_has_no_incomplete_field(self):
+        number = self.unique_number()
+        self.assertEqual(self.reply_with_parts_lost(number, "b" * 200, []), 2)
+        event = self.inbound_event(number)
+        self.assertEqual(event["data"]["text"], "b" * 200)
+        self.assertNotIn("incomplete", event["data"])
+
+    def test_the_simulator_refuses_a_part_that_does_not_exist(self):
+        code, body = harness.request("POST", self.sim.http + "/mo",
+                                     {"from": self.unique_number(), "to": "12345", "text": "hi", "skip_parts": [2]})
+        self.assertEqual(code, 400, body)
+        self.assertIn("skip_parts", body["error"])
+
+
 class RevocationSettings(GatewayFixture, unittest.TestCase):
     """policy.keywords.revocation: clarify: a longer reply that asks to stop ("please stop texting
     me") stores nothing and is answered once with replies.clarification."""

@@ -56,7 +56,7 @@ TEST(WebhookEvent, StatusBodyIsCompactJsonInAFixedOrder) {
 }
 
 TEST(WebhookEvent, InboundBodyCarriesTheTextAndKeyword) {
-  inbound_event_fields f{"+14155550123", "12345", "STOP \"now\" é", "sim", "opt_out", 1764444600123};
+  inbound_event_fields f{"+14155550123", "12345", "STOP \"now\" é", "sim", "opt_out", 1764444600123, false};
   EXPECT_EQ(inbound_event_body("evt_y", f),
             R"({"event_id":"evt_y","type":"inbound","created_at":"2025-11-29T19:30:00.123Z","data":{)"
             R"("from":"+14155550123","to":"12345","text":"STOP \"now\" é","keyword":"opt_out","carrier":"sim"}})");
@@ -64,8 +64,16 @@ TEST(WebhookEvent, InboundBodyCarriesTheTextAndKeyword) {
   EXPECT_NE(inbound_event_body("evt_y", f).find(R"("keyword":null)"), std::string::npos);
 }
 
+TEST(WebhookEvent, AnIncompleteReplySaysSoAfterTheCarrier) {
+  inbound_event_fields f{"+14155550123", "12345", "Please stop texting me, I never", "sim", "opt_out", 1764444600123, true};
+  EXPECT_EQ(inbound_event_body("evt_z", f),
+            R"({"event_id":"evt_z","type":"inbound","created_at":"2025-11-29T19:30:00.123Z","data":{)"
+            R"("from":"+14155550123","to":"12345","text":"Please stop texting me, I never","keyword":"opt_out",)"
+            R"("carrier":"sim","incomplete":true}})");
+}
+
 TEST(WebhookEvent, InboundIdsRepeatForARetryButNotForARepeat) {
-  inbound_event_fields f{"+14155550123", "12345", "STOP", "sim", "opt_out", 1764444600123};
+  inbound_event_fields f{"+14155550123", "12345", "STOP", "sim", "opt_out", 1764444600123, false};
   const auto first = inbound_event_id(f, 0, "global");
   auto retried = f;
   retried.received_at_ms += 5'000;  // same minute

@@ -230,7 +230,7 @@ TEST_F(CarrierLinkSim, MoIsDeliveredAndAnsweredAsynchronously) {
   };
   start_link(link_config(sim->local_endpoint().port()));
   ASSERT_TRUE(run_until([&] { return bound_events == 1; }));
-  smsc_sim::mo_request mo{"+14155550123", "12345", std::string(80, 'x') + "\xe2\x98\x83", "ucs2"};
+  smsc_sim::mo_request mo{"+14155550123", "12345", std::string(80, 'x') + "\xe2\x98\x83", "ucs2", {}};
   auto r = sim->send_mo(mo);
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_EQ(r.parts, 2U);
@@ -270,7 +270,7 @@ TEST_F(CarrierLinkSim, UnansweredInboundGetsTemporaryErrorAndIsRedelivered) {
   };
   start_link(link_config(sim->local_endpoint().port()));
   ASSERT_TRUE(run_until([&] { return bound_events == 1; }));
-  ASSERT_TRUE(sim->send_mo({"+14155550123", "12345", "STOP", "gsm7"}).error.empty());
+  ASSERT_TRUE(sim->send_mo({"+14155550123", "12345", "STOP", "gsm7", {}}).error.empty());
   ASSERT_TRUE(run_until([&] { return sim->stats()["deliver_sm_resp_ok"] == 1; }));
   EXPECT_EQ(seen, 2);
   EXPECT_EQ(sim->stats()["deliver_sm_resp_errors"], 1);

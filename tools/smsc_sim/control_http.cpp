@@ -145,6 +145,16 @@ class connection : public std::enable_shared_from_this<connection> {
         return reply(http::status::bad_request,
                      {{"error", "from, to and text (strings) are required"}});
       }
+      if (in.contains("skip_parts")) {
+        const auto& skip = in["skip_parts"];
+        if (!skip.is_array()) return reply(http::status::bad_request, {{"error", "skip_parts must be an array of part numbers"}});
+        for (const auto& n : skip) {
+          if (!n.is_number_unsigned()) {
+            return reply(http::status::bad_request, {{"error", "skip_parts must be an array of part numbers"}});
+          }
+          mo.skip_parts.push_back(n.get<unsigned>());
+        }
+      }
       auto r = sim_->send_mo(mo);
       if (!r.error.empty()) {
         return reply(static_cast<http::status>(r.http_status), {{"error", r.error}});

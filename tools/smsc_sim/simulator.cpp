@@ -439,6 +439,12 @@ mo_result simulator::send_mo(const mo_request& req) {
   if (!any_receiver) return {409, "no receiver or transceiver is bound", 0};
   auto seg = smpp::segment_text(req.text, mo_reference_++, so);
   if (seg.error) return {400, "text: " + seg.error.message(), 0};
+  for (unsigned n : req.skip_parts) {
+    if (n < 1 || n > seg.parts.size()) {
+      return {400, "skip_parts: " + std::to_string(n) + " is not a part of this reply (1.." +
+                       std::to_string(seg.parts.size()) + ")", 0};
+    }
+  }
   auto address = [](const std::string& a, std::uint8_t& ton, std::uint8_t& npi) {
     if (!a.empty() && a.front() == '+') {
       ton = 1;  // international, digits without '+'
@@ -449,7 +455,11 @@ mo_result simulator::send_mo(const mo_request& req) {
     npi = 1;
     return a;
   };
-  for (auto& part : seg.parts) {
+  std::size_t sent = 0;
+  for (std::size_t i = 0; i < seg.parts.size(); ++i) {
+    if (std::find(req.skip_parts.begin(), req.skip_parts.end(), i + 1) != req.skip_parts.end()) continue;
+    ++sent;
+    const auto& part = seg.parts[i];
     smpp::deliver_sm d;
     d.source_addr = address(req.from, d.source_addr_ton, d.source_addr_npi);
     d.destination_addr = address(req.to, d.dest_addr_ton, d.dest_addr_npi);
@@ -463,7 +473,7 @@ mo_result simulator::send_mo(const mo_request& req) {
     enqueue(std::move(o));
   }
   ++c_.mo;
-  c_.mo_parts += seg.parts.size();
+  c_.mo_parts += sent;  // the parts sent (skip_parts not)
   r.parts = static_cast<unsigned>(seg.parts.size());
   return r;
 }

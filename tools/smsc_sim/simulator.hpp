@@ -69,6 +69,9 @@ struct mo_request {
   // "gsm7" (or empty): GSM-7 when every character has one, else UCS-2, as a phone does (so
   // "ARRÊT" goes as UCS-2); "ucs2": always UCS-2.
   std::string encoding = "gsm7";
+  // Parts (1-based) of a concatenated reply that are not sent, as if the network lost them: for
+  // testing what the gateway does with a reply that never completes. Each must be a part of it.
+  std::vector<unsigned> skip_parts;
 };
 
 struct mo_result {

@@ -99,7 +99,7 @@ TEST(SqliteCheckpoint, TheDatabaseFileIsKeptCloseBehindTheWal) {
 // file stays near 256 frames, and every admission is there after a reopen.
 TEST(SqliteCheckpoint, TheWalStaysBoundedUnderContinuousWrites) {
   sqlite_backend b;
-  constexpr int batches = 800, in_flight = 8;
+  constexpr int batches = 1600, in_flight = 8;
   const std::filesystem::path wal = b.file().string() + "-wal";
   std::uintmax_t wal_peak = 0;
   {
@@ -120,13 +120,15 @@ TEST(SqliteCheckpoint, TheWalStaysBoundedUnderContinuousWrites) {
     }
     for (auto& f : pending) ASSERT_FALSE(f.get());
   }
-  // 16,000 admissions write about 60 MiB of WAL frames (2 KiB pages), the size the file would
-  // reach without restarts. Restarts every 256 frames keep it at a few MiB here: each commit of
-  // these groups (up to 160 admissions) adds several hundred frames, and the frames committed
-  // during the copies before a restart add to the 256 (measured peaks 4-6 MiB; the previous
-  // checkpointer, without the rounds and write-backs, about 2 MiB).
+  // 32,000 admissions write about 107 MiB of WAL frames (2 KiB pages): the size the file reaches
+  // without restarts (measured with a restart every 2^30 frames). Restarts every 256 frames keep
+  // it far below: each commit of these groups (up to 160 admissions) adds several hundred
+  // frames, and the frames committed during the copies before a restart add to the 256. How many
+  // come in during a copy depends on the scheduler: measured peaks 5-15 MiB on a busy machine, up
+  // to 27 MiB with the two cores oversubscribed three times over (busy loops); the bound checked
+  // is 40 MiB, under 40 % of the file without restarts.
   EXPECT_GT(wal_peak, 0u);
-  EXPECT_LT(wal_peak, std::uintmax_t{10} << 20);
+  EXPECT_LT(wal_peak, std::uintmax_t{40} << 20);
   auto s = open_store(b, 256, 16);
   auto [ec, st] = call<store::queue_stats>([&](auto cb) { s->stats("sim", t0 + 10'000'000, cb); });
   ASSERT_FALSE(ec);

@@ -145,6 +145,41 @@ class InstancesRedis(unittest.TestCase):
         self.assertEqual(code, 202, body)
         self.assertFalse(self.facts(self.a, to)["suppressed"])
 
+    def test_a_stop_through_one_instance_stops_what_the_other_holds_in_memory(self):
+        # A STOP through B's carrier link: none of C's messages reaches the carrier after B
+        # acknowledged it.
+        self.check_held_messages_stop(lambda c, to: mo_acknowledged(self.sim_b, to, "12345", "STOP"))
+
+    def test_a_suppression_put_through_the_api_stops_what_the_instance_holds_in_memory(self):
+        # PUT /v1/suppressions on C itself (its workers heard only of keyword STOPs before).
+        self.check_held_messages_stop(lambda c, to: self.assertEqual(
+            self.api(c, "PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200))
+
+    def check_held_messages_stop(self, suppress):
+        # C's carrier answers every submit after 5 s: C sends a window of messages and holds the
+        # rest (claimed or handed off at admission) in memory; `suppress` must stop those.
+        slow = self.extra(harness.Simulator("--resp-delay-ms", "5000"))
+        c = self.extra(self.instance(slow, "c"))
+        to = harness.unique_number()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda i: c.send({"to": to, "from": "12345", "text": "held %d" % i}),
+                                    range(200)))
+        ids = [body["id"] for code, body in results if code == 202]
+        self.assertEqual(len(ids), 200, results[:3])
+        suppress(c, to)
+        at_ack = len(slow.messages(to=to.lstrip("+"))["messages"])
+        self.assertLess(at_ack, 200)
+        time.sleep(6.5)  # the first window is answered after 5 s: C sends again
+        after = len(slow.messages(to=to.lstrip("+"))["messages"])
+        self.assertEqual(after, at_ack, "%d messages went out after the suppression was stored" % (after - at_ack))
+        statuses = collections.Counter()
+        for mid in ids:
+            code, m = self.api(self.a, "GET", "/v1/messages/" + mid)
+            if m["status"] == "rejected":
+                self.assertEqual(m["error"], "recipient_opted_out", m)
+            statuses[m["status"]] += 1
+        self.assertEqual(statuses["rejected"], 200 - at_ack, statuses)
+
     # --- 3. consents, suppressions, messages --------------------------------------------------
 
     def test_consents_suppressions_and_messages_are_shared(self):

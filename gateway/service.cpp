@@ -119,6 +119,9 @@ class running_service {
       if (lease_ms == 0) return {};
       return {lease_ms, [w](std::unique_ptr<policy::queue_entry> e) { w->hand_off(std::move(e)); }};
     };
+    deps.on_suppressed = [this](const std::string& number_key, const std::string& sender, std::int64_t at_ms) {
+      tell_workers_suppressed(number_key, sender, at_ms);
+    };
     api_ = std::make_unique<api_service>(settings_, std::move(deps));
     webhooks_ = webhook_dispatcher::create(io_.get_executor(), *store_, settings_, &metrics_);
     webhooks_->start();
@@ -387,6 +390,13 @@ class running_service {
     });
   }
 
+  // A suppression stored by this instance's API or by another instance (the feed): the carrier
+  // workers stop the messages of that number they hold in memory (carrier_worker::suppressed).
+  void tell_workers_suppressed(const std::string& number_key, const std::string& sender, std::int64_t at_ms) {
+    std::lock_guard lock(workers_mutex_);
+    for (auto& [name, w] : workers_) w->suppressed(number_key, sender, nullptr, at_ms);
+  }
+
   // Several instances sharing the store (Redis): a suppression stored by any of them (a STOP
   // through another instance's carrier link, a PUT on its API) reaches this instance's carrier
   // workers within a poll, so that they do not send the messages of that number that they hold
@@ -399,16 +409,7 @@ class running_service {
       // One poll at a time: the cursor is only touched here.
       if (!ec) {
         feed_cursor_ = std::move(page.cursor);
-        if (!page.items.empty()) {
-          std::vector<std::shared_ptr<carrier_worker>> workers;
-          {
-            std::lock_guard lock(workers_mutex_);
-            for (auto& [name, w] : workers_) workers.push_back(w);
-          }
-          for (const auto& n : page.items) {
-            for (auto& w : workers) w->suppressed(n.number_key, n.sender, nullptr, n.at_ms);
-          }
-        }
+        for (const auto& n : page.items) tell_workers_suppressed(n.number_key, n.sender, n.at_ms);
       }
       const bool more = !ec && page.items.size() >= 1000;
       const auto delay = std::chrono::milliseconds(ec ? 500 : more ? 0 : feed_poll_ms);

@@ -1,6 +1,6 @@
 -- suppression: one number's suppressions, stored in its bucket (docs/stores.md, "Suppressions").
 -- KEYS: 1 bucket hash (P sup:<first 4 hex digits of the number key>), 2 senders hash
--- (sender -> id bytes), 3 ids hash (id bytes -> sender), 4 put: the feed stream (P sup:feed).
+-- (sender -> id bytes), 3 ids hash (id bytes -> sender), 4 put: the feed stream (P feed:sup).
 -- ARGV: 1 mode, 2 suffix (the other 30 bytes of the HMAC, binary), 3 sender ('' = global),
 -- 4 put: the packed value / check: scope (global|sender), 5 put: the number key (hex), 6 put:
 -- the record's at_ms.

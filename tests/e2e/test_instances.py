@@ -42,6 +42,31 @@ def mo_acknowledged(sim, sender, to, text):
         time.sleep(0.002)
 
 
+def check_held_messages_stop(test, slow, c, suppress):
+    """Instance `c` is bound to `slow`, a carrier that answers every submit after 5 s: c sends a
+    window of messages and holds the rest (claimed or handed off at admission) in memory;
+    `suppress(c, to)` must stop those: none reaches the carrier once it returned, and each ends
+    `rejected` / `recipient_opted_out`."""
+    to = harness.unique_number()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: c.send({"to": to, "from": "12345", "text": "held %d" % i}), range(200)))
+    ids = [body["id"] for code, body in results if code == 202]
+    test.assertEqual(len(ids), 200, results[:3])
+    suppress(c, to)
+    at_ack = len(slow.messages(to=to.lstrip("+"))["messages"])
+    test.assertLess(at_ack, 200)
+    time.sleep(6.5)  # the first window is answered after 5 s: c sends again
+    after = len(slow.messages(to=to.lstrip("+"))["messages"])
+    test.assertEqual(after, at_ack, "%d messages went out after the suppression was stored" % (after - at_ack))
+    statuses = collections.Counter()
+    for mid in ids:
+        code, m = harness.request("GET", c.api + "/v1/messages/" + mid, headers=AUTH)
+        if m["status"] == "rejected":
+            test.assertEqual(m["error"], "recipient_opted_out", m)
+        statuses[m["status"]] += 1
+    test.assertEqual(statuses["rejected"], 200 - at_ack, statuses)
+
+
 class InstancesRedis(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -156,29 +181,8 @@ class InstancesRedis(unittest.TestCase):
             self.api(c, "PUT", "/v1/suppressions/" + quote(to), {"sender": "12345"})[0], 200))
 
     def check_held_messages_stop(self, suppress):
-        # C's carrier answers every submit after 5 s: C sends a window of messages and holds the
-        # rest (claimed or handed off at admission) in memory; `suppress` must stop those.
         slow = self.extra(harness.Simulator("--resp-delay-ms", "5000"))
-        c = self.extra(self.instance(slow, "c"))
-        to = harness.unique_number()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(lambda i: c.send({"to": to, "from": "12345", "text": "held %d" % i}),
-                                    range(200)))
-        ids = [body["id"] for code, body in results if code == 202]
-        self.assertEqual(len(ids), 200, results[:3])
-        suppress(c, to)
-        at_ack = len(slow.messages(to=to.lstrip("+"))["messages"])
-        self.assertLess(at_ack, 200)
-        time.sleep(6.5)  # the first window is answered after 5 s: C sends again
-        after = len(slow.messages(to=to.lstrip("+"))["messages"])
-        self.assertEqual(after, at_ack, "%d messages went out after the suppression was stored" % (after - at_ack))
-        statuses = collections.Counter()
-        for mid in ids:
-            code, m = self.api(self.a, "GET", "/v1/messages/" + mid)
-            if m["status"] == "rejected":
-                self.assertEqual(m["error"], "recipient_opted_out", m)
-            statuses[m["status"]] += 1
-        self.assertEqual(statuses["rejected"], 200 - at_ack, statuses)
+        check_held_messages_stop(self, slow, self.extra(self.instance(slow, "c")), suppress)
 
     # --- 3. consents, suppressions, messages --------------------------------------------------
 
@@ -308,6 +312,23 @@ class InstancesRedis(unittest.TestCase):
             code, sent = gw.send({"to": harness.unique_number(), "from": "12345", "text": "after reload"})
             self.assertEqual(code, 202, sent)
             self.wait_status(gw, sent["id"], "delivered")
+
+
+
+class HeldMessagesSqlite(unittest.TestCase):
+    """One instance with the embedded store (no feed): a PUT /v1/suppressions on its API stops
+    what its carrier workers hold in memory, as a STOP through its carrier link does."""
+
+    def test_a_suppression_put_through_the_api_stops_what_the_instance_holds_in_memory(self):
+        workdir = harness.Workdir()
+        self.addCleanup(workdir.remove)
+        slow = harness.Simulator("--resp-delay-ms", "5000")
+        self.addCleanup(slow.stop)
+        gw = harness.Gateway(workdir.path, slow, store="sqlite")
+        self.addCleanup(gw.stop)
+        gw.wait_ready()
+        check_held_messages_stop(self, slow, gw, lambda c, to: self.assertEqual(harness.request(
+            "PUT", c.api + "/v1/suppressions/" + quote(to), {"sender": "12345"}, AUTH)[0], 200))
 
 
 if __name__ == "__main__":

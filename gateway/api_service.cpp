@@ -878,6 +878,7 @@ asio::awaitable<http_response> api_service::put_suppression(request_context ctx,
   rec.at_ms = now_ms();
   auto reply = co_await call_store<policy::done>([this, &rec](auto done) { deps_.store->suppress(rec, std::move(done)); });
   if (reply.ec) co_return unavailable(reply.ec.message());
+  if (deps_.on_suppressed) deps_.on_suppressed(rec.number_key, rec.sender, rec.at_ms);
   json out{{"number", n->e164}, {"sender", sender.empty() ? json(nullptr) : json(sender)}, {"suppressed", true}};
   co_return json_response(200, out.dump());
 }

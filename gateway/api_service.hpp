@@ -50,6 +50,9 @@ class api_service {
     // Direct hand-off: reserves a place in the carrier's worker before admission. Null: every
     // accepted message is queued for the worker to claim.
     std::function<direct_slot(const std::string& carrier)> reserve_direct;
+    // Called after PUT /v1/suppressions stored one (the carrier workers stop what they hold of
+    // that number); may be null.
+    std::function<void(const std::string& number_key, const std::string& sender, std::int64_t at_ms)> on_suppressed;
   };
 
   api_service(std::shared_ptr<const settings> s, dependencies deps);

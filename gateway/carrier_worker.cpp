@@ -497,6 +497,7 @@ void carrier_worker::pump() {
 // store's own check, so the suppression had been lifted again (STOP then START) and the message
 // is sent.
 bool carrier_worker::recently_suppressed(const policy::message_record& m) const {
+  if (!recent_numbers_.contains(m.number_key)) return false;  // the common case, without a scan
   for (const auto& r : recent_suppressions_) {
     if (r.number_key == m.number_key && m.created_at_ms <= r.at_ms &&
         (r.sender.empty() || r.sender == m.sender || m.scope == policy::opt_out_scope::global)) {
@@ -564,18 +565,22 @@ void carrier_worker::flush_completions() {
   });
 }
 
-void carrier_worker::suppressed(std::string number_key, std::string sender, std::function<void()> done) {
+void carrier_worker::suppressed(std::string number_key, std::string sender, std::function<void()> done,
+                                std::int64_t at_ms) {
   asio::post(strand_, [self = shared_from_this(), number_key = std::move(number_key), sender = std::move(sender),
-                       done = std::move(done)]() mutable {
+                       done = std::move(done), at_ms]() mutable {
     const auto now = std::chrono::steady_clock::now();
     // A claim that passed the store's re-check before the suppression completes well within a
     // lease; remembering it that long covers every such claim.
     while (!self->recent_suppressions_.empty() &&
            (self->recent_suppressions_.front().until < now || self->recent_suppressions_.size() > 10'000)) {
+      auto it = self->recent_numbers_.find(self->recent_suppressions_.front().number_key);
+      if (it != self->recent_numbers_.end() && --it->second == 0) self->recent_numbers_.erase(it);
       self->recent_suppressions_.pop_front();
     }
+    ++self->recent_numbers_[number_key];
     self->recent_suppressions_.push_back(
-        {number_key, sender, now + std::chrono::milliseconds(self->options_.lease_ms), self->now_ms()});
+        {number_key, sender, now + std::chrono::milliseconds(self->options_.lease_ms), at_ms > 0 ? at_ms : self->now_ms()});
     std::vector<std::uint64_t> drop;
     for (auto key : self->staged_) {
       auto it = self->in_flight_.find(key);

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/metrics.hpp"
@@ -103,8 +104,10 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // A number just opted out (suppression stored; sender empty = global). Messages claimed before
   // it but not handed to the link yet are rejected (recipient_opted_out) instead of sent, now
   // and for claims still in progress. `done` runs on the worker's strand once that is in force:
-  // the inbound side waits for it before it acknowledges the STOP. Thread-safe.
-  void suppressed(std::string number_key, std::string sender, std::function<void()> done);
+  // the inbound side waits for it before it acknowledges the STOP. `at_ms`: when it was stored
+  // (the messages admitted until then are stopped); 0: now. A suppression stored by another
+  // instance arrives through the store's feed (service.cpp) with the record's time. Thread-safe.
+  void suppressed(std::string number_key, std::string sender, std::function<void()> done, std::int64_t at_ms = 0);
 
   // Graceful stop: no more claims; in-flight submits get their responses (bounded by the link's
   // response timeout); leased messages not handed to the link yet (held hand-offs, staged
@@ -196,6 +199,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
     std::int64_t at_ms = 0;  // wall clock when it was stored: it stops messages admitted until then
   };
   std::deque<recent_suppression> recent_suppressions_;  // strand only; bounded
+  // How many of recent_suppressions_ are of each number (a message of another number is not
+  // scanned for: with several instances every one hears of every suppression). Strand only.
+  std::unordered_map<std::string, std::size_t> recent_numbers_;
   std::map<std::string, smpp::token_bucket, std::less<>> pacing_;   // strand only
   std::vector<policy::completion> completions_;  // strand only; flushed by flush_completions()
   bool flush_posted_ = false;                    // strand only

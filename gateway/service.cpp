@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <future>
@@ -95,7 +96,8 @@ class running_service {
         config_path_(std::move(config_path)),
         settings_(std::move(s)),
         health_timer_(io),
-        purge_timer_(io) {}
+        purge_timer_(io),
+        feed_timer_(asio::make_strand(io)) {}
 
   void start() {
     api_service::dependencies deps;
@@ -116,6 +118,9 @@ class running_service {
       const std::int64_t lease_ms = w ? w->reserve_direct() : 0;
       if (lease_ms == 0) return {};
       return {lease_ms, [w](std::unique_ptr<policy::queue_entry> e) { w->hand_off(std::move(e)); }};
+    };
+    deps.on_suppressed = [this](const std::string& number_key, const std::string& sender, std::int64_t at_ms) {
+      tell_workers_suppressed(number_key, sender, at_ms);
     };
     api_ = std::make_unique<api_service>(settings_, std::move(deps));
     webhooks_ = webhook_dispatcher::create(io_.get_executor(), *store_, settings_, &metrics_);
@@ -178,6 +183,7 @@ class running_service {
     admin_server_->start();
     check_health();
     schedule_purge();
+    if (store_->has_suppression_feed()) poll_suppression_feed();
     log::info("smsgw_started", {{"version", std::string(smsgw::version)},
                                 {"api", api_server_->local_endpoint().address().to_string() + ":" +
                                             std::to_string(api_server_->local_endpoint().port())},
@@ -196,6 +202,8 @@ class running_service {
     admin_server_->stop();
     health_timer_.cancel();
     purge_timer_.cancel();
+    feed_stopped_ = true;
+    asio::post(feed_timer_.get_executor(), [this] { feed_timer_.cancel(); });
     std::vector<std::shared_ptr<carrier_worker>> workers;
     {
       std::lock_guard lock(workers_mutex_);
@@ -382,6 +390,40 @@ class running_service {
     });
   }
 
+  // A suppression stored by this instance's API or by another instance (the feed): the carrier
+  // workers stop the messages of that number they hold in memory (carrier_worker::suppressed).
+  void tell_workers_suppressed(const std::string& number_key, const std::string& sender, std::int64_t at_ms) {
+    std::lock_guard lock(workers_mutex_);
+    for (auto& [name, w] : workers_) w->suppressed(number_key, sender, nullptr, at_ms);
+  }
+
+  // Several instances sharing the store (Redis): a suppression stored by any of them (a STOP
+  // through another instance's carrier link, a PUT on its API) reaches this instance's carrier
+  // workers within a poll, so that they do not send the messages of that number that they hold
+  // in memory, claimed or handed off before it (docs/stores.md, "Several instances"). This
+  // instance's own STOPs reach them before the carrier's acknowledgement (inbound) and once more
+  // here, which changes nothing.
+  void poll_suppression_feed() {
+    if (feed_stopped_) return;
+    store_->suppression_feed(feed_cursor_, 1000, [this](std::error_code ec, policy::suppression_feed_page page) {
+      // One poll at a time: the cursor is only touched here.
+      if (!ec) {
+        feed_cursor_ = std::move(page.cursor);
+        for (const auto& n : page.items) tell_workers_suppressed(n.number_key, n.sender, n.at_ms);
+      }
+      const bool more = !ec && page.items.size() >= 1000;
+      const auto delay = std::chrono::milliseconds(ec ? 500 : more ? 0 : feed_poll_ms);
+      // The timer lives on its strand (drain() cancels it there too).
+      asio::post(feed_timer_.get_executor(), [this, delay] {
+        if (feed_stopped_) return;
+        feed_timer_.expires_after(delay);
+        feed_timer_.async_wait([this](boost::system::error_code e) {
+          if (!e) poll_suppression_feed();
+        });
+      });
+    });
+  }
+
   // Retention (config `retention:`): one purge every purge_interval, the first one interval after
   // start; `smsgwctl purge` applies it at once.
   void schedule_purge() {
@@ -417,6 +459,11 @@ class running_service {
   std::string store_problem_ = "not checked yet";
   asio::steady_timer health_timer_;
   asio::steady_timer purge_timer_;
+  // The suppression feed (poll_suppression_feed): polled every feed_poll_ms.
+  static constexpr int feed_poll_ms = 20;
+  asio::steady_timer feed_timer_;
+  std::string feed_cursor_;
+  std::atomic<bool> feed_stopped_{false};
   std::uint64_t health_ticks_ = 0;  // io thread of the health timer only
 };
 

@@ -287,10 +287,46 @@ void redis_store::suppress(suppression_record rec, store_callback<done> cb) {
   // Sealing (AES-GCM) happens on the caller's thread, the strand only writes.
   std::string value = pack_sup_value(rec.reason, rec.source, rec.at_ms, s_->seal_bytes(rec.e164));
   on_strand(s_, [s = s_, rec = std::move(rec), value = std::move(value), cb = std::move(cb)]() mutable {
-    sup_eval(s, "put", rec.number_key, rec.sender, std::move(value),
-             [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
-               fail_or<done>(cb, ec, v, [] { return done{}; });
-             });
+    auto loc = locate(rec.number_key);
+    if (!loc) {
+      asio::post(s->conn->strand(), [cb = std::move(cb)] { cb(store_errc::invalid_argument, done{}); });
+      return;
+    }
+    // A new suppression is also appended to the feed (suppression_feed) in the same script.
+    s->eval(script::suppression, {s->sup_bucket(*loc), s->sup_senders(), s->sup_ids(), s->sup_feed()},
+            {"put", std::move(loc->suffix), rec.sender, std::move(value), rec.number_key, num(rec.at_ms)},
+            [cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+              fail_or<done>(cb, ec, v, [] { return done{}; });
+            });
+  });
+}
+
+// The feed is a stream (XADD in suppression.lua, trimmed to about 10,000 entries): entries
+// after the cursor with XRANGE's exclusive start; cursor "" asks for the newest id.
+void redis_store::suppression_feed(std::string cursor, std::size_t max, store_callback<suppression_feed_page> cb) {
+  on_strand(s_, [s = s_, cursor = std::move(cursor), max, cb = std::move(cb)]() mutable {
+    const bool start = cursor.empty();
+    std::vector<std::string> args =
+        start ? std::vector<std::string>{"XREVRANGE", s->sup_feed(), "+", "-", "COUNT", "1"}
+              : std::vector<std::string>{"XRANGE", s->sup_feed(), "(" + cursor, "+", "COUNT", num(std::max<std::size_t>(max, 1))};
+    s->conn->command_on_strand(args, [start, cursor, cb = std::move(cb)](std::error_code ec, redis_value v) mutable {
+      fail_or<suppression_feed_page>(cb, ec, v, [&] {
+        suppression_feed_page page;
+        page.cursor = start ? "0-0" : cursor;
+        for (const auto& entry : v.elements) {
+          if (entry.elements.size() < 2) continue;
+          page.cursor = entry.elements[0].str;
+          if (start) continue;
+          const auto f = to_map(entry.elements[1]);
+          suppression_notice n;
+          if (auto it = f.find("k"); it != f.end()) n.number_key = it->second;
+          if (auto it = f.find("s"); it != f.end()) n.sender = it->second;
+          if (auto it = f.find("t"); it != f.end()) n.at_ms = to_i64(it->second);
+          if (!n.number_key.empty()) page.items.push_back(std::move(n));
+        }
+        return page;
+      });
+    });
   });
 }
 

@@ -67,6 +67,8 @@ class redis_store final : public store {
   void unsuppress(std::string number_key, std::string sender, store_callback<bool> cb) override;
   void is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
                      store_callback<bool> cb) override;
+  bool has_suppression_feed() const noexcept override { return true; }
+  void suppression_feed(std::string cursor, std::size_t max, store_callback<suppression_feed_page> cb) override;
   void grant_consent(consent_record rec, store_callback<done> cb) override;
   void revoke_consent(consent_record rec, store_callback<bool> cb) override;
   void lookup_number(std::string number_key, store_callback<number_facts> cb) override;

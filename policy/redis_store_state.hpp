@@ -66,6 +66,8 @@ struct redis_store::state : std::enable_shared_from_this<redis_store::state> {
   std::string sup_bucket(const redis_detail::sup_location& l) const { return sup_prefix() + l.bucket_tail; }
   std::string sup_senders() const { return opts.key_prefix + "sup:senders"; }
   std::string sup_ids() const { return opts.key_prefix + "sup:ids"; }
+  // A stream (suppression_feed). Not under sup:, where "feed" (four hex digits) names a bucket.
+  std::string sup_feed() const { return opts.key_prefix + "feed:sup"; }
   std::string msg_prefix() const { return opts.key_prefix + "msg:{"; }
   std::string msg_key(std::string_view id) const { return msg_prefix() + std::string(id) + "}"; }
   std::string queue_key(std::string_view carrier, std::string_view suffix) const {

@@ -36,4 +36,9 @@ int status_rank(message_status s) noexcept {
 
 bool is_final(message_status s) noexcept { return status_rank(s) == 3; }
 
+// A store without a feed (has_suppression_feed() false) is never asked; if it is, it says no.
+void store::suppression_feed(std::string, std::size_t, store_callback<suppression_feed_page> cb) {
+  cb(store_errc::invalid_argument, {});
+}
+
 }  // namespace policy

@@ -165,6 +165,20 @@ struct suppression_record {
   bool operator==(const suppression_record&) const = default;
 };
 
+// A suppression as the other gateway instances sharing the store hear of it
+// (store::suppression_feed).
+struct suppression_notice {
+  std::string number_key;
+  std::string sender;  // empty: global
+  std::int64_t at_ms = 0;  // the record's at_ms (the storing instance's clock)
+  bool operator==(const suppression_notice&) const = default;
+};
+
+struct suppression_feed_page {
+  std::vector<suppression_notice> items;  // oldest first
+  std::string cursor;                     // pass it to the next call
+};
+
 // Consent per number x category [x sender]; sender empty = every sender. Granting replaces the
 // current record; revoking removes it; both append to the ledger, which is never trimmed.
 struct consent_record {
@@ -362,6 +376,14 @@ class store {
   // Send-time re-check with the matching rules described at suppression_record.
   virtual void is_suppressed(std::string number_key, std::string sender, opt_out_scope scope,
                              store_callback<bool> cb) = 0;
+  // The suppressions that suppress() stored (new ones only, not those of import_suppressions
+  // or erase_number), by any process sharing the store, after `cursor`, oldest first, at most
+  // `max`. Cursor "": none, and the cursor of the newest one stored so far (start here). Each
+  // gateway instance polls it so that a STOP stored through another instance also stops the
+  // messages its carrier workers hold in memory (docs/stores.md, "Several instances"). Only a
+  // store shared by several instances has it (has_suppression_feed(): Redis); call it only then.
+  virtual bool has_suppression_feed() const noexcept { return false; }
+  virtual void suppression_feed(std::string cursor, std::size_t max, store_callback<suppression_feed_page> cb);
 
   virtual void grant_consent(consent_record rec, store_callback<done> cb) = 0;
   // Revoke (number_key, category, sender of rec); source/evidence/at go to the ledger.

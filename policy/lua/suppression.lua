@@ -1,8 +1,9 @@
 -- suppression: one number's suppressions, stored in its bucket (docs/stores.md, "Suppressions").
 -- KEYS: 1 bucket hash (P sup:<first 4 hex digits of the number key>), 2 senders hash
--- (sender -> id bytes), 3 ids hash (id bytes -> sender).
+-- (sender -> id bytes), 3 ids hash (id bytes -> sender), 4 put: the feed stream (P feed:sup).
 -- ARGV: 1 mode, 2 suffix (the other 30 bytes of the HMAC, binary), 3 sender ('' = global),
--- 4 put: the packed value / check: scope (global|sender).
+-- 4 put: the packed value / check: scope (global|sender), 5 put: the number key (hex), 6 put:
+-- the record's at_ms.
 -- A field is the suffix alone (global) or the suffix followed by the sender's id bytes.
 -- put -> 1 stored, 0 an existing one kept; del -> 1 removed, 0 none; check -> 1 blocked, 0 not;
 -- read -> {sender, value, ...} of every suppression of the number.
@@ -44,7 +45,12 @@ local function fields()
 end
 
 if mode == 'put' then
-  return redis.call('HSETNX', bucket, suffix .. sender_id(true), ARGV[4])
+  local stored = redis.call('HSETNX', bucket, suffix .. sender_id(true), ARGV[4])
+  -- A new one goes to the feed (KEYS[4], a stream) that every instance polls.
+  if stored == 1 and KEYS[4] then
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', 10000, '*', 'k', ARGV[5], 's', sender, 't', ARGV[6])
+  end
+  return stored
 elseif mode == 'del' then
   local id = sender_id(false)
   if not id then return 0 end

@@ -545,6 +545,52 @@ TEST(RedisStore, RefusesNumberKeysThatAreNotHmacs) {
   store.reset();
 }
 
+// Two instances on one Redis: a suppression stored through one is in the other's feed (the
+// gateway's carrier workers poll it, docs/stores.md "Several instances"), once, with its time;
+// an existing one is not repeated, a removal is not a suppression.
+TEST(RedisStore, SuppressionFeedShowsWhatAnotherInstanceStored) {
+  redis_server server;
+  ASSERT_TRUE(server.start());
+  io_thread io;
+  const std::string prefix = "t:" + unique_suffix() + ":";
+  auto a = make_store(io, server.url(), prefix);
+  auto b = make_store(io, server.url(), prefix);
+  ASSERT_TRUE(wait_healthy(*a, std::chrono::seconds(5)).first);
+  ASSERT_TRUE(wait_healthy(*b, std::chrono::seconds(5)).first);
+  ASSERT_TRUE(b->has_suppression_feed());
+  const std::string old_one = test_secrets()->key("+14155550120");
+  ASSERT_FALSE(call<done>([&](auto cb) { a->suppress({old_one, "", "12345", "stop", "keyword", t0}, cb); }).first);
+  // Cursor "": nothing, and where to start (after what was stored so far).
+  auto [ec, start] = call<suppression_feed_page>([&](auto cb) { b->suppression_feed("", 100, cb); });
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(start.items.empty());
+  ASSERT_FALSE(start.cursor.empty());
+
+  const std::string k1 = test_secrets()->key("+14155550123"), k2 = test_secrets()->key("+14155550124");
+  ASSERT_FALSE(call<done>([&](auto cb) { a->suppress({k1, "+14155550123", "12345", "stop", "keyword", t0 + 1}, cb); }).first);
+  ASSERT_FALSE(call<done>([&](auto cb) { a->suppress({k1, "+14155550123", "12345", "stop", "keyword", t0 + 2}, cb); }).first);
+  ASSERT_FALSE(call<bool>([&](auto cb) { a->unsuppress(k1, "12345", cb); }).first);
+  ASSERT_FALSE(call<done>([&](auto cb) { a->suppress({k2, "", "", "api", "api", t0 + 3}, cb); }).first);
+  auto [ec2, page] = call<suppression_feed_page>([&](auto cb) { b->suppression_feed(start.cursor, 100, cb); });
+  ASSERT_FALSE(ec2) << ec2.message();
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0], (suppression_notice{k1, "12345", t0 + 1}));
+  EXPECT_EQ(page.items[1], (suppression_notice{k2, "", t0 + 3}));
+  // Pages: `max` at a time, then nothing new.
+  auto [ec3, first] = call<suppression_feed_page>([&](auto cb) { b->suppression_feed(start.cursor, 1, cb); });
+  ASSERT_FALSE(ec3);
+  ASSERT_EQ(first.items.size(), 1u);
+  auto [ec4, second] = call<suppression_feed_page>([&](auto cb) { b->suppression_feed(first.cursor, 1, cb); });
+  ASSERT_EQ(second.items.size(), 1u);
+  EXPECT_EQ(second.items[0].number_key, k2);
+  auto [ec5, none] = call<suppression_feed_page>([&](auto cb) { b->suppression_feed(page.cursor, 100, cb); });
+  ASSERT_FALSE(ec5);
+  EXPECT_TRUE(none.items.empty());
+  EXPECT_EQ(none.cursor, page.cursor);
+  a.reset();
+  b.reset();
+}
+
 // The listpack payload builder (policy/redis_dump.hpp) against Redis itself: what Redis lays out
 // when HSET (or RPUSH, which appends list elements to a listpack the same way) adds strings to
 // an empty key, byte for byte; then Redis loads the payload with deep sanitisation.

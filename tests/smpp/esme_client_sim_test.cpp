@@ -112,6 +112,20 @@ struct fixture : ::testing::Test {
     link->start();
   }
 
+  // smsc-sim answering ESME_RTHROTTLED above `carrier_tps` (burst 1 below 10/s) and a link at
+  // `tps` with `window` and the governor's `throttle` settings; true once it is bound.
+  bool start_throttled(double carrier_tps, double tps, std::uint32_t window, smpp::throttle_governor::settings throttle) {
+    smsc_sim::options o;
+    o.throttle_tps = carrier_tps;
+    start_sim(o);
+    auto c = link_config(sim->local_endpoint().port());
+    c.tps = tps;
+    c.window = window;
+    c.throttle = throttle;
+    start_link(c);
+    return run_until([&] { return bound_events == 1; });
+  }
+
   // Runs the io_context until `done` or 5 s; returns done().
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 5000ms) {
     auto deadline = std::chrono::steady_clock::now() + limit;
@@ -307,15 +321,7 @@ TEST_F(CarrierLinkSim, ThrottledMessagesAreRetriedInOrderAndNotFailed) {
 // and stay just under it: before the adaptive governor it paused 1 s and restarted at 125/s after
 // every throttle, delivering about 1 message/s with 12 throttles per accepted message.
 TEST_F(CarrierLinkSim, FindsACarrierLimitFarBelowTheConfiguredRate) {
-  smsc_sim::options o;
-  o.throttle_tps = 5;  // burst 1
-  start_sim(o);
-  auto c = link_config(sim->local_endpoint().port());
-  c.tps = 1000;
-  c.window = 64;
-  c.throttle = smpp::throttle_governor::settings{};
-  start_link(c);
-  ASSERT_TRUE(run_until([&] { return bound_events == 1; }));
+  ASSERT_TRUE(start_throttled(5, 1000, 64, smpp::throttle_governor::settings{}));
   const std::size_t n = 40;
   for (std::size_t i = 0; i < n; ++i) link->submit(message(i, make_submit("1777", std::to_string(i))));
   const auto t0 = std::chrono::steady_clock::now();
@@ -358,14 +364,7 @@ TEST_F(CarrierLinkSim, FindsACarrierLimitFarBelowTheConfiguredRate) {
 // keeps throttling) ends unsent with deadline_passed, also after a throttle requeued it; one
 // written in time is accepted. Nothing is written after its deadline.
 TEST_F(CarrierLinkSim, MessagesNotWrittenByTheirDeadlineEndUnsent) {
-  smsc_sim::options o;
-  o.throttle_tps = 4;  // burst 1
-  start_sim(o);
-  auto c = link_config(sim->local_endpoint().port());
-  c.tps = 1000;
-  c.window = 20;
-  start_link(c);
-  ASSERT_TRUE(run_until([&] { return bound_events == 1; }));
+  ASSERT_TRUE(start_throttled(4, 1000, 20, {.pause = 30ms, .ramp_step = 30ms, .ramp_start = 0.25}));
   const std::size_t n = 20;
   const auto deadline = std::chrono::steady_clock::now() + 600ms;
   for (std::size_t i = 0; i < n; ++i) {
@@ -398,15 +397,7 @@ TEST_F(CarrierLinkSim, MessagesNotWrittenByTheirDeadlineEndUnsent) {
 // smsgw_smpp_allowed_tps gauge reads them): before, they stayed at the lowered rate until the
 // next submit.
 TEST_F(CarrierLinkSim, AllowedRateFollowsTheProbeBackUpWhileIdle) {
-  smsc_sim::options o;
-  o.throttle_tps = 5;
-  start_sim(o);
-  auto c = link_config(sim->local_endpoint().port());
-  c.tps = 200;
-  c.window = 20;
-  c.throttle = {.pause = 0ms, .ramp_step = 40ms, .ramp_start = 0.25, .hold = 200ms};
-  start_link(c);
-  ASSERT_TRUE(run_until([&] { return bound_events == 1; }));
+  ASSERT_TRUE(start_throttled(5, 200, 20, {.pause = 0ms, .ramp_step = 40ms, .ramp_start = 0.25, .hold = 200ms}));
   for (std::size_t i = 0; i < 10; ++i) link->submit(message(i, make_submit("1777", std::to_string(i))));
   ASSERT_TRUE(run_until([&] { return outcomes.size() == 10; }, 8000ms));
   // Idle from here on: no submit, no answer.

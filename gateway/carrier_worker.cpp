@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "gateway/io_strand.hpp"
+#include "gateway/lease_budget.hpp"
 #include "gateway/log.hpp"
 #include "gateway/store_call.hpp"
 #include "gateway/submit_builder.hpp"
@@ -29,6 +30,9 @@ struct carrier_worker::in_flight {
   std::string permanent_error;     // first permanent carrier status, by name
   std::string temporary_error;
   std::int64_t sent_at_ms = 0;
+  std::int64_t lease_started_ms = 0;  // the send deadline counts from it (lease_budget.hpp)
+  std::size_t accepted = 0;           // parts the carrier accepted
+  std::size_t overdue = 0;            // parts the link dropped unsent at their deadline
   bool reply = false;  // an automatic reply: not in the store
   std::vector<smpp::net::outbound_message> staged;  // parts not handed to the link yet
 };
@@ -194,8 +198,10 @@ void carrier_worker::hand_off(std::unique_ptr<policy::queue_entry> entry) {
         if (!self->handed_off_) self->handed_off_ = &self->metrics_->handed_off(self->carrier_);
         self->handed_off_->Increment();
       }
-      if (self->held_.empty() && self->in_flight_.size() < self->capacity()) {
-        self->dispatch(std::move(*entry));
+      if (self->held_.empty() && self->in_flight_.size() < self->drain_capacity()) {
+        // Its lease began at the admission (created_at_ms, the API always sets it).
+        const std::int64_t leased = entry->message.created_at_ms > 0 ? entry->message.created_at_ms : self->now_ms();
+        self->dispatch(std::move(*entry), leased);
       } else if (self->bound_sessions_ == 0) {
         self->release(*entry);  // the last bind went down since the reservation: not held
       } else {
@@ -217,6 +223,11 @@ std::size_t carrier_worker::capacity() const {
   return static_cast<std::size_t>(c.window) * std::max(1u, c.sessions) * 2;
 }
 
+std::size_t carrier_worker::drain_capacity() const {
+  if (!link_) return 0;
+  return messages_within_lease(link_->stats().allowed_tps, options_.lease_ms, capacity(), parts_per_message_);
+}
+
 void carrier_worker::held_changed() {
   held_count_ = held_.size();
   held_peak_ = std::max(held_peak_, held_.size());
@@ -230,8 +241,10 @@ void carrier_worker::held_changed() {
 void carrier_worker::released(std::size_t n, const char* reason, const char* event) {
   if (n == 0) return;
   if (metrics_) metrics_->hand_off_released(carrier_, reason).Increment(static_cast<double>(n));
-  // held_too_long: the carrier takes far less than what is handed off (a warning).
-  log::write(std::string_view(reason) == "held_too_long" ? log::level::warn : log::level::info, event,
+  // held_too_long, staged_too_long: the carrier takes far less than what the worker holds (a
+  // warning).
+  const std::string_view r(reason);
+  log::write(r == "held_too_long" || r == "staged_too_long" ? log::level::warn : log::level::info, event,
              {{"carrier", carrier_}, {"messages", static_cast<std::int64_t>(n)}, {"reason", std::string(reason)}});
 }
 
@@ -258,7 +271,7 @@ void carrier_worker::drain_held() {
   // Unbound: nothing goes to the window (the entries are being released, see on_event).
   if (draining_held_ || held_.empty() || bound_sessions_ == 0) return;
   draining_held_ = true;
-  const std::size_t cap = capacity();
+  const std::size_t cap = drain_capacity();
   const std::int64_t now = now_ms();
   std::size_t n_released = 0;
   while (!held_.empty() && in_flight_.size() < cap && !stopping_) {
@@ -269,7 +282,8 @@ void carrier_worker::drain_held() {
       ++n_released;
       continue;
     }
-    dispatch(std::move(*entry));
+    const std::int64_t leased = entry->message.created_at_ms;
+    dispatch(std::move(*entry), leased);
   }
   held_changed();
   draining_held_ = false;
@@ -352,6 +366,10 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
         if (metrics_) metrics_->allowed_tps(carrier_).Set(e.allowed_tps);
       }
       break;
+    case kind::rate_changed:
+      // Down on a throttle, and back up step by step as the governor probes (also while idle).
+      if (metrics_) metrics_->allowed_tps(carrier_).Set(e.allowed_tps);
+      break;
     case kind::connecting: break;
   }
   if (metrics_) metrics_->binds_up(carrier_).Set(bound_sessions_.load());
@@ -360,11 +378,15 @@ void carrier_worker::on_event(const smpp::net::link_event& e) {
 asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker> self) {
   bool store_down_logged = false;
   while (!self->stopping_) {
-    const std::size_t capacity = self->capacity();
+    // What drains well inside the lease at the link's current rate (a throttled carrier: far
+    // less than the window), docs/smpp.md "Throttling".
+    const std::size_t capacity = self->drain_capacity();
     std::int64_t wait_ms = 0;
     // Held hand-offs are older than anything queued after them: they go first, and claims
     // wait until the buffer has drained (and as always until the window has room).
     self->release_aged_held();
+    self->release_late_staged();
+    self->released(std::exchange(self->late_at_link_, 0), "staged_too_long", "staged_released");
     self->drain_held();
     const std::size_t taken = self->in_flight_.size() + self->held_.size() + self->direct_reserved_.load();
     if (self->bound_sessions_ == 0 || taken >= capacity) {
@@ -395,7 +417,7 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
         self->backlog_ = reply.value.entries.size() >= static_cast<std::size_t>(req.max);
         for (auto& entry : reply.value.entries) {
           if (!entry.suppressed) {
-            self->dispatch(std::move(entry));
+            self->dispatch(std::move(entry), req.now_ms);  // the store leased it from req.now_ms
             continue;
           }
           // The store's send-time re-check: the number opted out after admission. Rejected, with
@@ -417,7 +439,7 @@ asio::awaitable<void> carrier_worker::claim_loop(std::shared_ptr<carrier_worker>
   }
 }
 
-void carrier_worker::dispatch(policy::queue_entry&& entry) {
+void carrier_worker::dispatch(policy::queue_entry&& entry, std::int64_t lease_started_ms) {
   auto& m = entry.message;
   const std::int64_t now = now_ms();
   if (entry.lease_lost && metrics_) metrics_->resent_after_crash(carrier_).Increment();
@@ -454,30 +476,45 @@ void carrier_worker::dispatch(policy::queue_entry&& entry) {
   auto flight = std::make_shared<in_flight>();
   flight->parts = built.parts.size();
   flight->sent_at_ms = now;
+  flight->lease_started_ms = lease_started_ms;
   flight->entry = std::move(entry);
   in_flight_[key] = flight;
   in_flight_changed();
+  parts_per_message_ += (static_cast<double>(built.parts.size()) - parts_per_message_) / 16;
+  // The link drops a part it could not write by the deadline (throttled, requeued, behind the
+  // token bucket) rather than send it after another claim may have taken the message again.
+  const auto send_by = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(send_deadline_ms(lease_started_ms, options_.lease_ms) - now);
   for (std::size_t i = 0; i < built.parts.size(); ++i) {
     smpp::net::outbound_message out;
     out.cookie = part_cookie(key, i);
     out.id = smpp::command_id::submit_sm;
     out.body = encode_submit_body(built.parts[i]);
     out.segments = 1;
+    out.send_by = send_by;
     flight->staged.push_back(std::move(out));
   }
   staged_.push_back(key);
   pump();
 }
 
-// Hands staged messages to the link while its window has room, skipping numbers that opted out
-// since they were claimed.
+// Hands staged messages to the link while its window has room (at most what the link sends in a
+// quarter of the lease at its current rate), skipping numbers that opted out since they were
+// claimed and releasing those past their send deadline.
 void carrier_worker::pump() {
   if (!link_) return;
   const auto& c = link_->config();
-  const std::size_t limit = static_cast<std::size_t>(c.window) * std::max(1u, c.sessions);
+  const std::size_t limit = parts_within_lease(link_->stats().allowed_tps, options_.lease_ms,
+                                               static_cast<std::size_t>(c.window) * std::max(1u, c.sessions));
+  const std::int64_t now = now_ms();
+  std::size_t late = 0;
   while (!staged_.empty() && parts_at_link_ < limit) {
     const std::uint64_t key = staged_.front();
     staged_.pop_front();
+    if (release_if_late(key, now)) {
+      ++late;
+      continue;
+    }
     auto it = in_flight_.find(key);
     if (it == in_flight_.end()) continue;
     auto& f = *it->second;
@@ -491,6 +528,29 @@ void carrier_worker::pump() {
     }
     f.staged.clear();
   }
+  released(late, "staged_too_long", "staged_released");
+}
+
+// A staged entry past its send deadline: the carrier is slower than what was claimed, and sending
+// it now could overlap with the claim that takes it again when its lease ends. Released to the
+// store's queue (due now, attempts unchanged) instead; the claims after it take no more than
+// drains in time (drain_capacity()).
+bool carrier_worker::release_if_late(std::uint64_t key, std::int64_t now) {
+  auto it = in_flight_.find(key);
+  if (it == in_flight_.end()) return false;
+  const auto& f = *it->second;
+  if (f.reply || f.staged.empty() || now < send_deadline_ms(f.lease_started_ms, options_.lease_ms)) return false;
+  release(f.entry);
+  in_flight_.erase(it);
+  in_flight_changed();
+  return true;
+}
+
+void carrier_worker::release_late_staged() {
+  if (staged_.empty()) return;
+  const std::int64_t now = now_ms();
+  const std::size_t n = std::erase_if(staged_, [&](std::uint64_t key) { return release_if_late(key, now); });
+  released(n, "staged_too_long", "staged_released");
 }
 
 // Only messages admitted before the suppression was stored: one admitted later passed the
@@ -649,7 +709,10 @@ void carrier_worker::on_result(smpp::net::submit_outcome o) {
   auto& f = *it->second;
   ++f.answered;
   if (o.accepted()) {
+    ++f.accepted;
     if (part + 1 == f.parts) f.carrier_message_id = o.message_id;
+  } else if (o.error == smpp::net::link_errc::deadline_passed) {
+    ++f.overdue;  // not sent (finish() decides)
   } else if (o.error || o.classification == smpp::status_class::temporary) {
     f.temporary_failure = true;
     f.temporary_error = o.error ? o.error.message()
@@ -687,6 +750,18 @@ void carrier_worker::finish(std::uint64_t key) {
     complete(m, lease, u);
     return;
   }
+  if (flight->overdue > 0 && !flight->temporary_failure) {
+    if (flight->accepted == 0) {
+      // Nothing of it reached the carrier before its send deadline: back to the queue, as if
+      // it had not left the staging area (release_if_late).
+      release(flight->entry);
+      ++late_at_link_;  // logged and counted with the next sweep (one line, not one per message)
+      return;
+    }
+    // Some parts went out, the others are overdue: a temporary failure (the retry resends all).
+    flight->temporary_failure = true;
+    flight->temporary_error = std::error_code(smpp::net::link_errc::deadline_passed).message();
+  }
   if (flight->temporary_failure) {
     const int attempts = m.attempts + 1;
     if (attempts >= static_cast<int>(settings_->source.queue.retry.max_attempts)) {
@@ -723,6 +798,7 @@ void carrier_worker::async_stop(std::function<void()> done) {
     // Leased and not handed to the link: released now (held hand-offs, staged claims). Entries
     // already at the link get their responses (or a temporary error when the link stops).
     self->release_held("stopping");
+    self->released(std::exchange(self->late_at_link_, 0), "staged_too_long", "staged_released");
     std::size_t staged = 0;
     for (auto key : self->staged_) {
       auto it = self->in_flight_.find(key);

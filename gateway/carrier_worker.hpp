@@ -32,7 +32,9 @@
 namespace gateway {
 
 struct worker_options {
-  std::int64_t lease_ms = 60'000;       // a claimed message not finished by then is sent again
+  // A claimed message not finished by then is sent again: the worker claims only what the link
+  // sends in a quarter of it and sends nothing after half of it (gateway/lease_budget.hpp).
+  std::int64_t lease_ms = 60'000;
   std::uint32_t claim_batch = 256;      // messages per claim at most
   std::int64_t idle_poll_ms = 50;       // queue empty: look again after this long (or on notify)
   std::int64_t store_retry_ms = 500;    // store unavailable: try again after this long
@@ -128,7 +130,9 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
 
   struct stop_state;
   static boost::asio::awaitable<void> claim_loop(std::shared_ptr<carrier_worker> self);
-  void dispatch(policy::queue_entry&& entry);
+  // `lease_started_ms`: when the entry's lease began (the claim's now_ms; a hand-off's admission),
+  // for the send deadline (gateway/lease_budget.hpp).
+  void dispatch(policy::queue_entry&& entry, std::int64_t lease_started_ms);
   // Hand-off buffer (strand only): dispatches held entries, oldest first, while the window has
   // room; releases those held lease_ms / 2 or longer. release_held() gives every held entry back.
   void drain_held();
@@ -142,6 +146,13 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   // attempt is not counted). Strand only; awaited by a stop in progress.
   void release(const policy::queue_entry& entry);
   std::size_t capacity() const;
+  // What the worker may hold now (claimed, handed off, not answered): capacity() bounded by what
+  // the link sends at its current rate within a quarter of the lease (gateway/lease_budget.hpp).
+  std::size_t drain_capacity() const;
+  // Staged entries (not handed to the link) past their send deadline go back to the store's
+  // queue (staged_too_long). release_if_late(): one of them, true when released. Strand only.
+  void release_late_staged();
+  bool release_if_late(std::uint64_t key, std::int64_t now);
   // Queues the final outcome of a claimed entry (status + its event + ack, one store::complete
   // per strand turn). `m` gets the update applied (its status event is built from it): callers
   // pass the record they are done with. Strand only.
@@ -189,9 +200,17 @@ class carrier_worker : public std::enable_shared_from_this<carrier_worker> {
   prometheus::Histogram* submit_latency_ = nullptr;      // strand only; looked up once
   std::map<std::uint64_t, std::shared_ptr<in_flight>> in_flight_;  // strand only
   // Claimed messages wait here, not in the link's queue, until the window has room: a STOP can
-  // still stop them (suppressed()). The link gets at most window x sessions parts at a time.
+  // still stop them (suppressed()). The link gets at most window x sessions parts at a time
+  // (fewer against a throttled carrier: gateway/lease_budget.hpp); one still here at half its
+  // lease is released instead (release_late_staged()).
   std::deque<std::uint64_t> staged_;  // strand only
   std::size_t parts_at_link_ = 0;     // handed to the link, not answered yet; strand only
+  // Parts per message, a moving average of what was dispatched (drain_capacity() counts messages
+  // by it); strand only.
+  double parts_per_message_ = 1.0;
+  // Messages released because the link dropped their parts at the send deadline, not logged yet
+  // (the claim loop logs them together); strand only.
+  std::size_t late_at_link_ = 0;
   struct recent_suppression {
     std::string number_key;
     std::string sender;  // empty: global

@@ -36,6 +36,7 @@ class link_category_impl final : public std::error_category {
     switch (static_cast<link_errc>(ev)) {
       case link_errc::queue_full: return "carrier link queue full";
       case link_errc::stopped: return "carrier link stopped";
+      case link_errc::deadline_passed: return "not sent before its deadline";
     }
     return "unknown carrier link error";
   }
@@ -482,19 +483,39 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
     }
     if (rate != bucket.rate()) bucket.set_rate(rate, now);
     if (burst != bucket.burst()) bucket.set_burst(burst, now);
-    allowed_tps = rate;
+    if (allowed_tps.exchange(rate) != rate) emit({link_event_kind::rate_changed, 0, {}, 0, {}, false, rate});
+  }
+
+  // Queued messages at the head whose send_by has passed end unsent (deadline_passed), posted
+  // like queue_full: a handler that resubmits must not re-enter the pump. Only the head is
+  // looked at: the queue is in submission order, so the oldest deadlines are there, and one
+  // further back is checked when it gets there, before it could be written.
+  void drop_overdue(clock_type::time_point now) {
+    while (!queue.empty() && queue.front().msg.send_by <= now) {
+      submit_outcome o;
+      o.cookie = queue.front().msg.cookie;
+      o.error = link_errc::deadline_passed;
+      o.classification = status_class::temporary;
+      queue.pop_front();
+      --n_queued;
+      asio::post(strand, [self = shared_from_this(), o = std::move(o)]() mutable { self->report(std::move(o)); });
+    }
   }
 
   void pump() {
     if (stopping) return;
     const auto now = clock_type::now();
+    drop_overdue(now);
     if (governor.paused(now)) {
-      if (!queue.empty()) arm_pump(governor.resume_at());
+      arm_pump(governor.resume_at());
       return;
     }
-    apply_rate(now);  // also with nothing to send: stats().allowed_tps follows the probe
-    if (queue.empty()) return;
+    apply_rate(now);
     const bool limited = governor.limited(now, cfg.tps);
+    // While limited the pump runs at every step of the governor, also with nothing to send, so
+    // that stats().allowed_tps and rate_changed follow the probe back up (one timer a step).
+    if (limited) arm_pump(governor.next_change(now, cfg.tps));
+    if (queue.empty()) return;
     // Below the configured rate the window shrinks in proportion (at least 1), so that fewer
     // submits are in flight when the carrier says no.
     const auto window = limited && cfg.tps > 0
@@ -502,6 +523,8 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
                                                              cfg.window * bucket.rate() / cfg.tps)))
                             : cfg.window;
     while (!queue.empty()) {
+      drop_overdue(now);
+      if (queue.empty()) break;
       auto& q = queue.front();
       slot* target = pick(q.msg.id, window);
       if (!target) break;  // pumped again on the next response or bind
@@ -520,7 +543,9 @@ struct carrier_link::impl : std::enable_shared_from_this<carrier_link::impl> {
       in_flight.emplace(order, std::move(q));
       queue.pop_front();
     }
-    if (limited && !queue.empty()) arm_pump(governor.next_change(now, cfg.tps));
+    // Still waiting (window, tokens): woken at the head's deadline too, so that it is reported
+    // then and not only at the next answer or token.
+    if (!queue.empty()) arm_pump(queue.front().msg.send_by);
   }
 
   void arm_pump(clock_type::time_point t) {

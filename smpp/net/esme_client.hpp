@@ -36,6 +36,7 @@ namespace smpp::net {
 enum class link_errc {
   queue_full = 1,  // submit() while `queue_limit` messages wait: back off and retry (temporary)
   stopped,         // the link is stopping or stopped; the message was not sent (temporary)
+  deadline_passed, // outbound_message::send_by passed before it could be written; not sent (temporary)
 };
 const std::error_category& link_category() noexcept;
 std::error_code make_error_code(link_errc e) noexcept;
@@ -87,6 +88,11 @@ struct outbound_message {
   command_id id = command_id::submit_sm;
   std::vector<std::uint8_t> body;
   std::uint32_t segments = 1;  // token-bucket cost (one submit_sm = one segment)
+  // Not written after this (steady clock; max: no deadline): a message still queued then, behind
+  // the token bucket, the window or a throttle, ends with link_errc::deadline_passed unsent. The
+  // gateway passes half the message's lease, so that it never goes out after another instance
+  // could have claimed it again (docs/smpp.md, "Throttling").
+  std::chrono::steady_clock::time_point send_by = std::chrono::steady_clock::time_point::max();
 };
 
 struct submit_outcome {
@@ -133,7 +139,9 @@ class inbound_responder {
   bool pending_ = false;
 };
 
-enum class link_event_kind { connecting, bound, bind_failed, disconnected, throttled };
+// rate_changed: the rate the link sends at changed (a throttle lowered it, or the governor's
+// probe raised it again; also while nothing is sent), with the new allowed_tps.
+enum class link_event_kind { connecting, bound, bind_failed, disconnected, throttled, rate_changed };
 
 struct link_event {
   link_event_kind kind;
@@ -142,7 +150,8 @@ struct link_event {
   std::uint32_t command_status = 0;  // bind_failed / throttled: the carrier's status
   std::chrono::milliseconds retry_in{0};  // disconnected / bind_failed: next attempt
   // throttled: whether this throttle lowered the link's rate (docs/smpp.md, "Throttling"), and
-  // the rate the link sends at after it (segments per second; 0 = unlimited).
+  // the rate the link sends at after it (segments per second; 0 = unlimited). rate_changed: the
+  // new rate.
   bool lowered = false;
   double allowed_tps = 0;
 };
@@ -164,7 +173,8 @@ struct link_stats {
   std::size_t queued = 0;        // waiting now
   std::size_t in_flight = 0;     // sent, awaiting the response now
   unsigned bound_sessions = 0;
-  double allowed_tps = 0;        // the rate sent at now: tps, or lower after throttles (0 = unlimited)
+  double allowed_tps = 0;        // the rate sent at now: tps, or lower after throttles (0 = unlimited);
+                                 // follows the governor's probe also while the link is idle
 };
 
 class carrier_link : public std::enable_shared_from_this<carrier_link> {
@@ -182,7 +192,8 @@ class carrier_link : public std::enable_shared_from_this<carrier_link> {
   // waiting the outcome is link_errc::queue_full at once.
   // Completion: handler.on_result(submit_outcome), on the link's strand, never inside this call.
   // Cancellation: async_stop() ends queued messages with link_errc::stopped; a message already
-  // written waits for its response (or response_timeout).
+  // written waits for its response (or response_timeout). A message whose send_by passes while
+  // it is queued (also after a throttle requeued it) ends with link_errc::deadline_passed.
   void submit(outbound_message message);
 
   // Graceful shutdown: queued messages end with link_errc::stopped, in-flight ones get their

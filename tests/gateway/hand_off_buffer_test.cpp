@@ -11,7 +11,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -65,9 +67,38 @@ class queue_store : public policy::store {
   std::map<std::string, policy::queue_entry> scheduled;      // back in the queue (id -> entry)
   std::map<std::string, std::int64_t> scheduled_at;
   int claims = 0;
+  // Claimed leases run out (off by default: the other tests hold messages longer than their short
+  // leases on purpose), and how many ran out unreleased (the message is sent again).
+  bool expire_leases = false;
+  int lease_expiries = 0;
+
+  // A message queued in the store (as an admission without a hand-off does), due now.
+  void enqueue(policy::message_record m) {
+    policy::queue_entry e;
+    e.message = std::move(m);
+    scheduled_at[e.message.id] = 0;
+    scheduled[e.message.id] = std::move(e);
+  }
 
   void claim(policy::claim_request req, policy::store_callback<policy::claim_result> cb) override {
     ++claims;
+    // As the real stores: a claimed lease that ran out goes back to the queue, due now, marked
+    // lease_lost (leases taken by lease() do not expire here).
+    for (auto it = lease_until_.begin(); it != lease_until_.end();) {
+      if (!expire_leases || it->second > req.now_ms) {
+        ++it;
+        continue;
+      }
+      auto found = leased_.find(it->first);
+      if (found != leased_.end()) {
+        ++lease_expiries;
+        found->second.lease_lost = true;
+        scheduled[it->first] = found->second;
+        scheduled_at[it->first] = 0;
+        leased_.erase(found);
+      }
+      it = lease_until_.erase(it);
+    }
     policy::claim_result r;
     for (auto it = scheduled.begin(); it != scheduled.end() && static_cast<int>(r.entries.size()) < req.max;) {
       if (scheduled_at[it->first] > req.now_ms) {
@@ -78,6 +109,7 @@ class queue_store : public policy::store {
       ++e.deliveries;
       e.lease_id = "c" + std::to_string(e.deliveries);
       leased_[e.message.id] = e;
+      lease_until_[e.message.id] = req.now_ms + req.lease_ms;
       r.entries.push_back(e);
       scheduled_at.erase(it->first);
       it = scheduled.erase(it);
@@ -93,6 +125,7 @@ class queue_store : public policy::store {
       r.applied = true;
       r.current = c.update.status;
       r.released = leased_.erase(c.update.message_id) > 0;
+      lease_until_.erase(c.update.message_id);
       completed[c.update.message_id] = c;
       res.push_back(r);
     }
@@ -100,6 +133,7 @@ class queue_store : public policy::store {
   }
   void ack(std::string, std::string id, std::string, policy::store_callback<policy::done> cb) override {
     leased_.erase(id);
+    lease_until_.erase(id);
     later(std::move(cb), policy::done{});
   }
   void nack(std::string, std::string id, std::string lease, std::int64_t at, std::string,
@@ -156,15 +190,18 @@ class queue_store : public policy::store {
     auto it = leased_.find(id);
     if (it == leased_.end() || it->second.lease_id != lease) return;  // not ours: nothing changes
     scheduled[id] = it->second;
+    scheduled[id].lease_lost = false;
     scheduled_at[id] = at;
     leased_.erase(it);
+    lease_until_.erase(id);
   }
 
   asio::io_context& io_;
   std::map<std::string, policy::queue_entry> leased_;
+  std::map<std::string, std::int64_t> lease_until_;  // claimed leases: when they run out
 };
 
-std::string config_text(std::uint16_t port, unsigned window) {
+std::string config_text(std::uint16_t port, unsigned window, unsigned tps) {
   return R"(http: {listen: "127.0.0.1:0"}
 admin: {listen: "127.0.0.1:0"}
 store: {kind: sqlite, path: "unused.db"}
@@ -178,7 +215,7 @@ carriers:
     password: secret
     sessions: 1
     window: )" + std::to_string(window) + R"(
-    tps: 100000
+    tps: )" + std::to_string(tps) + R"(
     registered_delivery: false
     reconnect_min: 5s
     reconnect_max: 10s
@@ -202,17 +239,19 @@ struct HandOffBuffer : ::testing::Test {
   std::shared_ptr<gateway::carrier_worker> worker;
   int seq = 0;
 
-  // smsc-sim answering every submit_sm after `resp_delay`; a worker with `window` (1 session:
-  // capacity 2 x window) bound to it.
-  void start(std::chrono::milliseconds resp_delay, unsigned window, gateway::worker_options options = {}) {
+  // smsc-sim answering every submit_sm after `resp_delay` (ESME_RTHROTTLED above `throttle_tps`
+  // if set); a worker with `window` (1 session: capacity 2 x window) and `tps` bound to it.
+  void start(std::chrono::milliseconds resp_delay, unsigned window, gateway::worker_options options = {},
+             double throttle_tps = 0, unsigned tps = 100'000) {
     smsc_sim::options o;
     o.seed = 7;
     o.resp_delay = resp_delay;
+    o.throttle_tps = throttle_tps;
     o.max_messages = 100'000;
     sim = std::make_shared<smsc_sim::simulator>(io.get_executor(), o);
     ASSERT_FALSE(sim->listen(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
     sim->start();
-    auto loaded = config::load_config_from_string(config_text(sim->local_endpoint().port(), window), "test.yaml", ".");
+    auto loaded = config::load_config_from_string(config_text(sim->local_endpoint().port(), window, tps), "test.yaml", ".");
     ASSERT_TRUE(loaded.ok()) << config::to_string(loaded.errors.front());
     options.idle_poll_ms = 20;
     worker = gateway::carrier_worker::create(io.get_executor(), store, gateway::make_settings(std::move(loaded.config)),
@@ -353,21 +392,70 @@ TEST_F(HandOffBuffer, EntryHeldHalfItsLeaseIsReleasedNotSent) {
     ids.push_back(m.id);
     ASSERT_TRUE(hand_off(std::move(m)));
   }
-  // 2 in the window (1 at the link, 1 staged), 4 held: released after 500 ms, before the first
-  // response came back (0.9 s).
-  ASSERT_TRUE(run_until([&] { return store.reschedules.size() == 4; }, 850ms));
+  // 2 in the window (1 at the link, 1 staged), 4 held: the held ones and the staged one are
+  // released after 500 ms, before the first response came back (0.9 s).
+  ASSERT_TRUE(run_until([&] { return store.reschedules.size() == 5; }, 850ms));
   EXPECT_TRUE(received().size() <= 1);
-  for (std::size_t i = 0; i < 4; ++i) {
-    const auto& r = store.reschedules[i];
-    EXPECT_EQ(r.id, ids[2 + i]);
+  std::set<std::string> released;
+  for (const auto& r : store.reschedules) {
+    released.insert(r.id);
     EXPECT_EQ(r.lease, "a");
     EXPECT_LE(r.at_ms, r.called_at_ms);  // due now, not after the lease
   }
+  EXPECT_EQ(released, std::set<std::string>(ids.begin() + 1, ids.end()));
+  EXPECT_EQ(metric("smsgw_hand_off_released_total{carrier=\"sim\",reason=\"held_too_long\"}"), 4);
+  EXPECT_EQ(metric("smsgw_hand_off_released_total{carrier=\"sim\",reason=\"staged_too_long\"}"), 1);
   // The claims send them later: each exactly once, with the claim's lease.
   ASSERT_TRUE(run_until([&] { return store.completed.size() == ids.size(); }, 10'000ms));
   const auto got = received();
   for (const auto& id : ids) EXPECT_EQ(got.count(id) ? got.at(id) : 0, 1) << id;
-  EXPECT_EQ(store.completed[ids[2]].lease_id, "c2");
+  // Sent under a claim's lease ("c2", or later: with a window of 1 and 900 ms answers, the
+  // second message of a claim waits in the staging area past half its 1 s lease and is released
+  // again, staged_too_long).
+  EXPECT_EQ(store.completed[ids[2]].lease_id.substr(0, 1), "c");
+}
+
+// The throttled carrier (docs/smpp.md, "Throttling"): window 100 and tps 1000, but the carrier
+// takes 5/s, and a short lease (2 s). Before, the worker claimed 200 at once; they took far
+// longer than the lease to drain, the next claim took the expired ones again and they were sent
+// twice. Now the worker claims what the link sends in a quarter of the lease at the rate it was
+// allowed, and releases (staged_too_long) what it could not hand over by half the lease: every
+// message reaches the carrier exactly once and no lease runs out. The rate gauge then follows the
+// governor back up while the link is idle.
+TEST_F(HandOffBuffer, AThrottledCarrierNeverGetsAClaimedMessageTwice) {
+  gateway::worker_options o;
+  o.lease_ms = 2000;
+  store.expire_leases = true;
+  start(1ms, 100, o, 5, 1000);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    auto m = message();
+    ids.push_back(m.id);
+    store.enqueue(std::move(m));
+  }
+  worker->notify();
+  double lowest_gauge = 1e9;
+  const auto gauge = [&] { return metric("smsgw_smpp_allowed_tps{carrier=\"sim\"}"); };
+  ASSERT_TRUE(run_until([&] {
+    const double g = gauge();
+    if (g >= 0) lowest_gauge = std::min(lowest_gauge, g);
+    return store.completed.size() == ids.size();
+  }, 30'000ms)) << store.completed.size() << " of " << ids.size() << " completed";
+  const auto got = received();
+  for (const auto& id : ids) {
+    EXPECT_EQ(got.count(id) ? got.at(id) : 0, 1) << id;
+    EXPECT_EQ(store.completed[id].update.status, policy::message_status::submitted) << id;
+  }
+  EXPECT_EQ(store.lease_expiries, 0);
+  EXPECT_LE(metric("smsgw_messages_resent_after_crash_total{carrier=\"sim\"}"), 0);
+  EXPECT_GT(sim->stats()["throttled"].get<int>(), 0);  // the carrier did throttle
+  std::printf("20 messages at 5/s, lease 2 s: %d submits, %d throttled, %zu released staged_too_long\n",
+              sim->stats()["submit_sm"].get<int>(), sim->stats()["throttled"].get<int>(),
+              static_cast<std::size_t>(std::max(0.0, metric("smsgw_hand_off_released_total{carrier=\"sim\",reason=\"staged_too_long\"}"))));
+  // Idle now: the governor holds the lowered rate (5 s), then probes up; the gauge follows.
+  ASSERT_LT(lowest_gauge, 100.0);
+  const double at_end = gauge();
+  EXPECT_TRUE(run_until([&] { return gauge() > at_end; }, 9000ms)) << at_end;
 }
 
 // A slow sender (1/s) does not hold up the others: its held messages are rescheduled into the

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -109,6 +110,20 @@ struct fixture : ::testing::Test {
     };
     link = carrier_link::create(io.get_executor(), c, h);
     link->start();
+  }
+
+  // smsc-sim answering ESME_RTHROTTLED above `carrier_tps` (burst 1 below 10/s) and a link at
+  // `tps` with `window` and the governor's `throttle` settings; true once it is bound.
+  bool start_throttled(double carrier_tps, double tps, std::uint32_t window, smpp::throttle_governor::settings throttle) {
+    smsc_sim::options o;
+    o.throttle_tps = carrier_tps;
+    start_sim(o);
+    auto c = link_config(sim->local_endpoint().port());
+    c.tps = tps;
+    c.window = window;
+    c.throttle = throttle;
+    start_link(c);
+    return run_until([&] { return bound_events == 1; });
   }
 
   // Runs the io_context until `done` or 5 s; returns done().
@@ -306,15 +321,7 @@ TEST_F(CarrierLinkSim, ThrottledMessagesAreRetriedInOrderAndNotFailed) {
 // and stay just under it: before the adaptive governor it paused 1 s and restarted at 125/s after
 // every throttle, delivering about 1 message/s with 12 throttles per accepted message.
 TEST_F(CarrierLinkSim, FindsACarrierLimitFarBelowTheConfiguredRate) {
-  smsc_sim::options o;
-  o.throttle_tps = 5;  // burst 1
-  start_sim(o);
-  auto c = link_config(sim->local_endpoint().port());
-  c.tps = 1000;
-  c.window = 64;
-  c.throttle = smpp::throttle_governor::settings{};
-  start_link(c);
-  ASSERT_TRUE(run_until([&] { return bound_events == 1; }));
+  ASSERT_TRUE(start_throttled(5, 1000, 64, smpp::throttle_governor::settings{}));
   const std::size_t n = 40;
   for (std::size_t i = 0; i < n; ++i) link->submit(message(i, make_submit("1777", std::to_string(i))));
   const auto t0 = std::chrono::steady_clock::now();
@@ -351,6 +358,61 @@ TEST_F(CarrierLinkSim, FindsACarrierLimitFarBelowTheConfiguredRate) {
   // The link reports the rate it found.
   EXPECT_GE(link->stats().allowed_tps, 1.0);
   EXPECT_LE(link->stats().allowed_tps, 6.0);
+}
+
+// A message the link could not write by its send_by (here: behind a carrier that takes 4/s and
+// keeps throttling) ends unsent with deadline_passed, also after a throttle requeued it; one
+// written in time is accepted. Nothing is written after its deadline.
+TEST_F(CarrierLinkSim, MessagesNotWrittenByTheirDeadlineEndUnsent) {
+  ASSERT_TRUE(start_throttled(4, 1000, 20, {.pause = 30ms, .ramp_step = 30ms, .ramp_start = 0.25}));
+  const std::size_t n = 20;
+  const auto deadline = std::chrono::steady_clock::now() + 600ms;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto m = message(i, make_submit("1777", std::to_string(i)));
+    m.send_by = deadline;
+    link->submit(std::move(m));
+  }
+  ASSERT_TRUE(run_until([&] { return outcomes.size() == n; }, 5000ms));
+  std::size_t accepted = 0, overdue = 0;
+  for (const auto& out : outcomes) {
+    if (out.accepted()) ++accepted;
+    if (out.error == smpp::net::link_errc::deadline_passed) {
+      ++overdue;
+      EXPECT_EQ(out.classification, smpp::status_class::temporary);
+    }
+  }
+  EXPECT_EQ(accepted + overdue, n);
+  EXPECT_GE(accepted, 1U);
+  EXPECT_GE(overdue, 10U);  // 4/s for 0.6 s (+ burst): most cannot make it
+  EXPECT_EQ(sim->stats()["submit_sm_ok"].get<std::size_t>(), accepted);
+  // Nothing is written after the deadline: the submit count stays where it was.
+  const auto submits = sim->stats()["submit_sm"].get<std::size_t>();
+  io.run_for(300ms);
+  EXPECT_EQ(sim->stats()["submit_sm"].get<std::size_t>(), submits);
+  EXPECT_EQ(link->stats().queued, 0U);
+}
+
+// After a throttle the governor holds the lowered rate, then probes back up. stats().allowed_tps
+// and rate_changed events follow it also when nothing is sent any more (the gateway's
+// smsgw_smpp_allowed_tps gauge reads them): before, they stayed at the lowered rate until the
+// next submit.
+TEST_F(CarrierLinkSim, AllowedRateFollowsTheProbeBackUpWhileIdle) {
+  ASSERT_TRUE(start_throttled(5, 200, 20, {.pause = 0ms, .ramp_step = 40ms, .ramp_start = 0.25, .hold = 200ms}));
+  for (std::size_t i = 0; i < 10; ++i) link->submit(message(i, make_submit("1777", std::to_string(i))));
+  ASSERT_TRUE(run_until([&] { return outcomes.size() == 10; }, 8000ms));
+  // Idle from here on: no submit, no answer.
+  const auto lowest = link->stats().allowed_tps;
+  ASSERT_LT(lowest, 200.0);
+  const std::size_t events_before = events.size();
+  ASSERT_TRUE(run_until([&] { return link->stats().allowed_tps == 200.0; }, 5000ms)) << link->stats().allowed_tps;
+  std::vector<double> rises;
+  for (std::size_t i = events_before; i < events.size(); ++i) {
+    if (events[i].kind == link_event_kind::rate_changed) rises.push_back(events[i].allowed_tps);
+  }
+  ASSERT_GE(rises.size(), 2U);
+  EXPECT_TRUE(std::is_sorted(rises.begin(), rises.end()));
+  EXPECT_EQ(rises.back(), 200.0);
+  EXPECT_GT(rises.front(), lowest);
 }
 
 TEST_F(CarrierLinkSim, TokenBucketLimitsSegmentsPerSecond) {
